@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Logging: one formatted line per call, written with a single write(2) so
+ * lines from different threads never interleave.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static atomic_int log_level = NVMF_LOG_INFO;
+static const char *log_ident;
+
+static const char *const level_names[] = {
+	[NVMF_LOG_ERROR] = "error",
+	[NVMF_LOG_WARN] = "warn",
+	[NVMF_LOG_INFO] = "info",
+	[NVMF_LOG_DEBUG] = "debug",
+};
+
+void nvmf_log_set_level(enum nvmf_log_level level)
+{
+	atomic_store(&log_level, level);
+}
+
+enum nvmf_log_level nvmf_log_get_level(void)
+{
+	return atomic_load(&log_level);
+}
+
+const char *nvmf_log_level_name(enum nvmf_log_level level)
+{
+	if ((unsigned int)level > NVMF_LOG_DEBUG)
+		return "?";
+	return level_names[level];
+}
+
+int nvmf_log_parse_level(const char *name, enum nvmf_log_level *level)
+{
+	unsigned int i;
+
+	for (i = 0; i <= NVMF_LOG_DEBUG; i++) {
+		if (strcmp(name, level_names[i]) == 0) {
+			*level = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void nvmf_log_set_ident(const char *ident)
+{
+	log_ident = ident;
+}
+
+void nvmf_log(enum nvmf_log_level level, const char *prefix,
+	      const char *fmt, ...)
+{
+	char line[1024];
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+	int r;
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = strftime(line, sizeof(line), "%H:%M:%S", &tm);
+	r = snprintf(line + n, sizeof(line) - n, ".%03ld %s%s%-5s %s%s%s",
+		     ts.tv_nsec / 1000000, log_ident ? log_ident : "",
+		     log_ident ? " " : "", nvmf_log_level_name(level),
+		     prefix ? "[" : "", prefix ? prefix : "",
+		     prefix ? "] " : "");
+	if (r > 0)
+		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
+	va_start(ap, fmt);
+	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
+	if (n >= sizeof(line) - 1)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, n) < 0)
+		return;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * NVMe Qualified Names and UUIDs.
+ *
+ * An NQN is at most 223 bytes of UTF-8 and has one of the forms
+ *   nqn.yyyy-mm.reverse.domain[:anything]
+ *   nqn.2014-08.org.nvmexpress:uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx
+ * (NVM Express Base Specification, "NVMe Qualified Names").
+ */
+#ifndef NVMF_COMMON_NQN_H
+#define NVMF_COMMON_NQN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NVMF_UUID_STR_LEN 37	/* 36 characters and the NUL */
+
+/*
+ * Check an NQN.  On failure *why (if not NULL) points to a static string
+ * saying what is wrong, for messages like "invalid NQN 'x': <why>".
+ * Return: 0, or -EINVAL.
+ */
+int nvmf_nqn_validate(const char *nqn, const char **why);
+
+/* Return: 0 and the 16 bytes in uuid, or -EINVAL. */
+int nvmf_uuid_parse(const char *str, uint8_t uuid[16]);
+
+/* Write the canonical lower-case form (37 bytes with the NUL). */
+void nvmf_uuid_format(const uint8_t uuid[16], char str[NVMF_UUID_STR_LEN]);
+
+/* A random (version 4) UUID.  Return: 0, or a negative errno. */
+int nvmf_uuid_generate(uint8_t uuid[16]);
+
+/*
+ * "nqn.2014-08.org.nvmexpress:uuid:<uuid>" into buf.
+ * Return: 0, or -ENOSPC if size is too small.
+ */
+int nvmf_nqn_from_uuid(const uint8_t uuid[16], char *buf, size_t size);
+
+#endif /* NVMF_COMMON_NQN_H */

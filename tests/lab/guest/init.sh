@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of a lab guest (after the initramfs switched into the overlay root).
+# Brings up the machine (mounts, network, soft-RoCE), then runs the role
+# script of the scenario under a timeout, records the verdict and powers off.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C
+
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /var/tmp
+
+arg() { sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+export LAB_ROLE=$(arg lab.role) LAB_IP=$(arg lab.ip) LAB_PEER=$(arg lab.peer)
+export LAB_REPO=$(arg lab.repo) LAB_BUILD=$(arg lab.build)
+export LAB_SCENARIO=$(arg lab.scenario) LAB_TIMEOUT=$(arg lab.timeout)
+export LAB_OUT=/lab/out/$LAB_ROLE LAB_SYNC=/lab/out/sync
+export LAB_LIB=$LAB_REPO/tests/lab/guest/lib.sh
+mkdir -p "$LAB_OUT"
+
+poweroff_now() {
+	sync
+	echo o >/proc/sysrq-trigger
+	sleep 30
+}
+
+verdict() {
+	echo "$1" >"$LAB_OUT/result"
+	echo "lab-init: verdict $1" >/dev/console
+}
+
+{
+	# shellcheck source=lib.sh
+	. "$LAB_LIB"
+	lab_boot_setup
+} >"$LAB_OUT/boot.log" 2>&1 || {
+	verdict "FAIL: guest setup failed (see $LAB_ROLE/boot.log)"
+	dmesg >"$LAB_OUT/dmesg" 2>/dev/null
+	poweroff_now
+}
+
+script=$LAB_REPO/tests/lab/scenarios/$LAB_SCENARIO/$LAB_ROLE.sh
+if [ ! -f "$script" ]; then
+	verdict "FAIL: no role script $script"
+	poweroff_now
+fi
+
+# The role script sees the scenario's scenario.conf variables and reports its verdict with lab_pass/lab_fail (which write
+# $LAB_OUT/result); an exit without one is a failure.
+conf=$LAB_REPO/tests/lab/scenarios/$LAB_SCENARIO/scenario.conf
+[ -f "$conf" ] || conf=/dev/null
+timeout -k 5 "$LAB_TIMEOUT" bash -c ". '$LAB_LIB'; . '$conf'; . '$script'" \
+	>"$LAB_OUT/log" 2>&1 </dev/null
+rc=$?
+if [ ! -s "$LAB_OUT/result" ]; then
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		verdict "FAIL: role script timed out after ${LAB_TIMEOUT}s"
+	else
+		verdict "FAIL: role script exited $rc without a verdict"
+	fi
+fi
+dmesg >"$LAB_OUT/dmesg" 2>/dev/null
+poweroff_now

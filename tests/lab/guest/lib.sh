@@ -1,0 +1,280 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for lab scenario role scripts.  Sourced by guest/init.sh before a
+# role script runs; everything here runs inside a guest.
+#
+# Environment set by init.sh:
+#   LAB_ROLE      target | host
+#   LAB_IP        this guest's address on the lab link (eth0)
+#   LAB_PEER      the other guest's address
+#   LAB_REPO      the repository (read-only), LAB_BUILD its build tree
+#   LAB_OUT       this role's result directory (writable, read by the runner)
+#   LAB_SYNC      directory shared by both guests for barriers
+#
+# Conventions: every helper returns non-zero on failure; lab_fail ends the
+# role with a reason, lab_pass ends it successfully.  Times are taken from
+# the guest clock, which lab_boot_setup aligns with the lab machine's clock
+# (so timelines of the two guests can be merged).
+
+LAB_DEFAULT_WAIT=${LAB_DEFAULT_WAIT:-60}
+declare -A LAB_DAEMONS
+
+# Wall-clock now in nanoseconds / as seconds with milliseconds.
+lab_now_ns() { date +%s%N; }
+lab_now() { date +%s.%3N; }
+
+# lab_event TEXT: a timestamped line in this role's timeline (and the log).
+lab_event() {
+	local line
+	line="$(lab_now) $LAB_ROLE $*"
+	echo "$line" >>"$LAB_OUT/timeline"
+	echo "== $line"
+}
+
+# lab_report TEXT: a line the runner prints after the scenario (figures).
+lab_report() {
+	echo "$LAB_ROLE: $*" >>"$LAB_OUT/report"
+	echo "report: $*"
+}
+
+lab_pass() {
+	lab_event "PASS"
+	echo "PASS" >"$LAB_OUT/result"
+	exit 0
+}
+
+# lab_fail REASON: ends the role with that reason; tells the peer too, so it
+# does not wait for barriers that will never come.
+lab_fail() {
+	lab_event "FAIL: $*"
+	echo "FAIL: $*" >"$LAB_OUT/result"
+	: >"$LAB_SYNC/abort-$LAB_ROLE"
+	exit 1
+}
+
+# Milliseconds between two lab_now_ns values.
+lab_ms() { echo $((($2 - $1) / 1000000)); }
+
+# Align the guest clock with the lab machine's: a file created on the 9p
+# export gets the machine's time as mtime.  Take the sample with the
+# shortest round trip of three.
+lab_sync_clock() {
+	local f=$LAB_SYNC/.clock-$LAB_ROLE t0 t1 h best=-1 off=0 i m
+	for i in 1 2 3; do
+		rm -f "$f"
+		t0=$(lab_now_ns)
+		: >"$f"
+		t1=$(lab_now_ns)
+		m=$(stat -c %.9Y "$f") || return 1
+		h=${m/./}
+		if [ $best -lt 0 ] || [ $((t1 - t0)) -lt $best ]; then
+			best=$((t1 - t0))
+			off=$((h - (t0 + t1) / 2))
+		fi
+	done
+	rm -f "$f"
+	h=$(($(lab_now_ns) + off))
+	date -s "@${h:0:-9}.${h: -9}" >/dev/null
+	echo "clock: adjusted by $((off / 1000000)) ms (round trip $((best / 1000000)) ms)"
+}
+
+lab_boot_setup() {
+	set -x
+	hostname "$LAB_ROLE"
+	ip link set lo up
+	modprobe virtio_net || return 1
+	ip link set eth0 up || return 1
+	ip addr add "$LAB_IP/24" dev eth0 || return 1
+	lab_sync_clock
+	modprobe configfs && mount -t configfs configfs /sys/kernel/config ||
+		return 1
+	modprobe rdma_rxe && modprobe rdma_ucm && modprobe ib_uverbs || return 1
+	rdma link add rxe0 type rxe netdev eth0 || return 1
+	rdma link show
+	set +x
+}
+
+# lab_wait_peer [SECONDS]: wait until the peer answers on the lab link (a
+# TCP connection to a closed port is refused at once when the peer is up,
+# and times out when it is not).
+lab_wait_peer() {
+	local deadline=$((SECONDS + ${1:-$LAB_DEFAULT_WAIT})) out
+	while [ $SECONDS -lt $deadline ]; do
+		out=$(timeout 1 bash -c "exec 3<>/dev/tcp/$LAB_PEER/9" 2>&1)
+		case "$out" in
+		*refused*|"") return 0 ;;
+		esac
+		sleep 0.2
+	done
+	return 1
+}
+
+# lab_signal NAME: raise a barrier the peer may lab_wait for.
+lab_signal() {
+	: >"$LAB_SYNC/$1"
+	lab_event "signal $1"
+}
+
+# lab_wait NAME [SECONDS]: wait for the peer's lab_signal NAME; fails the
+# role if the peer aborted or the wait timed out.
+lab_wait() {
+	local name=$1 deadline=$((SECONDS + ${2:-$LAB_DEFAULT_WAIT}))
+	while [ ! -e "$LAB_SYNC/$name" ]; do
+		if ls "$LAB_SYNC"/abort-* >/dev/null 2>&1; then
+			lab_fail "peer aborted while waiting for '$name'"
+		fi
+		[ $SECONDS -lt $deadline ] ||
+			lab_fail "timed out waiting for '$name'"
+		sleep 0.1
+	done
+}
+
+# lab_daemon_start NAME CMD...: run CMD in the background, output in
+# $LAB_OUT/NAME.log.
+lab_daemon_start() {
+	local name=$1
+	shift
+	"$@" >"$LAB_OUT/$name.log" 2>&1 &
+	LAB_DAEMONS[$name]=$!
+	lab_event "started $name (pid $!): $*"
+}
+
+lab_daemon_pid() { echo "${LAB_DAEMONS[$1]:-}"; }
+
+# lab_daemon_stop NAME [SIGNAL]: stop it and wait; prints its exit status.
+lab_daemon_stop() {
+	local name=$1 sig=${2:-TERM} pid=${LAB_DAEMONS[$1]:-} rc
+	[ -n "$pid" ] || return 1
+	kill -"$sig" "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	unset "LAB_DAEMONS[$name]"
+	lab_event "stopped $name (signal $sig, status $rc)"
+	return 0
+}
+
+# lab_fault KIND [ARG]: inject a fault and log it in the timeline.
+#   rdma-del        rdma link delete rxe0 (records how long it blocked)
+#   rdma-add        rdma link add rxe0 type rxe netdev eth0
+#   link-down/up    ip link set eth0 down/up
+#   kill NAME       kill -9 of a daemon started with lab_daemon_start
+lab_fault() {
+	local t0 t1 rc
+	case "$1" in
+	rdma-del)
+		lab_event "fault: rdma link delete rxe0"
+		t0=$(lab_now_ns)
+		timeout 60 rdma link delete rxe0
+		rc=$?
+		t1=$(lab_now_ns)
+		LAB_LAST_FAULT_MS=$(lab_ms "$t0" "$t1")
+		lab_event "rdma link delete returned $rc after ${LAB_LAST_FAULT_MS} ms"
+		return $rc
+		;;
+	rdma-add)
+		lab_event "fault: rdma link add rxe0"
+		rdma link add rxe0 type rxe netdev eth0
+		;;
+	link-down)
+		lab_event "fault: ip link set eth0 down"
+		ip link set eth0 down
+		;;
+	link-up)
+		lab_event "fault: ip link set eth0 up"
+		ip link set eth0 up
+		;;
+	kill)
+		lab_event "fault: kill -9 $2"
+		lab_daemon_stop "$2" KILL
+		;;
+	*)
+		echo "lab_fault: unknown fault '$1'" >&2
+		return 2
+		;;
+	esac
+}
+
+# lab_retry SECONDS CMD...: run CMD until it succeeds or SECONDS pass.
+lab_retry() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.2
+	done
+}
+
+# ---- kernel peers ----------------------------------------------------------
+
+NVMET_CFS=/sys/kernel/config/nvmet
+
+# lab_kernel_target_setup NQN [PORTID] [SVCID] [SIZE_MB]: the kernel
+# nvmet-rdma target on LAB_IP with a brd RAM disk (tmpfs files fail nvmet's
+# O_DIRECT open) as namespace 1.
+lab_kernel_target_setup() {
+	local nqn=$1 portid=${2:-1} svcid=${3:-4420} size=${4:-256}
+	local s=$NVMET_CFS/subsystems/$nqn p=$NVMET_CFS/ports/$portid
+	modprobe brd rd_nr=1 rd_size=$((size * 1024)) || return 1
+	modprobe nvmet_rdma || return 1
+	mkdir "$s" && echo 1 >"$s/attr_allow_any_host" &&
+		mkdir "$s/namespaces/1" &&
+		echo /dev/ram0 >"$s/namespaces/1/device_path" &&
+		echo 1 >"$s/namespaces/1/enable" || return 1
+	mkdir "$p" && echo rdma >"$p/addr_trtype" &&
+		echo ipv4 >"$p/addr_adrfam" &&
+		echo "$LAB_IP" >"$p/addr_traddr" &&
+		echo "$svcid" >"$p/addr_trsvcid" || return 1
+	ln -s "$s" "$p/subsystems/$nqn" || return 1
+	lab_event "kernel nvmet-rdma target: $nqn on $LAB_IP:$svcid (port $portid)"
+}
+
+lab_kernel_target_teardown() {
+	local d l
+	for l in "$NVMET_CFS"/ports/*/subsystems/*; do
+		[ -L "$l" ] && rm -f "$l"
+	done
+	for d in "$NVMET_CFS"/ports/*/; do [ -d "$d" ] && rmdir "$d"; done
+	for d in "$NVMET_CFS"/subsystems/*/; do
+		[ -d "$d" ] || continue
+		for l in "$d"namespaces/*/; do
+			[ -d "$l" ] && { echo 0 >"$l/enable"; rmdir "$l"; }
+		done
+		rmdir "$d"
+	done
+	return 0
+}
+
+# lab_nvme_dev NQN: the /dev/nvmeXnY of the kernel host's namespace for NQN
+# (the multipath head when native multipath is on, never a hidden nvmeXcYnZ).
+lab_nvme_dev() {
+	local b n
+	for b in /sys/block/nvme*n*; do
+		n=${b##*/}
+		[[ $n =~ ^nvme[0-9]+n[0-9]+$ ]] || continue
+		[ "$(cat "$b/device/subsysnqn" 2>/dev/null)" = "$1" ] &&
+			{ echo "/dev/$n"; return 0; }
+	done
+	return 1
+}
+
+# lab_nvme_state NQN: the kernel host controller state (live, connecting...).
+lab_nvme_state() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$1" ] &&
+			{ cat "$c/state"; return 0; }
+	done
+	echo "absent"
+	return 1
+}
+
+# lab_fio_verify NAME FILE [fio args...]: a verified fio job; the output
+# goes to $LAB_OUT/fio-NAME.log; returns fio's status.
+lab_fio_verify() {
+	local name=$1 file=$2
+	shift 2
+	fio --name="$name" --filename="$file" --ioengine=libaio --direct=1 \
+		--verify=crc32c --verify_fatal=1 --output="$LAB_OUT/fio-$name.log" \
+		"$@"
+}

@@ -1,0 +1,266 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Soft-RoCE lab runner: boots two qemu (TCG) VMs, "target" and "host", that
+# share this machine's root filesystem read-only over virtio-9p, are joined
+# by a private virtio-net link (-netdev stream over a unix socket), and run
+# rdma_rxe.  Each VM runs one role script of a scenario and writes its
+# verdict to a writable 9p export that this script reads back.
+#
+#   lab.sh prepare            install packages, fetch + unpack the kernel,
+#                             build the initramfs (cached)
+#   lab.sh run SCENARIO...    run scenarios; exit 0 only if all passed
+#   lab.sh list               list scenarios
+#
+# Environment: LAB_CACHE (default /var/cache/nvmf-lab), LAB_OUT (default
+# BUILD/lab-out), LAB_BUILD (build tree the guests use, default REPO/build),
+# LAB_SMP (default 2), LAB_MEM (MiB, default 2048), LAB_TIMEOUT (seconds,
+# overrides the scenario's own).
+set -u -o pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$LAB_DIR/../.." && pwd)
+LAB_CACHE=${LAB_CACHE:-/var/cache/nvmf-lab}
+LAB_BUILD=${LAB_BUILD:-$REPO/build}
+LAB_OUT=${LAB_OUT:-$LAB_BUILD/lab-out}
+LAB_SMP=${LAB_SMP:-2}
+LAB_MEM=${LAB_MEM:-2048}
+# Addresses exist only inside the two guests, on their private link.
+TARGET_IP=10.77.0.1
+HOST_IP=10.77.0.2
+
+# Modules the initramfs needs to reach the 9p root; dependencies are added
+# from modules.dep.
+INITRD_MODULES="virtio_pci 9pnet_virtio 9p overlay"
+
+LAB_PACKAGES="qemu-system-x86 busybox-static cpio kmod iproute2 rdma-core
+ibverbs-utils rdmacm-utils ibverbs-providers nvme-cli fio
+python3-configshell-fb"
+
+log() { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+
+need_root() { [ "$(id -u)" = 0 ] || die "the lab needs root (qemu, apt-get)"; }
+
+install_packages() {
+	local missing="" p
+	for p in $LAB_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	log "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null || die "apt-get update failed"
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing >/dev/null ||
+		die "apt-get install$missing failed"
+}
+
+# The full-flavour Debian kernel that linux-image-amd64 points at (the cloud
+# flavour lacks rdma_rxe).
+kernel_package() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/.*Depends: \(linux-image-[0-9.]*-[0-9]*-amd64\)$/\1/p' | head -1
+}
+
+fetch_kernel() {
+	local pkg kver dl
+	pkg=$(kernel_package)
+	[ -n "$pkg" ] || { apt-get update -q >/dev/null; pkg=$(kernel_package); }
+	[ -n "$pkg" ] || die "cannot find the linux-image-*-amd64 package"
+	kver=${pkg#linux-image-}
+	if [ -f "$LAB_CACHE/kernel/$kver/.done" ]; then
+		echo "$kver"
+		return 0
+	fi
+	log "fetching $pkg"
+	dl=$(mktemp -d)
+	(cd "$dl" && apt-get download "$pkg" >/dev/null 2>&1) ||
+		die "apt-get download $pkg failed"
+	rm -rf "$LAB_CACHE/kernel/$kver"
+	mkdir -p "$LAB_CACHE/kernel/$kver"
+	dpkg -x "$dl"/*.deb "$LAB_CACHE/kernel/$kver" || die "dpkg -x failed"
+	rm -rf "$dl"
+	depmod -b "$LAB_CACHE/kernel/$kver" "$kver" || die "depmod failed"
+	touch "$LAB_CACHE/kernel/$kver/.done"
+	echo "$kver"
+}
+
+# Print the .ko paths (relative to the module dir) for $@ and their
+# dependencies, dependencies first.
+module_closure() {
+	local moddir=$1 m line deps d
+	shift
+	declare -A seen=()
+	local out=()
+	visit() {
+		local name=$1 path
+		path=$(awk -F: -v n="$name" '{
+			f = $1; sub(".*/", "", f); sub("\\.ko$", "", f);
+			gsub("-", "_", f); if (f == n) { print $1; exit } }' \
+			"$moddir/modules.dep")
+		[ -n "$path" ] || die "module $name not found"
+		[ -n "${seen[$path]:-}" ] && return 0
+		seen[$path]=1
+		deps=$(grep "^$path:" "$moddir/modules.dep" | cut -d: -f2)
+		for d in $deps; do
+			d=${d##*/}; d=${d%.ko}; visit "${d//-/_}"
+		done
+		out+=("$path")
+	}
+	for m in "$@"; do visit "$m"; done
+	printf '%s\n' "${out[@]}"
+}
+
+build_initramfs() {
+	local kver=$1 kdir=$LAB_CACHE/kernel/$1 img=$LAB_CACHE/initramfs-$1.cpio.gz
+	local stamp tmp m
+	stamp=$(sha1sum "$LAB_DIR/initramfs-init" | cut -c1-12)
+	if [ -f "$img" ] && [ "$(cat "$img.stamp" 2>/dev/null)" = "$stamp" ]; then
+		return 0
+	fi
+	log "building initramfs for $kver"
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp"/{bin,proc,sys,dev,lower,upper,newroot,mod}
+	cp /bin/busybox "$tmp/bin/busybox"
+	for m in $(module_closure "$kdir/lib/modules/$kver" $INITRD_MODULES); do
+		cp "$kdir/lib/modules/$kver/$m" "$tmp/mod/"
+		echo "${m##*/}" >>"$tmp/mod/order"
+	done
+	cp "$LAB_DIR/initramfs-init" "$tmp/init"
+	chmod +x "$tmp/init"
+	(cd "$tmp" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$img.tmp" ||
+		die "cpio failed"
+	mv "$img.tmp" "$img"
+	echo "$stamp" >"$img.stamp"
+	rm -rf "$tmp"
+}
+
+cmd_prepare() {
+	need_root
+	install_packages
+	mkdir -p "$LAB_CACHE"
+	KVER=$(fetch_kernel) || exit 2
+	build_initramfs "$KVER"
+	echo "$KVER" >"$LAB_CACHE/current"
+	log "ready: kernel $KVER, cache $LAB_CACHE"
+}
+
+# boot_vm ROLE NETDEV_ARGS OUTDIR SCENARIO IP PEER_IP MAC
+boot_vm() {
+	local role=$1 netdev=$2 out=$3 scen=$4 ip=$5 peer=$6 mac=$7
+	local kdir=$LAB_CACHE/kernel/$KVER
+	exec qemu-system-x86_64 -accel tcg -nodefaults -no-reboot -display none \
+		-m "$LAB_MEM" -smp "$LAB_SMP" -cpu max \
+		-kernel "$kdir/boot/vmlinuz-$KVER" \
+		-initrd "$LAB_CACHE/initramfs-$KVER.cpio.gz" \
+		-append "console=ttyS0 loglevel=4 panic=-1 lab.role=$role lab.ip=$ip lab.peer=$peer lab.repo=$REPO lab.build=$LAB_BUILD lab.scenario=$scen lab.moddir=$kdir/lib/modules lab.timeout=$TIMEOUT" \
+		-serial "file:$out/$role/console.log" \
+		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+		-fsdev local,id=labout,path="$out",security_model=none,multidevs=remap \
+		-device virtio-9p-pci,fsdev=labout,mount_tag=labout \
+		-netdev "$netdev" -device virtio-net-pci,netdev=n0,mac="$mac" \
+		</dev/null >"$out/$role/qemu.log" 2>&1
+}
+
+# Read a role's verdict: PASS, or FAIL with a reason.
+role_verdict() {
+	local f=$1/result
+	[ -s "$f" ] || { echo "FAIL: no verdict (VM hung or crashed)"; return; }
+	head -1 "$f"
+}
+
+run_one() {
+	local scen=$1 sdir=$LAB_DIR/scenarios/$1 out sockdir tpid hpid
+	local start end rc=0 vt vh
+	[ -d "$sdir" ] || { log "no such scenario: $scen"; return 2; }
+	TIMEOUT=300
+	# shellcheck disable=SC1091
+	[ -f "$sdir/scenario.conf" ] && . "$sdir/scenario.conf"
+	TIMEOUT=${LAB_TIMEOUT:-$TIMEOUT}
+	out=$LAB_OUT/$scen
+	rm -rf "$out"
+	mkdir -p "$out/target" "$out/host" "$out/sync"
+	sockdir=$(mktemp -d /tmp/lab-net.XXXXXX)
+	log "scenario $scen: starting (timeout ${TIMEOUT}s, logs in $out)"
+	start=$(date +%s)
+	export KVER TIMEOUT
+	# The VM gets 60 s beyond the scenario's own timeout to boot and power
+	# off; after that it is killed and its role has no verdict.
+	timeout -k 5 $((TIMEOUT + 60)) "$0" _boot target \
+		"stream,id=n0,server=on,addr.type=unix,addr.path=$sockdir/net" \
+		"$out" "$scen" $TARGET_IP $HOST_IP 52:54:00:77:00:01 &
+	tpid=$!
+	for _ in $(seq 100); do
+		[ -S "$sockdir/net" ] && break
+		sleep 0.1
+	done
+	timeout -k 5 $((TIMEOUT + 60)) "$0" _boot host \
+		"stream,id=n0,server=off,addr.type=unix,addr.path=$sockdir/net" \
+		"$out" "$scen" $HOST_IP $TARGET_IP 52:54:00:77:00:02 &
+	hpid=$!
+	wait "$tpid"
+	wait "$hpid"
+	end=$(date +%s)
+	rm -rf "$sockdir"
+	vt=$(role_verdict "$out/target")
+	vh=$(role_verdict "$out/host")
+	sort -s -k1,1 "$out"/target/timeline "$out"/host/timeline \
+		>"$out/timeline" 2>/dev/null
+	if [ -s "$out/timeline" ]; then
+		echo "---- timeline ($scen): +seconds, time, node, event ----"
+		awk 'NR == 1 { t0 = $1 } {
+			t = $1; $1 = ""; s = int(t);
+			printf "+%7.3f %s.%03d%s\n", t - t0,
+				strftime("%H:%M:%S", s), (t - s) * 1000, $0 }' \
+			"$out/timeline"
+		echo "----"
+	fi
+	for f in "$out"/target/report "$out"/host/report; do
+		[ -s "$f" ] && cat "$f"
+	done
+	echo "target: $vt"
+	echo "host:   $vh"
+	if [ "$vt" = PASS ] && [ "$vh" = PASS ]; then
+		log "scenario $scen: PASS in $((end - start))s"
+	else
+		log "scenario $scen: FAIL in $((end - start))s (logs: $out)"
+		rc=1
+	fi
+	return $rc
+}
+
+cmd_run() {
+	local s rc=0 pass=0 fail=0
+	need_root
+	[ $# -gt 0 ] || die "usage: lab.sh run SCENARIO..."
+	cmd_prepare
+	KVER=$(cat "$LAB_CACHE/current")
+	for s in "$@"; do
+		if run_one "$s"; then pass=$((pass + 1)); else fail=$((fail + 1)); rc=1; fi
+	done
+	echo "lab: $pass passed, $fail failed"
+	return $rc
+}
+
+cmd_list() {
+	local d
+	for d in "$LAB_DIR"/scenarios/*/; do
+		d=${d%/}; echo "${d##*/}"
+	done
+}
+
+usage() {
+	sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+case "${1:-}" in
+prepare) cmd_prepare ;;
+run) shift; cmd_run "$@" ;;
+_boot) shift; boot_vm "$@" ;;
+list) cmd_list ;;
+-h|--help|help) usage ;;
+*) usage >&2; exit 2 ;;
+esac
