@@ -17,11 +17,12 @@ int nvmf_args_build(const struct nvmf_cmd *cmd, struct option *longopts,
 	int n = 0;
 	char *s = shortopts;
 
-	*s++ = ':';	/* report a missing argument as ':' */
+	*s++ = ':'; /* report a missing argument as ':' */
 	for (o = cmd->opts; o->name; o++, n++) {
 		if (n == NVMF_ARGS_MAX)
 			return -E2BIG;
-		longopts[n] = (struct option){ o->name, o->has_arg, NULL, o->val };
+		longopts[n] =
+			(struct option){ o->name, o->has_arg, NULL, o->val };
 		if (o->val > 0 && o->val < 256) {
 			*s++ = (char)o->val;
 			if (o->has_arg == required_argument)
@@ -66,8 +67,8 @@ void nvmf_args_error(const struct nvmf_cmd *cmd, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int nvmf_parse_long(const struct nvmf_cmd *cmd, const char *opt,
-		    const char *s, long min, long max, long *out)
+int nvmf_parse_long(const struct nvmf_cmd *cmd, const char *opt, const char *s,
+		    long min, long max, long *out)
 {
 	char *end;
 	long v;

@@ -23,21 +23,24 @@ enum {
 };
 
 struct nvmf_opt {
-	const char *name;	/* long name, without "--" */
-	int val;		/* short option character, or a value > 255 */
-	int has_arg;		/* no_argument or required_argument */
-	const char *argname;	/* "FILE", shown in --help */
+	const char *name;    /* long name, without "--" */
+	int val;	     /* short option character, or a value > 255 */
+	int has_arg;	     /* no_argument or required_argument */
+	const char *argname; /* "FILE", shown in --help */
 	const char *help;
 };
 
 struct nvmf_cmd {
-	const char *prog;	/* "nvmf-tgt" or "nvmf-host connect" */
-	const char *synopsis;	/* "-c FILE [options]" */
-	const char *summary;	/* one paragraph */
-	const struct nvmf_opt *opts;	/* ends with a zeroed entry */
+	const char *prog;	     /* "nvmf-tgt" or "nvmf-host connect" */
+	const char *synopsis;	     /* "-c FILE [options]" */
+	const char *summary;	     /* one paragraph */
+	const struct nvmf_opt *opts; /* ends with a zeroed entry */
 };
 
-#define NVMF_OPT_HELP { "help", 'h', no_argument, NULL, "show this help" }
+#define NVMF_OPT_HELP                                            \
+	{                                                        \
+		"help", 'h', no_argument, NULL, "show this help" \
+	}
 
 /* Upper bound of options in one table (getopt arrays are built on stack). */
 #define NVMF_ARGS_MAX 64
@@ -54,12 +57,12 @@ int nvmf_args_build(const struct nvmf_cmd *cmd, struct option *longopts,
 void nvmf_args_usage(const struct nvmf_cmd *cmd, FILE *out);
 
 /* "prog: message" on stderr, for usage and configuration errors. */
-__attribute__((format(printf, 2, 3)))
-void nvmf_args_error(const struct nvmf_cmd *cmd, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void
+nvmf_args_error(const struct nvmf_cmd *cmd, const char *fmt, ...);
 
 /* Parse an integer in [min, max] for option opt (its long name). */
-int nvmf_parse_long(const struct nvmf_cmd *cmd, const char *opt,
-		    const char *s, long min, long max, long *out);
+int nvmf_parse_long(const struct nvmf_cmd *cmd, const char *opt, const char *s,
+		    long min, long max, long *out);
 
 /* Parse one of choices (NULL-terminated); *idx is its index. */
 int nvmf_parse_choice(const struct nvmf_cmd *cmd, const char *opt,

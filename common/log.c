@@ -58,8 +58,8 @@ void nvmf_log_set_ident(const char *ident)
 	log_ident = ident;
 }
 
-void nvmf_log(enum nvmf_log_level level, const char *prefix,
-	      const char *fmt, ...)
+void nvmf_log(enum nvmf_log_level level, const char *prefix, const char *fmt,
+	      ...)
 {
 	char line[1024];
 	struct timespec ts;
@@ -77,12 +77,14 @@ void nvmf_log(enum nvmf_log_level level, const char *prefix,
 		     prefix ? "[" : "", prefix ? prefix : "",
 		     prefix ? "] " : "");
 	if (r > 0)
-		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
+		n += (size_t)r < sizeof(line) - n ? (size_t)r :
+						    sizeof(line) - n - 1;
 	va_start(ap, fmt);
 	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	va_end(ap);
 	if (r > 0)
-		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
+		n += (size_t)r < sizeof(line) - n ? (size_t)r :
+						    sizeof(line) - n - 1;
 	if (n >= sizeof(line) - 1)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';

@@ -27,15 +27,14 @@ const char *nvmf_log_level_name(enum nvmf_log_level level);
 /* Program name shown at the start of each line ("nvmf-tgt"); optional. */
 void nvmf_log_set_ident(const char *ident);
 
-__attribute__((format(printf, 3, 4)))
-void nvmf_log(enum nvmf_log_level level, const char *prefix,
-	      const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void
+nvmf_log(enum nvmf_log_level level, const char *prefix, const char *fmt, ...);
 
 #define nvmf_log_enabled(level) ((level) <= nvmf_log_get_level())
 
-#define nvmf_obj_log(level, prefix, ...)                   \
-	do {                                               \
-		if (nvmf_log_enabled(level))               \
+#define nvmf_obj_log(level, prefix, ...)                      \
+	do {                                                  \
+		if (nvmf_log_enabled(level))                  \
 			nvmf_log(level, prefix, __VA_ARGS__); \
 	} while (0)
 
@@ -44,9 +43,9 @@ void nvmf_log(enum nvmf_log_level level, const char *prefix,
 #define nvmf_obj_info(p, ...)  nvmf_obj_log(NVMF_LOG_INFO, p, __VA_ARGS__)
 #define nvmf_obj_debug(p, ...) nvmf_obj_log(NVMF_LOG_DEBUG, p, __VA_ARGS__)
 
-#define nvmf_err(...)   nvmf_obj_err(NULL, __VA_ARGS__)
-#define nvmf_warn(...)  nvmf_obj_warn(NULL, __VA_ARGS__)
-#define nvmf_info(...)  nvmf_obj_info(NULL, __VA_ARGS__)
-#define nvmf_debug(...) nvmf_obj_debug(NULL, __VA_ARGS__)
+#define nvmf_err(...)	       nvmf_obj_err(NULL, __VA_ARGS__)
+#define nvmf_warn(...)	       nvmf_obj_warn(NULL, __VA_ARGS__)
+#define nvmf_info(...)	       nvmf_obj_info(NULL, __VA_ARGS__)
+#define nvmf_debug(...)	       nvmf_obj_debug(NULL, __VA_ARGS__)
 
 #endif /* NVMF_COMMON_LOG_H */

@@ -20,7 +20,7 @@
 struct nvmf_watch {
 	struct nvmf_loop *loop;
 	int fd;
-	bool dead;		/* deleted; freed after the current batch */
+	bool dead; /* deleted; freed after the current batch */
 	nvmf_watch_fn fn;
 	void *arg;
 	SLIST_ENTRY(nvmf_watch) dead_link;
@@ -28,7 +28,7 @@ struct nvmf_watch {
 
 struct nvmf_timer {
 	struct nvmf_watch *watch;
-	int fd;			/* timerfd */
+	int fd; /* timerfd */
 	bool armed;
 	bool periodic;
 	nvmf_timer_fn fn;
@@ -45,14 +45,14 @@ STAILQ_HEAD(loop_work_list, loop_work);
 
 struct nvmf_loop {
 	int epfd;
-	int wakefd;			/* eventfd: posted work or stop */
+	int wakefd; /* eventfd: posted work or stop */
 	struct nvmf_watch *wake_watch;
 	atomic_bool stop;
 	pthread_t thread;
 	atomic_bool running;
 	pthread_mutex_t work_lock;
-	struct loop_work_list work;	/* under work_lock */
-	SLIST_HEAD(, nvmf_watch) dead;	/* loop thread only */
+	struct loop_work_list work;    /* under work_lock */
+	SLIST_HEAD(, nvmf_watch) dead; /* loop thread only */
 };
 
 uint64_t nvmf_now_ns(void)
@@ -122,8 +122,8 @@ struct nvmf_loop *nvmf_loop_create(void)
 	loop->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (loop->wakefd < 0)
 		goto out_close_ep;
-	loop->wake_watch = nvmf_watch_add(loop, loop->wakefd, EPOLLIN,
-					  loop_wake_cb, loop);
+	loop->wake_watch =
+		nvmf_watch_add(loop, loop->wakefd, EPOLLIN, loop_wake_cb, loop);
 	if (!loop->wake_watch)
 		goto out_close_wake;
 	return loop;
@@ -291,7 +291,7 @@ static void timer_cb(void *arg, uint32_t events)
 
 	(void)events;
 	if (read(t->fd, &expirations, sizeof(expirations)) < 0)
-		return;	/* EAGAIN: re-armed or disarmed since the event */
+		return; /* EAGAIN: re-armed or disarmed since the event */
 	if (!t->periodic)
 		t->armed = false;
 	t->fn(t->arg);

@@ -47,12 +47,14 @@ static int check_domain(const char *p, const char *end, const char **why)
 	for (; p < end; p++) {
 		if (*p == '.') {
 			if (label == 0)
-				return fail(why, "empty label in the domain name");
+				return fail(why,
+					    "empty label in the domain name");
 			label = 0;
 			continue;
 		}
 		if (!isalnum((unsigned char)*p) && *p != '-')
-			return fail(why, "invalid character in the domain name");
+			return fail(why,
+				    "invalid character in the domain name");
 		label++;
 	}
 	if (label == 0)
@@ -86,7 +88,8 @@ int nvmf_nqn_validate(const char *nqn, const char **why)
 		return fail(why, "longer than 223 bytes");
 	for (p = nqn; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ' ')
-			return fail(why, "contains a space or control character");
+			return fail(why,
+				    "contains a space or control character");
 	if (strncmp(nqn, "nqn.", 4) != 0)
 		return fail(why, "must start with 'nqn.'");
 	ret = check_date(nqn + 4, why);

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NVMF_UUID_STR_LEN 37	/* 36 characters and the NUL */
+#define NVMF_UUID_STR_LEN 37 /* 36 characters and the NUL */
 
 /*
  * Check an NQN.  On failure *why (if not NULL) points to a static string

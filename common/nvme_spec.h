@@ -25,14 +25,14 @@ typedef uint64_t nvme_le64;
 
 /* ---- constants ------------------------------------------------------- */
 
-#define NVME_NQN_MAX		223	/* bytes, without the terminating NUL */
-#define NVME_NQN_FIELD		256	/* size of an NQN field on the wire */
-#define NVME_DISC_NQN		"nqn.2014-08.org.nvmexpress.discovery"
-#define NVME_UUID_NQN_PREFIX	"nqn.2014-08.org.nvmexpress:uuid:"
+#define NVME_NQN_MAX	     223 /* bytes, without the terminating NUL */
+#define NVME_NQN_FIELD	     256 /* size of an NQN field on the wire */
+#define NVME_DISC_NQN	     "nqn.2014-08.org.nvmexpress.discovery"
+#define NVME_UUID_NQN_PREFIX "nqn.2014-08.org.nvmexpress:uuid:"
 
-#define NVME_ADMIN_QID		0
-#define NVME_AQ_DEPTH		32	/* admin queue entries (hsqsize 31) */
-#define NVME_CNTLID_DYNAMIC	0xffff
+#define NVME_ADMIN_QID	     0
+#define NVME_AQ_DEPTH	     32 /* admin queue entries (hsqsize 31) */
+#define NVME_CNTLID_DYNAMIC  0xffff
 
 enum nvme_admin_opcode {
 	nvme_admin_get_log_page = 0x02,
@@ -52,7 +52,7 @@ enum nvme_io_opcode {
 	nvme_cmd_dsm = 0x09,
 };
 
-#define nvme_fabrics_command	0x7f
+#define nvme_fabrics_command 0x7f
 
 enum nvmf_fabrics_type {
 	nvme_fabrics_type_property_set = 0x00,
@@ -87,7 +87,7 @@ enum nvme_feature {
 
 /* Controller properties (register offsets) for Property Get/Set. */
 enum nvme_property {
-	NVME_REG_CAP = 0x00,	/* 8 bytes */
+	NVME_REG_CAP = 0x00, /* 8 bytes */
 	NVME_REG_VS = 0x08,
 	NVME_REG_CC = 0x14,
 	NVME_REG_CSTS = 0x1c,
@@ -95,24 +95,24 @@ enum nvme_property {
 	NVME_REG_CRTO = 0x68,
 };
 
-#define NVME_CC_EN		(1u << 0)
-#define NVME_CC_SHN_SHIFT	14
-#define NVME_CC_SHN_MASK	(3u << NVME_CC_SHN_SHIFT)
-#define NVME_CC_SHN_NORMAL	(1u << NVME_CC_SHN_SHIFT)
-#define NVME_CC_SHN_ABRUPT	(2u << NVME_CC_SHN_SHIFT)
-#define NVME_CC_IOSQES_SHIFT	16
-#define NVME_CC_IOCQES_SHIFT	20
+#define NVME_CC_EN	     (1u << 0)
+#define NVME_CC_SHN_SHIFT    14
+#define NVME_CC_SHN_MASK     (3u << NVME_CC_SHN_SHIFT)
+#define NVME_CC_SHN_NORMAL   (1u << NVME_CC_SHN_SHIFT)
+#define NVME_CC_SHN_ABRUPT   (2u << NVME_CC_SHN_SHIFT)
+#define NVME_CC_IOSQES_SHIFT 16
+#define NVME_CC_IOCQES_SHIFT 20
 
-#define NVME_CSTS_RDY		(1u << 0)
-#define NVME_CSTS_CFS		(1u << 1)
-#define NVME_CSTS_SHST_SHIFT	2
-#define NVME_CSTS_SHST_MASK	(3u << NVME_CSTS_SHST_SHIFT)
-#define NVME_CSTS_SHST_CMPLT	(2u << NVME_CSTS_SHST_SHIFT)
+#define NVME_CSTS_RDY	     (1u << 0)
+#define NVME_CSTS_CFS	     (1u << 1)
+#define NVME_CSTS_SHST_SHIFT 2
+#define NVME_CSTS_SHST_MASK  (3u << NVME_CSTS_SHST_SHIFT)
+#define NVME_CSTS_SHST_CMPLT (2u << NVME_CSTS_SHST_SHIFT)
 
 /* CAP fields */
-#define NVME_CAP_MQES(cap)	((uint32_t)((cap) & 0xffff))
-#define NVME_CAP_TO(cap)	((uint32_t)(((cap) >> 24) & 0xff))
-#define NVME_CAP_CSS_NVM	(1ull << 37)
+#define NVME_CAP_MQES(cap) ((uint32_t)((cap)&0xffff))
+#define NVME_CAP_TO(cap)   ((uint32_t)(((cap) >> 24) & 0xff))
+#define NVME_CAP_CSS_NVM   (1ull << 37)
 
 /* Status code types and codes (CQE status bits 9-11 and 1-8). */
 enum nvme_sct {
@@ -171,7 +171,7 @@ enum nvme_path_sc {
  * CQE status field (bits 15:0 of dword 3): phase bit 0, SC bits 1-8,
  * SCT bits 9-11, CRD bits 12-13, More bit 14, DNR bit 15.
  */
-#define NVME_STATUS_DNR		(1u << 15)
+#define NVME_STATUS_DNR (1u << 15)
 
 static inline uint16_t nvme_status(unsigned int sct, unsigned int sc, int dnr)
 {
@@ -197,17 +197,17 @@ static inline int nvme_status_dnr(uint16_t status)
 /* ---- SGL descriptor (16 bytes) ------------------------------------------ */
 
 /* The type byte: descriptor type in the high nibble, subtype in the low. */
-#define NVME_SGL_FMT_DATA_DESC		0x00
-#define NVME_SGL_FMT_KEYED_DATA_DESC	0x40
-#define NVME_SGL_FMT_ADDRESS		0x00
-#define NVME_SGL_FMT_OFFSET		0x01
-#define NVME_SGL_FMT_INVALIDATE		0x0f
-#define NVME_SGL_TYPE_INLINE	(NVME_SGL_FMT_DATA_DESC | NVME_SGL_FMT_OFFSET)
-#define NVME_SGL_TYPE_KEYED	(NVME_SGL_FMT_KEYED_DATA_DESC)
+#define NVME_SGL_FMT_DATA_DESC	     0x00
+#define NVME_SGL_FMT_KEYED_DATA_DESC 0x40
+#define NVME_SGL_FMT_ADDRESS	     0x00
+#define NVME_SGL_FMT_OFFSET	     0x01
+#define NVME_SGL_FMT_INVALIDATE	     0x0f
+#define NVME_SGL_TYPE_INLINE	     (NVME_SGL_FMT_DATA_DESC | NVME_SGL_FMT_OFFSET)
+#define NVME_SGL_TYPE_KEYED	     (NVME_SGL_FMT_KEYED_DATA_DESC)
 #define NVME_SGL_TYPE_KEYED_INV \
 	(NVME_SGL_FMT_KEYED_DATA_DESC | NVME_SGL_FMT_INVALIDATE)
 
-#define NVME_SGL_KEYED_LEN_MAX	0xffffffu	/* 24-bit length */
+#define NVME_SGL_KEYED_LEN_MAX 0xffffffu /* 24-bit length */
 
 struct nvme_sgl_desc {
 	nvme_le64 addr;
@@ -218,8 +218,8 @@ struct nvme_sgl_desc {
 
 struct nvme_keyed_sgl_desc {
 	nvme_le64 addr;
-	uint8_t length[3];	/* 24-bit little endian */
-	uint8_t key[4];		/* 32-bit little endian, unaligned */
+	uint8_t length[3]; /* 24-bit little endian */
+	uint8_t key[4];	   /* 32-bit little endian, unaligned */
 	uint8_t type;
 } NVME_PACKED;
 
@@ -231,12 +231,12 @@ union nvme_data_ptr {
 /* ---- SQE (64 bytes) and CQE (16 bytes) ---------------------------------- */
 
 /* SQE flags byte: PSDT bits 6-7, 01b = SGL for data, buffer for metadata. */
-#define NVME_CMD_SGL_METABUF	(1u << 6)
+#define NVME_CMD_SGL_METABUF (1u << 6)
 
 struct nvme_common_command {
 	uint8_t opcode;
 	uint8_t flags;
-	uint16_t command_id;	/* opaque to the controller */
+	uint16_t command_id; /* opaque to the controller */
 	nvme_le32 nsid;
 	nvme_le32 cdw2;
 	nvme_le32 cdw3;
@@ -261,7 +261,7 @@ struct nvme_rw_command {
 	nvme_le64 metadata;
 	union nvme_data_ptr dptr;
 	nvme_le64 slba;
-	nvme_le16 length;	/* number of logical blocks, 0-based */
+	nvme_le16 length; /* number of logical blocks, 0-based */
 	nvme_le16 control;
 	nvme_le32 dsmgmt;
 	nvme_le32 reftag;
@@ -280,7 +280,7 @@ struct nvmf_common_command {
 	uint8_t ts[24];
 } NVME_PACKED;
 
-#define NVMF_CONNECT_CATTR_DISABLE_SQFLOW	(1u << 2)
+#define NVMF_CONNECT_CATTR_DISABLE_SQFLOW (1u << 2)
 
 struct nvmf_connect_command {
 	uint8_t opcode;
@@ -291,15 +291,15 @@ struct nvmf_connect_command {
 	union nvme_data_ptr dptr;
 	nvme_le16 recfmt;
 	nvme_le16 qid;
-	nvme_le16 sqsize;	/* 0-based */
+	nvme_le16 sqsize; /* 0-based */
 	uint8_t cattr;
 	uint8_t rsvd3;
-	nvme_le32 kato;		/* milliseconds, admin queue only */
+	nvme_le32 kato; /* milliseconds, admin queue only */
 	uint8_t rsvd4[12];
 } NVME_PACKED;
 
 /* Property Get/Set attrib bit 0: 8-byte property. */
-#define NVMF_PROP_SIZE_8	1
+#define NVMF_PROP_SIZE_8 1
 
 struct nvmf_property_set_command {
 	uint8_t opcode;
@@ -351,7 +351,7 @@ struct nvme_completion {
 	union {
 		nvme_le16 u16;
 		nvme_le32 u32;
-		nvme_le64 u64;	/* Property Get of an 8-byte property */
+		nvme_le64 u64; /* Property Get of an 8-byte property */
 	} result;
 	nvme_le16 sq_head;
 	nvme_le16 sq_id;
@@ -370,7 +370,7 @@ struct nvmf_connect_data {
 } NVME_PACKED;
 
 /* Dataset Management range (16 bytes). */
-#define NVME_DSMGMT_AD		(1u << 2)	/* cdw11: deallocate */
+#define NVME_DSMGMT_AD (1u << 2) /* cdw11: deallocate */
 
 struct nvme_dsm_range {
 	nvme_le32 cattr;
@@ -385,16 +385,16 @@ struct nvme_id_power_state {
 } NVME_PACKED;
 
 /* SGLS bits the kernel host checks */
-#define NVME_CTRL_SGLS_SUPPORTED	(1u << 0)
-#define NVME_CTRL_SGLS_KSDBDS		(1u << 2)	/* keyed SGL data block */
-#define NVME_CTRL_SGLS_OFFSET		(1u << 20)	/* in-capsule offsets */
-#define NVME_CTRL_LPA_CMD_EFFECTS	(1u << 1)
-#define NVME_CTRL_ONCS_DSM		(1u << 2)
-#define NVME_CTRL_ONCS_WRITE_ZEROES	(1u << 3)
-#define NVME_CTRL_OAES_NS_ATTR		(1u << 8)
-#define NVME_CTRL_CTRATT_128_ID		(1u << 0)
-#define NVME_CTRL_CNTRLTYPE_IO		1
-#define NVME_CTRL_CNTRLTYPE_DISC	2
+#define NVME_CTRL_SGLS_SUPPORTED    (1u << 0)
+#define NVME_CTRL_SGLS_KSDBDS	    (1u << 2)  /* keyed SGL data block */
+#define NVME_CTRL_SGLS_OFFSET	    (1u << 20) /* in-capsule offsets */
+#define NVME_CTRL_LPA_CMD_EFFECTS   (1u << 1)
+#define NVME_CTRL_ONCS_DSM	    (1u << 2)
+#define NVME_CTRL_ONCS_WRITE_ZEROES (1u << 3)
+#define NVME_CTRL_OAES_NS_ATTR	    (1u << 8)
+#define NVME_CTRL_CTRATT_128_ID	    (1u << 0)
+#define NVME_CTRL_CNTRLTYPE_IO	    1
+#define NVME_CTRL_CNTRLTYPE_DISC    2
 
 struct nvme_id_ctrl {
 	nvme_le16 vid;
@@ -483,8 +483,8 @@ struct nvme_id_ctrl {
 	char subnqn[NVME_NQN_FIELD];
 	uint8_t rsvd1024[768];
 	/* Fabrics only */
-	nvme_le32 ioccsz;	/* I/O command capsule size, 16-byte units */
-	nvme_le32 iorcsz;	/* I/O response capsule size, 16-byte units */
+	nvme_le32 ioccsz; /* I/O command capsule size, 16-byte units */
+	nvme_le32 iorcsz; /* I/O response capsule size, 16-byte units */
 	nvme_le16 icdoff;
 	uint8_t fcatt;
 	uint8_t msdbd;
@@ -496,7 +496,7 @@ struct nvme_id_ctrl {
 
 struct nvme_lbaf {
 	nvme_le16 ms;
-	uint8_t ds;	/* log2 of the LBA data size */
+	uint8_t ds; /* log2 of the LBA data size */
 	uint8_t rp;
 } NVME_PACKED;
 
@@ -558,7 +558,7 @@ struct nvme_ns_id_desc {
 	nvme_le16 rsvd;
 } NVME_PACKED;
 
-#define NVME_IDENTIFY_DATA_SIZE	4096
+#define NVME_IDENTIFY_DATA_SIZE 4096
 #define NVME_NS_LIST_MAX	1024
 
 /* Active namespace list (CNS 0x02) and Changed Namespace List (LID 0x04). */
@@ -586,7 +586,7 @@ struct nvme_error_log {
 
 struct nvme_smart_log {
 	uint8_t critical_warning;
-	uint8_t temperature[2];	/* Kelvin, little endian */
+	uint8_t temperature[2]; /* Kelvin, little endian */
 	uint8_t avail_spare;
 	uint8_t spare_thresh;
 	uint8_t percent_used;
@@ -620,8 +620,8 @@ struct nvme_fw_slot_log {
 } NVME_PACKED;
 
 /* Commands Supported and Effects: CSUPP bit 0, LBCC bit 1, NCC bit 2... */
-#define NVME_CMD_EFFECTS_CSUPP	(1u << 0)
-#define NVME_CMD_EFFECTS_LBCC	(1u << 1)
+#define NVME_CMD_EFFECTS_CSUPP (1u << 0)
+#define NVME_CMD_EFFECTS_LBCC  (1u << 1)
 
 struct nvme_effects_log {
 	nvme_le32 acs[256];
@@ -649,13 +649,13 @@ enum nvmf_subtype {
 	NVME_NQN_CURR_DISC = 3,
 };
 
-#define NVMF_TREQ_NOT_SPECIFIED		0
-#define NVMF_TREQ_NOT_REQUIRED		2
-#define NVMF_RDMA_QPTYPE_CONNECTED	1
-#define NVMF_RDMA_PRTYPE_NOT_SPECIFIED	1
-#define NVMF_RDMA_CMS_RDMA_CM		1
-#define NVMF_TRSVCID_SIZE		32
-#define NVMF_TRADDR_SIZE		256
+#define NVMF_TREQ_NOT_SPECIFIED	       0
+#define NVMF_TREQ_NOT_REQUIRED	       2
+#define NVMF_RDMA_QPTYPE_CONNECTED     1
+#define NVMF_RDMA_PRTYPE_NOT_SPECIFIED 1
+#define NVMF_RDMA_CMS_RDMA_CM	       1
+#define NVMF_TRSVCID_SIZE	       32
+#define NVMF_TRADDR_SIZE	       256
 
 struct nvmf_rdma_tsas {
 	uint8_t qptype;
@@ -676,10 +676,10 @@ struct nvmf_disc_log_entry {
 	nvme_le16 asqsz;
 	nvme_le16 eflags;
 	uint8_t rsvd12[20];
-	char trsvcid[NVMF_TRSVCID_SIZE];	/* space padded */
+	char trsvcid[NVMF_TRSVCID_SIZE]; /* space padded */
 	uint8_t rsvd64[192];
 	char subnqn[NVME_NQN_FIELD];
-	char traddr[NVMF_TRADDR_SIZE];		/* space padded */
+	char traddr[NVMF_TRADDR_SIZE]; /* space padded */
 	union {
 		struct nvmf_rdma_tsas rdma;
 		uint8_t common[256];
@@ -728,13 +728,14 @@ enum nvme_rdma_cm_status {
 	NVME_RDMA_CM_INVALID_CNTLID = 0x09,
 };
 
-#define NVME_RDMA_CM_FMT_1_0	0x0000
+#define NVME_RDMA_CM_FMT_1_0 0x0000
 
 /* ---- encode/decode helpers ------------------------------------------------ */
 
 /* Fill a keyed SGL data block descriptor (type 0x40, or 0x4f to invalidate). */
 static inline void nvme_sgl_set_keyed(union nvme_data_ptr *dptr, uint64_t addr,
-				      uint32_t len, uint32_t key, int invalidate)
+				      uint32_t len, uint32_t key,
+				      int invalidate)
 {
 	struct nvme_keyed_sgl_desc *d = &dptr->ksgl;
 
@@ -751,7 +752,8 @@ static inline void nvme_sgl_set_keyed(union nvme_data_ptr *dptr, uint64_t addr,
 
 static inline uint32_t nvme_sgl_keyed_len(const struct nvme_keyed_sgl_desc *d)
 {
-	return d->length[0] | (d->length[1] << 8) | ((uint32_t)d->length[2] << 16);
+	return d->length[0] | (d->length[1] << 8) |
+	       ((uint32_t)d->length[2] << 16);
 }
 
 static inline uint32_t nvme_sgl_keyed_key(const struct nvme_keyed_sgl_desc *d)
@@ -788,8 +790,8 @@ static inline void nvme_strpad(char *dst, size_t size, const char *src)
 
 #define NVME_ASSERT_SIZE(type, size) \
 	_Static_assert(sizeof(type) == (size), #type " must be " #size " bytes")
-#define NVME_ASSERT_OFF(type, field, off)                       \
-	_Static_assert(offsetof(type, field) == (off),          \
+#define NVME_ASSERT_OFF(type, field, off)              \
+	_Static_assert(offsetof(type, field) == (off), \
 		       #type "." #field " must be at offset " #off)
 
 NVME_ASSERT_SIZE(struct nvme_sgl_desc, 16);

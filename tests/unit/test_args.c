@@ -17,7 +17,8 @@ enum { OPT_REPAIR = 256 };
 static const struct nvmf_opt opts[] = {
 	{ "config", 'c', required_argument, "FILE", "configuration file" },
 	{ "foreground", 'f', no_argument, NULL, "do not daemonize" },
-	{ "repair-interval", OPT_REPAIR, required_argument, "S", "repair period" },
+	{ "repair-interval", OPT_REPAIR, required_argument, "S",
+	  "repair period" },
 	NVMF_OPT_HELP,
 	{ 0 },
 };
@@ -33,8 +34,8 @@ static void test_build_and_getopt(void **state)
 {
 	struct option longopts[NVMF_ARGS_MAX + 1];
 	char shortopts[3 * NVMF_ARGS_MAX + 2];
-	char *argv[] = { "nvmf-test", "-c", "x.json", "--repair-interval", "7",
-			 "-f", "extra", NULL };
+	char *argv[] = { "nvmf-test", "-c", "x.json", "--repair-interval",
+			 "7",	      "-f", "extra",  NULL };
 	int argc = 7, c, seen_c = 0, seen_f = 0, seen_r = 0;
 
 	(void)state;
@@ -91,19 +92,24 @@ static void test_parse_long(void **state)
 	(void)state;
 	assert_int_equal(nvmf_parse_long(&cmd, "threads", "4", 1, 64, &v), 0);
 	assert_int_equal(v, 4);
-	assert_int_equal(nvmf_parse_long(&cmd, "threads", "0x10", 1, 64, &v), 0);
+	assert_int_equal(nvmf_parse_long(&cmd, "threads", "0x10", 1, 64, &v),
+			 0);
 	assert_int_equal(v, 16);
 	assert_int_equal(nvmf_parse_long(&cmd, "threads", "-1", -1, 64, &v), 0);
 	assert_int_equal(v, -1);
 	v = 99;
-	assert_int_equal(nvmf_parse_long(&cmd, "threads", "0", 1, 64, &v), -EINVAL);
-	assert_int_equal(nvmf_parse_long(&cmd, "threads", "65", 1, 64, &v), -EINVAL);
-	assert_int_equal(nvmf_parse_long(&cmd, "threads", "4x", 1, 64, &v), -EINVAL);
-	assert_int_equal(nvmf_parse_long(&cmd, "threads", "", 1, 64, &v), -EINVAL);
+	assert_int_equal(nvmf_parse_long(&cmd, "threads", "0", 1, 64, &v),
+			 -EINVAL);
+	assert_int_equal(nvmf_parse_long(&cmd, "threads", "65", 1, 64, &v),
+			 -EINVAL);
+	assert_int_equal(nvmf_parse_long(&cmd, "threads", "4x", 1, 64, &v),
+			 -EINVAL);
+	assert_int_equal(nvmf_parse_long(&cmd, "threads", "", 1, 64, &v),
+			 -EINVAL);
 	assert_int_equal(nvmf_parse_long(&cmd, "threads",
 					 "99999999999999999999", 1, 64, &v),
 			 -EINVAL);
-	assert_int_equal(v, 99);	/* untouched on error */
+	assert_int_equal(v, 99); /* untouched on error */
 }
 
 static void test_parse_choice(void **state)
@@ -112,9 +118,11 @@ static void test_parse_choice(void **state)
 	int idx = -1;
 
 	(void)state;
-	assert_int_equal(nvmf_parse_choice(&cmd, "log-level", "warn", levels, &idx), 0);
+	assert_int_equal(
+		nvmf_parse_choice(&cmd, "log-level", "warn", levels, &idx), 0);
 	assert_int_equal(idx, 1);
-	assert_int_equal(nvmf_parse_choice(&cmd, "log-level", "loud", levels, &idx),
+	assert_int_equal(nvmf_parse_choice(&cmd, "log-level", "loud", levels,
+					   &idx),
 			 -EINVAL);
 	assert_int_equal(idx, 1);
 }

@@ -45,7 +45,8 @@ static void test_prefix_and_levels(void **state)
 	nvmf_log_set_ident("nvmf-test");
 	nvmf_log_set_level(NVMF_LOG_INFO);
 	capture(log_some, buf, sizeof(buf));
-	assert_non_null(strstr(buf, "nvmf-test info  [port 1] state live -> repairing\n"));
+	assert_non_null(strstr(
+		buf, "nvmf-test info  [port 1] state live -> repairing\n"));
 	assert_null(strstr(buf, "hidden"));
 	assert_non_null(strstr(buf, "nvmf-test error plain 42\n"));
 

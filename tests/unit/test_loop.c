@@ -151,7 +151,7 @@ static void pipe_cb(void *arg, uint32_t events)
 	r = read(p->fds[0], p->got + p->n, sizeof(p->got) - 1 - p->n);
 	assert_true(r > 0);
 	p->n += r;
-	nvmf_watch_del(p->w);	/* deleting itself is allowed */
+	nvmf_watch_del(p->w); /* deleting itself is allowed */
 }
 
 static void test_fd_watch(void **state)
@@ -176,12 +176,12 @@ static void test_fd_watch(void **state)
 	nvmf_loop_destroy(loop);
 }
 
-#define POSTERS 4
+#define POSTERS	   4
 #define POSTS_EACH 1000
 
 struct post_ctx {
 	struct nvmf_loop *loop;
-	int done;		/* loop thread only */
+	int done; /* loop thread only */
 	pthread_t loop_thread;
 	bool wrong_thread;
 };
@@ -265,7 +265,7 @@ static void test_destroy_drops_pending_work(void **state)
 	(void)state;
 	assert_int_equal(nvmf_loop_post(loop, noop, &ran), 0);
 	assert_int_equal(nvmf_loop_post(loop, noop, &ran), 0);
-	nvmf_loop_destroy(loop);	/* no leak (ASan), nothing runs */
+	nvmf_loop_destroy(loop); /* no leak (ASan), nothing runs */
 	assert_int_equal(ran, 0);
 }
 

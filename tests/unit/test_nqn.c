@@ -20,7 +20,7 @@ static void test_good_nqns(void **state)
 		"nqn.2016-06.io.spdk:cnode1",
 		"nqn.2026-11.io.nvmf-lab:x",
 		"nqn.1999-12.a:b",
-		"nqn.2014-08.com.example:\xc3\xa9t\xc3\xa9",	/* UTF-8 */
+		"nqn.2014-08.com.example:\xc3\xa9t\xc3\xa9", /* UTF-8 */
 	};
 	const char *why;
 	size_t i;
@@ -64,8 +64,9 @@ static void test_bad_nqns(void **state)
 	expect_bad("nqn.2014-08.org.example:a b", "space");
 	expect_bad("nqn.2014-08.org.example:a\tb", "control");
 	expect_bad("nqn.2014-08.org.nvmexpress:uuid:not-a-uuid", "UUID");
-	expect_bad("nqn.2014-08.org.nvmexpress:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6x",
-		   "UUID");
+	expect_bad(
+		"nqn.2014-08.org.nvmexpress:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6x",
+		"UUID");
 
 	/* 223 bytes is the limit */
 	memset(longnqn, 'a', sizeof(longnqn));
@@ -90,10 +91,12 @@ static void test_uuid_round_trip(void **state)
 	assert_int_equal(u[15], 0xf6);
 	nvmf_uuid_format(u, out);
 	assert_string_equal(out, s);
-	assert_int_equal(nvmf_uuid_parse("F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6", u), 0);
+	assert_int_equal(
+		nvmf_uuid_parse("F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6", u), 0);
 	nvmf_uuid_format(u, out);
 	assert_string_equal(out, s);
-	assert_int_equal(nvmf_uuid_parse("f81d4fae7dec11d0a76500a0c91e6bf6", u), -EINVAL);
+	assert_int_equal(nvmf_uuid_parse("f81d4fae7dec11d0a76500a0c91e6bf6", u),
+			 -EINVAL);
 	assert_int_equal(nvmf_uuid_parse("", u), -EINVAL);
 }
 
@@ -107,11 +110,12 @@ static void test_uuid_generate_and_hostnqn(void **state)
 	assert_int_equal(nvmf_uuid_generate(a), 0);
 	assert_int_equal(nvmf_uuid_generate(b), 0);
 	assert_memory_not_equal(a, b, 16);
-	assert_int_equal(a[6] >> 4, 4);		/* version 4 */
-	assert_int_equal(a[8] & 0xc0, 0x80);	/* RFC 4122 variant */
+	assert_int_equal(a[6] >> 4, 4);	     /* version 4 */
+	assert_int_equal(a[8] & 0xc0, 0x80); /* RFC 4122 variant */
 	assert_int_equal(nvmf_nqn_from_uuid(a, nqn, sizeof(nqn)), 0);
 	assert_int_equal(strncmp(nqn, NVME_UUID_NQN_PREFIX,
-				 strlen(NVME_UUID_NQN_PREFIX)), 0);
+				 strlen(NVME_UUID_NQN_PREFIX)),
+			 0);
 	assert_int_equal(strlen(nqn), strlen(NVME_UUID_NQN_PREFIX) + 36);
 	assert_int_equal(nvmf_nqn_validate(nqn, NULL), 0);
 	assert_int_equal(nvmf_nqn_from_uuid(a, small, sizeof(small)), -ENOSPC);

@@ -79,11 +79,12 @@ static void test_status_encode_decode(void **state)
 	uint16_t st;
 
 	(void)state;
-	st = nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM, 1);
+	st = nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM,
+			 1);
 	assert_int_equal(nvme_status_sct(st), 1);
 	assert_int_equal(nvme_status_sc(st), 0x82);
 	assert_true(nvme_status_dnr(st));
-	assert_int_equal(st & 1, 0);	/* phase bit stays clear */
+	assert_int_equal(st & 1, 0); /* phase bit stays clear */
 	assert_int_equal(st, (1 << 9) | (0x82 << 1) | (1 << 15));
 
 	st = nvme_status(NVME_SCT_PATH, NVME_SC_HOST_PATH_ERROR, 0);
@@ -171,19 +172,24 @@ static void test_connect_data_layout(void **state)
 	strcpy(d.subsysnqn, "nqn.2014-08.org.example:sub");
 	strcpy(d.hostnqn, "nqn.2014-08.org.example:host");
 	assert_int_equal(get16(raw, 16), 0xffff);
-	assert_string_equal((const char *)raw + 256, "nqn.2014-08.org.example:sub");
-	assert_string_equal((const char *)raw + 512, "nqn.2014-08.org.example:host");
+	assert_string_equal((const char *)raw + 256,
+			    "nqn.2014-08.org.example:sub");
+	assert_string_equal((const char *)raw + 512,
+			    "nqn.2014-08.org.example:host");
 }
 
 static void test_cm_private_data(void **state)
 {
 	struct nvme_rdma_cm_req req = {
-		.recfmt = htole16(0), .qid = htole16(1),
-		.hrqsize = htole16(128), .hsqsize = htole16(127),
+		.recfmt = htole16(0),
+		.qid = htole16(1),
+		.hrqsize = htole16(128),
+		.hsqsize = htole16(127),
 		.cntlid = htole16(9),
 	};
 	struct nvme_rdma_cm_rej rej = {
-		.recfmt = htole16(0), .sts = htole16(NVME_RDMA_CM_INVALID_HSQSIZE),
+		.recfmt = htole16(0),
+		.sts = htole16(NVME_RDMA_CM_INVALID_HSQSIZE),
 	};
 	struct nvme_rdma_cm_rep rep = { .crqsize = htole16(128) };
 

@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libnvmf_common.a"
-)
