@@ -168,7 +168,10 @@ boot_vm() {
 # Read a role's verdict: PASS, or FAIL with a reason.
 role_verdict() {
 	local f=$1/result
-	[ -s "$f" ] || { echo "FAIL: no verdict (VM hung or crashed)"; return; }
+	[ -s "$f" ] || {
+		echo "FAIL: no verdict (VM hung or crashed; see its console.log)"
+		return
+	}
 	head -1 "$f"
 }
 
@@ -177,6 +180,7 @@ run_one() {
 	local start end rc=0 vt vh
 	[ -d "$sdir" ] || { log "no such scenario: $scen"; return 2; }
 	TIMEOUT=300
+	GRACE=60
 	# shellcheck disable=SC1091
 	[ -f "$sdir/scenario.conf" ] && . "$sdir/scenario.conf"
 	TIMEOUT=${LAB_TIMEOUT:-$TIMEOUT}
@@ -187,9 +191,9 @@ run_one() {
 	log "scenario $scen: starting (timeout ${TIMEOUT}s, logs in $out)"
 	start=$(date +%s)
 	export KVER TIMEOUT
-	# The VM gets 60 s beyond the scenario's own timeout to boot and power
-	# off; after that it is killed and its role has no verdict.
-	timeout -k 5 $((TIMEOUT + 60)) "$0" _boot target \
+	# The VM gets GRACE seconds beyond the scenario's own timeout to boot
+	# and power off; after that it is killed and its role has no verdict.
+	timeout -k 5 $((TIMEOUT + GRACE)) "$0" _boot target \
 		"stream,id=n0,server=on,addr.type=unix,addr.path=$sockdir/net" \
 		"$out" "$scen" $TARGET_IP $HOST_IP 52:54:00:77:00:01 &
 	tpid=$!
@@ -197,7 +201,7 @@ run_one() {
 		[ -S "$sockdir/net" ] && break
 		sleep 0.1
 	done
-	timeout -k 5 $((TIMEOUT + 60)) "$0" _boot host \
+	timeout -k 5 $((TIMEOUT + GRACE)) "$0" _boot host \
 		"stream,id=n0,server=off,addr.type=unix,addr.path=$sockdir/net" \
 		"$out" "$scen" $HOST_IP $TARGET_IP 52:54:00:77:00:02 &
 	hpid=$!

@@ -1,0 +1,15 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Configure and build: build/ (the binaries, -Werror) and, with --asan,
+# build-asan/ (unit tests under AddressSanitizer + UBSan).
+set -eu
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+if [ "${1:-}" = --asan ]; then
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNVMF_SANITIZE=ON \
+		-DNVMF_LAB=OFF >/dev/null
+	cmake --build build-asan -j"$jobs"
+fi

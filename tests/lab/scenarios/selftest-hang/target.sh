@@ -1,0 +1,3 @@
+# selftest-hang, target node: never reports a verdict.
+lab_event "sleeping past the scenario timeout"
+sleep 1000

@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The wire-format layout checks must break the build when a field moves:
+# compile copies of common/nvme_spec.h with one field changed each and
+# expect the compiler to reject each with the matching assertion.
+# Usage: check-static-asserts.sh CC SOURCE_DIR
+set -u
+cc=$1
+src=$2/common/nvme_spec.h
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+# mutate NAME OLD NEW EXPECTED_MESSAGE
+mutate() {
+	local name=$1 old=$2 new=$3 expect=$4
+	mkdir -p "$tmp/$name"
+	python3 - "$src" "$tmp/$name/nvme_spec.h" "$old" "$new" <<'PY' || { echo "FAIL $name: pattern not found once"; fail=$((fail + 1)); return; }
+import sys
+s = open(sys.argv[1]).read()
+if s.count(sys.argv[3]) != 1:
+    sys.exit(1)
+open(sys.argv[2], 'w').write(s.replace(sys.argv[3], sys.argv[4]))
+PY
+	printf '#include "nvme_spec.h"\nint main(void) { return 0; }\n' \
+		>"$tmp/$name/t.c"
+	if "$cc" -std=gnu11 -fsyntax-only -I"$tmp/$name" "$tmp/$name/t.c" \
+		>"$tmp/$name/out" 2>&1; then
+		echo "FAIL $name: compiled although $old became $new"
+		fail=$((fail + 1))
+	elif grep -qF "$expect" "$tmp/$name/out"; then
+		echo "ok   $name: rejected with '$expect'"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name: rejected, but not with '$expect':"
+		cat "$tmp/$name/out"
+		fail=$((fail + 1))
+	fi
+}
+
+# the unmodified header compiles
+printf '#include "nvme_spec.h"\nint main(void) { return 0; }\n' >"$tmp/t.c"
+"$cc" -std=gnu11 -fsyntax-only -I"${src%/*}" "$tmp/t.c" ||
+	{ echo "FAIL baseline: the real header does not compile"; exit 1; }
+
+mutate connect-sqsize "nvme_le16 sqsize; /* 0-based */" \
+	"nvme_le32 sqsize;" "nvmf_connect_command.cattr must be at offset 46"
+mutate keyed-sgl-length "uint8_t length[3]; /* 24-bit little endian */" \
+	"uint8_t length[4];" "nvme_keyed_sgl_desc.key must be at offset 11"
+mutate disc-entry-eflags "	nvme_le16 eflags;
+" "" "nvmf_disc_log_entry.trsvcid must be at offset 32"
+mutate cm-req-hrqsize "	nvme_le16 hrqsize;
+" "	uint8_t hrqsize;
+" "nvme_rdma_cm_req.hsqsize must be at offset 6"
+mutate id-ctrl-ioccsz "	uint8_t rsvd1024[768];" "	uint8_t rsvd1024[764];" \
+	"nvme_id_ctrl.ioccsz must be at offset 1792"
+mutate cqe-status "	uint16_t command_id;
+	nvme_le16 status;" "	nvme_le16 status;
+	uint16_t command_id;" "nvme_completion.command_id must be at offset 12"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
