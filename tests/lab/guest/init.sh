@@ -14,8 +14,8 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /var/tmp
+# /tmp stays the overlay's (writable, on the tmpfs upper layer): a fresh
+# tmpfs there would hide a repository or build tree that lives under /tmp.
 
 arg() { sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 export LAB_ROLE=$(arg lab.role) LAB_IP=$(arg lab.ip) LAB_PEER=$(arg lab.peer)
@@ -52,8 +52,9 @@ if [ ! -f "$script" ]; then
 	poweroff_now
 fi
 
-# The role script sees the scenario's scenario.conf variables and reports its verdict with lab_pass/lab_fail (which write
-# $LAB_OUT/result); an exit without one is a failure.
+# The role script sees the variables of scenario.conf and reports its
+# verdict with lab_pass/lab_fail (which write $LAB_OUT/result); an exit
+# without one is a failure.
 conf=$LAB_REPO/tests/lab/scenarios/$LAB_SCENARIO/scenario.conf
 [ -f "$conf" ] || conf=/dev/null
 timeout -k 5 "$LAB_TIMEOUT" bash -c ". '$LAB_LIB'; . '$conf'; . '$script'" \
