@@ -278,3 +278,69 @@ lab_fio_verify() {
 		--verify=crc32c --verify_fatal=1 --output="$LAB_OUT/fio-$name.log" \
 		"$@"
 }
+
+# ---- our daemons -------------------------------------------------------------
+
+NVMF_TGT=$LAB_BUILD/target/nvmf-tgt
+
+# lab_tgt_config FILE NQN DEV [PORTID] [SVCID]: an nvmetcli-format config
+# with one subsystem (any host) whose namespace 1 is DEV, on LAB_IP.
+lab_tgt_config() {
+	cat >"$1" <<JSON
+{
+  "hosts": [],
+  "ports": [
+    {
+      "addr": { "adrfam": "ipv4", "traddr": "$LAB_IP", "trsvcid": "${5:-4420}",
+                "trtype": "rdma", "treq": "not specified", "tsas": "not specified" },
+      "param": { "inline_data_size": "4096" },
+      "portid": ${4:-1},
+      "referrals": [],
+      "subsystems": [ "$2" ]
+    }
+  ],
+  "subsystems": [
+    {
+      "allowed_hosts": [],
+      "attr": { "allow_any_host": "1", "model": "nvmf-tgt", "version": "1.3" },
+      "namespaces": [
+        { "device": { "path": "$3" }, "enable": 1, "nsid": 1 }
+      ],
+      "nqn": "$2"
+    }
+  ]
+}
+JSON
+}
+
+# lab_tgt_start CONFIG [args...]: start nvmf-tgt in the foreground as the
+# daemon "nvmf-tgt" and wait until every port is live.
+lab_tgt_start() {
+	local conf=$1
+	shift
+	lab_daemon_start nvmf-tgt "$NVMF_TGT" -c "$conf" --foreground "$@"
+	lab_retry 20 grep -q 'running:' "$LAB_OUT/nvmf-tgt.log" ||
+		return 1
+	! grep -q 'cannot listen' "$LAB_OUT/nvmf-tgt.log"
+}
+
+# lab_tgt_stop: SIGTERM, and check that it exited 0 within 10 s.
+lab_tgt_stop() {
+	local pid rc
+	pid=$(lab_daemon_pid nvmf-tgt)
+	[ -n "$pid" ] || return 1
+	kill -TERM "$pid"
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		lab_event "nvmf-tgt did not exit within 10 s of SIGTERM"
+		return 1
+	fi
+	wait "$pid"
+	rc=$?
+	unset "LAB_DAEMONS[nvmf-tgt]"
+	lab_event "nvmf-tgt exited with status $rc after SIGTERM"
+	return $rc
+}

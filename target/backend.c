@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Namespace backends: regular files and block devices, read and written
+ * through the worker's io_uring so that the event loop never blocks.
+ * O_DIRECT unless the namespace asks for buffered I/O (as the kernel's
+ * buffered_io attribute); Write Zeroes and deallocation use fallocate().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <liburing.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "nvmet.h"
+
+#define RING_ENTRIES	 256
+#define FILE_BLKSZ_SHIFT 12 /* files: 4 KiB blocks, as the kernel */
+
+static int ns_size(struct nvmet_ns *ns, const struct stat *st, char *err,
+		   size_t errlen)
+{
+	uint64_t bytes;
+	int bsz;
+
+	if (S_ISBLK(st->st_mode)) {
+		if (ioctl(ns->fd, BLKGETSIZE64, &bytes) < 0 ||
+		    ioctl(ns->fd, BLKSSZGET, &bsz) < 0)
+			goto out_errno;
+		ns->blkdev = true;
+		ns->blksz_shift =
+			(unsigned int)__builtin_ctz((unsigned int)bsz);
+	} else if (S_ISREG(st->st_mode)) {
+		bytes = (uint64_t)st->st_size;
+		ns->blksz_shift = FILE_BLKSZ_SHIFT;
+	} else {
+		snprintf(err, errlen,
+			 "%s.device.path: '%s' is not a file or block device",
+			 ns->cfg->where, ns->cfg->path);
+		return -EINVAL;
+	}
+	ns->nr_blocks = bytes >> ns->blksz_shift;
+	if (!ns->nr_blocks) {
+		snprintf(err, errlen, "%s.device.path: '%s' is empty",
+			 ns->cfg->where, ns->cfg->path);
+		return -EINVAL;
+	}
+	return 0;
+
+out_errno:
+	snprintf(err, errlen, "%s.device.path: '%s': %s", ns->cfg->where,
+		 ns->cfg->path, strerror(errno));
+	return -errno;
+}
+
+int nvmet_ns_open(struct nvmet_ns *ns, char *err, size_t errlen)
+{
+	int flags = O_RDWR | O_CLOEXEC;
+	struct stat st;
+	int ret;
+
+	if (!ns->cfg->buffered_io)
+		flags |= O_DIRECT;
+	ns->fd = open(ns->cfg->path, flags);
+	if (ns->fd < 0 && errno == EINVAL && (flags & O_DIRECT)) {
+		/* e.g. tmpfs: no O_DIRECT; serve it buffered, and say so */
+		nvmf_warn(
+			"%s: '%s' does not support O_DIRECT, using buffered I/O",
+			ns->cfg->where, ns->cfg->path);
+		ns->fd = open(ns->cfg->path, flags & ~O_DIRECT);
+	}
+	if (ns->fd < 0 || fstat(ns->fd, &st) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s.device.path: '%s': %s",
+			 ns->cfg->where, ns->cfg->path, strerror(errno));
+		nvmet_ns_close(ns);
+		return ret;
+	}
+	ret = ns_size(ns, &st, err, errlen);
+	if (ret) {
+		nvmet_ns_close(ns);
+		return ret;
+	}
+	nvmf_info("%s: nsid %u: %s, %llu blocks of %u bytes%s", ns->subsys->nqn,
+		  ns->nsid, ns->cfg->path, (unsigned long long)ns->nr_blocks,
+		  1u << ns->blksz_shift, flags & O_DIRECT ? "" : " (buffered)");
+	return 0;
+}
+
+void nvmet_ns_close(struct nvmet_ns *ns)
+{
+	if (ns->fd >= 0) {
+		fsync(ns->fd);
+		close(ns->fd);
+	}
+	ns->fd = -1;
+	ns->enabled = false;
+}
+
+/* ---- submission and completion ---------------------------------------------- */
+
+static uint16_t errno_to_status(struct nvmet_io *io, int err)
+{
+	switch (err) {
+	case ENOSPC:
+		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_CAP_EXCEEDED);
+	case EIO:
+		if (io->op == IORING_OP_READ)
+			return nvme_status(NVME_SCT_MEDIA, 0x81, 0);
+		if (io->op == IORING_OP_WRITE)
+			return nvme_status(NVME_SCT_MEDIA, 0x80, 0);
+		break;
+	}
+	return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, 0);
+}
+
+static bool io_prep(struct nvmet_worker *w, struct nvmet_io *io)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(w->ring);
+	struct nvmet_req *req = io->req;
+	int fd = req->ns->fd;
+
+	if (!sqe)
+		return false;
+	switch (io->op) {
+	case IORING_OP_READ:
+		io_uring_prep_read(sqe, fd, (uint8_t *)req->data + io->done,
+				   (unsigned int)(io->len - io->done),
+				   io->off + io->done);
+		break;
+	case IORING_OP_WRITE:
+		io_uring_prep_write(sqe, fd, (uint8_t *)req->data + io->done,
+				    (unsigned int)(io->len - io->done),
+				    io->off + io->done);
+		sqe->rw_flags = io->rw_flags;
+		break;
+	case IORING_OP_FSYNC:
+		io_uring_prep_fsync(sqe, fd, 0);
+		break;
+	case IORING_OP_FALLOCATE:
+		io_uring_prep_fallocate(sqe, fd, io->mode, io->off, io->len);
+		break;
+	}
+	io_uring_sqe_set_data(sqe, io);
+	w->ring_inflight++;
+	return true;
+}
+
+static void io_submit(struct nvmet_io *io)
+{
+	struct nvmet_worker *w = io->req->sq->worker;
+
+	if (!TAILQ_EMPTY(&w->ring_wait) || !io_prep(w, io)) {
+		TAILQ_INSERT_TAIL(&w->ring_wait, io, link);
+		return;
+	}
+	io_uring_submit(w->ring);
+}
+
+static void dsm_next(struct nvmet_io *io);
+
+/* The request's backend work is over: complete it. */
+static void io_done(struct nvmet_req *req, uint16_t status)
+{
+	req->sq->io_inflight--;
+	nvmet_req_complete(req, status);
+}
+
+static void io_complete(struct nvmet_io *io, int res)
+{
+	struct nvmet_req *req = io->req;
+
+	if (res < 0 && io->op == IORING_OP_FALLOCATE && req->cmd &&
+	    req->cmd->common.opcode == nvme_cmd_dsm &&
+	    (res == -EOPNOTSUPP || res == -EINVAL)) {
+		res = 0; /* deallocation is advisory */
+	}
+	if (res < 0) {
+		nvmf_obj_warn(req->sq->log_prefix,
+			      "nsid %u: backend op %u at %llu: %s",
+			      req->ns->nsid, io->op,
+			      (unsigned long long)io->off, strerror(-res));
+		io_done(req, errno_to_status(io, -res));
+		return;
+	}
+	if ((io->op == IORING_OP_READ || io->op == IORING_OP_WRITE) &&
+	    io->done + (uint64_t)res < io->len) {
+		if (res == 0) { /* end of file: past the namespace */
+			io_done(req, errno_to_status(io, EIO));
+			return;
+		}
+		io->done += (uint32_t)res;
+		io_submit(io);
+		return;
+	}
+	if (req->cmd->common.opcode == nvme_cmd_dsm) {
+		dsm_next(io);
+		return;
+	}
+	io_done(req, 0);
+}
+
+static void ring_cb(void *arg, uint32_t events)
+{
+	struct nvmet_worker *w = arg;
+	struct io_uring_cqe *cqe;
+	struct nvmet_io *io;
+	uint64_t cnt;
+	unsigned int head, n = 0;
+
+	(void)events;
+	if (read(w->ring_efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		return;
+	for (;;) {
+		io_uring_for_each_cqe(w->ring, head, cqe)
+		{
+			n++;
+			w->ring_inflight--;
+			io_complete(io_uring_cqe_get_data(cqe), cqe->res);
+		}
+		io_uring_cq_advance(w->ring, n);
+		if (!n)
+			break;
+		n = 0;
+		/* room again: start waiting operations */
+		while ((io = TAILQ_FIRST(&w->ring_wait)) && io_prep(w, io))
+			TAILQ_REMOVE(&w->ring_wait, io, link);
+		io_uring_submit(w->ring);
+	}
+}
+
+int nvmet_worker_ring_init(struct nvmet_worker *w)
+{
+	int ret;
+
+	w->ring = calloc(1, sizeof(*w->ring));
+	if (!w->ring)
+		return -ENOMEM;
+	TAILQ_INIT(&w->ring_wait);
+	ret = io_uring_queue_init(RING_ENTRIES, w->ring, 0);
+	if (ret < 0)
+		goto out_free;
+	w->ring_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->ring_efd < 0) {
+		ret = -errno;
+		goto out_exit;
+	}
+	ret = io_uring_register_eventfd(w->ring, w->ring_efd);
+	if (ret < 0)
+		goto out_close;
+	w->ring_watch =
+		nvmf_watch_add(w->loop, w->ring_efd, EPOLLIN, ring_cb, w);
+	if (!w->ring_watch) {
+		ret = -errno;
+		goto out_close;
+	}
+	return 0;
+
+out_close:
+	close(w->ring_efd);
+out_exit:
+	io_uring_queue_exit(w->ring);
+out_free:
+	free(w->ring);
+	w->ring = NULL;
+	return ret;
+}
+
+void nvmet_worker_ring_exit(struct nvmet_worker *w)
+{
+	if (!w->ring)
+		return;
+	nvmf_watch_del(w->ring_watch);
+	io_uring_queue_exit(w->ring);
+	close(w->ring_efd);
+	free(w->ring);
+	w->ring = NULL;
+}
+
+/* ---- operations --------------------------------------------------------------- */
+
+static void io_init(struct nvmet_req *req, uint8_t op, uint64_t off,
+		    uint64_t len)
+{
+	struct nvmet_io *io = &req->io;
+
+	memset(io, 0, sizeof(*io));
+	req->sq->io_inflight++;
+	io->req = req;
+	io->op = op;
+	io->off = off;
+	io->len = len;
+}
+
+void nvmet_bdev_rw(struct nvmet_req *req, bool write, uint64_t offset)
+{
+	io_init(req, write ? IORING_OP_WRITE : IORING_OP_READ, offset,
+		req->data_len);
+	/* without a volatile write cache, writes must be durable */
+	if (write && !req->sq->ctrl->wce)
+		req->io.rw_flags = RWF_DSYNC;
+	io_submit(&req->io);
+}
+
+void nvmet_bdev_flush(struct nvmet_req *req)
+{
+	io_init(req, IORING_OP_FSYNC, 0, 0);
+	io_submit(&req->io);
+}
+
+void nvmet_bdev_write_zeroes(struct nvmet_req *req, uint64_t off, uint64_t len)
+{
+	io_init(req, IORING_OP_FALLOCATE, off, len);
+	req->io.mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+	io_submit(&req->io);
+}
+
+/* Dataset Management: deallocate the ranges one after another. */
+static void dsm_next(struct nvmet_io *io)
+{
+	struct nvmet_req *req = io->req;
+	const struct nvme_dsm_range *r = req->data;
+	int nr = (int)(req->data_len / sizeof(*r));
+	struct nvmet_ns *ns = req->ns;
+	uint64_t slba, nlb;
+
+	while (io->range < nr) {
+		slba = le64toh(r[io->range].slba);
+		nlb = le32toh(r[io->range].nlb);
+		io->range++;
+		if (!nlb)
+			continue;
+		if (slba >= ns->nr_blocks || nlb > ns->nr_blocks - slba) {
+			io_done(req, nvmet_status(NVME_SCT_GENERIC,
+						  NVME_SC_LBA_RANGE));
+			return;
+		}
+		io->op = IORING_OP_FALLOCATE;
+		io->mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+		io->off = slba << ns->blksz_shift;
+		io->len = nlb << ns->blksz_shift;
+		io_submit(io);
+		return;
+	}
+	io_done(req, 0);
+}
+
+void nvmet_bdev_dsm(struct nvmet_req *req)
+{
+	/* only the deallocate attribute has an effect; others are hints */
+	io_init(req, IORING_OP_FALLOCATE, 0, 0);
+	req->io.range =
+		(le32toh(req->cmd->common.cdw11) & NVME_DSMGMT_AD) ?
+			0 :
+			(int)(req->data_len / sizeof(struct nvme_dsm_range));
+	dsm_next(&req->io);
+}

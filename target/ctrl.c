@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Controllers: dynamic cntlid allocation, queue membership, keep-alive,
+ * asynchronous events and teardown.
+ *
+ * A controller is created by the admin queue's Connect and lives while any
+ * of its queues does (one reference per queue).  nvmet_ctrl_fatal() asks
+ * the transport to disconnect every queue; the last queue released frees
+ * the controller, so a host that reconnects gets a fresh one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "nvmet.h"
+
+static uint64_t nvmet_ctrl_cap(struct nvmet_port *port)
+{
+	uint64_t mqes = port ? port->cfg->max_queue_size - 1 :
+			       NVMF_DEFAULT_QUEUE_SIZE - 1;
+
+	/* CQR (contiguous queues), TO 15 (7.5 s), NVM command set */
+	return mqes | (1ull << 16) | (15ull << 24) | NVME_CAP_CSS_NVM;
+}
+
+/* Next free cntlid in [min, max], wrapping; subsys->lock held. */
+static int alloc_cntlid(struct nvmet_subsys *subsys)
+{
+	uint16_t min = subsys->cfg ? subsys->cfg->cntlid_min : NVMF_CNTLID_MIN;
+	uint16_t max = subsys->cfg ? subsys->cfg->cntlid_max : NVMF_CNTLID_MAX;
+	uint32_t span = (uint32_t)max - min + 1, i;
+	struct nvmet_ctrl *c;
+	uint16_t id;
+	bool used;
+
+	if (subsys->next_cntlid < min || subsys->next_cntlid > max)
+		subsys->next_cntlid = min;
+	for (i = 0; i < span; i++) {
+		id = (uint16_t)(min + (subsys->next_cntlid - min + i) % span);
+		used = false;
+		TAILQ_FOREACH(c, &subsys->ctrls, link)
+			if (c->cntlid == id)
+				used = true;
+		if (!used) {
+			subsys->next_cntlid = id + 1;
+			return id;
+		}
+	}
+	return -ENOSPC;
+}
+
+struct nvmet_ctrl *nvmet_ctrl_alloc(struct nvmet_subsys *subsys,
+				    struct nvmet_port *port,
+				    const char *hostnqn, const uint8_t *hostid,
+				    uint32_t kato_ms)
+{
+	struct nvmet_ctrl *ctrl;
+	int id;
+
+	ctrl = calloc(1, sizeof(*ctrl));
+	if (!ctrl)
+		return NULL;
+	ctrl->subsys = subsys;
+	ctrl->port = port;
+	ctrl->tgt = port->tgt;
+	snprintf(ctrl->hostnqn, sizeof(ctrl->hostnqn), "%s", hostnqn);
+	memcpy(ctrl->hostid, hostid, 16);
+	ctrl->cap = nvmet_ctrl_cap(port);
+	ctrl->kato_ms = kato_ms;
+	ctrl->wce = true;
+	atomic_init(&ctrl->refs, 1);
+	pthread_mutex_init(&ctrl->lock, NULL);
+
+	pthread_mutex_lock(&subsys->lock);
+	id = alloc_cntlid(subsys);
+	if (id >= 0) {
+		ctrl->cntlid = (uint16_t)id;
+		TAILQ_INSERT_TAIL(&subsys->ctrls, ctrl, link);
+	}
+	pthread_mutex_unlock(&subsys->lock);
+	if (id < 0) {
+		nvmf_warn("%s: no free controller ID", subsys->nqn);
+		pthread_mutex_destroy(&ctrl->lock);
+		free(ctrl);
+		return NULL;
+	}
+	snprintf(ctrl->log_prefix, sizeof(ctrl->log_prefix), "ctrl %u",
+		 ctrl->cntlid);
+	nvmf_obj_info(ctrl->log_prefix, "created for %s on %s (kato %u ms)",
+		      hostnqn, subsys->nqn, kato_ms);
+	return ctrl;
+}
+
+struct nvmet_ctrl *nvmet_ctrl_find_get(struct nvmet_subsys *subsys,
+				       uint16_t cntlid, const char *hostnqn)
+{
+	struct nvmet_ctrl *c, *found = NULL;
+
+	pthread_mutex_lock(&subsys->lock);
+	TAILQ_FOREACH(c, &subsys->ctrls, link) {
+		if (c->cntlid != cntlid || strcmp(c->hostnqn, hostnqn) != 0)
+			continue;
+		pthread_mutex_lock(&c->lock);
+		if (!c->fatal) {
+			atomic_fetch_add(&c->refs, 1);
+			found = c;
+		}
+		pthread_mutex_unlock(&c->lock);
+		break;
+	}
+	pthread_mutex_unlock(&subsys->lock);
+	return found;
+}
+
+void nvmet_ctrl_put(struct nvmet_ctrl *ctrl)
+{
+	struct nvmet_subsys *subsys = ctrl->subsys;
+
+	if (atomic_fetch_sub(&ctrl->refs, 1) != 1)
+		return;
+	pthread_mutex_lock(&subsys->lock);
+	TAILQ_REMOVE(&subsys->ctrls, ctrl, link);
+	pthread_mutex_unlock(&subsys->lock);
+	nvmf_obj_info(ctrl->log_prefix, "released");
+	pthread_mutex_destroy(&ctrl->lock);
+	free(ctrl);
+}
+
+int nvmet_ctrl_install_sq(struct nvmet_ctrl *ctrl, struct nvmet_sq *sq)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&ctrl->lock);
+	if (ctrl->fatal)
+		ret = -ESHUTDOWN;
+	else if (ctrl->sqs[sq->qid])
+		ret = -EEXIST;
+	else
+		ctrl->sqs[sq->qid] = sq;
+	pthread_mutex_unlock(&ctrl->lock);
+	if (!ret)
+		sq->ctrl = ctrl;
+	return ret;
+}
+
+/*
+ * Called by the transport when a queue goes away, on the queue's worker,
+ * before it drops its controller reference.
+ */
+void nvmet_ctrl_remove_sq(struct nvmet_ctrl *ctrl, struct nvmet_sq *sq)
+{
+	bool teardown = false;
+
+	pthread_mutex_lock(&ctrl->lock);
+	if (ctrl->sqs[sq->qid] == sq)
+		ctrl->sqs[sq->qid] = NULL;
+	if (sq->qid == 0) {
+		if (ctrl->ka_timer) {
+			nvmf_timer_destroy(ctrl->ka_timer);
+			ctrl->ka_timer = NULL;
+		}
+		ctrl->nr_aer_reqs = 0; /* their queue is gone */
+	}
+	/*
+	 * A host deletes its I/O queues before the admin queue (shutdown is
+	 * a Property Set on the admin queue), so only the admin queue's loss
+	 * ends the controller, as in the kernel target.
+	 */
+	teardown = sq->qid == 0 && !ctrl->fatal;
+	pthread_mutex_unlock(&ctrl->lock);
+	if (teardown)
+		nvmet_ctrl_fatal(ctrl, "the admin queue is gone");
+}
+
+void nvmet_ctrl_fatal(struct nvmet_ctrl *ctrl, const char *why)
+{
+	struct nvmet_sq *sqs[NVMET_MAX_IO_QUEUES + 1];
+	int i, n = 0;
+
+	pthread_mutex_lock(&ctrl->lock);
+	if (!ctrl->fatal) {
+		ctrl->fatal = true;
+		ctrl->csts |= NVME_CSTS_CFS;
+		for (i = 0; i <= NVMET_MAX_IO_QUEUES; i++)
+			if (ctrl->sqs[i])
+				sqs[n++] = ctrl->sqs[i];
+		nvmf_obj_info(ctrl->log_prefix, "tearing down: %s", why);
+	}
+	/* under the lock: a queue cannot be released while we hold it */
+	for (i = 0; i < n; i++)
+		sqs[i]->ops->disconnect_queue(sqs[i]);
+	pthread_mutex_unlock(&ctrl->lock);
+}
+
+static void keep_alive_timer(void *arg)
+{
+	struct nvmet_ctrl *ctrl = arg;
+	uint64_t now = nvmf_now_ms(), last, kato;
+	bool fatal;
+
+	pthread_mutex_lock(&ctrl->lock);
+	last = ctrl->last_ka_ms;
+	kato = ctrl->kato_ms;
+	fatal = ctrl->fatal;
+	pthread_mutex_unlock(&ctrl->lock);
+	if (fatal) {
+		nvmf_timer_disarm(ctrl->ka_timer);
+		return;
+	}
+	if (kato && now - last > kato + NVMET_KATO_GRACE_MS) {
+		nvmf_obj_warn(ctrl->log_prefix,
+			      "keep-alive timeout (%llu ms without keep-alive)",
+			      (unsigned long long)(now - last));
+		nvmet_ctrl_fatal(ctrl, "keep-alive timer expired");
+	}
+}
+
+/* On the admin queue's worker, after the admin Connect succeeded. */
+void nvmet_ctrl_start_keep_alive(struct nvmet_ctrl *ctrl)
+{
+	struct nvmet_sq *asq = ctrl->sqs[0];
+
+	ctrl->last_ka_ms = nvmf_now_ms();
+	if (!ctrl->kato_ms || !asq)
+		return;
+	ctrl->ka_timer =
+		nvmf_timer_create(asq->worker->loop, keep_alive_timer, ctrl);
+	if (ctrl->ka_timer)
+		nvmf_timer_arm(ctrl->ka_timer, 1000, 1000);
+}
+
+void nvmet_ctrl_keep_alive(struct nvmet_ctrl *ctrl)
+{
+	pthread_mutex_lock(&ctrl->lock);
+	ctrl->last_ka_ms = nvmf_now_ms();
+	pthread_mutex_unlock(&ctrl->lock);
+}

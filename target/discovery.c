@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The discovery subsystem: its controller's Identify and the discovery log
+ * page (LID 0x70) listing, for the port the host connected through, the
+ * current discovery subsystem and the subsystems linked to that port that
+ * the host may access.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "nvmet.h"
+
+#define NVMF_TREQ_DISABLE_SQFLOW (1u << 2)
+
+static void fill_entry(struct nvmf_disc_log_entry *e, struct nvmet_port *port,
+		       const char *nqn, uint8_t subtype)
+{
+	const struct nvmf_cfg_port *c = port->cfg;
+
+	e->trtype = c->trtype;
+	e->adrfam = c->adrfam;
+	e->subtype = subtype;
+	e->treq = NVMF_TREQ_NOT_SPECIFIED | NVMF_TREQ_DISABLE_SQFLOW;
+	e->portid = htole16(c->portid);
+	e->cntlid = htole16(NVME_CNTLID_DYNAMIC);
+	e->asqsz = htole16(NVME_AQ_DEPTH);
+	nvme_strpad(e->trsvcid, sizeof(e->trsvcid), c->trsvcid);
+	nvme_strpad(e->traddr, sizeof(e->traddr), c->traddr);
+	snprintf(e->subnqn, sizeof(e->subnqn), "%s", nqn);
+	e->tsas.rdma.qptype = NVMF_RDMA_QPTYPE_CONNECTED;
+	e->tsas.rdma.prtype = NVMF_RDMA_PRTYPE_NOT_SPECIFIED;
+	e->tsas.rdma.cms = NVMF_RDMA_CMS_RDMA_CM;
+}
+
+static void execute_disc_get_log_page(struct nvmet_req *req)
+{
+	struct nvmet_ctrl *ctrl = req->sq->ctrl;
+	struct nvmet_tgt *tgt = ctrl->tgt;
+	struct nvmf_disc_log_page_hdr *hdr;
+	struct nvmf_disc_log_entry *e;
+	size_t size;
+	uint64_t n = 0;
+	uint16_t status;
+	int i;
+
+	/* header + the current discovery subsystem + every subsystem */
+	size = sizeof(*hdr) + (size_t)(tgt->nr_subsys + 1) * sizeof(*e);
+	hdr = calloc(1, size);
+	if (!hdr) {
+		nvmet_req_complete(req, nvmet_status(NVME_SCT_GENERIC,
+						     NVME_SC_INTERNAL));
+		return;
+	}
+	e = (struct nvmf_disc_log_entry *)(hdr + 1);
+	fill_entry(&e[n++], req->sq->port, NVME_DISC_NQN, NVME_NQN_CURR_DISC);
+	for (i = 1; i < tgt->nr_subsys; i++) {
+		struct nvmet_subsys *s = &tgt->subsys[i];
+
+		if (!nvmet_port_has_subsys(req->sq->port, s) ||
+		    !nvmet_host_allowed(s, ctrl->hostnqn))
+			continue;
+		fill_entry(&e[n++], req->sq->port, s->nqn, NVME_NQN_NVME);
+	}
+	hdr->genctr = htole64(atomic_load(&tgt->genctr));
+	hdr->numrec = htole64(n);
+	hdr->recfmt = 0;
+	status = nvmet_copy_log(req, hdr, sizeof(*hdr) + n * sizeof(*e));
+	free(hdr);
+	nvmet_req_complete(req, status);
+}
+
+static void execute_disc_identify(struct nvmet_req *req)
+{
+	struct nvme_id_ctrl *id = req->data;
+
+	memset(id, 0, sizeof(*id));
+	nvmet_fill_id_ctrl_common(req, id);
+	id->cntrltype = NVME_CTRL_CNTRLTYPE_DISC;
+	id->lpa = 1 << 2; /* extended data for Get Log Page */
+	id->maxcmd = htole16(NVME_AQ_DEPTH);
+	id->ioccsz = 0;
+	id->iorcsz = 0;
+	nvmet_req_complete(req, 0);
+}
+
+uint16_t nvmet_parse_discovery_cmd(struct nvmet_req *req)
+{
+	uint32_t cdw10 = le32toh(req->cmd->common.cdw10);
+
+	switch (req->cmd->common.opcode) {
+	case nvme_admin_get_log_page:
+		if ((cdw10 & 0xff) != NVME_LOG_DISC)
+			break;
+		req->dir = NVMET_DATA_TO_HOST;
+		req->data_len = nvmet_get_log_page_len(req->cmd);
+		if (req->data_len > NVMET_MAX_XFER)
+			break;
+		req->execute = execute_disc_get_log_page;
+		return 0;
+	case nvme_admin_identify:
+		if ((cdw10 & 0xff) != NVME_ID_CNS_CTRL)
+			break;
+		req->dir = NVMET_DATA_TO_HOST;
+		req->data_len = NVME_IDENTIFY_DATA_SIZE;
+		req->execute = execute_disc_identify;
+		return 0;
+	case nvme_admin_set_features:
+		req->execute = nvmet_execute_set_features;
+		return 0;
+	case nvme_admin_get_features:
+		req->execute = nvmet_execute_get_features;
+		return 0;
+	case nvme_admin_keep_alive:
+		req->execute = nvmet_execute_keep_alive;
+		return 0;
+	case nvme_admin_async_event:
+		req->execute = nvmet_execute_async_event;
+		return 0;
+	default:
+		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE);
+	}
+	return nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+}

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmf-tgt: NVMe over Fabrics RDMA target daemon.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "log.h"
+#include "nvmet.h"
+
+#define SHUTDOWN_TIMEOUT_MS 5000
+
+enum { OPT_LOG_LEVEL = 256, OPT_REPAIR_INTERVAL, OPT_THREADS };
+
+static const struct nvmf_opt tgt_opts[] = {
+	{ "config", 'c', required_argument, "FILE",
+	  "configuration in nvmetcli's JSON format (required)" },
+	{ "threads", OPT_THREADS, required_argument, "N",
+	  "worker threads for the data path (default: CPUs, 1..64)" },
+	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
+	  "error, warn, info (default) or debug" },
+	{ "repair-interval", OPT_REPAIR_INTERVAL, required_argument, "S",
+	  "retry a lost listener every S seconds (default 5)" },
+	{ "foreground", 'f', no_argument, NULL,
+	  "stay in the foreground (the default is to daemonize)" },
+	NVMF_OPT_HELP,
+	{ 0 },
+};
+
+static const struct nvmf_cmd tgt_cmd = {
+	.prog = "nvmf-tgt",
+	.synopsis = "-c FILE [options]",
+	.summary = "NVMe over Fabrics RDMA target. Serves the subsystems, "
+		   "namespaces and ports of FILE\n(the format nvmetcli saves) "
+		   "to NVMe-oF hosts such as the kernel's nvme-rdma.",
+	.opts = tgt_opts,
+};
+
+struct tgt_opts {
+	const char *config;
+	long threads;
+	long repair_s;
+	bool foreground;
+};
+
+static int parse_args(int argc, char **argv, struct tgt_opts *o)
+{
+	static const char *const levels[] = { "error", "warn", "info", "debug",
+					      NULL };
+	struct option longopts[NVMF_ARGS_MAX + 1];
+	char shortopts[3 * NVMF_ARGS_MAX + 2];
+	int c, idx;
+
+	nvmf_args_build(&tgt_cmd, longopts, shortopts);
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case OPT_THREADS:
+			if (nvmf_parse_long(&tgt_cmd, "threads", optarg, 1, 64,
+					    &o->threads))
+				return -EINVAL;
+			break;
+		case OPT_LOG_LEVEL:
+			if (nvmf_parse_choice(&tgt_cmd, "log-level", optarg,
+					      levels, &idx))
+				return -EINVAL;
+			nvmf_log_set_level(idx);
+			break;
+		case OPT_REPAIR_INTERVAL:
+			if (nvmf_parse_long(&tgt_cmd, "repair-interval", optarg,
+					    1, 3600, &o->repair_s))
+				return -EINVAL;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'h':
+			nvmf_args_usage(&tgt_cmd, stdout);
+			exit(NVMF_EXIT_OK);
+		case ':':
+			nvmf_args_error(&tgt_cmd, "%s needs a value",
+					argv[optind - 1]);
+			return -EINVAL;
+		default:
+			nvmf_args_error(&tgt_cmd, "unknown option '%s'",
+					argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		nvmf_args_error(&tgt_cmd, "unexpected argument '%s'",
+				argv[optind]);
+		return -EINVAL;
+	}
+	if (!o->config) {
+		nvmf_args_error(&tgt_cmd, "missing -c FILE (see --help)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- workers ---------------------------------------------------------------- */
+
+static void *worker_main(void *arg)
+{
+	struct nvmet_worker *w = arg;
+
+	nvmf_loop_run(w->loop);
+	return NULL;
+}
+
+static int start_workers(struct nvmet_tgt *tgt, int n)
+{
+	int i, ret;
+
+	tgt->workers = calloc(n, sizeof(*tgt->workers));
+	if (!tgt->workers)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct nvmet_worker *w = &tgt->workers[i];
+
+		w->tgt = tgt;
+		w->index = i;
+		w->loop = nvmf_loop_create();
+		if (!w->loop)
+			return -errno;
+		ret = nvmet_worker_ring_init(w);
+		if (ret) {
+			nvmf_err("worker %d: io_uring: %s", i, strerror(-ret));
+			nvmf_loop_destroy(w->loop);
+			w->loop = NULL;
+			return ret;
+		}
+		ret = pthread_create(&w->thread, NULL, worker_main, w);
+		if (ret) {
+			nvmet_worker_ring_exit(w);
+			nvmf_loop_destroy(w->loop);
+			w->loop = NULL;
+			return -ret;
+		}
+		tgt->nr_workers = i + 1;
+	}
+	return 0;
+}
+
+static void worker_exit(void *arg)
+{
+	struct nvmet_worker *w = arg;
+
+	nvmet_worker_ring_exit(w);
+	nvmf_loop_stop(w->loop);
+}
+
+static void stop_workers(struct nvmet_tgt *tgt)
+{
+	int i;
+
+	for (i = 0; i < tgt->nr_workers; i++)
+		nvmf_loop_post(tgt->workers[i].loop, worker_exit,
+			       &tgt->workers[i]);
+	for (i = 0; i < tgt->nr_workers; i++) {
+		pthread_join(tgt->workers[i].thread, NULL);
+		nvmf_loop_destroy(tgt->workers[i].loop);
+	}
+	free(tgt->workers);
+	tgt->workers = NULL;
+	tgt->nr_workers = 0;
+}
+
+/* ---- ports ------------------------------------------------------------------- */
+
+static void port_enable(struct nvmet_port *port)
+{
+	char why[400];
+	int ret;
+
+	ret = nvmet_rdma_ops.listen(port);
+	if (!ret) {
+		snprintf(why, sizeof(why), "listening on %s:%s",
+			 port->cfg->traddr, port->cfg->trsvcid);
+		nvmet_port_set_state(port, NVMET_PORT_LIVE, why);
+		atomic_fetch_add(&port->tgt->genctr, 1);
+		return;
+	}
+	snprintf(why, sizeof(why), "cannot listen on %s:%s: %s",
+		 port->cfg->traddr, port->cfg->trsvcid, strerror(-ret));
+	if (port->state == NVMET_PORT_REPAIRING)
+		nvmf_obj_debug(port->log_prefix, "%s", why);
+	else
+		nvmet_port_set_state(port, NVMET_PORT_REPAIRING, why);
+}
+
+static void repair_timer(void *arg)
+{
+	struct nvmet_tgt *tgt = arg;
+	int i;
+
+	for (i = 0; i < tgt->nr_ports; i++)
+		if (tgt->ports[i].state == NVMET_PORT_REPAIRING)
+			port_enable(&tgt->ports[i]);
+}
+
+static void ports_disable(struct nvmet_tgt *tgt)
+{
+	int i;
+
+	for (i = 0; i < tgt->nr_ports; i++) {
+		nvmet_rdma_ops.stop_listen(&tgt->ports[i]);
+		nvmet_port_set_state(&tgt->ports[i], NVMET_PORT_DISABLED,
+				     "shutting down");
+	}
+}
+
+/* ---- signals and shutdown ------------------------------------------------------ */
+
+struct tgt_main {
+	struct nvmet_tgt tgt;
+	int sigfd;
+	struct nvmf_watch *sig_watch;
+	struct nvmf_timer *repair;
+	struct nvmf_timer *shutdown;
+	uint64_t shutdown_start;
+	bool stopping;
+};
+
+static void shutdown_poll(void *arg)
+{
+	struct tgt_main *m = arg;
+
+	if (nvmet_rdma_idle() ||
+	    nvmf_now_ms() - m->shutdown_start > SHUTDOWN_TIMEOUT_MS) {
+		if (!nvmet_rdma_idle())
+			nvmf_warn("queues still connected after %d ms",
+				  SHUTDOWN_TIMEOUT_MS);
+		nvmf_loop_stop(m->tgt.loop);
+	}
+}
+
+static void signal_cb(void *arg, uint32_t events)
+{
+	struct tgt_main *m = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(m->sigfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (m->stopping)
+		return;
+	m->stopping = true;
+	nvmf_info("%s: shutting down", strsignal((int)si.ssi_signo));
+	nvmf_timer_disarm(m->repair);
+	ports_disable(&m->tgt);
+	nvmet_rdma_disconnect_all();
+	m->shutdown_start = nvmf_now_ms();
+	nvmf_timer_arm(m->shutdown, 0, 50);
+}
+
+static int setup_signals(struct tgt_main *m)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->sigfd < 0)
+		return -errno;
+	m->sig_watch =
+		nvmf_watch_add(m->tgt.loop, m->sigfd, EPOLLIN, signal_cb, m);
+	return m->sig_watch ? 0 : -errno;
+}
+
+/*
+ * Daemonize before any RDMA object exists (verbs do not survive fork); the
+ * parent exits once the child reports that it is running, or failed.
+ */
+static int daemonize(int *report_fd)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(fds[1]);
+		exit(read(fds[0], &c, 1) == 1 && c == '0' ? NVMF_EXIT_OK :
+							    NVMF_EXIT_FAILURE);
+	}
+	close(fds[0]);
+	setsid();
+	*report_fd = fds[1];
+	return 0;
+}
+
+static void report(int *fd, char c)
+{
+	if (*fd < 0)
+		return;
+	if (write(*fd, &c, 1) < 0)
+		nvmf_debug("cannot report to the parent: %s", strerror(errno));
+	close(*fd);
+	*fd = -1;
+}
+
+static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
+{
+	struct nvmet_tgt *tgt = &m->tgt;
+	int i, ret;
+
+	tgt->loop = nvmf_loop_create();
+	if (!tgt->loop)
+		return -errno;
+	ret = setup_signals(m);
+	if (!ret)
+		ret = start_workers(tgt, (int)o->threads);
+	if (!ret)
+		ret = nvmet_rdma_init(tgt);
+	if (ret) {
+		nvmf_err("cannot start: %s", strerror(-ret));
+		goto out_workers;
+	}
+	m->repair = nvmf_timer_create(tgt->loop, repair_timer, tgt);
+	m->shutdown = nvmf_timer_create(tgt->loop, shutdown_poll, m);
+	for (i = 0; i < tgt->nr_ports; i++)
+		port_enable(&tgt->ports[i]);
+	nvmf_timer_arm(m->repair, (uint64_t)o->repair_s * 1000,
+		       (uint64_t)o->repair_s * 1000);
+	nvmf_info("running: %d subsystems, %d ports, %d workers",
+		  tgt->nr_subsys - 1, tgt->nr_ports, tgt->nr_workers);
+	report(report_fd, '0');
+	ret = nvmf_loop_run(tgt->loop);
+
+	nvmf_timer_destroy(m->repair);
+	nvmf_timer_destroy(m->shutdown);
+	nvmet_rdma_exit(tgt);
+out_workers:
+	stop_workers(tgt);
+	nvmf_watch_del(m->sig_watch);
+	close(m->sigfd);
+	nvmf_loop_destroy(tgt->loop);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct tgt_opts o = { .repair_s = 5 };
+	static struct tgt_main m;
+	struct nvmf_cfg *cfg;
+	char err[512];
+	int ret, report_fd = -1;
+	long cpus;
+
+	nvmf_log_set_ident("nvmf-tgt");
+	if (parse_args(argc, argv, &o))
+		return NVMF_EXIT_USAGE;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (!o.threads)
+		o.threads = cpus > 0 && cpus < 64 ? cpus : 1;
+	if (nvmf_cfg_load(o.config, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "nvmf-tgt: %s\n", err);
+		return NVMF_EXIT_USAGE;
+	}
+	m.tgt.repair_interval_ms = (unsigned int)o.repair_s * 1000;
+	if (nvmet_tgt_build(&m.tgt, cfg, err, sizeof(err))) {
+		fprintf(stderr, "nvmf-tgt: %s\n", err);
+		nvmet_tgt_release(&m.tgt);
+		nvmf_cfg_free(cfg);
+		return NVMF_EXIT_USAGE;
+	}
+	if (!o.foreground && daemonize(&report_fd)) {
+		fprintf(stderr, "nvmf-tgt: cannot daemonize: %s\n",
+			strerror(errno));
+		return NVMF_EXIT_FAILURE;
+	}
+	ret = run(&m, &o, &report_fd);
+	report(&report_fd, '1');
+	nvmet_tgt_release(&m.tgt);
+	nvmf_cfg_free(cfg);
+	nvmf_info("exited%s", ret ? " with an error" : "");
+	return ret ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
+}
