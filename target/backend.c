@@ -207,20 +207,21 @@ static void io_complete(struct nvmet_io *io, int res)
 	io_done(req, 0);
 }
 
-static void ring_cb(void *arg, uint32_t events)
+/*
+ * Complete what the ring has finished.  Called on its eventfd and, to save
+ * a wake-up per command, after each batch of transport completions (a RAM
+ * or page-cache backed operation often completes during submission).
+ */
+void nvmet_worker_ring_reap(struct nvmet_worker *w)
 {
-	struct nvmet_worker *w = arg;
 	struct io_uring_cqe *cqe;
 	struct nvmet_io *io;
-	uint64_t cnt;
 	unsigned int head, n = 0;
 
-	(void)events;
-	if (read(w->ring_efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+	if (!w->ring_inflight)
 		return;
 	for (;;) {
-		io_uring_for_each_cqe(w->ring, head, cqe)
-		{
+		io_uring_for_each_cqe(w->ring, head, cqe) {
 			n++;
 			w->ring_inflight--;
 			io_complete(io_uring_cqe_get_data(cqe), cqe->res);
@@ -234,6 +235,17 @@ static void ring_cb(void *arg, uint32_t events)
 			TAILQ_REMOVE(&w->ring_wait, io, link);
 		io_uring_submit(w->ring);
 	}
+}
+
+static void ring_cb(void *arg, uint32_t events)
+{
+	struct nvmet_worker *w = arg;
+	uint64_t cnt;
+
+	(void)events;
+	if (read(w->ring_efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		return;
+	nvmet_worker_ring_reap(w);
 }
 
 int nvmet_worker_ring_init(struct nvmet_worker *w)

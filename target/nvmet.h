@@ -279,6 +279,7 @@ int nvmet_ns_open(struct nvmet_ns *ns, char *err, size_t errlen);
 void nvmet_ns_close(struct nvmet_ns *ns);
 int nvmet_worker_ring_init(struct nvmet_worker *w);
 void nvmet_worker_ring_exit(struct nvmet_worker *w);
+void nvmet_worker_ring_reap(struct nvmet_worker *w);
 void nvmet_bdev_rw(struct nvmet_req *req, bool write, uint64_t offset);
 void nvmet_bdev_flush(struct nvmet_req *req);
 void nvmet_bdev_write_zeroes(struct nvmet_req *req, uint64_t off, uint64_t len);

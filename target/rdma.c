@@ -398,6 +398,12 @@ static uint16_t map_sgl(struct rdma_rsp *rsp)
 	uint16_t status;
 	uint32_t len;
 
+	/* a command without data: accept a null descriptor of either kind */
+	if (!rsp->req.data_len && !dptr->sgl.length &&
+	    dptr->sgl.type == NVME_SGL_FMT_DATA_DESC) {
+		rsp_execute(rsp);
+		return 0;
+	}
 	switch (dptr->sgl.type) {
 	case NVME_SGL_TYPE_INLINE:
 		status = map_inline(rsp);
@@ -522,6 +528,7 @@ static void poll_cq(struct rdma_queue *q)
 		n = ibv_poll_cq(q->cq, RDMA_POLL_BATCH, wc);
 		for (i = 0; i < n && !q->released; i++)
 			handle_wc(q, &wc[i]);
+		nvmet_worker_ring_reap(q->sq.worker);
 	} while (n == RDMA_POLL_BATCH && !q->released);
 }
 
@@ -781,7 +788,11 @@ static int reject(struct rdma_cm_id *id, uint16_t status)
 	return -1; /* the caller destroys the id after the ack */
 }
 
-/* Validate the CM private data; return 0 or a reject status. */
+/*
+ * Validate the CM private data; return 0 or a reject status.  Over IB and
+ * RoCE the CM pads a REQ's private data to 56 bytes, so a request that was
+ * too short arrives with zeroed fields: a zero hrqsize is rejected.
+ */
 static uint16_t check_cm_req(struct rdma_cm_event *ev, struct nvmet_port *port,
 			     struct nvme_rdma_cm_req *req)
 {

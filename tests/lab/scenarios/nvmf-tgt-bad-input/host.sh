@@ -1,0 +1,31 @@
+# nvmf-tgt-bad-input, host node: verified kernel-host I/O in the
+# background, nvmf-wire-test in the foreground.
+modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
+lab_wait target-ready 120
+nvme connect -t rdma -a "$LAB_PEER" -s 4420 -n "$OPEN" \
+	>"$LAB_OUT/connect.log" 2>&1 ||
+	lab_fail "nvme connect failed: $(tail -1 "$LAB_OUT/connect.log")"
+lab_retry 20 lab_nvme_dev "$OPEN" >/dev/null || lab_fail "no namespace device"
+dev=$(lab_nvme_dev "$OPEN")
+nvme connect -t rdma -a "$LAB_PEER" -s 4420 -n "$RESTRICTED" \
+	>"$LAB_OUT/connect-restricted.log" 2>&1 &&
+	lab_fail "the kernel host was admitted to $RESTRICTED"
+lab_event "kernel host refused by $RESTRICTED: $(tail -1 "$LAB_OUT/connect-restricted.log")"
+
+lab_fio_verify background "$dev" --rw=randwrite --bs=4k --iodepth=16 \
+	--size=48M &
+fio_pid=$!
+lab_event "verified fio running on $dev"
+sleep 2
+"$LAB_BUILD/tests/wire/nvmf-wire-test" -a "$LAB_PEER" -s 4420 -n "$OPEN" \
+	-r "$RESTRICTED" >"$LAB_OUT/wire-test.txt" 2>&1
+wire=$?
+cat "$LAB_OUT/wire-test.txt"
+lab_report "nvmf-wire-test: $(tail -1 "$LAB_OUT/wire-test.txt")"
+kill -0 $fio_pid 2>/dev/null || lab_event "note: fio finished before the wire test"
+wait $fio_pid || lab_fail "verified fio failed during the wire test"
+lab_event "fio crc32c verify alongside the wire test: ok"
+nvme disconnect -n "$OPEN" >/dev/null 2>&1 || lab_fail "nvme disconnect failed"
+lab_signal host-done
+[ $wire -eq 0 ] || lab_fail "nvmf-wire-test: $(grep -c FAIL "$LAB_OUT/wire-test.txt") case(s) failed"
+lab_pass
