@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmf-tgt's transport-neutral core, driven through a fake transport:
+ * Connect rules, properties, Identify, log pages, cntlid allocation and
+ * I/O command checks - everything a host sees apart from the RDMA wire.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "log.h"
+#include "nvmet.h"
+
+#define OPEN   "nqn.2014-08.org.test:open"
+#define CLOSED "nqn.2014-08.org.test:closed"
+#define HOST   "nqn.2014-08.org.test:host"
+
+struct fixture {
+	struct nvmet_tgt tgt;
+	struct nvmf_cfg *cfg;
+	struct nvmet_worker worker;
+	char img[64];
+};
+
+static int completions;
+static void fake_response(struct nvmet_req *req)
+{
+	(void)req;
+	completions++;
+}
+
+static void fake_disconnect(struct nvmet_sq *sq)
+{
+	(void)sq;
+}
+
+static const struct nvmet_transport_ops fake_ops = {
+	.name = "fake",
+	.queue_response = fake_response,
+	.disconnect_queue = fake_disconnect,
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char doc[2048], err[256];
+	int fd;
+
+	strcpy(f->img, "/tmp/nvmet-core-XXXXXX");
+	fd = mkstemp(f->img);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0); /* 256 blocks of 4K */
+	close(fd);
+	snprintf(doc, sizeof(doc),
+		 "{\"hosts\":[{\"nqn\":\"nqn.2014-08.org.test:other\"}],"
+		 "\"subsystems\":[{\"nqn\":\"" OPEN "\",\"attr\":{"
+		 "\"allow_any_host\":\"1\",\"cntlid_min\":\"10\","
+		 "\"cntlid_max\":\"12\",\"serial\":\"SN1\"},\"namespaces\":["
+		 "{\"nsid\":3,\"enable\":1,\"device\":{\"path\":\"%s\"}},"
+		 "{\"nsid\":1,\"enable\":1,\"device\":{\"path\":\"%s\"}},"
+		 "{\"nsid\":2,\"enable\":0,\"device\":{\"path\":\"\"}}]},"
+		 "{\"nqn\":\"" CLOSED "\",\"allowed_hosts\":["
+		 "\"nqn.2014-08.org.test:other\"]}],"
+		 "\"ports\":[{\"portid\":7,\"addr\":{\"trtype\":\"rdma\","
+		 "\"adrfam\":\"ipv4\",\"traddr\":\"10.0.0.1\",\"trsvcid\":"
+		 "\"4420\"},\"subsystems\":[\"" OPEN "\",\"" CLOSED "\"]}]}",
+		 f->img, f->img);
+	assert_int_equal(nvmf_cfg_parse(doc, "t", &f->cfg, err, sizeof(err)),
+			 0);
+	if (nvmet_tgt_build(&f->tgt, f->cfg, err, sizeof(err)))
+		fail_msg("build: %s", err);
+	f->worker.loop = nvmf_loop_create();
+	f->worker.tgt = &f->tgt;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	nvmet_tgt_release(&f->tgt);
+	nvmf_cfg_free(f->cfg);
+	nvmf_loop_destroy(f->worker.loop);
+	unlink(f->img);
+	free(f);
+	return 0;
+}
+
+/* A request with its own command, completion and data buffer. */
+struct treq {
+	struct nvmet_req req;
+	union nvme_command cmd;
+	struct nvme_completion cqe;
+	uint8_t data[8192];
+};
+
+static void sq_init(struct fixture *f, struct nvmet_sq *sq, uint16_t qid)
+{
+	memset(sq, 0, sizeof(*sq));
+	nvmet_sq_init(sq);
+	sq->port = &f->tgt.ports[0];
+	sq->worker = &f->worker;
+	sq->ops = &fake_ops;
+	sq->qid = qid;
+	sq->size = qid ? 128 : 32;
+	strcpy(sq->log_prefix, "test");
+}
+
+/* Run a command; return its status (the data stays in t->data). */
+static uint16_t run(struct nvmet_sq *sq, struct treq *t)
+{
+	uint16_t st;
+	int before = completions;
+
+	t->req.cmd = &t->cmd;
+	t->req.cqe = &t->cqe;
+	st = nvmet_req_init(&t->req, sq);
+	if (st) {
+		nvmet_req_complete(&t->req, st);
+	} else {
+		t->req.data = t->data;
+		nvmet_req_execute(&t->req);
+	}
+	assert_int_equal(completions, before + 1);
+	return le16toh(t->cqe.status);
+}
+
+static uint16_t connect(struct nvmet_sq *sq, const char *subnqn,
+			const char *hostnqn, uint16_t cntlid, uint16_t sqsize,
+			uint16_t *result)
+{
+	struct treq t = { 0 };
+	struct nvmf_connect_data *d = (void *)t.data;
+	uint16_t st;
+
+	t.cmd.connect.opcode = nvme_fabrics_command;
+	t.cmd.connect.fctype = nvme_fabrics_type_connect;
+	t.cmd.connect.qid = htole16(sq->qid);
+	t.cmd.connect.sqsize = htole16(sqsize);
+	t.cmd.connect.kato = htole32(sq->qid ? 0 : 5000);
+	t.req.cmd = &t.cmd;
+	t.req.cqe = &t.cqe;
+	st = nvmet_req_init(&t.req, sq);
+	if (st)
+		return st;
+	assert_int_equal(t.req.data_len, 1024);
+	assert_int_equal(t.req.dir, NVMET_DATA_TO_CTRL);
+	d->cntlid = htole16(cntlid);
+	strcpy(d->subsysnqn, subnqn);
+	strcpy(d->hostnqn, hostnqn);
+	t.req.data = d;
+	nvmet_req_execute(&t.req);
+	if (result)
+		*result = le16toh(t.cqe.result.u16);
+	return le16toh(t.cqe.status);
+}
+
+#define ST(sct, sc) nvme_status(sct, sc, 1)
+
+static void test_connect_rules(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_sq sq;
+	uint16_t cntlid;
+
+	sq_init(f, &sq, 0);
+	assert_int_equal(connect(&sq, OPEN, HOST, 5, 31, NULL),
+			 ST(NVME_SCT_CMD_SPECIFIC,
+			    NVME_SC_CONNECT_INVALID_PARAM));
+	assert_int_equal(connect(&sq, "nqn.2014-08.org.test:none", HOST, 0xffff,
+				 31, NULL),
+			 ST(NVME_SCT_CMD_SPECIFIC,
+			    NVME_SC_CONNECT_INVALID_PARAM));
+	assert_int_equal(connect(&sq, CLOSED, HOST, 0xffff, 31, NULL),
+			 ST(NVME_SCT_CMD_SPECIFIC,
+			    NVME_SC_CONNECT_INVALID_HOST));
+	assert_int_equal(connect(&sq, OPEN, HOST, 0xffff, 0, NULL),
+			 ST(NVME_SCT_CMD_SPECIFIC,
+			    NVME_SC_CONNECT_INVALID_PARAM));
+	assert_int_equal(connect(&sq, OPEN, HOST, 0xffff, 31, &cntlid), 0);
+	assert_int_equal(cntlid, 10); /* cntlid_min */
+	assert_non_null(sq.ctrl);
+	/* a second Connect on the same queue is a sequence error */
+	assert_int_equal(connect(&sq, OPEN, HOST, 0xffff, 31, NULL),
+			 ST(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR));
+	nvmet_ctrl_remove_sq(sq.ctrl, &sq);
+	nvmet_ctrl_put(sq.ctrl);
+}
+
+static uint16_t prop_set(struct nvmet_sq *sq, uint32_t off, uint64_t val)
+{
+	struct treq t = { 0 };
+
+	t.cmd.prop_set.opcode = nvme_fabrics_command;
+	t.cmd.prop_set.fctype = nvme_fabrics_type_property_set;
+	t.cmd.prop_set.offset = htole32(off);
+	t.cmd.prop_set.value = htole64(val);
+	return run(sq, &t);
+}
+
+static uint64_t prop_get(struct nvmet_sq *sq, uint32_t off, bool eight)
+{
+	struct treq t = { 0 };
+
+	t.cmd.prop_get.opcode = nvme_fabrics_command;
+	t.cmd.prop_get.fctype = nvme_fabrics_type_property_get;
+	t.cmd.prop_get.offset = htole32(off);
+	t.cmd.prop_get.attrib = eight;
+	assert_int_equal(run(sq, &t), 0);
+	return le64toh(t.cqe.result.u64);
+}
+
+static void test_properties_and_io_queue(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_sq asq, iosq;
+	uint64_t cap;
+
+	sq_init(f, &asq, 0);
+	assert_int_equal(connect(&asq, OPEN, HOST, 0xffff, 31, NULL), 0);
+	cap = prop_get(&asq, NVME_REG_CAP, true);
+	assert_int_equal(NVME_CAP_MQES(cap), 127);
+	assert_true(cap & NVME_CAP_CSS_NVM);
+	assert_int_equal(prop_get(&asq, NVME_REG_VS, false), 0x10300);
+	assert_int_equal(prop_set(&asq, NVME_REG_CAP, 0),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
+
+	/* an I/O queue cannot connect before CC.EN */
+	sq_init(f, &iosq, 1);
+	assert_int_equal(
+		connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL),
+		ST(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM));
+	assert_int_equal(prop_set(&asq, NVME_REG_CC,
+				  NVME_CC_EN | 6u << NVME_CC_IOSQES_SHIFT |
+					  4u << NVME_CC_IOCQES_SHIFT),
+			 0);
+	assert_int_equal(prop_get(&asq, NVME_REG_CSTS, false), NVME_CSTS_RDY);
+	/* wrong cntlid, wrong host, then right */
+	assert_int_equal(
+		connect(&iosq, OPEN, HOST, asq.ctrl->cntlid + 1, 127, NULL),
+		ST(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM));
+	assert_int_equal(connect(&iosq, OPEN, "nqn.2014-08.org.test:x",
+				 asq.ctrl->cntlid, 127, NULL),
+			 ST(NVME_SCT_CMD_SPECIFIC,
+			    NVME_SC_CONNECT_INVALID_PARAM));
+	assert_int_equal(
+		connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL), 0);
+	assert_ptr_equal(iosq.ctrl, asq.ctrl);
+
+	/* shutdown */
+	assert_int_equal(prop_set(&asq, NVME_REG_CC,
+				  NVME_CC_EN | NVME_CC_SHN_NORMAL),
+			 0);
+	assert_int_equal(prop_get(&asq, NVME_REG_CSTS, false) &
+				 NVME_CSTS_SHST_MASK,
+			 NVME_CSTS_SHST_CMPLT);
+	nvmet_ctrl_remove_sq(iosq.ctrl, &iosq);
+	nvmet_ctrl_put(iosq.ctrl);
+	nvmet_ctrl_remove_sq(asq.ctrl, &asq);
+	nvmet_ctrl_put(asq.ctrl);
+}
+
+static void identify(struct treq *t, uint8_t cns, uint32_t nsid)
+{
+	memset(t, 0, sizeof(*t));
+	t->cmd.common.opcode = nvme_admin_identify;
+	t->cmd.common.flags = NVME_CMD_SGL_METABUF;
+	t->cmd.common.nsid = htole32(nsid);
+	t->cmd.common.cdw10 = htole32(cns);
+}
+
+static void test_identify(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_sq sq;
+	struct treq t;
+	struct nvme_id_ctrl *id = (void *)t.data;
+	struct nvme_id_ns *ns = (void *)t.data;
+	struct nvme_ns_list *list = (void *)t.data;
+	uint8_t uuid[16];
+
+	sq_init(f, &sq, 0);
+	assert_int_equal(connect(&sq, OPEN, HOST, 0xffff, 31, NULL), 0);
+	identify(&t, NVME_ID_CNS_CTRL, 0);
+	assert_int_equal(run(&sq, &t), 0);
+	assert_int_equal(t.req.data_len, 4096);
+	assert_int_equal(id->mdts, NVMET_MDTS);
+	assert_int_equal(le16toh(id->cntlid), sq.ctrl->cntlid);
+	assert_memory_equal(id->sn, "SN1 ", 4);
+	assert_string_equal(id->subnqn, OPEN);
+	assert_int_equal(le16toh(id->kas), NVMET_KAS);
+	assert_true(le32toh(id->sgls) & NVME_CTRL_SGLS_KSDBDS);
+	assert_true(le32toh(id->sgls) & NVME_CTRL_SGLS_OFFSET);
+	assert_int_equal(le32toh(id->ioccsz), (64 + 4096) / 16);
+	assert_int_equal(le32toh(id->iorcsz), 1);
+	assert_int_equal(id->cntrltype, NVME_CTRL_CNTRLTYPE_IO);
+
+	identify(&t, NVME_ID_CNS_NS_ACTIVE_LIST, 0);
+	assert_int_equal(run(&sq, &t), 0);
+	assert_int_equal(le32toh(list->ns[0]), 1); /* ascending */
+	assert_int_equal(le32toh(list->ns[1]), 3);
+	assert_int_equal(list->ns[2], 0); /* 2 is disabled */
+	identify(&t, NVME_ID_CNS_NS_ACTIVE_LIST, 1);
+	assert_int_equal(run(&sq, &t), 0);
+	assert_int_equal(le32toh(list->ns[0]), 3);
+
+	identify(&t, NVME_ID_CNS_NS, 3);
+	assert_int_equal(run(&sq, &t), 0);
+	assert_int_equal(le64toh(ns->nsze), 256);
+	assert_int_equal(ns->lbaf[0].ds, 12);
+	identify(&t, NVME_ID_CNS_NS, 2); /* inactive: zeroes */
+	assert_int_equal(run(&sq, &t), 0);
+	assert_int_equal(ns->nsze, 0);
+
+	identify(&t, NVME_ID_CNS_NS_DESC_LIST, 3);
+	assert_int_equal(run(&sq, &t), 0);
+	assert_int_equal(t.data[0], NVME_NIDT_UUID);
+	assert_int_equal(t.data[1], 16);
+	memcpy(uuid, t.data + 4, 16);
+	assert_int_equal(uuid[6] >> 4, 4);
+	/* stable: the same subsystem and nsid give the same UUID */
+	identify(&t, NVME_ID_CNS_NS_DESC_LIST, 3);
+	assert_int_equal(run(&sq, &t), 0);
+	assert_memory_equal(t.data + 4, uuid, 16);
+
+	identify(&t, 0x10, 0);
+	assert_int_equal(run(&sq, &t),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
+	nvmet_ctrl_remove_sq(sq.ctrl, &sq);
+	nvmet_ctrl_put(sq.ctrl);
+}
+
+static void test_cntlid_range(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_sq sq[4];
+	uint16_t id;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		sq_init(f, &sq[i], 0);
+		assert_int_equal(connect(&sq[i], OPEN, HOST, 0xffff, 31, &id),
+				 0);
+		assert_true(id >= 10 && id <= 12);
+	}
+	/* the range 10..12 is used up */
+	sq_init(f, &sq[3], 0);
+	assert_int_equal(connect(&sq[3], OPEN, HOST, 0xffff, 31, NULL),
+			 ST(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_CTRL_BUSY));
+	id = sq[1].ctrl->cntlid;
+	nvmet_ctrl_remove_sq(sq[1].ctrl, &sq[1]);
+	nvmet_ctrl_put(sq[1].ctrl);
+	assert_int_equal(connect(&sq[3], OPEN, HOST, 0xffff, 31, &id), 0);
+	for (i = 0; i < 4; i++) {
+		if (i == 1)
+			continue;
+		nvmet_ctrl_remove_sq(sq[i].ctrl, &sq[i]);
+		nvmet_ctrl_put(sq[i].ctrl);
+	}
+}
+
+static void test_discovery_log(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmf_disc_log_page_hdr *hdr;
+	struct nvmf_disc_log_entry *e;
+	struct nvmet_sq sq;
+	struct treq t = { 0 };
+
+	sq_init(f, &sq, 0);
+	assert_int_equal(connect(&sq, NVME_DISC_NQN, HOST, 0xffff, 31, NULL),
+			 0);
+	t.cmd.common.opcode = nvme_admin_get_log_page;
+	t.cmd.common.flags = NVME_CMD_SGL_METABUF;
+	/* 3 KiB: NUMD 0-based in dwords */
+	t.cmd.common.cdw10 = htole32(NVME_LOG_DISC | (3072 / 4 - 1) << 16);
+	assert_int_equal(run(&sq, &t), 0);
+	hdr = (void *)t.data;
+	e = (void *)(t.data + 1024);
+	/* the current discovery subsystem and OPEN; CLOSED is not ours */
+	assert_int_equal(le64toh(hdr->numrec), 2);
+	assert_int_equal(e[0].subtype, NVME_NQN_CURR_DISC);
+	assert_string_equal(e[1].subnqn, OPEN);
+	assert_int_equal(le16toh(e[1].portid), 7);
+	assert_memory_equal(e[1].traddr, "10.0.0.1 ", 9);
+	assert_memory_equal(e[1].trsvcid, "4420 ", 5);
+	/* an offset into the page: the second entry alone */
+	memset(&t, 0, sizeof(t));
+	t.cmd.common.opcode = nvme_admin_get_log_page;
+	t.cmd.common.flags = NVME_CMD_SGL_METABUF;
+	t.cmd.common.cdw10 = htole32(NVME_LOG_DISC | (1024 / 4 - 1) << 16);
+	t.cmd.common.cdw12 = htole32(2048);
+	assert_int_equal(run(&sq, &t), 0);
+	assert_string_equal(((struct nvmf_disc_log_entry *)t.data)->subnqn,
+			    OPEN);
+	/* a discovery controller has no namespaces to identify */
+	identify(&t, NVME_ID_CNS_NS, 1);
+	assert_int_equal(run(&sq, &t),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
+	nvmet_ctrl_remove_sq(sq.ctrl, &sq);
+	nvmet_ctrl_put(sq.ctrl);
+}
+
+static void test_io_checks(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_sq asq, iosq;
+	struct treq t;
+
+	sq_init(f, &asq, 0);
+	sq_init(f, &iosq, 1);
+	memset(&t, 0, sizeof(t));
+	t.cmd.rw.opcode = nvme_cmd_read;
+	t.cmd.rw.flags = NVME_CMD_SGL_METABUF;
+	t.cmd.rw.nsid = htole32(1);
+	t.req.cmd = &t.cmd;
+	t.req.cqe = &t.cqe;
+	assert_int_equal(nvmet_req_init(&t.req, &iosq),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE));
+	assert_int_equal(connect(&asq, OPEN, HOST, 0xffff, 31, NULL), 0);
+	prop_set(&asq, NVME_REG_CC,
+		 NVME_CC_EN | 6u << NVME_CC_IOSQES_SHIFT |
+			 4u << NVME_CC_IOCQES_SHIFT);
+	assert_int_equal(connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 31, NULL),
+			 0);
+
+	/* valid: 8 blocks at LBA 248 of 256 */
+	t.cmd.rw.slba = htole64(248);
+	t.cmd.rw.length = htole16(7);
+	assert_int_equal(nvmet_req_init(&t.req, &iosq), 0);
+	assert_int_equal(t.req.data_len, 8 * 4096);
+	assert_int_equal(t.req.dir, NVMET_DATA_TO_HOST);
+	/* one block too far */
+	t.cmd.rw.slba = htole64(249);
+	assert_int_equal(nvmet_req_init(&t.req, &iosq),
+			 ST(NVME_SCT_GENERIC, NVME_SC_LBA_RANGE));
+	/* 33 blocks of 4 KiB: above MDTS (128 KiB) */
+	t.cmd.rw.slba = 0;
+	t.cmd.rw.length = htole16(32);
+	assert_int_equal(nvmet_req_init(&t.req, &iosq),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
+	t.cmd.rw.length = 0;
+	t.cmd.rw.nsid = htole32(2); /* disabled */
+	assert_int_equal(nvmet_req_init(&t.req, &iosq),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_NS));
+	t.cmd.rw.nsid = htole32(1);
+	t.cmd.rw.opcode = 0x7e;
+	assert_int_equal(nvmet_req_init(&t.req, &iosq),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE));
+	t.cmd.rw.opcode = nvme_cmd_dsm;
+	t.cmd.common.cdw10 = htole32(3); /* 4 ranges */
+	assert_int_equal(nvmet_req_init(&t.req, &iosq), 0);
+	assert_int_equal(t.req.data_len, 64);
+	t.cmd.rw.opcode = nvme_cmd_write;
+	t.cmd.rw.flags = 0; /* PRPs are not for fabrics */
+	assert_int_equal(nvmet_req_init(&t.req, &iosq),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
+	nvmet_ctrl_remove_sq(iosq.ctrl, &iosq);
+	nvmet_ctrl_put(iosq.ctrl);
+	nvmet_ctrl_remove_sq(asq.ctrl, &asq);
+	nvmet_ctrl_put(asq.ctrl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_connect_rules, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_properties_and_io_queue,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cntlid_range, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_discovery_log, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_io_checks, setup,
+						teardown),
+	};
+
+	nvmf_log_set_level(NVMF_LOG_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
