@@ -6,10 +6,14 @@
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$jobs"
+asan=""
 if [ "${1:-}" = --asan ]; then
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNVMF_SANITIZE=ON \
 		-DNVMF_LAB=OFF >/dev/null
 	cmake --build build-asan -j"$jobs"
+	asan=$PWD/build-asan
 fi
+# the main build also runs one lab scenario with the ASan binaries
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DNVMF_LAB_ASAN_BUILD="$asan" >/dev/null
+cmake --build build -j"$jobs"

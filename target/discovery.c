@@ -14,10 +14,20 @@
 
 #define NVMF_TREQ_DISABLE_SQFLOW (1u << 2)
 
-static void fill_entry(struct nvmf_disc_log_entry *e, struct nvmet_port *port,
+static bool is_wildcard(const char *traddr)
+{
+	return strcmp(traddr, "0.0.0.0") == 0 || strcmp(traddr, "::") == 0;
+}
+
+/*
+ * For a wildcard port, report the address the host reached us on, as the
+ * kernel target does, so that the entry can be connected to.
+ */
+static void fill_entry(struct nvmf_disc_log_entry *e, struct nvmet_sq *sq,
 		       const char *nqn, uint8_t subtype)
 {
-	const struct nvmf_cfg_port *c = port->cfg;
+	const struct nvmf_cfg_port *c = sq->port->cfg;
+	char addr[NVMF_TRADDR_SIZE];
 
 	e->trtype = c->trtype;
 	e->adrfam = c->adrfam;
@@ -27,7 +37,10 @@ static void fill_entry(struct nvmf_disc_log_entry *e, struct nvmet_port *port,
 	e->cntlid = htole16(NVME_CNTLID_DYNAMIC);
 	e->asqsz = htole16(NVME_AQ_DEPTH);
 	nvme_strpad(e->trsvcid, sizeof(e->trsvcid), c->trsvcid);
-	nvme_strpad(e->traddr, sizeof(e->traddr), c->traddr);
+	snprintf(addr, sizeof(addr), "%s", c->traddr);
+	if (is_wildcard(addr) && sq->ops->local_traddr)
+		sq->ops->local_traddr(sq, addr, sizeof(addr));
+	nvme_strpad(e->traddr, sizeof(e->traddr), addr);
 	snprintf(e->subnqn, sizeof(e->subnqn), "%s", nqn);
 	e->tsas.rdma.qptype = NVMF_RDMA_QPTYPE_CONNECTED;
 	e->tsas.rdma.prtype = NVMF_RDMA_PRTYPE_NOT_SPECIFIED;
@@ -54,14 +67,14 @@ static void execute_disc_get_log_page(struct nvmet_req *req)
 		return;
 	}
 	e = (struct nvmf_disc_log_entry *)(hdr + 1);
-	fill_entry(&e[n++], req->sq->port, NVME_DISC_NQN, NVME_NQN_CURR_DISC);
+	fill_entry(&e[n++], req->sq, NVME_DISC_NQN, NVME_NQN_CURR_DISC);
 	for (i = 1; i < tgt->nr_subsys; i++) {
 		struct nvmet_subsys *s = &tgt->subsys[i];
 
 		if (!nvmet_port_has_subsys(req->sq->port, s) ||
 		    !nvmet_host_allowed(s, ctrl->hostnqn))
 			continue;
-		fill_entry(&e[n++], req->sq->port, s->nqn, NVME_NQN_NVME);
+		fill_entry(&e[n++], req->sq, s->nqn, NVME_NQN_NVME);
 	}
 	hdr->genctr = htole64(atomic_load(&tgt->genctr));
 	hdr->numrec = htole64(n);

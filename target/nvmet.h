@@ -193,6 +193,8 @@ struct nvmet_transport_ops {
 	void (*queue_response)(struct nvmet_req *req);
 	/* Ask the transport to disconnect a queue; any thread. */
 	void (*disconnect_queue)(struct nvmet_sq *sq);
+	/* The local address a queue is connected to (for wildcard ports). */
+	void (*local_traddr)(struct nvmet_sq *sq, char *buf, size_t size);
 };
 
 /* ---- the target and its workers ------------------------------------------------ */

@@ -134,8 +134,14 @@ struct rdma_queue {
 	TAILQ_ENTRY(rdma_queue) link;	  /* main thread list */
 };
 
+#define RESYNC_PERIOD_MS 100
+#define RESYNC_MAX_MS	 30000
+
 static struct rdma_event_channel *cm_channel;
 static struct nvmf_watch *cm_watch;
+static struct nvmf_timer *resync_timer;
+static uint64_t resync_until;
+static char removed_dev[IBV_SYSFS_NAME_MAX];
 static TAILQ_HEAD(, rdma_dev) rdma_devs = TAILQ_HEAD_INITIALIZER(rdma_devs);
 static TAILQ_HEAD(,
 		  rdma_queue) rdma_queues = TAILQ_HEAD_INITIALIZER(rdma_queues);
@@ -179,6 +185,52 @@ static void dev_put(struct rdma_dev *d)
 	TAILQ_REMOVE(&rdma_devs, d, link);
 	ibv_dealloc_pd(d->pd);
 	free(d);
+}
+
+/*
+ * librdmacm keeps a verbs context of its own per device and closes it only
+ * when a device-list resync finds the device gone and unused; until then
+ * `rdma link delete` blocks.  The device leaves the list only after the
+ * connection manager let go of it (all our cm_ids destroyed), so after a
+ * removal we resync every RESYNC_PERIOD_MS until the device has left.
+ */
+static bool device_listed(const char *name)
+{
+	struct ibv_device **list = ibv_get_device_list(NULL);
+	bool found = false;
+	int i;
+
+	for (i = 0; list && list[i]; i++)
+		if (strcmp(ibv_get_device_name(list[i]), name) == 0)
+			found = true;
+	ibv_free_device_list(list);
+	return found;
+}
+
+static void resync_devices(void *arg)
+{
+	struct ibv_context **devs;
+	bool gone = !device_listed(removed_dev);
+
+	(void)arg;
+	devs = rdma_get_devices(NULL);
+	if (devs)
+		rdma_free_devices(devs);
+	if (gone || nvmf_now_ms() > resync_until) {
+		nvmf_info("rdma: %s %s", removed_dev,
+			  gone ? "released" : "still listed; resync stopped");
+		nvmf_timer_disarm(resync_timer);
+	}
+}
+
+static void device_removed(struct ibv_context *verbs)
+{
+	snprintf(removed_dev, sizeof(removed_dev), "%s",
+		 ibv_get_device_name(verbs->device));
+	resync_until = nvmf_now_ms() + RESYNC_MAX_MS;
+	if (!nvmf_timer_armed(resync_timer))
+		nvmf_timer_arm(resync_timer, RESYNC_PERIOD_MS,
+			       RESYNC_PERIOD_MS);
 }
 
 /* ---- data buffers ------------------------------------------------------------ */
@@ -774,6 +826,20 @@ static void rdma_disconnect_queue(struct nvmet_sq *sq)
 	rdma_disconnect(q->cm_id);
 }
 
+/* nvmet_transport_ops.local_traddr: our address on this connection. */
+static void rdma_local_traddr(struct nvmet_sq *sq, char *buf, size_t size)
+{
+	struct rdma_queue *q = container_of(sq, struct rdma_queue, sq);
+	struct sockaddr *sa = rdma_get_local_addr(q->cm_id);
+
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, buf,
+			  (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr,
+			  buf, (socklen_t)size);
+}
+
 /* ---- connection manager (main thread) ---------------------------------------- */
 
 static int reject(struct rdma_cm_id *id, uint16_t status)
@@ -936,7 +1002,10 @@ static void handle_queue_event(struct rdma_queue *q, struct rdma_cm_event *ev)
 	case RDMA_CM_EVENT_UNREACHABLE:
 	case RDMA_CM_EVENT_REJECTED:
 	case RDMA_CM_EVENT_ADDR_CHANGE:
+		queue_disconnected(q, rdma_event_str(ev->event));
+		break;
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		device_removed(q->cm_id->verbs);
 		queue_disconnected(q, rdma_event_str(ev->event));
 		break;
 	default:
@@ -950,6 +1019,9 @@ static bool handle_listener_event(struct rdma_listener *l,
 {
 	switch (ev->event) {
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		if (l->cm_id->verbs)
+			device_removed(l->cm_id->verbs);
+		/* fall through */
 	case RDMA_CM_EVENT_ADDR_CHANGE:
 		nvmf_obj_warn(l->port->log_prefix, "listener: %s",
 			      rdma_event_str(ev->event));
@@ -1084,7 +1156,9 @@ int nvmet_rdma_init(struct nvmet_tgt *tgt)
 	}
 	cm_watch = nvmf_watch_add(tgt->loop, cm_channel->fd, EPOLLIN,
 				  cm_event_cb, tgt);
-	if (!cm_watch) {
+	resync_timer = nvmf_timer_create(tgt->loop, resync_devices, NULL);
+	if (!cm_watch || !resync_timer) {
+		nvmf_watch_del(cm_watch);
 		rdma_destroy_event_channel(cm_channel);
 		return -errno;
 	}
@@ -1108,6 +1182,7 @@ bool nvmet_rdma_idle(void)
 void nvmet_rdma_exit(struct nvmet_tgt *tgt)
 {
 	(void)tgt;
+	nvmf_timer_destroy(resync_timer);
 	nvmf_watch_del(cm_watch);
 	rdma_destroy_event_channel(cm_channel);
 }
@@ -1118,4 +1193,5 @@ const struct nvmet_transport_ops nvmet_rdma_ops = {
 	.stop_listen = rdma_stop_listen,
 	.queue_response = rdma_queue_response,
 	.disconnect_queue = rdma_disconnect_queue,
+	.local_traddr = rdma_local_traddr,
 };

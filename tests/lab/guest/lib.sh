@@ -6,8 +6,9 @@
 #
 # Environment set by init.sh:
 #   LAB_ROLE      target | host
-#   LAB_IP        this guest's address on the lab link (eth0)
-#   LAB_PEER      the other guest's address
+#   LAB_IP        this guest's IPv4 address on the lab link (eth0)
+#   LAB_PEER      the other guest's IPv4 address
+#   LAB_IP6, LAB_PEER6   the same in IPv6 (fd77::1 target, fd77::2 host)
 #   LAB_REPO      the repository (read-only), LAB_BUILD its build tree
 #   LAB_OUT       this role's result directory (writable, read by the runner)
 #   LAB_SYNC      directory shared by both guests for barriers
@@ -18,6 +19,11 @@
 # (so timelines of the two guests can be merged).
 
 LAB_DEFAULT_WAIT=${LAB_DEFAULT_WAIT:-60}
+if [ "$LAB_ROLE" = target ]; then
+	LAB_IP6=fd77::1 LAB_PEER6=fd77::2
+else
+	LAB_IP6=fd77::2 LAB_PEER6=fd77::1
+fi
 declare -A LAB_DAEMONS
 
 # Wall-clock now in nanoseconds / as seconds with milliseconds.
@@ -86,6 +92,7 @@ lab_boot_setup() {
 	modprobe virtio_net || return 1
 	ip link set eth0 up || return 1
 	ip addr add "$LAB_IP/24" dev eth0 || return 1
+	ip -6 addr add "$LAB_IP6/64" dev eth0 nodad || return 1
 	lab_sync_clock
 	modprobe configfs && mount -t configfs configfs /sys/kernel/config ||
 		return 1
@@ -165,10 +172,22 @@ lab_fault() {
 	rdma-del)
 		lab_event "fault: rdma link delete rxe0"
 		t0=$(lab_now_ns)
-		timeout 60 rdma link delete rxe0
-		rc=$?
+		# it blocks uninterruptibly while a process holds the device:
+		# wait a bounded time, then say who holds it
+		rdma link delete rxe0 &
+		local pid=$! i
+		for i in $(seq $((${LAB_RDMA_DEL_WAIT:-10} * 20))); do
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.05
+		done
 		t1=$(lab_now_ns)
 		LAB_LAST_FAULT_MS=$(lab_ms "$t0" "$t1")
+		if kill -0 $pid 2>/dev/null; then
+			lab_event "rdma link delete still blocked after ${LAB_LAST_FAULT_MS} ms; holders: $(lab_rdma_holders)"
+			return 1
+		fi
+		wait $pid
+		rc=$?
 		lab_event "rdma link delete returned $rc after ${LAB_LAST_FAULT_MS} ms"
 		return $rc
 		;;
@@ -193,6 +212,32 @@ lab_fault() {
 		return 2
 		;;
 	esac
+}
+
+# lab_spare_rdma: a second soft-RoCE device (on a dummy interface), so the
+# node never has zero RDMA devices.  librdmacm cannot release a removed
+# device's context while the device list is empty (sync_devices_list()
+# returns ENODEV before dropping anything), which would keep
+# `rdma link delete` of the only device blocked for any process that stays
+# alive; with a spare device the release works.
+lab_spare_rdma() {
+	ip link add spare0 type dummy && ip link set spare0 up &&
+		rdma link add rxe_spare type rxe netdev spare0
+}
+
+# lab_rdma_holders: processes with RDMA device files open, and which.
+lab_rdma_holders() {
+	local p f out=""
+	for p in /proc/[0-9]*; do
+		for f in "$p"/fd/*; do
+			case "$(readlink "$f" 2>/dev/null)" in
+			/dev/infiniband/*|*infiniband*)
+				out="$out ${p#/proc/}($(cat "$p/comm")):$(readlink "$f")"
+				;;
+			esac
+		done
+	done
+	echo "${out:- none}"
 }
 
 # lab_retry SECONDS CMD...: run CMD until it succeeds or SECONDS pass.

@@ -71,6 +71,22 @@ for i in $(seq "$CYCLES"); do
 	lab_retry 10 bash -c "! lab_nvme_dev $NQN" 2>/dev/null
 done
 lab_event "$CYCLES connect/read/disconnect cycles: ok"
+
+# IPv6, through the wildcard port 2 ([::]:4421)
+nvme discover -t rdma -a "$LAB_PEER6" -s 4421 >"$LAB_OUT/discover6.log" 2>&1 ||
+	lab_fail "nvme discover over IPv6 failed: $(tail -1 "$LAB_OUT/discover6.log")"
+grep -q "traddr: *$LAB_PEER6\$" "$LAB_OUT/discover6.log" ||
+	lab_fail "IPv6 discovery does not report traddr $LAB_PEER6 for the wildcard port"
+grep -q 'adrfam: *ipv6' "$LAB_OUT/discover6.log" ||
+	lab_fail "IPv6 discovery does not report adrfam ipv6"
+nvme connect -t rdma -a "$LAB_PEER6" -s 4421 -n "$NQN" \
+	>"$LAB_OUT/connect6.log" 2>&1 ||
+	lab_fail "nvme connect over IPv6 failed: $(tail -1 "$LAB_OUT/connect6.log")"
+lab_retry 20 lab_nvme_dev "$NQN" >/dev/null || lab_fail "no device over IPv6"
+lab_fio_verify ipv6 "$(lab_nvme_dev "$NQN")" --rw=randwrite --bs=4k \
+	--iodepth=8 --size=8M || lab_fail "fio verify over IPv6 failed"
+nvme disconnect -n "$NQN" >/dev/null 2>&1 || lab_fail "IPv6 disconnect failed"
+lab_event "IPv6 wildcard port: discover (traddr $LAB_PEER6), connect, verified fio, disconnect: ok"
 errors=$(dmesg | grep -ciE 'nvme.*(error|timeout|reset)')
 lab_report "kernel host dmesg: $errors nvme error/timeout/reset lines"
 lab_signal host-done

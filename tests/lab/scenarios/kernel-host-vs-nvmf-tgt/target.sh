@@ -1,6 +1,15 @@
 # kernel-host-vs-nvmf-tgt, target node: nvmf-tgt on a brd RAM disk.
 modprobe brd rd_nr=1 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
 lab_tgt_config "$LAB_OUT/nvmf-tgt.json" "$NQN" /dev/ram0
+# a second port: the IPv6 wildcard address
+python3 - "$LAB_OUT/nvmf-tgt.json" "$NQN" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["ports"].append({"portid": 2, "addr": {"trtype": "rdma", "adrfam": "ipv6",
+                   "traddr": "::", "trsvcid": "4421"},
+                   "subsystems": [sys.argv[2]]})
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
 lab_tgt_start "$LAB_OUT/nvmf-tgt.json" --log-level info ||
 	lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
 lab_event "nvmf-tgt live"

@@ -1,0 +1,39 @@
+# tgt-device-reset, host node: the kernel host with verified writes.
+modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
+lab_wait target-ready 120
+nvme connect -t rdma -a "$LAB_PEER" -s 4420 -n "$NQN" --ctrl-loss-tmo=-1 \
+	--reconnect-delay=1 >"$LAB_OUT/connect.log" 2>&1 ||
+	lab_fail "nvme connect failed: $(tail -1 "$LAB_OUT/connect.log")"
+lab_retry 20 lab_nvme_dev "$NQN" >/dev/null || lab_fail "no namespace device"
+dev=$(lab_nvme_dev "$NQN")
+# verified writes in a loop until the resets are over (each pass writes
+# 32 MiB at random and reads it back)
+(
+	n=0
+	while [ ! -e "$LAB_SYNC/resets-done" ]; do
+		n=$((n + 1))
+		lab_fio_verify "pass$n" "$dev" --rw=randwrite --bs=4k \
+			--iodepth=16 --size=32M || exit 1
+	done
+	echo "$n" >"$LAB_OUT/passes"
+) &
+io=$!
+lab_signal host-io-running
+# state timeline of the kernel controller
+(
+	last=""
+	while kill -0 $io 2>/dev/null; do
+		st=$(lab_nvme_state "$NQN")
+		[ "$st" != "$last" ] && lab_event "kernel host controller: $st"
+		last=$st
+		sleep 0.2
+	done
+) &
+wait $io || lab_fail "verified fio failed (see fio-pass*.log)"
+lab_event "fio passes: $(cat "$LAB_OUT/passes"), all verified"
+errs=$(dmesg | grep -c 'I/O error')
+[ "$errs" -eq 0 ] || lab_fail "$errs I/O errors in the host's dmesg"
+lab_report "kernel host: $(cat "$LAB_OUT/passes") verified fio passes, 0 I/O errors, $(dmesg | grep -c 'Successfully reconnected') reconnects"
+nvme disconnect -n "$NQN" >/dev/null 2>&1
+lab_signal host-done
+lab_pass

@@ -1,0 +1,36 @@
+# tgt-device-reset, target node: nvmf-tgt, and the device resets.
+modprobe brd rd_nr=1 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
+# see lab_spare_rdma: librdmacm cannot let go of the only device
+[ "${SPARE:-1}" = 1 ] && { lab_spare_rdma || lab_fail "spare RDMA device"; }
+lab_tgt_config "$LAB_OUT/nvmf-tgt.json" "$NQN" /dev/ram0
+lab_tgt_start "$LAB_OUT/nvmf-tgt.json" --repair-interval 1 ||
+	lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
+lab_signal target-ready
+lab_wait host-io-running 120
+
+port_live_since() {	# the log line count of "-> live" transitions
+	grep -c 'repairing -> live' "$LAB_OUT/nvmf-tgt.log"
+}
+for i in $(seq "$CYCLES"); do
+	sleep 4
+	lives=$(port_live_since)
+	lab_fault rdma-del || lab_fail "cycle $i: rdma link delete failed"
+	del_ms=$LAB_LAST_FAULT_MS
+	[ "$del_ms" -le 2000 ] ||
+		lab_fail "cycle $i: rdma link delete blocked ${del_ms} ms (limit 2000)"
+	lab_retry 5 grep -q 'live -> repairing' "$LAB_OUT/nvmf-tgt.log" ||
+		lab_fail "cycle $i: port did not enter repairing"
+	sleep "$DOWN"
+	t_add=$(lab_now_ns)
+	lab_fault rdma-add || lab_fail "cycle $i: rdma link add failed"
+	lab_retry 15 bash -c "[ \$(grep -c 'repairing -> live' $LAB_OUT/nvmf-tgt.log) -gt $lives ]" ||
+		lab_fail "cycle $i: port not live 15 s after the device returned"
+	t_live=$(lab_now_ns)
+	lab_event "cycle $i: delete ${del_ms} ms, port live $(lab_ms "$t_add" "$t_live") ms after rdma link add"
+	lab_report "cycle $i: rdma link delete ${del_ms} ms; port live $(lab_ms "$t_add" "$t_live") ms after rdma link add"
+done
+lab_signal resets-done
+lab_wait host-done 300
+grep -E 'port 1\]' "$LAB_OUT/nvmf-tgt.log" | sed 's/^/  /' >"$LAB_OUT/port-states.txt"
+lab_tgt_stop || lab_fail "nvmf-tgt did not shut down cleanly"
+lab_pass
