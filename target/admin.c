@@ -326,7 +326,7 @@ static uint16_t parse_get_log_page(struct nvmet_req *req)
 
 /* ---- features ------------------------------------------------------------ */
 
-void nvmet_execute_set_features(struct nvmet_req *req)
+static void execute_set_features(struct nvmet_req *req)
 {
 	uint32_t cdw10 = le32toh(req->cmd->common.cdw10);
 	uint32_t cdw11 = le32toh(req->cmd->common.cdw11);
@@ -366,7 +366,7 @@ void nvmet_execute_set_features(struct nvmet_req *req)
 	nvmet_req_complete(req, status);
 }
 
-void nvmet_execute_get_features(struct nvmet_req *req)
+static void execute_get_features(struct nvmet_req *req)
 {
 	uint32_t cdw10 = le32toh(req->cmd->common.cdw10);
 	struct nvmet_ctrl *ctrl = req->sq->ctrl;
@@ -396,7 +396,7 @@ void nvmet_execute_get_features(struct nvmet_req *req)
 	nvmet_req_complete(req, status);
 }
 
-void nvmet_execute_keep_alive(struct nvmet_req *req)
+static void execute_keep_alive(struct nvmet_req *req)
 {
 	nvmet_ctrl_keep_alive(req->sq->ctrl);
 	nvmet_req_complete(req, 0);
@@ -406,7 +406,7 @@ void nvmet_execute_keep_alive(struct nvmet_req *req)
  * AERs stay outstanding until an event; they are released with their
  * queue (the transport owns the requests).
  */
-void nvmet_execute_async_event(struct nvmet_req *req)
+static void execute_async_event(struct nvmet_req *req)
 {
 	struct nvmet_ctrl *ctrl = req->sq->ctrl;
 	bool full;
@@ -428,25 +428,39 @@ static void execute_abort(struct nvmet_req *req)
 	nvmet_req_complete(req, 0);
 }
 
+/* Admin commands without data that I/O and discovery controllers share. */
+static const struct {
+	uint8_t opcode;
+	void (*execute)(struct nvmet_req *req);
+} common_admin[] = {
+	{ nvme_admin_set_features, execute_set_features },
+	{ nvme_admin_get_features, execute_get_features },
+	{ nvme_admin_keep_alive, execute_keep_alive },
+	{ nvme_admin_async_event, execute_async_event },
+};
+
+bool nvmet_parse_common_admin(struct nvmet_req *req)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(common_admin); i++) {
+		if (common_admin[i].opcode == req->cmd->common.opcode) {
+			req->execute = common_admin[i].execute;
+			return true;
+		}
+	}
+	return false;
+}
+
 uint16_t nvmet_parse_admin_cmd(struct nvmet_req *req)
 {
+	if (nvmet_parse_common_admin(req))
+		return 0;
 	switch (req->cmd->common.opcode) {
 	case nvme_admin_identify:
 		return parse_identify(req);
 	case nvme_admin_get_log_page:
 		return parse_get_log_page(req);
-	case nvme_admin_set_features:
-		req->execute = nvmet_execute_set_features;
-		return 0;
-	case nvme_admin_get_features:
-		req->execute = nvmet_execute_get_features;
-		return 0;
-	case nvme_admin_keep_alive:
-		req->execute = nvmet_execute_keep_alive;
-		return 0;
-	case nvme_admin_async_event:
-		req->execute = nvmet_execute_async_event;
-		return 0;
 	case nvme_admin_abort:
 		req->execute = execute_abort;
 		return 0;

@@ -102,6 +102,8 @@ uint16_t nvmet_parse_discovery_cmd(struct nvmet_req *req)
 {
 	uint32_t cdw10 = le32toh(req->cmd->common.cdw10);
 
+	if (nvmet_parse_common_admin(req))
+		return 0;
 	switch (req->cmd->common.opcode) {
 	case nvme_admin_get_log_page:
 		if ((cdw10 & 0xff) != NVME_LOG_DISC)
@@ -118,18 +120,6 @@ uint16_t nvmet_parse_discovery_cmd(struct nvmet_req *req)
 		req->dir = NVMET_DATA_TO_HOST;
 		req->data_len = NVME_IDENTIFY_DATA_SIZE;
 		req->execute = execute_disc_identify;
-		return 0;
-	case nvme_admin_set_features:
-		req->execute = nvmet_execute_set_features;
-		return 0;
-	case nvme_admin_get_features:
-		req->execute = nvmet_execute_get_features;
-		return 0;
-	case nvme_admin_keep_alive:
-		req->execute = nvmet_execute_keep_alive;
-		return 0;
-	case nvme_admin_async_event:
-		req->execute = nvmet_execute_async_event;
 		return 0;
 	default:
 		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE);

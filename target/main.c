@@ -17,7 +17,7 @@
 
 #define SHUTDOWN_TIMEOUT_MS 5000
 
-enum { OPT_LOG_LEVEL = 256, OPT_REPAIR_INTERVAL, OPT_THREADS };
+enum { OPT_LOG_LEVEL = 256, OPT_REPAIR_INTERVAL, OPT_THREADS, OPT_RUN_DIR };
 
 static const struct nvmf_opt tgt_opts[] = {
 	{ "config", 'c', required_argument, "FILE",
@@ -28,6 +28,9 @@ static const struct nvmf_opt tgt_opts[] = {
 	  "error, warn, info (default) or debug" },
 	{ "repair-interval", OPT_REPAIR_INTERVAL, required_argument, "S",
 	  "retry a lost listener every S seconds (default 5)" },
+	{ "run-dir", OPT_RUN_DIR, required_argument, "DIR",
+	  "port state files in DIR/ports/ID/ (default /run/nvmf-tgt; "
+	  "'' for none)" },
 	{ "foreground", 'f', no_argument, NULL,
 	  "stay in the foreground (the default is to daemonize)" },
 	NVMF_OPT_HELP,
@@ -45,6 +48,7 @@ static const struct nvmf_cmd tgt_cmd = {
 
 struct tgt_opts {
 	const char *config;
+	const char *run_dir;
 	long threads;
 	long repair_s;
 	bool foreground;
@@ -79,6 +83,9 @@ static int parse_args(int argc, char **argv, struct tgt_opts *o)
 			if (nvmf_parse_long(&tgt_cmd, "repair-interval", optarg,
 					    1, 3600, &o->repair_s))
 				return -EINVAL;
+			break;
+		case OPT_RUN_DIR:
+			o->run_dir = optarg;
 			break;
 		case 'f':
 			o->foreground = true;
@@ -193,10 +200,14 @@ static void port_enable(struct nvmet_port *port)
 	}
 	snprintf(why, sizeof(why), "cannot listen on %s:%s: %s",
 		 port->cfg->traddr, port->cfg->trsvcid, strerror(-ret));
-	if (port->state == NVMET_PORT_REPAIRING)
+	nvmet_port_set_error(port, why);
+	if (port->state == NVMET_PORT_REPAIRING) {
+		port->repair_attempts++;
 		nvmf_obj_debug(port->log_prefix, "%s", why);
-	else
+		nvmet_port_publish(port);
+	} else {
 		nvmet_port_set_state(port, NVMET_PORT_REPAIRING, why);
+	}
 }
 
 static void repair_timer(void *arg)
@@ -359,7 +370,7 @@ out_workers:
 
 int main(int argc, char **argv)
 {
-	struct tgt_opts o = { .repair_s = 5 };
+	struct tgt_opts o = { .repair_s = 5, .run_dir = "/run/nvmf-tgt" };
 	static struct tgt_main m;
 	struct nvmf_cfg *cfg;
 	char err[512];
@@ -377,6 +388,7 @@ int main(int argc, char **argv)
 		return NVMF_EXIT_USAGE;
 	}
 	m.tgt.repair_interval_ms = (unsigned int)o.repair_s * 1000;
+	m.tgt.run_dir = o.run_dir && !o.run_dir[0] ? NULL : o.run_dir;
 	if (nvmet_tgt_build(&m.tgt, cfg, err, sizeof(err))) {
 		fprintf(stderr, "nvmf-tgt: %s\n", err);
 		nvmet_tgt_release(&m.tgt);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "config.h"
 #include "loop.h"
@@ -102,6 +103,9 @@ struct nvmet_port {
 	char log_prefix[16]; /* "port 1" */
 	enum nvmet_port_state state;
 	uint64_t state_since_ms;
+	struct timespec state_since;  /* wall clock, for the state files */
+	unsigned int repair_attempts; /* since the port last went live */
+	char last_error[256];
 	void *priv; /* transport listener */
 };
 
@@ -225,6 +229,7 @@ struct nvmet_tgt {
 	atomic_uint next_worker;
 	atomic_uint_fast64_t genctr; /* discovery generation counter */
 	unsigned int repair_interval_ms;
+	const char *run_dir; /* port state files, or NULL */
 };
 
 /* subsys.c */
@@ -269,10 +274,7 @@ uint16_t nvmet_parse_io_cmd(struct nvmet_req *req);
 /* admin.c helpers shared with discovery.c */
 uint32_t nvmet_get_log_page_len(const union nvme_command *cmd);
 uint64_t nvmet_get_log_page_offset(const union nvme_command *cmd);
-void nvmet_execute_keep_alive(struct nvmet_req *req);
-void nvmet_execute_async_event(struct nvmet_req *req);
-void nvmet_execute_get_features(struct nvmet_req *req);
-void nvmet_execute_set_features(struct nvmet_req *req);
+bool nvmet_parse_common_admin(struct nvmet_req *req);
 void nvmet_fill_id_ctrl_common(struct nvmet_req *req, struct nvme_id_ctrl *id);
 uint16_t nvmet_copy_log(struct nvmet_req *req, const void *page, size_t size);
 
@@ -298,6 +300,8 @@ bool nvmet_rdma_idle(void);
 void nvmet_port_set_state(struct nvmet_port *port, enum nvmet_port_state state,
 			  const char *why);
 const char *nvmet_port_state_name(enum nvmet_port_state state);
+void nvmet_port_set_error(struct nvmet_port *port, const char *error);
+void nvmet_port_publish(struct nvmet_port *port);
 
 static inline uint16_t nvmet_status(unsigned int sct, unsigned int sc)
 {

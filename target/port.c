@@ -4,9 +4,17 @@
  * while the listener is lost (device removal, address change, bind failure)
  * and being retried, and disabled when it has no listener by design.  Every
  * change goes through nvmet_port_set_state(), checked against the table
- * and logged with its reason.
+ * and logged with its reason.  With a run directory, each port's state is
+ * also readable in DIR/ports/ID/: state, state_since (UTC, ISO 8601),
+ * repair_attempts and last_error, each file replaced atomically.
  */
+#include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "nvmet.h"
@@ -50,7 +58,81 @@ void nvmet_port_set_state(struct nvmet_port *port, enum nvmet_port_state state,
 	}
 	port->state = state;
 	port->state_since_ms = nvmf_now_ms();
+	clock_gettime(CLOCK_REALTIME, &port->state_since);
+	if (state == NVMET_PORT_LIVE)
+		port->repair_attempts = 0;
 	nvmf_obj_info(port->log_prefix, "%s -> %s: %s",
 		      nvmet_port_state_name(old), nvmet_port_state_name(state),
 		      why);
+	nvmet_port_publish(port);
+}
+
+void nvmet_port_set_error(struct nvmet_port *port, const char *error)
+{
+	snprintf(port->last_error, sizeof(port->last_error), "%s", error);
+}
+
+static int mkdirs(const char *path)
+{
+	char buf[512], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Replace DIR/NAME with "value\n" (temp file + rename: never half-written). */
+static int write_attr(const char *dir, const char *name, const char *value)
+{
+	char path[600], tmp[610];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s\n", value);
+	if (fclose(f))
+		return -errno;
+	return rename(tmp, path) ? -errno : 0;
+}
+
+void nvmet_port_publish(struct nvmet_port *port)
+{
+	const char *run = port->tgt->run_dir;
+	char dir[512], since[64], n[16];
+	struct tm tm;
+	int ret;
+
+	if (!run)
+		return;
+	snprintf(dir, sizeof(dir), "%s/ports/%u", run, port->cfg->portid);
+	gmtime_r(&port->state_since.tv_sec, &tm);
+	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(since + strlen(since), sizeof(since) - strlen(since),
+		 ".%03ldZ", port->state_since.tv_nsec / 1000000);
+	snprintf(n, sizeof(n), "%u", port->repair_attempts);
+	ret = mkdirs(dir);
+	if (!ret)
+		ret = write_attr(dir, "state",
+				 nvmet_port_state_name(port->state));
+	if (!ret)
+		ret = write_attr(dir, "state_since", since);
+	if (!ret)
+		ret = write_attr(dir, "repair_attempts", n);
+	if (!ret)
+		ret = write_attr(dir, "last_error", port->last_error);
+	if (ret)
+		nvmf_obj_warn(port->log_prefix, "cannot write %s: %s", dir,
+			      strerror(-ret));
 }

@@ -1042,6 +1042,7 @@ static void drop_listener(struct rdma_listener *l, const char *why)
 	rdma_destroy_id(l->cm_id);
 	port->priv = NULL;
 	free(l);
+	nvmet_port_set_error(port, why);
 	nvmet_port_set_state(port, NVMET_PORT_REPAIRING, why);
 }
 

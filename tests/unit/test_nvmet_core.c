@@ -469,6 +469,60 @@ static void test_io_checks(void **state)
 	nvmet_ctrl_put(asq.ctrl);
 }
 
+static void read_attr(const char *dir, const char *name, char *buf, size_t size)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ports/7/%s", dir, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, (int)size, f));
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void test_port_state_files(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_port *port = &f->tgt.ports[0];
+	char dir[] = "/tmp/nvmet-run-XXXXXX", buf[256];
+
+	assert_non_null(mkdtemp(dir));
+	f->tgt.run_dir = dir;
+	nvmet_port_set_state(port, NVMET_PORT_LIVE, "test");
+	read_attr(dir, "state", buf, sizeof(buf));
+	assert_string_equal(buf, "live");
+	read_attr(dir, "repair_attempts", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+
+	nvmet_port_set_error(port, "RDMA_CM_EVENT_DEVICE_REMOVAL");
+	nvmet_port_set_state(port, NVMET_PORT_REPAIRING, "test");
+	port->repair_attempts = 3;
+	nvmet_port_publish(port);
+	read_attr(dir, "state", buf, sizeof(buf));
+	assert_string_equal(buf, "repairing");
+	read_attr(dir, "repair_attempts", buf, sizeof(buf));
+	assert_string_equal(buf, "3");
+	read_attr(dir, "last_error", buf, sizeof(buf));
+	assert_string_equal(buf, "RDMA_CM_EVENT_DEVICE_REMOVAL");
+	read_attr(dir, "state_since", buf, sizeof(buf));
+	/* 2026-11-21T08:07:15.355Z */
+	assert_int_equal(strlen(buf), 24);
+	assert_int_equal(buf[10], 'T');
+	assert_int_equal(buf[23], 'Z');
+
+	nvmet_port_set_state(port, NVMET_PORT_LIVE, "test");
+	read_attr(dir, "repair_attempts", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	nvmet_port_set_state(port, NVMET_PORT_DISABLED, "test");
+	read_attr(dir, "state", buf, sizeof(buf));
+	assert_string_equal(buf, "disabled");
+	f->tgt.run_dir = NULL;
+	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
+	assert_int_equal(system(buf), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +536,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_discovery_log, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_io_checks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_port_state_files, setup,
 						teardown),
 	};
 

@@ -303,6 +303,21 @@ lab_nvme_dev() {
 	return 1
 }
 
+# lab_nvme_connect NQN ADDR SVCID [nvme connect args...]: connect the kernel
+# host and wait for the namespace device; prints it.  Fails the role, with
+# nvme's message, if either step fails.
+lab_nvme_connect() {
+	local nqn=$1 addr=$2 svcid=$3 log
+	shift 3
+	log=$LAB_OUT/connect-${nqn##*:}-$svcid.log
+	nvme connect -t rdma -a "$addr" -s "$svcid" -n "$nqn" "$@" \
+		>"$log" 2>&1 ||
+		lab_fail "nvme connect to $nqn at $addr:$svcid failed: $(tail -1 "$log")"
+	lab_retry 20 lab_nvme_dev "$nqn" >/dev/null ||
+		lab_fail "no namespace device 20 s after connecting to $nqn"
+	lab_nvme_dev "$nqn"
+}
+
 # lab_nvme_state NQN: the kernel host controller state (live, connecting...).
 lab_nvme_state() {
 	local c

@@ -2,14 +2,6 @@
 modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
 lab_wait target-ready 120
 
-connect() {	# connect NQN SVCID -> prints the namespace device
-	nvme connect -t rdma -a "$LAB_PEER" -s "$2" -n "$1" \
-		>"$LAB_OUT/connect-$2.log" 2>&1 ||
-		lab_fail "nvme connect to $1 failed: $(tail -1 "$LAB_OUT/connect-$2.log")"
-	lab_retry 20 lab_nvme_dev "$1" >/dev/null || lab_fail "no device for $1"
-	lab_nvme_dev "$1"
-}
-
 # job NAME DEV fio-args...: one timed fio run, JSON output kept
 job() {
 	local name=$1 dev=$2
@@ -25,8 +17,8 @@ sys.exit(1 if j["error"] else 0)
 PY
 }
 
-kdev=$(connect "$KNQN" 4420)
-odev=$(connect "$ONQN" 4421)
+kdev=$(lab_nvme_connect "$KNQN" "$LAB_PEER" 4420) || exit 1
+odev=$(lab_nvme_connect "$ONQN" "$LAB_PEER" 4421) || exit 1
 lab_event "kernel target: $kdev, nvmf-tgt: $odev"
 
 for t in kernel ours; do

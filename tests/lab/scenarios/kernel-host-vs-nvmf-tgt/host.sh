@@ -8,13 +8,7 @@ grep -q "subnqn: *$NQN" "$LAB_OUT/discover.log" ||
 	lab_fail "the discovery log does not list $NQN"
 lab_event "nvme discover lists $NQN"
 
-nvme connect -t rdma -a "$LAB_PEER" -s 4420 -n "$NQN" \
-	>"$LAB_OUT/connect.log" 2>&1 ||
-	lab_fail "nvme connect failed: $(tail -1 "$LAB_OUT/connect.log")"
-lab_retry 20 lab_nvme_dev "$NQN" >/dev/null ||
-	lab_fail "no namespace block device after connect"
-dev=$(lab_nvme_dev "$NQN")
-ctrl=/dev/$(basename "$(dirname "$(readlink -f /sys/class/nvme/nvme*/subsysnqn | head -1)")")
+dev=$(lab_nvme_connect "$NQN" "$LAB_PEER" 4420) || exit 1
 for c in /sys/class/nvme/nvme*; do
 	[ "$(cat "$c/subsysnqn")" = "$NQN" ] && ctrl=/dev/${c##*/}
 done
@@ -79,11 +73,8 @@ grep -q "traddr: *$LAB_PEER6\$" "$LAB_OUT/discover6.log" ||
 	lab_fail "IPv6 discovery does not report traddr $LAB_PEER6 for the wildcard port"
 grep -q 'adrfam: *ipv6' "$LAB_OUT/discover6.log" ||
 	lab_fail "IPv6 discovery does not report adrfam ipv6"
-nvme connect -t rdma -a "$LAB_PEER6" -s 4421 -n "$NQN" \
-	>"$LAB_OUT/connect6.log" 2>&1 ||
-	lab_fail "nvme connect over IPv6 failed: $(tail -1 "$LAB_OUT/connect6.log")"
-lab_retry 20 lab_nvme_dev "$NQN" >/dev/null || lab_fail "no device over IPv6"
-lab_fio_verify ipv6 "$(lab_nvme_dev "$NQN")" --rw=randwrite --bs=4k \
+dev=$(lab_nvme_connect "$NQN" "$LAB_PEER6" 4421) || exit 1
+lab_fio_verify ipv6 "$dev" --rw=randwrite --bs=4k \
 	--iodepth=8 --size=8M || lab_fail "fio verify over IPv6 failed"
 nvme disconnect -n "$NQN" >/dev/null 2>&1 || lab_fail "IPv6 disconnect failed"
 lab_event "IPv6 wildcard port: discover (traddr $LAB_PEER6), connect, verified fio, disconnect: ok"

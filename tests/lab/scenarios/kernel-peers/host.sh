@@ -11,12 +11,7 @@ grep -q "subnqn: *$NQN" "$LAB_OUT/discover.log" ||
 	lab_fail "discovery log does not list $NQN"
 lab_event "nvme discover lists $NQN"
 
-nvme connect -t rdma -a "$LAB_PEER" -s 4420 -n "$NQN" \
-	>"$LAB_OUT/connect.log" 2>&1 ||
-	lab_fail "nvme connect failed: $(tail -1 "$LAB_OUT/connect.log")"
-lab_retry 20 lab_nvme_dev "$NQN" >/dev/null ||
-	lab_fail "no namespace block device after connect"
-dev=$(lab_nvme_dev "$NQN")
+dev=$(lab_nvme_connect "$NQN" "$LAB_PEER" 4420) || exit 1
 lab_event "connected: $dev ($(lab_nvme_state "$NQN"))"
 
 lab_fio_verify randwrite "$dev" --rw=randwrite --bs=4k --iodepth=16 \

@@ -2,11 +2,7 @@
 # background, nvmf-wire-test in the foreground.
 modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
 lab_wait target-ready 120
-nvme connect -t rdma -a "$LAB_PEER" -s 4420 -n "$OPEN" \
-	>"$LAB_OUT/connect.log" 2>&1 ||
-	lab_fail "nvme connect failed: $(tail -1 "$LAB_OUT/connect.log")"
-lab_retry 20 lab_nvme_dev "$OPEN" >/dev/null || lab_fail "no namespace device"
-dev=$(lab_nvme_dev "$OPEN")
+dev=$(lab_nvme_connect "$OPEN" "$LAB_PEER" 4420) || exit 1
 nvme connect -t rdma -a "$LAB_PEER" -s 4420 -n "$RESTRICTED" \
 	>"$LAB_OUT/connect-restricted.log" 2>&1 &&
 	lab_fail "the kernel host was admitted to $RESTRICTED"

@@ -1,11 +1,8 @@
 # tgt-device-reset, host node: the kernel host with verified writes.
 modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
 lab_wait target-ready 120
-nvme connect -t rdma -a "$LAB_PEER" -s 4420 -n "$NQN" --ctrl-loss-tmo=-1 \
-	--reconnect-delay=1 >"$LAB_OUT/connect.log" 2>&1 ||
-	lab_fail "nvme connect failed: $(tail -1 "$LAB_OUT/connect.log")"
-lab_retry 20 lab_nvme_dev "$NQN" >/dev/null || lab_fail "no namespace device"
-dev=$(lab_nvme_dev "$NQN")
+dev=$(lab_nvme_connect "$NQN" "$LAB_PEER" 4420 --ctrl-loss-tmo=-1 \
+	--reconnect-delay=1) || exit 1
 # verified writes in a loop until the resets are over (each pass writes
 # 32 MiB at random and reads it back)
 (

@@ -8,22 +8,22 @@ lab_tgt_start "$LAB_OUT/nvmf-tgt.json" --repair-interval 1 ||
 lab_signal target-ready
 lab_wait host-io-running 120
 
-port_live_since() {	# the log line count of "-> live" transitions
-	grep -c 'repairing -> live' "$LAB_OUT/nvmf-tgt.log"
-}
+state=/run/nvmf-tgt/ports/1/state
+port_is() { [ "$(cat "$state" 2>/dev/null)" = "$1" ]; }
+port_is live || lab_fail "port 1 state is '$(cat "$state")', not live"
 for i in $(seq "$CYCLES"); do
 	sleep 4
-	lives=$(port_live_since)
 	lab_fault rdma-del || lab_fail "cycle $i: rdma link delete failed"
 	del_ms=$LAB_LAST_FAULT_MS
 	[ "$del_ms" -le 2000 ] ||
 		lab_fail "cycle $i: rdma link delete blocked ${del_ms} ms (limit 2000)"
-	lab_retry 5 grep -q 'live -> repairing' "$LAB_OUT/nvmf-tgt.log" ||
-		lab_fail "cycle $i: port did not enter repairing"
+	lab_retry 5 port_is repairing ||
+		lab_fail "cycle $i: port state '$(cat "$state")', not repairing"
+	lab_event "cycle $i: port 1 repairing ($(cat /run/nvmf-tgt/ports/1/last_error))"
 	sleep "$DOWN"
 	t_add=$(lab_now_ns)
 	lab_fault rdma-add || lab_fail "cycle $i: rdma link add failed"
-	lab_retry 15 bash -c "[ \$(grep -c 'repairing -> live' $LAB_OUT/nvmf-tgt.log) -gt $lives ]" ||
+	lab_retry 15 port_is live ||
 		lab_fail "cycle $i: port not live 15 s after the device returned"
 	t_live=$(lab_now_ns)
 	lab_event "cycle $i: delete ${del_ms} ms, port live $(lab_ms "$t_add" "$t_live") ms after rdma link add"
