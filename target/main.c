@@ -14,10 +14,24 @@
 #include "args.h"
 #include "log.h"
 #include "nvmet.h"
+#include "reactor.h"
 
 #define SHUTDOWN_TIMEOUT_MS 5000
+/*
+ * After a udev event, retry repairing ports every BURST_PERIOD_MS for
+ * BURST_TRIES times: a device that was just added may need a moment
+ * before its addresses can be bound.
+ */
+#define BURST_PERIOD_MS 100
+#define BURST_TRIES	30
 
-enum { OPT_LOG_LEVEL = 256, OPT_REPAIR_INTERVAL, OPT_THREADS, OPT_RUN_DIR };
+enum {
+	OPT_LOG_LEVEL = 256,
+	OPT_REPAIR_INTERVAL,
+	OPT_THREADS,
+	OPT_RUN_DIR,
+	OPT_NO_UDEV,
+};
 
 static const struct nvmf_opt tgt_opts[] = {
 	{ "config", 'c', required_argument, "FILE",
@@ -31,6 +45,8 @@ static const struct nvmf_opt tgt_opts[] = {
 	{ "run-dir", OPT_RUN_DIR, required_argument, "DIR",
 	  "port state files in DIR/ports/ID/ (default /run/nvmf-tgt; "
 	  "'' for none)" },
+	{ "no-udev", OPT_NO_UDEV, no_argument, NULL,
+	  "do not repair ports on udev events (RDMA device added, link up)" },
 	{ "foreground", 'f', no_argument, NULL,
 	  "stay in the foreground (the default is to daemonize)" },
 	NVMF_OPT_HELP,
@@ -52,6 +68,7 @@ struct tgt_opts {
 	long threads;
 	long repair_s;
 	bool foreground;
+	bool no_udev;
 };
 
 static int parse_args(int argc, char **argv, struct tgt_opts *o)
@@ -86,6 +103,9 @@ static int parse_args(int argc, char **argv, struct tgt_opts *o)
 			break;
 		case OPT_RUN_DIR:
 			o->run_dir = optarg;
+			break;
+		case OPT_NO_UDEV:
+			o->no_udev = true;
 			break;
 		case 'f':
 			o->foreground = true;
@@ -210,14 +230,23 @@ static void port_enable(struct nvmet_port *port)
 	}
 }
 
+/* Return: how many ports are still repairing. */
+static int repair_ports(struct nvmet_tgt *tgt)
+{
+	int i, n = 0;
+
+	for (i = 0; i < tgt->nr_ports; i++) {
+		if (tgt->ports[i].state != NVMET_PORT_REPAIRING)
+			continue;
+		port_enable(&tgt->ports[i]);
+		n += tgt->ports[i].state == NVMET_PORT_REPAIRING;
+	}
+	return n;
+}
+
 static void repair_timer(void *arg)
 {
-	struct nvmet_tgt *tgt = arg;
-	int i;
-
-	for (i = 0; i < tgt->nr_ports; i++)
-		if (tgt->ports[i].state == NVMET_PORT_REPAIRING)
-			port_enable(&tgt->ports[i]);
+	repair_ports(arg);
 }
 
 static void ports_disable(struct nvmet_tgt *tgt)
@@ -238,10 +267,40 @@ struct tgt_main {
 	int sigfd;
 	struct nvmf_watch *sig_watch;
 	struct nvmf_timer *repair;
+	struct nvmf_timer *burst;
+	int burst_left;
+	struct nvmf_reactor *reactor;
 	struct nvmf_timer *shutdown;
 	uint64_t shutdown_start;
 	bool stopping;
 };
+
+static void burst_timer(void *arg)
+{
+	struct tgt_main *m = arg;
+
+	if (!repair_ports(&m->tgt) || --m->burst_left <= 0)
+		nvmf_timer_disarm(m->burst);
+}
+
+/* udev: a device was added or a link changed; repair without waiting. */
+static void reactor_event(void *arg, enum nvmf_reactor_event ev,
+			  const char *name)
+{
+	struct tgt_main *m = arg;
+	int i, repairing = 0;
+
+	if (ev == NVMF_REACTOR_RDMA_REMOVE || m->stopping)
+		return;
+	for (i = 0; i < m->tgt.nr_ports; i++)
+		repairing += m->tgt.ports[i].state == NVMET_PORT_REPAIRING;
+	if (!repairing)
+		return;
+	nvmf_info("udev: %s %s: repairing %d port(s) now",
+		  nvmf_reactor_event_name(ev), name, repairing);
+	m->burst_left = BURST_TRIES;
+	nvmf_timer_arm(m->burst, 0, BURST_PERIOD_MS);
+}
 
 static void shutdown_poll(void *arg)
 {
@@ -269,6 +328,7 @@ static void signal_cb(void *arg, uint32_t events)
 	m->stopping = true;
 	nvmf_info("%s: shutting down", strsignal((int)si.ssi_signo));
 	nvmf_timer_disarm(m->repair);
+	nvmf_timer_disarm(m->burst);
 	ports_disable(&m->tgt);
 	nvmet_rdma_disconnect_all();
 	m->shutdown_start = nvmf_now_ms();
@@ -347,7 +407,16 @@ static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 		goto out_workers;
 	}
 	m->repair = nvmf_timer_create(tgt->loop, repair_timer, tgt);
+	m->burst = nvmf_timer_create(tgt->loop, burst_timer, m);
 	m->shutdown = nvmf_timer_create(tgt->loop, shutdown_poll, m);
+	if (!o->no_udev) {
+		m->reactor =
+			nvmf_reactor_create(tgt->loop, NULL, reactor_event, m);
+		if (!m->reactor)
+			nvmf_warn(
+				"no udev reactor (%s): ports are repaired every %ld s only",
+				strerror(errno), o->repair_s);
+	}
 	for (i = 0; i < tgt->nr_ports; i++)
 		port_enable(&tgt->ports[i]);
 	nvmf_timer_arm(m->repair, (uint64_t)o->repair_s * 1000,
@@ -357,7 +426,9 @@ static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 	report(report_fd, '0');
 	ret = nvmf_loop_run(tgt->loop);
 
+	nvmf_reactor_destroy(m->reactor);
 	nvmf_timer_destroy(m->repair);
+	nvmf_timer_destroy(m->burst);
 	nvmf_timer_destroy(m->shutdown);
 	nvmet_rdma_exit(tgt);
 out_workers:

@@ -15,6 +15,16 @@ dev=$(lab_nvme_connect "$NQN" "$LAB_PEER" 4420 --ctrl-loss-tmo=-1 \
 	echo "$n" >"$LAB_OUT/passes"
 ) &
 io=$!
+# I/O probe: a 4 KiB direct read every 50 ms, each completion timestamped,
+# to measure when I/O resumes after each device return
+(
+	while [ ! -e "$LAB_SYNC/resets-done" ]; do
+		dd if="$dev" of=/dev/null bs=4k count=1 iflag=direct status=none &&
+			date +%s%N
+		sleep 0.05
+	done >"$LAB_OUT/probe.txt"
+) &
+probe=$!
 lab_signal host-io-running
 # state timeline of the kernel controller
 (
@@ -27,6 +37,14 @@ lab_signal host-io-running
 	done
 ) &
 wait $io || lab_fail "verified fio failed (see fio-pass*.log)"
+wait $probe
+for f in "$LAB_SYNC"/add-*; do
+	i=${f##*-}
+	t_add=$(cat "$f")
+	first=$(awk -v t="$t_add" '$1 > t { print $1; exit }' "$LAB_OUT/probe.txt")
+	[ -n "$first" ] || lab_fail "cycle $i: no I/O completed after the device returned"
+	lab_report "cycle $i: first I/O completed $(lab_ms "$t_add" "$first") ms after rdma link add"
+done
 lab_event "fio passes: $(cat "$LAB_OUT/passes"), all verified"
 errs=$(dmesg | grep -c 'I/O error')
 [ "$errs" -eq 0 ] || lab_fail "$errs I/O errors in the host's dmesg"

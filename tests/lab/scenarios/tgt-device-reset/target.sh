@@ -3,7 +3,8 @@ modprobe brd rd_nr=1 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
 # see lab_spare_rdma: librdmacm cannot let go of the only device
 [ "${SPARE:-1}" = 1 ] && { lab_spare_rdma || lab_fail "spare RDMA device"; }
 lab_tgt_config "$LAB_OUT/nvmf-tgt.json" "$NQN" /dev/ram0
-lab_tgt_start "$LAB_OUT/nvmf-tgt.json" --repair-interval 1 ||
+# the default repair interval (5 s): a quick return comes from udev events
+lab_tgt_start "$LAB_OUT/nvmf-tgt.json" ||
 	lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
 lab_signal target-ready
 lab_wait host-io-running 120
@@ -22,6 +23,7 @@ for i in $(seq "$CYCLES"); do
 	lab_event "cycle $i: port 1 repairing ($(cat /run/nvmf-tgt/ports/1/last_error))"
 	sleep "$DOWN"
 	t_add=$(lab_now_ns)
+	echo "$t_add" >"$LAB_SYNC/add-$i"
 	lab_fault rdma-add || lab_fail "cycle $i: rdma link add failed"
 	lab_retry 15 port_is live ||
 		lab_fail "cycle $i: port not live 15 s after the device returned"
@@ -31,6 +33,10 @@ for i in $(seq "$CYCLES"); do
 done
 lab_signal resets-done
 lab_wait host-done 300
+n=$(grep -c 'udev: rdma-add rxe0: repairing' "$LAB_OUT/nvmf-tgt.log")
+lab_report "repairs started by a udev event: $n of $CYCLES"
+[ "$n" -eq "$CYCLES" ] ||
+	lab_fail "only $n of $CYCLES repairs were started by the udev reactor"
 grep -E 'port 1\]' "$LAB_OUT/nvmf-tgt.log" | sed 's/^/  /' >"$LAB_OUT/port-states.txt"
 lab_tgt_stop || lab_fail "nvmf-tgt did not shut down cleanly"
 lab_pass
