@@ -3,11 +3,30 @@
 #ifndef NVMF_COMMON_UTIL_H
 #define NVMF_COMMON_UTIL_H
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Format a path into buf.  Return: 0, or -ENAMETOOLONG if it did not fit
+ * (buf then holds a truncated string that must not be used).
+ */
+__attribute__((format(printf, 3, 4))) static inline int
+nvmf_path(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
 
 #endif /* NVMF_COMMON_UTIL_H */

@@ -1,0 +1,33 @@
+# kernel-target-reactor, target node: kernel target, nvmf-reactor, resets.
+listening() {
+	rdma res show cm_id 2>/dev/null | grep LISTEN | grep -q 'src-addr [^ ]*:4420 '
+}
+lab_kernel_target_setup "$NQN" 1 4420 256 || lab_fail "kernel target setup failed"
+lab_daemon_start nvmf-reactor "$LAB_BUILD/udev/nvmf-reactor" --kernel-nvmet \
+	--interval 0
+lab_retry 10 grep -q 'udev reactor: watching' "$LAB_OUT/nvmf-reactor.log" ||
+	lab_fail "nvmf-reactor did not start: $(tail -1 "$LAB_OUT/nvmf-reactor.log")"
+listening || lab_fail "the kernel target is not listening before the fault"
+lab_signal target-ready
+lab_wait host-io-running 120
+for i in $(seq "$CYCLES"); do
+	sleep 4
+	lab_fault rdma-del || lab_fail "cycle $i: rdma link delete failed"
+	del_ms=$LAB_LAST_FAULT_MS
+	sleep "$DOWN"
+	listening && lab_fail "cycle $i: still listening while the device is gone?"
+	t_add=$(lab_now_ns)
+	echo "$t_add" >"$LAB_SYNC/add-$i"
+	lab_fault rdma-add || lab_fail "cycle $i: rdma link add failed"
+	lab_retry 15 listening ||
+		lab_fail "cycle $i: the kernel target is not listening 15 s after the device returned"
+	t_live=$(lab_now_ns)
+	lab_report "cycle $i: rdma link delete ${del_ms} ms; kernel port listening $(lab_ms "$t_add" "$t_live") ms after rdma link add"
+done
+lab_signal resets-done
+lab_wait host-done 300
+lab_daemon_stop nvmf-reactor
+n=$(grep -c 'listening again' "$LAB_OUT/nvmf-reactor.log")
+lab_report "nvmf-reactor re-bound the port $n times"
+[ "$n" -ge "$CYCLES" ] || lab_fail "nvmf-reactor re-bound the port $n times, expected $CYCLES"
+lab_pass

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmf-reactor: repairs the kernel's NVMe-oF target after an RDMA device
+ * reset.  The kernel target drops a port's listener on DEVICE_REMOVAL and
+ * never binds again, although the port keeps its subsystem links in
+ * configfs.  When an RDMA device is added (or a link changes, or every
+ * --interval seconds as a fallback), this daemon looks for RDMA ports that
+ * have subsystem links but no listening cm_id (`rdma res show cm_id`), and
+ * re-links their subsystems: the last unlink disables the port, the first
+ * link enables it again, which binds a new listener.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "log.h"
+#include "loop.h"
+#include "reactor.h"
+#include "util.h"
+
+#define NVMET_ROOT	"/sys/kernel/config/nvmet"
+#define MAX_LINKS	64
+#define BURST_PERIOD_MS 200
+#define BURST_TRIES	25
+
+enum { OPT_ROOT = 256, OPT_INTERVAL, OPT_LOG_LEVEL };
+
+static const struct nvmf_opt opts[] = {
+	{ "kernel-nvmet", 'k', no_argument, NULL,
+	  "repair the kernel target's ports (the only mode, required)" },
+	{ "root", OPT_ROOT, required_argument, "DIR",
+	  "nvmet configfs root (default " NVMET_ROOT ")" },
+	{ "interval", OPT_INTERVAL, required_argument, "S",
+	  "also check every S seconds (default 5, 0: events only)" },
+	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
+	  "error, warn, info (default) or debug" },
+	{ "once", 'o', no_argument, NULL, "check and repair once, then exit" },
+	NVMF_OPT_HELP,
+	{ 0 },
+};
+
+static const struct nvmf_cmd cmd = {
+	.prog = "nvmf-reactor",
+	.synopsis = "--kernel-nvmet [options]",
+	.summary = "Re-binds kernel nvmet RDMA ports left without a listener "
+		   "after an RDMA device reset,\nas soon as udev reports the "
+		   "device back.",
+	.opts = opts,
+};
+
+struct reactor_main {
+	const char *root;
+	struct nvmf_loop *loop;
+	struct nvmf_timer *burst;
+	int burst_left;
+};
+
+static int read_attr(const char *dir, const char *name, char *buf, size_t n)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	if (nvmf_path(path, sizeof(path), "%s/%s", dir, name))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)n, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* Is there a LISTEN cm_id on addr:svcid?  -1 if `rdma` cannot tell. */
+static int listening(const char *addr, const char *svcid)
+{
+	char line[1024], want[300];
+	int found = 0;
+	FILE *p;
+
+	p = popen("rdma res show cm_id 2>/dev/null", "re");
+	if (!p)
+		return -1;
+	if (nvmf_path(want, sizeof(want), "src-addr %s:%s ", addr, svcid))
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = ' ';
+		if (strstr(line, "state LISTEN") && strstr(line, want))
+			found = 1;
+	}
+	if (pclose(p))
+		return found ? 1 : -1;
+	return found;
+}
+
+/* Unlink every subsystem of a port, then link them again. */
+static int relink(const char *port, const char *log_prefix)
+{
+	char dir[PATH_MAX], path[PATH_MAX], *targets[MAX_LINKS];
+	char names[MAX_LINKS][256];
+	struct dirent *de;
+	int n = 0, i, ret = 0;
+	DIR *d;
+
+	if (nvmf_path(dir, sizeof(dir), "%s/subsystems", port))
+		return -ENAMETOOLONG;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) && n < MAX_LINKS) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (nvmf_path(path, sizeof(path), "%s/%s", dir, de->d_name))
+			continue;
+		targets[n] = realpath(path, NULL);
+		if (!targets[n])
+			continue;
+		snprintf(names[n], sizeof(names[n]), "%s", de->d_name);
+		n++;
+	}
+	closedir(d);
+	for (i = 0; i < n; i++) {
+		nvmf_path(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (unlink(path) && errno != ENOENT)
+			nvmf_obj_warn(log_prefix, "unlink %s: %s", names[i],
+				      strerror(errno));
+	}
+	for (i = 0; i < n; i++) {
+		nvmf_path(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (symlink(targets[i], path) && !ret) {
+			ret = -errno;
+			nvmf_obj_info(log_prefix, "re-link %s: %s", names[i],
+				      strerror(errno));
+		}
+		free(targets[i]);
+	}
+	return ret;
+}
+
+static bool has_links(const char *port)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	bool any = false;
+	DIR *d;
+
+	if (nvmf_path(dir, sizeof(dir), "%s/subsystems", port))
+		return false;
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			any = true;
+	closedir(d);
+	return any;
+}
+
+/* Check one port; return: 1 if it still needs repair. */
+static int check_port(const char *port, const char *id)
+{
+	char trtype[32], addr[256], svcid[32], prefix[32];
+	int l;
+
+	nvmf_path(prefix, sizeof(prefix), "port %.20s", id);
+	if (read_attr(port, "addr_trtype", trtype, sizeof(trtype)) ||
+	    strcmp(trtype, "rdma") != 0 || !has_links(port) ||
+	    read_attr(port, "addr_traddr", addr, sizeof(addr)) ||
+	    read_attr(port, "addr_trsvcid", svcid, sizeof(svcid)))
+		return 0;
+	l = listening(addr, svcid);
+	if (l != 0)
+		return 0; /* bound, or we cannot tell: leave it alone */
+	nvmf_obj_info(prefix, "linked but not listening on %s:%s: re-linking",
+		      addr, svcid);
+	if (relink(port, prefix))
+		return 1;
+	l = listening(addr, svcid);
+	nvmf_obj_info(prefix, "%s",
+		      l == 1 ? "listening again" : "still not listening");
+	return l != 1;
+}
+
+/* Return: how many ports still need repair. */
+static int check_all(struct reactor_main *m)
+{
+	char dir[PATH_MAX], port[PATH_MAX + 300];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	if (nvmf_path(dir, sizeof(dir), "%s/ports", m->root))
+		return 0;
+	d = opendir(dir);
+	if (!d) {
+		nvmf_debug("%s: %s", dir, strerror(errno));
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (nvmf_path(port, sizeof(port), "%s/%s", dir, de->d_name))
+			continue;
+		n += check_port(port, de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+static void burst_cb(void *arg)
+{
+	struct reactor_main *m = arg;
+
+	if (!check_all(m) || --m->burst_left <= 0)
+		nvmf_timer_disarm(m->burst);
+}
+
+static void interval_cb(void *arg)
+{
+	struct reactor_main *m = arg;
+
+	if (!nvmf_timer_armed(m->burst))
+		check_all(m);
+}
+
+static void event_cb(void *arg, enum nvmf_reactor_event ev, const char *name)
+{
+	struct reactor_main *m = arg;
+
+	if (ev == NVMF_REACTOR_RDMA_REMOVE)
+		return;
+	nvmf_info("udev: %s %s: checking kernel nvmet ports",
+		  nvmf_reactor_event_name(ev), name);
+	m->burst_left = BURST_TRIES;
+	nvmf_timer_arm(m->burst, 0, BURST_PERIOD_MS);
+}
+
+static void signal_cb(void *arg, uint32_t events)
+{
+	(void)events;
+	nvmf_loop_stop(arg);
+}
+
+static int run(struct reactor_main *m, long interval)
+{
+	struct nvmf_timer *tick = NULL;
+	struct nvmf_reactor *r;
+	struct nvmf_watch *sw;
+	sigset_t set;
+	int sfd, ret;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	m->loop = nvmf_loop_create();
+	if (sfd < 0 || !m->loop)
+		return -errno;
+	sw = nvmf_watch_add(m->loop, sfd, EPOLLIN, signal_cb, m->loop);
+	m->burst = nvmf_timer_create(m->loop, burst_cb, m);
+	r = nvmf_reactor_create(m->loop, NULL, event_cb, m);
+	if (!r) {
+		nvmf_err("cannot watch udev events: %s", strerror(errno));
+		return -errno;
+	}
+	if (interval) {
+		tick = nvmf_timer_create(m->loop, interval_cb, m);
+		nvmf_timer_arm(tick, (uint64_t)interval * 1000,
+			       (uint64_t)interval * 1000);
+	}
+	check_all(m);
+	ret = nvmf_loop_run(m->loop);
+	nvmf_timer_destroy(tick);
+	nvmf_reactor_destroy(r);
+	nvmf_timer_destroy(m->burst);
+	nvmf_watch_del(sw);
+	nvmf_loop_destroy(m->loop);
+	close(sfd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const levels[] = { "error", "warn", "info", "debug",
+					      NULL };
+	struct reactor_main m = { .root = NVMET_ROOT };
+	struct option longopts[NVMF_ARGS_MAX + 1];
+	char shortopts[3 * NVMF_ARGS_MAX + 2];
+	bool kernel = false, once = false;
+	long interval = 5;
+	int c, idx;
+
+	nvmf_log_set_ident("nvmf-reactor");
+	nvmf_args_build(&cmd, longopts, shortopts);
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			kernel = true;
+			break;
+		case 'o':
+			once = true;
+			break;
+		case OPT_ROOT:
+			m.root = optarg;
+			break;
+		case OPT_INTERVAL:
+			if (nvmf_parse_long(&cmd, "interval", optarg, 0, 3600,
+					    &interval))
+				return NVMF_EXIT_USAGE;
+			break;
+		case OPT_LOG_LEVEL:
+			if (nvmf_parse_choice(&cmd, "log-level", optarg, levels,
+					      &idx))
+				return NVMF_EXIT_USAGE;
+			nvmf_log_set_level(idx);
+			break;
+		case 'h':
+			nvmf_args_usage(&cmd, stdout);
+			return NVMF_EXIT_OK;
+		default:
+			nvmf_args_error(&cmd,
+					"unknown option or missing value: '%s'",
+					argv[optind - 1]);
+			return NVMF_EXIT_USAGE;
+		}
+	}
+	if (!kernel) {
+		nvmf_args_error(&cmd,
+				"--kernel-nvmet is required (see --help)");
+		return NVMF_EXIT_USAGE;
+	}
+	if (access(m.root, F_OK)) {
+		nvmf_args_error(
+			&cmd, "%s: %s (is nvmet loaded and configfs mounted?)",
+			m.root, strerror(errno));
+		return NVMF_EXIT_FAILURE;
+	}
+	if (once)
+		return check_all(&m) ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
+	return run(&m, interval) ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
+}
