@@ -30,109 +30,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "nvmet.h"
-
-#define RDMA_LISTEN_BACKLOG 128
-#define RDMA_POLL_BATCH	    32
-#define RDMA_CMD_SIZE	    sizeof(union nvme_command)
-
-enum rdma_ctx_type { CTX_LISTENER, CTX_QUEUE };
-
-enum rdma_wr_type { WR_RECV, WR_SEND, WR_READ };
-
-struct rdma_wr_ctx {
-	enum rdma_wr_type type;
-};
-
-/* A device context and its PD, shared by the queues on it. */
-struct rdma_dev {
-	struct ibv_context *verbs;
-	struct ibv_pd *pd;
-	int refs;
-	TAILQ_ENTRY(rdma_dev) link;
-};
-
-struct rdma_listener {
-	enum rdma_ctx_type type;
-	struct nvmet_port *port;
-	struct rdma_cm_id *cm_id;
-};
-
-struct rdma_queue;
-
-/* A receive buffer: one command capsule. */
-struct rdma_cmd {
-	struct rdma_wr_ctx ctx;
-	struct rdma_queue *q;
-	union nvme_command *sqe;
-	void *inline_data;
-	struct ibv_sge sge[2];
-	struct ibv_recv_wr wr;
-	TAILQ_ENTRY(rdma_cmd) link; /* waiting for a response context */
-};
-
-/* A response context: the request being processed. */
-struct rdma_rsp {
-	struct nvmet_req req;
-	struct rdma_queue *q;
-	struct rdma_cmd *cmd;
-	struct rdma_wr_ctx send_ctx;
-	struct rdma_wr_ctx read_ctx;
-	struct ibv_sge send_sge;
-	struct ibv_sge data_sge;
-	struct ibv_send_wr send_wr;
-	struct ibv_send_wr rdma_wr;
-	int chunk; /* data buffer index, -1 if none */
-	uint64_t remote_addr;
-	uint32_t rkey;
-	bool invalidate;
-	int credits;		    /* send queue entries held */
-	TAILQ_ENTRY(rdma_rsp) link; /* free list or a wait list */
-};
-
-enum rdma_queue_state {
-	Q_CONNECTING,
-	Q_LIVE,
-	Q_STOPPING, /* handed to the worker to stop */
-};
-
-struct rdma_queue {
-	enum rdma_ctx_type type;
-	struct nvmet_sq sq;
-	struct nvmet_tgt *tgt;
-	struct rdma_cm_id *cm_id;
-	struct rdma_dev *dev;
-	struct ibv_comp_channel *channel;
-	struct ibv_cq *cq;
-	struct nvmf_watch *watch;    /* worker */
-	enum rdma_queue_state state; /* main thread */
-	bool stopping;		     /* worker */
-	bool released;		     /* worker: release posted */
-	bool fatal;		     /* worker: disconnect requested */
-	int recv_depth;
-	int send_depth; /* max_send_wr */
-	int send_credits;
-	int read_credits;
-	struct rdma_cmd *cmds;
-	void *cmd_buf;
-	void *inline_buf;
-	struct ibv_mr *cmd_mr;
-	struct ibv_mr *inline_mr;
-	struct rdma_rsp *rsps;
-	int nr_rsps;
-	struct nvme_completion *cqes;
-	struct ibv_mr *cqe_mr;
-	void *data_buf;
-	struct ibv_mr *data_mr;
-	int *free_chunks;
-	int nr_free_chunks;
-	int nr_chunks;
-	TAILQ_HEAD(, rdma_rsp) free_rsps;
-	TAILQ_HEAD(, rdma_cmd) wait_cmds; /* no free response context */
-	TAILQ_HEAD(, rdma_rsp) wait_data; /* no free data buffer */
-	TAILQ_HEAD(, rdma_rsp) wait_send; /* no send queue credits */
-	TAILQ_ENTRY(rdma_queue) link;	  /* main thread list */
-};
+#include "rdma.h"
 
 #define RESYNC_PERIOD_MS 100
 #define RESYNC_MAX_MS	 30000
@@ -146,10 +44,11 @@ static TAILQ_HEAD(, rdma_dev) rdma_devs = TAILQ_HEAD_INITIALIZER(rdma_devs);
 static TAILQ_HEAD(,
 		  rdma_queue) rdma_queues = TAILQ_HEAD_INITIALIZER(rdma_queues);
 
-static void queue_stop(void *arg);
-static void rsp_execute(struct rdma_rsp *rsp);
-static void rsp_map_data(struct rdma_rsp *rsp);
-static void rsp_post_response(struct rdma_rsp *rsp);
+/* Drop a released queue from the main thread's list. */
+void nvmet_rdma_queue_forget(struct rdma_queue *q)
+{
+	TAILQ_REMOVE(&rdma_queues, q, link);
+}
 
 /* ---- devices ------------------------------------------------------------------ */
 
@@ -178,7 +77,7 @@ static struct rdma_dev *dev_get(struct ibv_context *verbs)
 	return d;
 }
 
-static void dev_put(struct rdma_dev *d)
+void nvmet_rdma_dev_put(struct rdma_dev *d)
 {
 	if (--d->refs)
 		return;
@@ -231,599 +130,6 @@ static void device_removed(struct ibv_context *verbs)
 	if (!nvmf_timer_armed(resync_timer))
 		nvmf_timer_arm(resync_timer, RESYNC_PERIOD_MS,
 			       RESYNC_PERIOD_MS);
-}
-
-/* ---- data buffers ------------------------------------------------------------ */
-
-static void *chunk_addr(struct rdma_queue *q, int chunk)
-{
-	return (uint8_t *)q->data_buf + (size_t)chunk * NVMET_MAX_XFER;
-}
-
-static int chunk_get(struct rdma_queue *q)
-{
-	if (!q->nr_free_chunks)
-		return -1;
-	return q->free_chunks[--q->nr_free_chunks];
-}
-
-static void chunk_put(struct rdma_queue *q, int chunk)
-{
-	q->free_chunks[q->nr_free_chunks++] = chunk;
-}
-
-/* ---- posting ------------------------------------------------------------------ */
-
-static int post_recv(struct rdma_cmd *cmd)
-{
-	struct ibv_recv_wr *bad;
-	int ret;
-
-	ret = ibv_post_recv(cmd->q->cm_id->qp, &cmd->wr, &bad);
-	if (ret)
-		nvmf_obj_err(cmd->q->sq.log_prefix, "post recv: %s",
-			     strerror(ret));
-	return ret;
-}
-
-static void queue_fatal(struct rdma_queue *q, const char *why)
-{
-	nvmf_obj_warn(q->sq.log_prefix, "%s: disconnecting", why);
-	rdma_disconnect(q->cm_id);
-}
-
-static void rsp_free(struct rdma_rsp *rsp)
-{
-	struct rdma_queue *q = rsp->q;
-
-	if (rsp->chunk >= 0) {
-		chunk_put(q, rsp->chunk);
-		rsp->chunk = -1;
-	}
-	q->send_credits += rsp->credits;
-	rsp->credits = 0;
-	TAILQ_INSERT_HEAD(&q->free_rsps, rsp, link);
-}
-
-static void start_cmd(struct rdma_rsp *rsp, struct rdma_cmd *cmd);
-
-/* Resources came back: restart whoever waits for them, in order. */
-static void queue_kick(struct rdma_queue *q)
-{
-	struct rdma_rsp *rsp;
-	struct rdma_cmd *cmd;
-
-	if (q->stopping)
-		return;
-	while ((rsp = TAILQ_FIRST(&q->wait_send)) &&
-	       q->send_credits >=
-		       (rsp->req.dir == NVMET_DATA_TO_HOST ? 2 : 1)) {
-		TAILQ_REMOVE(&q->wait_send, rsp, link);
-		rsp_post_response(rsp);
-	}
-	while ((rsp = TAILQ_FIRST(&q->wait_data)) && q->nr_free_chunks &&
-	       q->send_credits && q->read_credits) {
-		TAILQ_REMOVE(&q->wait_data, rsp, link);
-		rsp_map_data(rsp);
-	}
-	while ((cmd = TAILQ_FIRST(&q->wait_cmds)) &&
-	       (rsp = TAILQ_FIRST(&q->free_rsps))) {
-		TAILQ_REMOVE(&q->wait_cmds, cmd, link);
-		TAILQ_REMOVE(&q->free_rsps, rsp, link);
-		start_cmd(rsp, cmd);
-	}
-}
-
-/* ---- the data path (worker) --------------------------------------------------- */
-
-static void rsp_post_response(struct rdma_rsp *rsp)
-{
-	struct rdma_queue *q = rsp->q;
-	bool with_data = rsp->req.dir == NVMET_DATA_TO_HOST &&
-			 rsp->req.data_len && !rsp->req.cqe->status;
-	struct ibv_send_wr *first = &rsp->send_wr, *bad;
-	int need = with_data ? 2 : 1, ret;
-
-	if (q->send_credits < need) {
-		TAILQ_INSERT_TAIL(&q->wait_send, rsp, link);
-		return;
-	}
-	q->send_credits -= need;
-	rsp->credits += need;
-
-	rsp->send_wr.opcode = IBV_WR_SEND;
-	if (rsp->invalidate) {
-		rsp->send_wr.opcode = IBV_WR_SEND_WITH_INV;
-		rsp->send_wr.invalidate_rkey = rsp->rkey;
-	}
-	if (with_data) {
-		/* RDMA WRITE of the read data, chained before the SEND */
-		rsp->data_sge.length = rsp->req.data_len;
-		rsp->rdma_wr.opcode = IBV_WR_RDMA_WRITE;
-		rsp->rdma_wr.send_flags = 0;
-		rsp->rdma_wr.wr.rdma.remote_addr = rsp->remote_addr;
-		rsp->rdma_wr.wr.rdma.rkey = rsp->rkey;
-		rsp->rdma_wr.next = &rsp->send_wr;
-		first = &rsp->rdma_wr;
-	}
-	ret = ibv_post_send(q->cm_id->qp, first, &bad);
-	if (ret) {
-		nvmf_obj_err(q->sq.log_prefix, "post send: %s", strerror(ret));
-		rsp_free(rsp);
-		queue_fatal(q, "cannot post a response");
-	}
-}
-
-/* nvmet_transport_ops.queue_response: the command is done. */
-static void rdma_queue_response(struct nvmet_req *req)
-{
-	struct rdma_rsp *rsp = container_of(req, struct rdma_rsp, req);
-	struct rdma_queue *q = rsp->q;
-
-	/* the command capsule is no longer needed: give it back first */
-	if (rsp->cmd) {
-		if (!q->stopping)
-			post_recv(rsp->cmd);
-		rsp->cmd = NULL;
-	}
-	if (q->stopping) {
-		rsp_free(rsp);
-		if (!q->sq.io_inflight)
-			queue_stop(q); /* finish the handover */
-		return;
-	}
-	rsp_post_response(rsp);
-}
-
-static void rsp_execute(struct rdma_rsp *rsp)
-{
-	nvmet_req_execute(&rsp->req);
-}
-
-static void post_read(struct rdma_rsp *rsp)
-{
-	struct rdma_queue *q = rsp->q;
-	struct ibv_send_wr *bad;
-	int ret;
-
-	q->send_credits--;
-	q->read_credits--;
-	rsp->data_sge.length = rsp->req.data_len;
-	rsp->rdma_wr.opcode = IBV_WR_RDMA_READ;
-	rsp->rdma_wr.send_flags = IBV_SEND_SIGNALED;
-	rsp->rdma_wr.wr.rdma.remote_addr = rsp->remote_addr;
-	rsp->rdma_wr.wr.rdma.rkey = rsp->rkey;
-	rsp->rdma_wr.next = NULL;
-	ret = ibv_post_send(q->cm_id->qp, &rsp->rdma_wr, &bad);
-	if (ret) {
-		q->send_credits++;
-		q->read_credits++;
-		nvmf_obj_err(q->sq.log_prefix, "post RDMA READ: %s",
-			     strerror(ret));
-		nvmet_req_complete(&rsp->req,
-				   nvmet_status(NVME_SCT_GENERIC,
-						NVME_SC_DATA_XFER_ERROR));
-	}
-}
-
-/* Keyed SGL: a local buffer, filled by RDMA READ for host writes. */
-static void rsp_map_data(struct rdma_rsp *rsp)
-{
-	struct rdma_queue *q = rsp->q;
-	bool read = rsp->req.dir == NVMET_DATA_TO_CTRL;
-
-	if (!q->nr_free_chunks ||
-	    (read && (!q->send_credits || !q->read_credits))) {
-		TAILQ_INSERT_TAIL(&q->wait_data, rsp, link);
-		return;
-	}
-	rsp->chunk = chunk_get(q);
-	rsp->req.data = chunk_addr(q, rsp->chunk);
-	rsp->data_sge.addr = (uintptr_t)rsp->req.data;
-	if (read)
-		post_read(rsp);
-	else
-		rsp_execute(rsp);
-}
-
-static uint16_t map_inline(struct rdma_rsp *rsp)
-{
-	struct nvme_sgl_desc *sgl = &rsp->req.cmd->common.dptr.sgl;
-	uint64_t off = le64toh(sgl->addr);
-	uint32_t len = le32toh(sgl->length);
-
-	if (rsp->req.dir != NVMET_DATA_TO_CTRL || !rsp->q->sq.inline_data_size)
-		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
-	if (off + len > rsp->q->sq.inline_data_size)
-		return nvmet_status(NVME_SCT_GENERIC,
-				    NVME_SC_SGL_INVALID_OFFSET);
-	if (len != rsp->req.data_len)
-		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA);
-	rsp->req.data = (uint8_t *)rsp->cmd->inline_data + off;
-	return 0;
-}
-
-/* Return: 0 if the data is mapped or being fetched, else a status. */
-static uint16_t map_sgl(struct rdma_rsp *rsp)
-{
-	union nvme_data_ptr *dptr = &rsp->req.cmd->common.dptr;
-	uint16_t status;
-	uint32_t len;
-
-	/* a command without data: accept a null descriptor of either kind */
-	if (!rsp->req.data_len && !dptr->sgl.length &&
-	    dptr->sgl.type == NVME_SGL_FMT_DATA_DESC) {
-		rsp_execute(rsp);
-		return 0;
-	}
-	switch (dptr->sgl.type) {
-	case NVME_SGL_TYPE_INLINE:
-		status = map_inline(rsp);
-		if (!status)
-			rsp_execute(rsp);
-		return status;
-	case NVME_SGL_TYPE_KEYED:
-	case NVME_SGL_TYPE_KEYED_INV:
-		len = nvme_sgl_keyed_len(&dptr->ksgl);
-		rsp->invalidate = dptr->sgl.type == NVME_SGL_TYPE_KEYED_INV;
-		rsp->rkey = nvme_sgl_keyed_key(&dptr->ksgl);
-		rsp->remote_addr = le64toh(dptr->ksgl.addr);
-		if (len != rsp->req.data_len)
-			return nvmet_status(NVME_SCT_GENERIC,
-					    NVME_SC_SGL_INVALID_DATA);
-		if (!len) {
-			rsp_execute(rsp);
-			return 0;
-		}
-		rsp_map_data(rsp);
-		return 0;
-	}
-	nvmf_obj_debug(rsp->q->sq.log_prefix, "SGL type 0x%02x unsupported",
-		       dptr->sgl.type);
-	return nvmet_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_TYPE);
-}
-
-static void start_cmd(struct rdma_rsp *rsp, struct rdma_cmd *cmd)
-{
-	uint16_t status;
-
-	rsp->cmd = cmd;
-	rsp->req.cmd = cmd->sqe;
-	rsp->chunk = -1;
-	rsp->invalidate = false;
-	rsp->credits = 0;
-	status = nvmet_req_init(&rsp->req, &rsp->q->sq);
-	if (!status)
-		status = map_sgl(rsp);
-	if (status)
-		nvmet_req_complete(&rsp->req, status);
-}
-
-static void handle_recv(struct rdma_queue *q, struct rdma_cmd *cmd,
-			uint32_t byte_len)
-{
-	struct rdma_rsp *rsp;
-
-	if (byte_len < RDMA_CMD_SIZE) {
-		queue_fatal(q, "received a short command capsule");
-		return;
-	}
-	rsp = TAILQ_FIRST(&q->free_rsps);
-	if (!rsp || !TAILQ_EMPTY(&q->wait_cmds)) {
-		TAILQ_INSERT_TAIL(&q->wait_cmds, cmd, link);
-		return;
-	}
-	TAILQ_REMOVE(&q->free_rsps, rsp, link);
-	start_cmd(rsp, cmd);
-}
-
-static void handle_wc(struct rdma_queue *q, struct ibv_wc *wc)
-{
-	struct rdma_wr_ctx *ctx = (struct rdma_wr_ctx *)(uintptr_t)wc->wr_id;
-	struct rdma_rsp *rsp;
-
-	if (wc->status != IBV_WC_SUCCESS) {
-		/* flushed work requests are the normal end of a queue */
-		if (wc->status != IBV_WC_WR_FLUSH_ERR && !q->stopping)
-			nvmf_obj_warn(q->sq.log_prefix,
-				      "work completion error: %s",
-				      ibv_wc_status_str(wc->status));
-		if (ctx->type == WR_SEND) {
-			rsp = container_of(ctx, struct rdma_rsp, send_ctx);
-			rsp_free(rsp);
-		} else if (ctx->type == WR_READ) {
-			rsp = container_of(ctx, struct rdma_rsp, read_ctx);
-			q->send_credits++;
-			q->read_credits++;
-			nvmet_req_complete(
-				&rsp->req,
-				nvmet_status(NVME_SCT_GENERIC,
-					     NVME_SC_DATA_XFER_ERROR));
-		}
-		if (!q->stopping && !q->fatal) {
-			q->fatal = true;
-			if (wc->status == IBV_WC_WR_FLUSH_ERR) {
-				/* the peer disconnected: the CM event follows */
-				nvmf_obj_debug(q->sq.log_prefix, "flushed");
-				rdma_disconnect(q->cm_id);
-			} else {
-				queue_fatal(q, "work request failed");
-			}
-		}
-		return;
-	}
-	switch (ctx->type) {
-	case WR_RECV:
-		handle_recv(q, container_of(ctx, struct rdma_cmd, ctx),
-			    wc->byte_len);
-		break;
-	case WR_SEND:
-		rsp_free(container_of(ctx, struct rdma_rsp, send_ctx));
-		queue_kick(q);
-		break;
-	case WR_READ:
-		rsp = container_of(ctx, struct rdma_rsp, read_ctx);
-		q->send_credits++;
-		q->read_credits++;
-		rsp_execute(rsp);
-		queue_kick(q);
-		break;
-	}
-}
-
-static void poll_cq(struct rdma_queue *q)
-{
-	struct ibv_wc wc[RDMA_POLL_BATCH];
-	int n, i;
-
-	do {
-		n = ibv_poll_cq(q->cq, RDMA_POLL_BATCH, wc);
-		for (i = 0; i < n && !q->released; i++)
-			handle_wc(q, &wc[i]);
-		nvmet_worker_ring_reap(q->sq.worker);
-	} while (n == RDMA_POLL_BATCH && !q->released);
-}
-
-static void cq_event(void *arg, uint32_t events)
-{
-	struct rdma_queue *q = arg;
-	struct ibv_cq *cq;
-	void *ctx;
-
-	(void)events;
-	if (ibv_get_cq_event(q->channel, &cq, &ctx))
-		return;
-	ibv_ack_cq_events(cq, 1);
-	if (ibv_req_notify_cq(q->cq, 0)) {
-		queue_fatal(q, "cannot re-arm the completion queue");
-		return;
-	}
-	poll_cq(q);
-}
-
-/* ---- queue setup (main thread) ------------------------------------------------ */
-
-static void *alloc_buf(size_t size)
-{
-	void *p = NULL;
-
-	if (posix_memalign(&p, 4096, size))
-		return NULL;
-	memset(p, 0, size);
-	return p;
-}
-
-static int queue_alloc_cmds(struct rdma_queue *q)
-{
-	struct ibv_pd *pd = q->dev->pd;
-	size_t inl = q->sq.inline_data_size;
-	int i;
-
-	q->cmds = calloc(q->recv_depth, sizeof(*q->cmds));
-	q->cmd_buf = alloc_buf((size_t)q->recv_depth * RDMA_CMD_SIZE);
-	if (!q->cmds || !q->cmd_buf)
-		return -ENOMEM;
-	q->cmd_mr = ibv_reg_mr(pd, q->cmd_buf,
-			       (size_t)q->recv_depth * RDMA_CMD_SIZE,
-			       IBV_ACCESS_LOCAL_WRITE);
-	if (!q->cmd_mr)
-		return -errno;
-	if (inl) {
-		q->inline_buf = alloc_buf((size_t)q->recv_depth * inl);
-		if (!q->inline_buf)
-			return -ENOMEM;
-		q->inline_mr = ibv_reg_mr(pd, q->inline_buf,
-					  (size_t)q->recv_depth * inl,
-					  IBV_ACCESS_LOCAL_WRITE);
-		if (!q->inline_mr)
-			return -errno;
-	}
-	for (i = 0; i < q->recv_depth; i++) {
-		struct rdma_cmd *c = &q->cmds[i];
-
-		c->ctx.type = WR_RECV;
-		c->q = q;
-		c->sqe = (union nvme_command *)((uint8_t *)q->cmd_buf +
-						(size_t)i * RDMA_CMD_SIZE);
-		c->sge[0] = (struct ibv_sge){ (uintptr_t)c->sqe, RDMA_CMD_SIZE,
-					      q->cmd_mr->lkey };
-		if (inl) {
-			c->inline_data = (uint8_t *)q->inline_buf + i * inl;
-			c->sge[1] = (struct ibv_sge){ (uintptr_t)c->inline_data,
-						      (uint32_t)inl,
-						      q->inline_mr->lkey };
-		}
-		c->wr.wr_id = (uintptr_t)&c->ctx;
-		c->wr.sg_list = c->sge;
-		c->wr.num_sge = inl ? 2 : 1;
-	}
-	return 0;
-}
-
-static int queue_alloc_rsps(struct rdma_queue *q)
-{
-	struct ibv_pd *pd = q->dev->pd;
-	size_t data = (size_t)q->nr_chunks * NVMET_MAX_XFER;
-	int i;
-
-	q->rsps = calloc(q->nr_rsps, sizeof(*q->rsps));
-	q->cqes = alloc_buf((size_t)q->nr_rsps * sizeof(*q->cqes));
-	q->data_buf = alloc_buf(data);
-	q->free_chunks = calloc(q->nr_chunks, sizeof(int));
-	if (!q->rsps || !q->cqes || !q->data_buf || !q->free_chunks)
-		return -ENOMEM;
-	q->cqe_mr = ibv_reg_mr(pd, q->cqes,
-			       (size_t)q->nr_rsps * sizeof(*q->cqes),
-			       IBV_ACCESS_LOCAL_WRITE);
-	q->data_mr = ibv_reg_mr(pd, q->data_buf, data, IBV_ACCESS_LOCAL_WRITE);
-	if (!q->cqe_mr || !q->data_mr)
-		return -errno;
-	for (i = 0; i < q->nr_chunks; i++)
-		q->free_chunks[q->nr_free_chunks++] = i;
-	for (i = 0; i < q->nr_rsps; i++) {
-		struct rdma_rsp *r = &q->rsps[i];
-
-		r->q = q;
-		r->chunk = -1;
-		r->req.cqe = &q->cqes[i];
-		r->send_ctx.type = WR_SEND;
-		r->read_ctx.type = WR_READ;
-		r->send_sge = (struct ibv_sge){ (uintptr_t)r->req.cqe,
-						sizeof(*r->req.cqe),
-						q->cqe_mr->lkey };
-		r->send_wr.wr_id = (uintptr_t)&r->send_ctx;
-		r->send_wr.sg_list = &r->send_sge;
-		r->send_wr.num_sge = 1;
-		r->send_wr.send_flags = IBV_SEND_SIGNALED;
-		r->data_sge.lkey = q->data_mr->lkey;
-		r->rdma_wr.wr_id = (uintptr_t)&r->read_ctx;
-		r->rdma_wr.sg_list = &r->data_sge;
-		r->rdma_wr.num_sge = 1;
-		TAILQ_INSERT_TAIL(&q->free_rsps, r, link);
-	}
-	return 0;
-}
-
-static int queue_create_qp(struct rdma_queue *q)
-{
-	struct ibv_device_attr *attr = &(struct ibv_device_attr){ 0 };
-	struct ibv_qp_init_attr qa = { 0 };
-	int cqe;
-
-	if (ibv_query_device(q->dev->verbs, attr))
-		return -errno;
-	q->send_depth = q->recv_depth * 3;
-	if (q->send_depth > attr->max_qp_wr)
-		q->send_depth = attr->max_qp_wr;
-	q->send_credits = q->send_depth;
-	cqe = q->recv_depth + q->send_depth;
-	q->channel = ibv_create_comp_channel(q->dev->verbs);
-	if (!q->channel)
-		return -errno;
-	q->cq = ibv_create_cq(q->dev->verbs, cqe, q, q->channel, 0);
-	if (!q->cq)
-		return -errno;
-	qa.send_cq = q->cq;
-	qa.recv_cq = q->cq;
-	qa.qp_type = IBV_QPT_RC;
-	qa.cap.max_send_wr = (uint32_t)q->send_depth;
-	qa.cap.max_recv_wr = (uint32_t)q->recv_depth;
-	qa.cap.max_send_sge = 1;
-	qa.cap.max_recv_sge = 2;
-	if (rdma_create_qp(q->cm_id, q->dev->pd, &qa))
-		return -errno;
-	return 0;
-}
-
-/* Main thread: the only place that releases a queue's RDMA objects. */
-static void queue_release(void *arg)
-{
-	struct rdma_queue *q = arg;
-
-	TAILQ_REMOVE(&rdma_queues, q, link);
-	if (q->cm_id && q->cm_id->qp)
-		rdma_destroy_qp(q->cm_id);
-	if (q->cq)
-		ibv_destroy_cq(q->cq);
-	if (q->channel)
-		ibv_destroy_comp_channel(q->channel);
-	if (q->data_mr)
-		ibv_dereg_mr(q->data_mr);
-	if (q->cqe_mr)
-		ibv_dereg_mr(q->cqe_mr);
-	if (q->inline_mr)
-		ibv_dereg_mr(q->inline_mr);
-	if (q->cmd_mr)
-		ibv_dereg_mr(q->cmd_mr);
-	if (q->cm_id)
-		rdma_destroy_id(q->cm_id);
-	if (q->dev)
-		dev_put(q->dev);
-	if (q->sq.ctrl)
-		nvmet_ctrl_put(q->sq.ctrl);
-	nvmf_obj_debug(q->sq.log_prefix, "released");
-	free(q->cmds);
-	free(q->cmd_buf);
-	free(q->inline_buf);
-	free(q->rsps);
-	free(q->cqes);
-	free(q->data_buf);
-	free(q->free_chunks);
-	free(q);
-}
-
-/* Worker: start polling (the queue's objects exist, receives are posted). */
-static void queue_start(void *arg)
-{
-	struct rdma_queue *q = arg;
-
-	q->watch = nvmf_watch_add(q->sq.worker->loop, q->channel->fd, EPOLLIN,
-				  cq_event, q);
-	if (!q->watch || ibv_req_notify_cq(q->cq, 0)) {
-		queue_fatal(q, "cannot watch the completion queue");
-		return;
-	}
-	poll_cq(q);
-}
-
-/* Worker, in its own work item: give the queue to the main thread. */
-static void queue_handover(void *arg)
-{
-	struct rdma_queue *q = arg;
-
-	nvmf_loop_post(q->tgt->loop, queue_release, q);
-}
-
-/*
- * Worker: stop the data path.  Runs again from rdma_queue_response() while
- * backend operations drain; the last call hands the queue to the main
- * thread for release.
- */
-static void queue_stop(void *arg)
-{
-	struct rdma_queue *q = arg;
-
-	if (!q->stopping) {
-		q->stopping = true;
-		if (q->watch)
-			nvmf_watch_del(q->watch);
-		q->watch = NULL;
-		if (q->sq.ctrl)
-			nvmet_ctrl_remove_sq(q->sq.ctrl, &q->sq);
-	}
-	if (q->sq.io_inflight || q->released)
-		return;
-	q->released = true;
-	/* after the current callback unwinds, so nothing here touches q */
-	nvmf_loop_post(q->sq.worker->loop, queue_handover, q);
-}
-
-/* Any thread: nvmet_transport_ops.disconnect_queue. */
-static void rdma_disconnect_queue(struct nvmet_sq *sq)
-{
-	struct rdma_queue *q = container_of(sq, struct rdma_queue, sq);
-
-	rdma_disconnect(q->cm_id);
 }
 
 /* nvmet_transport_ops.local_traddr: our address on this connection. */
@@ -948,29 +254,29 @@ static int handle_connect_request(struct rdma_cm_event *ev)
 	q->dev = dev_get(ev->id->verbs);
 	ret = q->dev ? 0 : -ENOMEM;
 	if (!ret)
-		ret = queue_create_qp(q);
+		ret = nvmet_rdma_queue_create_qp(q);
 	if (!ret)
-		ret = queue_alloc_cmds(q);
+		ret = nvmet_rdma_queue_alloc_cmds(q);
 	if (!ret)
-		ret = queue_alloc_rsps(q);
+		ret = nvmet_rdma_queue_alloc_rsps(q);
 	for (int i = 0; !ret && i < q->recv_depth; i++)
-		ret = post_recv(&q->cmds[i]) ? -EIO : 0;
+		ret = nvmet_rdma_post_recv(&q->cmds[i]) ? -EIO : 0;
 	if (ret) {
 		nvmf_obj_warn(q->sq.log_prefix, "cannot set up: %s",
 			      strerror(-ret));
 		if (q->cm_id->qp)
 			rdma_destroy_qp(q->cm_id);
 		q->cm_id = NULL; /* destroyed by the caller */
-		queue_release(q);
+		nvmet_rdma_queue_release(q);
 		return reject(ev->id, NVME_RDMA_CM_NO_RSC);
 	}
 	q->sq.worker = nvmet_pick_worker(q->tgt);
-	nvmf_loop_post(q->sq.worker->loop, queue_start, q);
+	nvmf_loop_post(q->sq.worker->loop, nvmet_rdma_queue_start, q);
 	if (accept_queue(q, ev)) {
 		nvmf_obj_warn(q->sq.log_prefix, "rdma_accept: %s",
 			      strerror(errno));
 		q->state = Q_STOPPING;
-		nvmf_loop_post(q->sq.worker->loop, queue_stop, q);
+		nvmf_loop_post(q->sq.worker->loop, nvmet_rdma_queue_stop, q);
 		return 0;
 	}
 	nvmf_obj_debug(q->sq.log_prefix,
@@ -986,7 +292,7 @@ static void queue_disconnected(struct rdma_queue *q, const char *why)
 	nvmf_obj_debug(q->sq.log_prefix, "%s", why);
 	q->state = Q_STOPPING;
 	rdma_disconnect(q->cm_id);
-	nvmf_loop_post(q->sq.worker->loop, queue_stop, q);
+	nvmf_loop_post(q->sq.worker->loop, nvmet_rdma_queue_stop, q);
 }
 
 static void handle_queue_event(struct rdma_queue *q, struct rdma_cm_event *ev)
@@ -1192,7 +498,7 @@ const struct nvmet_transport_ops nvmet_rdma_ops = {
 	.name = "rdma",
 	.listen = rdma_listen_port,
 	.stop_listen = rdma_stop_listen,
-	.queue_response = rdma_queue_response,
-	.disconnect_queue = rdma_disconnect_queue,
+	.queue_response = nvmet_rdma_queue_response,
+	.disconnect_queue = nvmet_rdma_disconnect_queue,
 	.local_traddr = rdma_local_traddr,
 };

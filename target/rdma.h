@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private to nvmf-tgt's RDMA transport: rdma.c (devices, connection
+ * manager, listeners, ops table), rdma_queue.c (queue setup and teardown)
+ * and rdma_io.c (the data path).  See rdma.c for who owns what.
+ */
+#ifndef NVMF_TARGET_RDMA_H
+#define NVMF_TARGET_RDMA_H
+
+#include <infiniband/verbs.h>
+#include <rdma/rdma_cma.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "nvmet.h"
+
+#define RDMA_LISTEN_BACKLOG 128
+#define RDMA_POLL_BATCH	    32
+#define RDMA_CMD_SIZE	    sizeof(union nvme_command)
+
+enum rdma_ctx_type { CTX_LISTENER, CTX_QUEUE };
+
+enum rdma_wr_type { WR_RECV, WR_SEND, WR_READ };
+
+struct rdma_wr_ctx {
+	enum rdma_wr_type type;
+};
+
+/* A device context and its PD, shared by the queues on it. */
+struct rdma_dev {
+	struct ibv_context *verbs;
+	struct ibv_pd *pd;
+	int refs;
+	TAILQ_ENTRY(rdma_dev) link;
+};
+
+struct rdma_listener {
+	enum rdma_ctx_type type;
+	struct nvmet_port *port;
+	struct rdma_cm_id *cm_id;
+};
+
+struct rdma_queue;
+
+/* A receive buffer: one command capsule. */
+struct rdma_cmd {
+	struct rdma_wr_ctx ctx;
+	struct rdma_queue *q;
+	union nvme_command *sqe;
+	void *inline_data;
+	struct ibv_sge sge[2];
+	struct ibv_recv_wr wr;
+	TAILQ_ENTRY(rdma_cmd) link; /* waiting for a response context */
+};
+
+/* A response context: the request being processed. */
+struct rdma_rsp {
+	struct nvmet_req req;
+	struct rdma_queue *q;
+	struct rdma_cmd *cmd;
+	struct rdma_wr_ctx send_ctx;
+	struct rdma_wr_ctx read_ctx;
+	struct ibv_sge send_sge;
+	struct ibv_sge data_sge;
+	struct ibv_send_wr send_wr;
+	struct ibv_send_wr rdma_wr;
+	int chunk; /* data buffer index, -1 if none */
+	uint64_t remote_addr;
+	uint32_t rkey;
+	bool invalidate;
+	int credits;		    /* send queue entries held */
+	TAILQ_ENTRY(rdma_rsp) link; /* free list or a wait list */
+};
+
+enum rdma_queue_state {
+	Q_CONNECTING,
+	Q_LIVE,
+	Q_STOPPING, /* handed to the worker to stop */
+};
+
+struct rdma_queue {
+	enum rdma_ctx_type type;
+	struct nvmet_sq sq;
+	struct nvmet_tgt *tgt;
+	struct rdma_cm_id *cm_id;
+	struct rdma_dev *dev;
+	struct ibv_comp_channel *channel;
+	struct ibv_cq *cq;
+	struct nvmf_watch *watch;    /* worker */
+	enum rdma_queue_state state; /* main thread */
+	bool stopping;		     /* worker */
+	bool released;		     /* worker: release posted */
+	bool fatal;		     /* worker: disconnect requested */
+	int recv_depth;
+	int send_depth; /* max_send_wr */
+	int send_credits;
+	int read_credits;
+	struct rdma_cmd *cmds;
+	void *cmd_buf;
+	void *inline_buf;
+	struct ibv_mr *cmd_mr;
+	struct ibv_mr *inline_mr;
+	struct rdma_rsp *rsps;
+	int nr_rsps;
+	struct nvme_completion *cqes;
+	struct ibv_mr *cqe_mr;
+	void *data_buf;
+	struct ibv_mr *data_mr;
+	int *free_chunks;
+	int nr_free_chunks;
+	int nr_chunks;
+	TAILQ_HEAD(, rdma_rsp) free_rsps;
+	TAILQ_HEAD(, rdma_cmd) wait_cmds; /* no free response context */
+	TAILQ_HEAD(, rdma_rsp) wait_data; /* no free data buffer */
+	TAILQ_HEAD(, rdma_rsp) wait_send; /* no send queue credits */
+	TAILQ_ENTRY(rdma_queue) link;	  /* main thread list */
+};
+
+/* rdma.c */
+void nvmet_rdma_dev_put(struct rdma_dev *d);
+void nvmet_rdma_queue_forget(struct rdma_queue *q);
+
+/* rdma_queue.c */
+int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q);
+int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q);
+int nvmet_rdma_queue_create_qp(struct rdma_queue *q);
+void nvmet_rdma_queue_release(void *arg);
+void nvmet_rdma_queue_start(void *arg);
+void nvmet_rdma_queue_stop(void *arg);
+void nvmet_rdma_disconnect_queue(struct nvmet_sq *sq);
+
+/* rdma_io.c */
+int nvmet_rdma_post_recv(struct rdma_cmd *cmd);
+void nvmet_rdma_queue_fatal(struct rdma_queue *q, const char *why);
+void nvmet_rdma_queue_response(struct nvmet_req *req);
+void nvmet_rdma_cq_event(void *arg, uint32_t events);
+void nvmet_rdma_poll_cq(struct rdma_queue *q);
+
+#endif /* NVMF_TARGET_RDMA_H */

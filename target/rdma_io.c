@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmf-tgt RDMA transport: the data path, on the queue's worker thread.
+ * Commands arrive in receive buffers, take a response context, get their
+ * data (in-capsule, or RDMA READ for host writes), run in the core, and
+ * complete with an RDMA WRITE of read data chained before the SEND of the
+ * completion.  Send-queue and RDMA READ credits are accounted; requests
+ * that lack one wait in order on the queue's lists.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rdma.h"
+
+static void rsp_execute(struct rdma_rsp *rsp);
+static void rsp_map_data(struct rdma_rsp *rsp);
+static void rsp_post_response(struct rdma_rsp *rsp);
+/* ---- data buffers ------------------------------------------------------------ */
+
+static void *chunk_addr(struct rdma_queue *q, int chunk)
+{
+	return (uint8_t *)q->data_buf + (size_t)chunk * NVMET_MAX_XFER;
+}
+
+static int chunk_get(struct rdma_queue *q)
+{
+	if (!q->nr_free_chunks)
+		return -1;
+	return q->free_chunks[--q->nr_free_chunks];
+}
+
+static void chunk_put(struct rdma_queue *q, int chunk)
+{
+	q->free_chunks[q->nr_free_chunks++] = chunk;
+}
+
+/* ---- posting ------------------------------------------------------------------ */
+
+int nvmet_rdma_post_recv(struct rdma_cmd *cmd)
+{
+	struct ibv_recv_wr *bad;
+	int ret;
+
+	ret = ibv_post_recv(cmd->q->cm_id->qp, &cmd->wr, &bad);
+	if (ret)
+		nvmf_obj_err(cmd->q->sq.log_prefix, "post recv: %s",
+			     strerror(ret));
+	return ret;
+}
+
+void nvmet_rdma_queue_fatal(struct rdma_queue *q, const char *why)
+{
+	nvmf_obj_warn(q->sq.log_prefix, "%s: disconnecting", why);
+	rdma_disconnect(q->cm_id);
+}
+
+static void rsp_free(struct rdma_rsp *rsp)
+{
+	struct rdma_queue *q = rsp->q;
+
+	if (rsp->chunk >= 0) {
+		chunk_put(q, rsp->chunk);
+		rsp->chunk = -1;
+	}
+	q->send_credits += rsp->credits;
+	rsp->credits = 0;
+	TAILQ_INSERT_HEAD(&q->free_rsps, rsp, link);
+}
+
+static void start_cmd(struct rdma_rsp *rsp, struct rdma_cmd *cmd);
+
+/* Resources came back: restart whoever waits for them, in order. */
+static void queue_kick(struct rdma_queue *q)
+{
+	struct rdma_rsp *rsp;
+	struct rdma_cmd *cmd;
+
+	if (q->stopping)
+		return;
+	while ((rsp = TAILQ_FIRST(&q->wait_send)) &&
+	       q->send_credits >=
+		       (rsp->req.dir == NVMET_DATA_TO_HOST ? 2 : 1)) {
+		TAILQ_REMOVE(&q->wait_send, rsp, link);
+		rsp_post_response(rsp);
+	}
+	while ((rsp = TAILQ_FIRST(&q->wait_data)) && q->nr_free_chunks &&
+	       q->send_credits && q->read_credits) {
+		TAILQ_REMOVE(&q->wait_data, rsp, link);
+		rsp_map_data(rsp);
+	}
+	while ((cmd = TAILQ_FIRST(&q->wait_cmds)) &&
+	       (rsp = TAILQ_FIRST(&q->free_rsps))) {
+		TAILQ_REMOVE(&q->wait_cmds, cmd, link);
+		TAILQ_REMOVE(&q->free_rsps, rsp, link);
+		start_cmd(rsp, cmd);
+	}
+}
+
+/* ---- the data path (worker) --------------------------------------------------- */
+
+static void rsp_post_response(struct rdma_rsp *rsp)
+{
+	struct rdma_queue *q = rsp->q;
+	bool with_data = rsp->req.dir == NVMET_DATA_TO_HOST &&
+			 rsp->req.data_len && !rsp->req.cqe->status;
+	struct ibv_send_wr *first = &rsp->send_wr, *bad;
+	int need = with_data ? 2 : 1, ret;
+
+	if (q->send_credits < need) {
+		TAILQ_INSERT_TAIL(&q->wait_send, rsp, link);
+		return;
+	}
+	q->send_credits -= need;
+	rsp->credits += need;
+
+	rsp->send_wr.opcode = IBV_WR_SEND;
+	if (rsp->invalidate) {
+		rsp->send_wr.opcode = IBV_WR_SEND_WITH_INV;
+		rsp->send_wr.invalidate_rkey = rsp->rkey;
+	}
+	if (with_data) {
+		/* RDMA WRITE of the read data, chained before the SEND */
+		rsp->data_sge.length = rsp->req.data_len;
+		rsp->rdma_wr.opcode = IBV_WR_RDMA_WRITE;
+		rsp->rdma_wr.send_flags = 0;
+		rsp->rdma_wr.wr.rdma.remote_addr = rsp->remote_addr;
+		rsp->rdma_wr.wr.rdma.rkey = rsp->rkey;
+		rsp->rdma_wr.next = &rsp->send_wr;
+		first = &rsp->rdma_wr;
+	}
+	ret = ibv_post_send(q->cm_id->qp, first, &bad);
+	if (ret) {
+		nvmf_obj_err(q->sq.log_prefix, "post send: %s", strerror(ret));
+		rsp_free(rsp);
+		nvmet_rdma_queue_fatal(q, "cannot post a response");
+	}
+}
+
+/* nvmet_transport_ops.queue_response: the command is done. */
+void nvmet_rdma_queue_response(struct nvmet_req *req)
+{
+	struct rdma_rsp *rsp = container_of(req, struct rdma_rsp, req);
+	struct rdma_queue *q = rsp->q;
+
+	/* the command capsule is no longer needed: give it back first */
+	if (rsp->cmd) {
+		if (!q->stopping)
+			nvmet_rdma_post_recv(rsp->cmd);
+		rsp->cmd = NULL;
+	}
+	if (q->stopping) {
+		rsp_free(rsp);
+		if (!q->sq.io_inflight)
+			nvmet_rdma_queue_stop(q); /* finish the handover */
+		return;
+	}
+	rsp_post_response(rsp);
+}
+
+static void rsp_execute(struct rdma_rsp *rsp)
+{
+	nvmet_req_execute(&rsp->req);
+}
+
+static void post_read(struct rdma_rsp *rsp)
+{
+	struct rdma_queue *q = rsp->q;
+	struct ibv_send_wr *bad;
+	int ret;
+
+	q->send_credits--;
+	q->read_credits--;
+	rsp->data_sge.length = rsp->req.data_len;
+	rsp->rdma_wr.opcode = IBV_WR_RDMA_READ;
+	rsp->rdma_wr.send_flags = IBV_SEND_SIGNALED;
+	rsp->rdma_wr.wr.rdma.remote_addr = rsp->remote_addr;
+	rsp->rdma_wr.wr.rdma.rkey = rsp->rkey;
+	rsp->rdma_wr.next = NULL;
+	ret = ibv_post_send(q->cm_id->qp, &rsp->rdma_wr, &bad);
+	if (ret) {
+		q->send_credits++;
+		q->read_credits++;
+		nvmf_obj_err(q->sq.log_prefix, "post RDMA READ: %s",
+			     strerror(ret));
+		nvmet_req_complete(&rsp->req,
+				   nvmet_status(NVME_SCT_GENERIC,
+						NVME_SC_DATA_XFER_ERROR));
+	}
+}
+
+/* Keyed SGL: a local buffer, filled by RDMA READ for host writes. */
+static void rsp_map_data(struct rdma_rsp *rsp)
+{
+	struct rdma_queue *q = rsp->q;
+	bool read = rsp->req.dir == NVMET_DATA_TO_CTRL;
+
+	if (!q->nr_free_chunks ||
+	    (read && (!q->send_credits || !q->read_credits))) {
+		TAILQ_INSERT_TAIL(&q->wait_data, rsp, link);
+		return;
+	}
+	rsp->chunk = chunk_get(q);
+	rsp->req.data = chunk_addr(q, rsp->chunk);
+	rsp->data_sge.addr = (uintptr_t)rsp->req.data;
+	if (read)
+		post_read(rsp);
+	else
+		rsp_execute(rsp);
+}
+
+static uint16_t map_inline(struct rdma_rsp *rsp)
+{
+	struct nvme_sgl_desc *sgl = &rsp->req.cmd->common.dptr.sgl;
+	uint64_t off = le64toh(sgl->addr);
+	uint32_t len = le32toh(sgl->length);
+
+	if (rsp->req.dir != NVMET_DATA_TO_CTRL || !rsp->q->sq.inline_data_size)
+		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
+	if (off + len > rsp->q->sq.inline_data_size)
+		return nvmet_status(NVME_SCT_GENERIC,
+				    NVME_SC_SGL_INVALID_OFFSET);
+	if (len != rsp->req.data_len)
+		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA);
+	rsp->req.data = (uint8_t *)rsp->cmd->inline_data + off;
+	return 0;
+}
+
+/* Return: 0 if the data is mapped or being fetched, else a status. */
+static uint16_t map_sgl(struct rdma_rsp *rsp)
+{
+	union nvme_data_ptr *dptr = &rsp->req.cmd->common.dptr;
+	uint16_t status;
+	uint32_t len;
+
+	/* a command without data: accept a null descriptor of either kind */
+	if (!rsp->req.data_len && !dptr->sgl.length &&
+	    dptr->sgl.type == NVME_SGL_FMT_DATA_DESC) {
+		rsp_execute(rsp);
+		return 0;
+	}
+	switch (dptr->sgl.type) {
+	case NVME_SGL_TYPE_INLINE:
+		status = map_inline(rsp);
+		if (!status)
+			rsp_execute(rsp);
+		return status;
+	case NVME_SGL_TYPE_KEYED:
+	case NVME_SGL_TYPE_KEYED_INV:
+		len = nvme_sgl_keyed_len(&dptr->ksgl);
+		rsp->invalidate = dptr->sgl.type == NVME_SGL_TYPE_KEYED_INV;
+		rsp->rkey = nvme_sgl_keyed_key(&dptr->ksgl);
+		rsp->remote_addr = le64toh(dptr->ksgl.addr);
+		if (len != rsp->req.data_len)
+			return nvmet_status(NVME_SCT_GENERIC,
+					    NVME_SC_SGL_INVALID_DATA);
+		if (!len) {
+			rsp_execute(rsp);
+			return 0;
+		}
+		rsp_map_data(rsp);
+		return 0;
+	}
+	nvmf_obj_debug(rsp->q->sq.log_prefix, "SGL type 0x%02x unsupported",
+		       dptr->sgl.type);
+	return nvmet_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_TYPE);
+}
+
+static void start_cmd(struct rdma_rsp *rsp, struct rdma_cmd *cmd)
+{
+	uint16_t status;
+
+	rsp->cmd = cmd;
+	rsp->req.cmd = cmd->sqe;
+	rsp->chunk = -1;
+	rsp->invalidate = false;
+	rsp->credits = 0;
+	status = nvmet_req_init(&rsp->req, &rsp->q->sq);
+	if (!status)
+		status = map_sgl(rsp);
+	if (status)
+		nvmet_req_complete(&rsp->req, status);
+}
+
+static void handle_recv(struct rdma_queue *q, struct rdma_cmd *cmd,
+			uint32_t byte_len)
+{
+	struct rdma_rsp *rsp;
+
+	if (byte_len < RDMA_CMD_SIZE) {
+		nvmet_rdma_queue_fatal(q, "received a short command capsule");
+		return;
+	}
+	rsp = TAILQ_FIRST(&q->free_rsps);
+	if (!rsp || !TAILQ_EMPTY(&q->wait_cmds)) {
+		TAILQ_INSERT_TAIL(&q->wait_cmds, cmd, link);
+		return;
+	}
+	TAILQ_REMOVE(&q->free_rsps, rsp, link);
+	start_cmd(rsp, cmd);
+}
+
+static void handle_wc(struct rdma_queue *q, struct ibv_wc *wc)
+{
+	struct rdma_wr_ctx *ctx = (struct rdma_wr_ctx *)(uintptr_t)wc->wr_id;
+	struct rdma_rsp *rsp;
+
+	if (wc->status != IBV_WC_SUCCESS) {
+		/* flushed work requests are the normal end of a queue */
+		if (wc->status != IBV_WC_WR_FLUSH_ERR && !q->stopping)
+			nvmf_obj_warn(q->sq.log_prefix,
+				      "work completion error: %s",
+				      ibv_wc_status_str(wc->status));
+		if (ctx->type == WR_SEND) {
+			rsp = container_of(ctx, struct rdma_rsp, send_ctx);
+			rsp_free(rsp);
+		} else if (ctx->type == WR_READ) {
+			rsp = container_of(ctx, struct rdma_rsp, read_ctx);
+			q->send_credits++;
+			q->read_credits++;
+			nvmet_req_complete(
+				&rsp->req,
+				nvmet_status(NVME_SCT_GENERIC,
+					     NVME_SC_DATA_XFER_ERROR));
+		}
+		if (!q->stopping && !q->fatal) {
+			q->fatal = true;
+			if (wc->status == IBV_WC_WR_FLUSH_ERR) {
+				/* the peer disconnected: the CM event follows */
+				nvmf_obj_debug(q->sq.log_prefix, "flushed");
+				rdma_disconnect(q->cm_id);
+			} else {
+				nvmet_rdma_queue_fatal(q,
+						       "work request failed");
+			}
+		}
+		return;
+	}
+	switch (ctx->type) {
+	case WR_RECV:
+		handle_recv(q, container_of(ctx, struct rdma_cmd, ctx),
+			    wc->byte_len);
+		break;
+	case WR_SEND:
+		rsp_free(container_of(ctx, struct rdma_rsp, send_ctx));
+		queue_kick(q);
+		break;
+	case WR_READ:
+		rsp = container_of(ctx, struct rdma_rsp, read_ctx);
+		q->send_credits++;
+		q->read_credits++;
+		rsp_execute(rsp);
+		queue_kick(q);
+		break;
+	}
+}
+
+void nvmet_rdma_poll_cq(struct rdma_queue *q)
+{
+	struct ibv_wc wc[RDMA_POLL_BATCH];
+	int n, i;
+
+	do {
+		n = ibv_poll_cq(q->cq, RDMA_POLL_BATCH, wc);
+		for (i = 0; i < n && !q->released; i++)
+			handle_wc(q, &wc[i]);
+		nvmet_worker_ring_reap(q->sq.worker);
+	} while (n == RDMA_POLL_BATCH && !q->released);
+}
+
+void nvmet_rdma_cq_event(void *arg, uint32_t events)
+{
+	struct rdma_queue *q = arg;
+	struct ibv_cq *cq;
+	void *ctx;
+
+	(void)events;
+	if (ibv_get_cq_event(q->channel, &cq, &ctx))
+		return;
+	ibv_ack_cq_events(cq, 1);
+	if (ibv_req_notify_cq(q->cq, 0)) {
+		nvmet_rdma_queue_fatal(q, "cannot re-arm the completion queue");
+		return;
+	}
+	nvmet_rdma_poll_cq(q);
+}

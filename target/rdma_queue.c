@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmf-tgt RDMA transport: queue setup and teardown.  The main thread
+ * creates a queue's objects on CONNECT_REQUEST and releases them in
+ * nvmet_rdma_queue_release(), the only place that does; the worker runs
+ * the queue between nvmet_rdma_queue_start() and nvmet_rdma_queue_stop().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rdma.h"
+
+/* ---- queue setup (main thread) ------------------------------------------------ */
+
+static void *alloc_buf(size_t size)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, 4096, size))
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q)
+{
+	struct ibv_pd *pd = q->dev->pd;
+	size_t inl = q->sq.inline_data_size;
+	int i;
+
+	q->cmds = calloc(q->recv_depth, sizeof(*q->cmds));
+	q->cmd_buf = alloc_buf((size_t)q->recv_depth * RDMA_CMD_SIZE);
+	if (!q->cmds || !q->cmd_buf)
+		return -ENOMEM;
+	q->cmd_mr = ibv_reg_mr(pd, q->cmd_buf,
+			       (size_t)q->recv_depth * RDMA_CMD_SIZE,
+			       IBV_ACCESS_LOCAL_WRITE);
+	if (!q->cmd_mr)
+		return -errno;
+	if (inl) {
+		q->inline_buf = alloc_buf((size_t)q->recv_depth * inl);
+		if (!q->inline_buf)
+			return -ENOMEM;
+		q->inline_mr = ibv_reg_mr(pd, q->inline_buf,
+					  (size_t)q->recv_depth * inl,
+					  IBV_ACCESS_LOCAL_WRITE);
+		if (!q->inline_mr)
+			return -errno;
+	}
+	for (i = 0; i < q->recv_depth; i++) {
+		struct rdma_cmd *c = &q->cmds[i];
+
+		c->ctx.type = WR_RECV;
+		c->q = q;
+		c->sqe = (union nvme_command *)((uint8_t *)q->cmd_buf +
+						(size_t)i * RDMA_CMD_SIZE);
+		c->sge[0] = (struct ibv_sge){ (uintptr_t)c->sqe, RDMA_CMD_SIZE,
+					      q->cmd_mr->lkey };
+		if (inl) {
+			c->inline_data = (uint8_t *)q->inline_buf + i * inl;
+			c->sge[1] = (struct ibv_sge){ (uintptr_t)c->inline_data,
+						      (uint32_t)inl,
+						      q->inline_mr->lkey };
+		}
+		c->wr.wr_id = (uintptr_t)&c->ctx;
+		c->wr.sg_list = c->sge;
+		c->wr.num_sge = inl ? 2 : 1;
+	}
+	return 0;
+}
+
+int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q)
+{
+	struct ibv_pd *pd = q->dev->pd;
+	size_t data = (size_t)q->nr_chunks * NVMET_MAX_XFER;
+	int i;
+
+	q->rsps = calloc(q->nr_rsps, sizeof(*q->rsps));
+	q->cqes = alloc_buf((size_t)q->nr_rsps * sizeof(*q->cqes));
+	q->data_buf = alloc_buf(data);
+	q->free_chunks = calloc(q->nr_chunks, sizeof(int));
+	if (!q->rsps || !q->cqes || !q->data_buf || !q->free_chunks)
+		return -ENOMEM;
+	q->cqe_mr = ibv_reg_mr(pd, q->cqes,
+			       (size_t)q->nr_rsps * sizeof(*q->cqes),
+			       IBV_ACCESS_LOCAL_WRITE);
+	q->data_mr = ibv_reg_mr(pd, q->data_buf, data, IBV_ACCESS_LOCAL_WRITE);
+	if (!q->cqe_mr || !q->data_mr)
+		return -errno;
+	for (i = 0; i < q->nr_chunks; i++)
+		q->free_chunks[q->nr_free_chunks++] = i;
+	for (i = 0; i < q->nr_rsps; i++) {
+		struct rdma_rsp *r = &q->rsps[i];
+
+		r->q = q;
+		r->chunk = -1;
+		r->req.cqe = &q->cqes[i];
+		r->send_ctx.type = WR_SEND;
+		r->read_ctx.type = WR_READ;
+		r->send_sge = (struct ibv_sge){ (uintptr_t)r->req.cqe,
+						sizeof(*r->req.cqe),
+						q->cqe_mr->lkey };
+		r->send_wr.wr_id = (uintptr_t)&r->send_ctx;
+		r->send_wr.sg_list = &r->send_sge;
+		r->send_wr.num_sge = 1;
+		r->send_wr.send_flags = IBV_SEND_SIGNALED;
+		r->data_sge.lkey = q->data_mr->lkey;
+		r->rdma_wr.wr_id = (uintptr_t)&r->read_ctx;
+		r->rdma_wr.sg_list = &r->data_sge;
+		r->rdma_wr.num_sge = 1;
+		TAILQ_INSERT_TAIL(&q->free_rsps, r, link);
+	}
+	return 0;
+}
+
+int nvmet_rdma_queue_create_qp(struct rdma_queue *q)
+{
+	struct ibv_device_attr *attr = &(struct ibv_device_attr){ 0 };
+	struct ibv_qp_init_attr qa = { 0 };
+	int cqe;
+
+	if (ibv_query_device(q->dev->verbs, attr))
+		return -errno;
+	q->send_depth = q->recv_depth * 3;
+	if (q->send_depth > attr->max_qp_wr)
+		q->send_depth = attr->max_qp_wr;
+	q->send_credits = q->send_depth;
+	cqe = q->recv_depth + q->send_depth;
+	q->channel = ibv_create_comp_channel(q->dev->verbs);
+	if (!q->channel)
+		return -errno;
+	q->cq = ibv_create_cq(q->dev->verbs, cqe, q, q->channel, 0);
+	if (!q->cq)
+		return -errno;
+	qa.send_cq = q->cq;
+	qa.recv_cq = q->cq;
+	qa.qp_type = IBV_QPT_RC;
+	qa.cap.max_send_wr = (uint32_t)q->send_depth;
+	qa.cap.max_recv_wr = (uint32_t)q->recv_depth;
+	qa.cap.max_send_sge = 1;
+	qa.cap.max_recv_sge = 2;
+	if (rdma_create_qp(q->cm_id, q->dev->pd, &qa))
+		return -errno;
+	return 0;
+}
+
+/* Main thread: the only place that releases a queue's RDMA objects. */
+void nvmet_rdma_queue_release(void *arg)
+{
+	struct rdma_queue *q = arg;
+
+	nvmet_rdma_queue_forget(q);
+	if (q->cm_id && q->cm_id->qp)
+		rdma_destroy_qp(q->cm_id);
+	if (q->cq)
+		ibv_destroy_cq(q->cq);
+	if (q->channel)
+		ibv_destroy_comp_channel(q->channel);
+	if (q->data_mr)
+		ibv_dereg_mr(q->data_mr);
+	if (q->cqe_mr)
+		ibv_dereg_mr(q->cqe_mr);
+	if (q->inline_mr)
+		ibv_dereg_mr(q->inline_mr);
+	if (q->cmd_mr)
+		ibv_dereg_mr(q->cmd_mr);
+	if (q->cm_id)
+		rdma_destroy_id(q->cm_id);
+	if (q->dev)
+		nvmet_rdma_dev_put(q->dev);
+	if (q->sq.ctrl)
+		nvmet_ctrl_put(q->sq.ctrl);
+	nvmf_obj_debug(q->sq.log_prefix, "released");
+	free(q->cmds);
+	free(q->cmd_buf);
+	free(q->inline_buf);
+	free(q->rsps);
+	free(q->cqes);
+	free(q->data_buf);
+	free(q->free_chunks);
+	free(q);
+}
+
+/* Worker: start polling (the queue's objects exist, receives are posted). */
+void nvmet_rdma_queue_start(void *arg)
+{
+	struct rdma_queue *q = arg;
+
+	q->watch = nvmf_watch_add(q->sq.worker->loop, q->channel->fd, EPOLLIN,
+				  nvmet_rdma_cq_event, q);
+	if (!q->watch || ibv_req_notify_cq(q->cq, 0)) {
+		nvmet_rdma_queue_fatal(q, "cannot watch the completion queue");
+		return;
+	}
+	nvmet_rdma_poll_cq(q);
+}
+
+/* Worker, in its own work item: give the queue to the main thread. */
+static void queue_handover(void *arg)
+{
+	struct rdma_queue *q = arg;
+
+	nvmf_loop_post(q->tgt->loop, nvmet_rdma_queue_release, q);
+}
+
+/*
+ * Worker: stop the data path.  Runs again from nvmet_rdma_queue_response() while
+ * backend operations drain; the last call hands the queue to the main
+ * thread for release.
+ */
+void nvmet_rdma_queue_stop(void *arg)
+{
+	struct rdma_queue *q = arg;
+
+	if (!q->stopping) {
+		q->stopping = true;
+		if (q->watch)
+			nvmf_watch_del(q->watch);
+		q->watch = NULL;
+		if (q->sq.ctrl)
+			nvmet_ctrl_remove_sq(q->sq.ctrl, &q->sq);
+	}
+	if (q->sq.io_inflight || q->released)
+		return;
+	q->released = true;
+	/* after the current callback unwinds, so nothing here touches q */
+	nvmf_loop_post(q->sq.worker->loop, queue_handover, q);
+}
+
+/* Any thread: nvmet_transport_ops.disconnect_queue. */
+void nvmet_rdma_disconnect_queue(struct nvmet_sq *sq)
+{
+	struct rdma_queue *q = container_of(sq, struct rdma_queue, sq);
+
+	rdma_disconnect(q->cm_id);
+}
