@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 
 static atomic_int log_level = NVMF_LOG_INFO;
 static const char *log_ident;
+static bool log_syslog;
 
 static const char *const level_names[] = {
 	[NVMF_LOG_ERROR] = "error",
@@ -58,6 +61,24 @@ void nvmf_log_set_ident(const char *ident)
 	log_ident = ident;
 }
 
+void nvmf_log_use_syslog(void)
+{
+	openlog(log_ident ? log_ident : "nvmf", LOG_PID | LOG_NDELAY,
+		LOG_DAEMON);
+	log_syslog = true;
+}
+
+static void log_to_syslog(enum nvmf_log_level level, const char *prefix,
+			  const char *fmt, va_list ap)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	syslog(prio[level], "%s%s%s%s", prefix ? "[" : "", prefix ? prefix : "",
+	       prefix ? "] " : "", msg);
+}
+
 void nvmf_log(enum nvmf_log_level level, const char *prefix, const char *fmt,
 	      ...)
 {
@@ -68,6 +89,12 @@ void nvmf_log(enum nvmf_log_level level, const char *prefix, const char *fmt,
 	int r;
 	va_list ap;
 
+	if (log_syslog && (unsigned int)level <= NVMF_LOG_DEBUG) {
+		va_start(ap, fmt);
+		log_to_syslog(level, prefix, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%H:%M:%S", &tm);

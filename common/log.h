@@ -27,6 +27,9 @@ const char *nvmf_log_level_name(enum nvmf_log_level level);
 /* Program name shown at the start of each line ("nvmf-tgt"); optional. */
 void nvmf_log_set_ident(const char *ident);
 
+/* Send lines to syslog (daemon facility) instead of stderr. */
+void nvmf_log_use_syslog(void);
+
 __attribute__((format(printf, 3, 4))) void
 nvmf_log(enum nvmf_log_level level, const char *prefix, const char *fmt, ...);
 

@@ -58,7 +58,9 @@ static const struct nvmf_cmd tgt_cmd = {
 	.synopsis = "-c FILE [options]",
 	.summary = "NVMe over Fabrics RDMA target. Serves the subsystems, "
 		   "namespaces and ports of FILE\n(the format nvmetcli saves) "
-		   "to NVMe-oF hosts such as the kernel's nvme-rdma.",
+		   "to NVMe-oF hosts such as the kernel's nvme-rdma.\n"
+		   "As a daemon (the default) it logs to syslog; in the "
+		   "foreground, to stderr.",
 	.opts = tgt_opts,
 };
 
@@ -369,21 +371,48 @@ static int daemonize(int *report_fd)
 	if (pid < 0)
 		return -errno;
 	if (pid > 0) {
+		char msg[512];
+		ssize_t n;
+
 		close(fds[1]);
-		exit(read(fds[0], &c, 1) == 1 && c == '0' ? NVMF_EXIT_OK :
-							    NVMF_EXIT_FAILURE);
+		n = read(fds[0], msg, sizeof(msg) - 1);
+		c = n > 0 ? msg[0] : '1';
+		if (c != '0') {
+			msg[n > 1 ? n : 1] = '\0';
+			fprintf(stderr, "nvmf-tgt: %s\n",
+				n > 1 ? msg + 1 :
+					"exited before it was running");
+		}
+		exit(c == '0' ? NVMF_EXIT_OK : NVMF_EXIT_FAILURE);
 	}
 	close(fds[0]);
 	setsid();
 	*report_fd = fds[1];
+	/* from here on the log goes to syslog; the terminal is the parent's */
+	nvmf_log_use_syslog();
+	fds[0] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fds[0] >= 0) {
+		dup2(fds[0], STDIN_FILENO);
+		dup2(fds[0], STDOUT_FILENO);
+		dup2(fds[0], STDERR_FILENO);
+		close(fds[0]);
+	}
 	return 0;
 }
 
+/* Why the daemon could not start, for the parent to print. */
+static char start_error[256] = "cannot start (see the system log)";
+
+/* Tell a waiting parent: "0", or "1" and the reason. */
 static void report(int *fd, char c)
 {
+	char msg[sizeof(start_error) + 1];
+	int n;
+
 	if (*fd < 0)
 		return;
-	if (write(*fd, &c, 1) < 0)
+	n = snprintf(msg, sizeof(msg), "%c%s", c, c == '0' ? "" : start_error);
+	if (write(*fd, msg, (size_t)n) < 0)
 		nvmf_debug("cannot report to the parent: %s", strerror(errno));
 	close(*fd);
 	*fd = -1;
@@ -403,7 +432,9 @@ static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 	if (!ret)
 		ret = nvmet_rdma_init(tgt);
 	if (ret) {
-		nvmf_err("cannot start: %s", strerror(-ret));
+		snprintf(start_error, sizeof(start_error), "cannot start: %s",
+			 strerror(-ret));
+		nvmf_err("%s", start_error);
 		goto out_workers;
 	}
 	m->repair = nvmf_timer_create(tgt->loop, repair_timer, tgt);

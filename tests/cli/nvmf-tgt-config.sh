@@ -81,6 +81,20 @@ else
 	echo "ok   no process left behind after a refused configuration"
 	pass=$((pass + 1))
 fi
+# a valid configuration on a machine without RDMA: as a daemon (the
+# default) the parent must still print why it could not start
+if [ ! -e /dev/infiniband/rdma_cm ]; then
+	printf '{"ports":[%s]}' "$port" >"$tmp/c.json"
+	out=$("$tgt" -c "$tmp/c.json" 2>&1)
+	rc=$?
+	if [ $rc -eq 1 ] && [ "$out" = "nvmf-tgt: cannot start: No such device" ]; then
+		echo "ok   daemon start failure reported by the parent: $out"
+		pass=$((pass + 1))
+	else
+		echo "FAIL daemon start failure: exit $rc: $out"
+		fail=$((fail + 1))
+	fi
+fi
 "$tgt" --help | grep -q '^Usage: nvmf-tgt -c FILE' && pass=$((pass + 1)) ||
 	{ echo "FAIL --help"; fail=$((fail + 1)); }
 echo "$pass passed, $fail failed"

@@ -384,6 +384,14 @@ lab_tgt_start() {
 	! grep -q 'cannot listen' "$LAB_OUT/nvmf-tgt.log"
 }
 
+# lab_proc_usage NAME: "N fds, RSS K kB" of a daemon started with
+# lab_daemon_start.
+lab_proc_usage() {
+	local pid
+	pid=$(lab_daemon_pid "$1")
+	echo "$(ls "/proc/$pid/fd" | wc -l) fds, RSS $(awk '/VmRSS/ { print $2 }' "/proc/$pid/status") kB"
+}
+
 # lab_tgt_stop: SIGTERM, and check that it exited 0 within 10 s.
 lab_tgt_stop() {
 	local pid rc

@@ -13,8 +13,10 @@ PY
 lab_tgt_start "$LAB_OUT/nvmf-tgt.json" --log-level info ||
 	lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
 lab_event "nvmf-tgt live"
+before=$(lab_proc_usage nvmf-tgt)
 lab_signal target-ready
 lab_wait host-done 400
+lab_report "nvmf-tgt before the host: $before; after fio and $CYCLES connect cycles: $(lab_proc_usage nvmf-tgt)"
 lab_tgt_stop || lab_fail "nvmf-tgt did not shut down cleanly"
 grep -E ' (error|warn) ' "$LAB_OUT/nvmf-tgt.log" >"$LAB_OUT/warnings.txt"
 lab_report "nvmf-tgt: $(wc -l <"$LAB_OUT/warnings.txt") warning/error lines in its log"

@@ -6,6 +6,7 @@ lab_tgt_config "$LAB_OUT/nvmf-tgt.json" "$NQN" /dev/ram0
 # the default repair interval (5 s): a quick return comes from udev events
 lab_tgt_start "$LAB_OUT/nvmf-tgt.json" ||
 	lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
+lab_report "nvmf-tgt at start: $(lab_proc_usage nvmf-tgt)"
 lab_signal target-ready
 lab_wait host-io-running 120
 
@@ -29,7 +30,7 @@ for i in $(seq "$CYCLES"); do
 		lab_fail "cycle $i: port not live 15 s after the device returned"
 	t_live=$(lab_now_ns)
 	lab_event "cycle $i: delete ${del_ms} ms, port live $(lab_ms "$t_add" "$t_live") ms after rdma link add"
-	lab_report "cycle $i: rdma link delete ${del_ms} ms; port live $(lab_ms "$t_add" "$t_live") ms after rdma link add"
+	lab_report "cycle $i: rdma link delete ${del_ms} ms; port live $(lab_ms "$t_add" "$t_live") ms after rdma link add; nvmf-tgt $(lab_proc_usage nvmf-tgt)"
 done
 lab_signal resets-done
 lab_wait host-done 300
