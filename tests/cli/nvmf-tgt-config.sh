@@ -68,13 +68,12 @@ else
 	fail=$((fail + 1))
 fi
 
-# nothing left running after a refused configuration (default: daemonize)
-before=$(pgrep -c -x nvmf-tgt)
+# nothing left running after a refused configuration (default: daemonize);
+# only processes started with this test's configuration file count
 printf '{"subsystems":[{"nqn":"bad"}]}' >"$tmp/c.json"
 "$tgt" -c "$tmp/c.json" >/dev/null 2>&1
 sleep 0.2
-after=$(pgrep -c -x nvmf-tgt)
-if [ "$after" -ne "$before" ]; then
+if pgrep -f -- "-c $tmp/c.json" >/dev/null; then
 	echo "FAIL a refused configuration left an nvmf-tgt process"
 	fail=$((fail + 1))
 else
@@ -87,7 +86,15 @@ if [ ! -e /dev/infiniband/rdma_cm ]; then
 	printf '{"ports":[%s]}' "$port" >"$tmp/c.json"
 	out=$("$tgt" -c "$tmp/c.json" 2>&1)
 	rc=$?
-	if [ $rc -eq 1 ] && [ "$out" = "nvmf-tgt: cannot start: No such device" ]; then
+	# the daemon child cleans up and exits after telling the parent
+	for _ in $(seq 50); do
+		pgrep -f -- "-c $tmp/c.json" >/dev/null || break
+		sleep 0.1
+	done
+	if pgrep -f -- "-c $tmp/c.json" >/dev/null; then
+		echo "FAIL the daemon child did not exit after a failed start"
+		fail=$((fail + 1))
+	elif [ $rc -eq 1 ] && [ "$out" = "nvmf-tgt: cannot start: No such device" ]; then
 		echo "ok   daemon start failure reported by the parent: $out"
 		pass=$((pass + 1))
 	else
