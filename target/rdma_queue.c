@@ -9,20 +9,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "log.h"
 #include "rdma.h"
 
 /* ---- queue setup (main thread) ------------------------------------------------ */
 
+/*
+ * Registered buffers get mappings of their own, not heap memory: they are
+ * large and live as long as their queue, and in the heap the chunks a
+ * released queue leaves are split by small long-lived allocations (those
+ * of a re-added device), so the heap grew by a queue's pool on every
+ * device reset.  Anonymous mappings are page aligned, zeroed, and given
+ * back to the system when the queue goes.
+ */
 static void *alloc_buf(size_t size)
 {
-	void *p = NULL;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (posix_memalign(&p, 4096, size))
-		return NULL;
-	memset(p, 0, size);
-	return p;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void free_buf(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
 }
 
 int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q)
@@ -175,11 +188,11 @@ void nvmet_rdma_queue_release(void *arg)
 		nvmet_ctrl_put(q->sq.ctrl);
 	nvmf_obj_debug(q->sq.log_prefix, "released");
 	free(q->cmds);
-	free(q->cmd_buf);
-	free(q->inline_buf);
+	free_buf(q->cmd_buf, (size_t)q->recv_depth * RDMA_CMD_SIZE);
+	free_buf(q->inline_buf, (size_t)q->recv_depth * q->sq.inline_data_size);
 	free(q->rsps);
-	free(q->cqes);
-	free(q->data_buf);
+	free_buf(q->cqes, (size_t)q->nr_rsps * sizeof(*q->cqes));
+	free_buf(q->data_buf, (size_t)q->nr_chunks * NVMET_MAX_XFER);
 	free(q->free_chunks);
 	free(q);
 }
