@@ -377,7 +377,7 @@ static int load_one_subsys(struct cfg_ctx *c, struct nvmf_cfg *cfg, size_t idx,
 	where_fmt(s->where, sizeof(s->where), "subsystems[%zu]", idx);
 	s->cntlid_min = NVMF_CNTLID_MIN;
 	s->cntlid_max = NVMF_CNTLID_MAX;
-	s->version = 0x10300;
+	s->version = NVMF_DEFAULT_VERSION;
 	if (!json_object_is_type(o, json_type_object))
 		return cfg_error(c, s->where, "must be an object, not %s",
 				 type_name(o));

@@ -27,6 +27,7 @@
 #define NVMF_MAX_QUEUE_SIZE	 256
 #define NVMF_CNTLID_MIN		 1
 #define NVMF_CNTLID_MAX		 0xffef
+#define NVMF_DEFAULT_VERSION	 0x10300 /* NVMe 1.3, as the kernel target */
 
 struct nvmf_cfg_ns {
 	char where[NVMF_CFG_WHERE_LEN]; /* "subsystems[0].namespaces[1]" */

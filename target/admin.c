@@ -11,6 +11,9 @@
 #include "nvmet.h"
 
 #define INVALID_FIELD nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD)
+/* Number of Queues: I/O submission and completion queues, 0-based */
+#define NUM_QUEUES_RESULT \
+	((NVMET_MAX_IO_QUEUES - 1) | (NVMET_MAX_IO_QUEUES - 1) << 16)
 
 uint32_t nvmet_get_log_page_len(const union nvme_command *cmd)
 {
@@ -48,7 +51,6 @@ void nvmet_fill_id_ctrl_common(struct nvmet_req *req, struct nvme_id_ctrl *id)
 	struct nvmet_ctrl *ctrl = req->sq->ctrl;
 	struct nvmet_subsys *s = ctrl->subsys;
 	struct nvmet_port *port = req->sq->port;
-	uint32_t version = s->cfg ? s->cfg->version : 0x10300;
 
 	nvme_strpad(id->sn, sizeof(id->sn), s->serial);
 	nvme_strpad(id->mn, sizeof(id->mn),
@@ -57,7 +59,7 @@ void nvmet_fill_id_ctrl_common(struct nvmet_req *req, struct nvme_id_ctrl *id)
 	nvme_strpad(id->fr, sizeof(id->fr), NVMET_FIRMWARE);
 	id->mdts = NVMET_MDTS;
 	id->cntlid = htole16(ctrl->cntlid);
-	id->ver = htole32(version);
+	id->ver = htole32(s->version);
 	id->ctratt = htole32(NVME_CTRL_CTRATT_128_ID);
 	id->kas = htole16(NVMET_KAS);
 	id->sqes = (6 << 4) | 6;
@@ -346,8 +348,7 @@ static void execute_set_features(struct nvmet_req *req)
 			status = INVALID_FIELD;
 			break;
 		}
-		nvmet_set_result(req, (NVMET_MAX_IO_QUEUES - 1) |
-					      (NVMET_MAX_IO_QUEUES - 1) << 16);
+		nvmet_set_result(req, NUM_QUEUES_RESULT);
 		break;
 	case NVME_FEAT_ASYNC_EVENT:
 		ctrl->aen_enabled = cdw11;
@@ -376,8 +377,7 @@ static void execute_get_features(struct nvmet_req *req)
 	pthread_mutex_lock(&ctrl->lock);
 	switch (cdw10 & 0xff) {
 	case NVME_FEAT_NUM_QUEUES:
-		result = (NVMET_MAX_IO_QUEUES - 1) | (NVMET_MAX_IO_QUEUES - 1)
-							     << 16;
+		result = NUM_QUEUES_RESULT;
 		break;
 	case NVME_FEAT_ASYNC_EVENT:
 		result = ctrl->aen_enabled;

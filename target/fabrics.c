@@ -259,7 +259,7 @@ static void execute_prop_get(struct nvmet_req *req)
 			status = NVME_SC_INVALID_FIELD;
 		break;
 	case NVME_REG_VS:
-		val = ctrl->subsys->cfg ? ctrl->subsys->cfg->version : 0x10300;
+		val = ctrl->subsys->version;
 		break;
 	case NVME_REG_CC:
 		val = ctrl->cc;

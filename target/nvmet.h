@@ -76,6 +76,7 @@ struct nvmet_subsys {
 	const struct nvmf_cfg_subsys *cfg;
 	char nqn[NVME_NQN_FIELD];
 	char serial[21];
+	uint32_t version; /* VS and Identify VER */
 	bool discovery;
 	struct nvmet_ns *ns;
 	int nr_ns;

@@ -66,7 +66,9 @@ static struct rdma_dev *dev_get(struct ibv_context *verbs)
 	if (!d)
 		return NULL;
 	d->pd = ibv_alloc_pd(verbs);
-	if (!d->pd) {
+	if (!d->pd || ibv_query_device(verbs, &d->attr)) {
+		if (d->pd)
+			ibv_dealloc_pd(d->pd);
 		free(d);
 		return NULL;
 	}
@@ -200,16 +202,14 @@ static int accept_queue(struct rdma_queue *q, struct rdma_cm_event *ev)
 		.rnr_retry_count = 7,
 		.flow_control = 1,
 	};
-	struct ibv_device_attr attr;
+	const struct ibv_device_attr *attr = &q->dev->attr;
 
-	if (ibv_query_device(q->dev->verbs, &attr))
-		return -errno;
 	p.initiator_depth = ev->param.conn.initiator_depth;
-	if (p.initiator_depth > attr.max_qp_init_rd_atom)
-		p.initiator_depth = (uint8_t)attr.max_qp_init_rd_atom;
+	if (p.initiator_depth > attr->max_qp_init_rd_atom)
+		p.initiator_depth = (uint8_t)attr->max_qp_init_rd_atom;
 	p.responder_resources = ev->param.conn.responder_resources;
-	if (p.responder_resources > attr.max_qp_rd_atom)
-		p.responder_resources = (uint8_t)attr.max_qp_rd_atom;
+	if (p.responder_resources > attr->max_qp_rd_atom)
+		p.responder_resources = (uint8_t)attr->max_qp_rd_atom;
 	q->read_credits = p.initiator_depth ? p.initiator_depth : 1;
 	if (rdma_accept(q->cm_id, &p))
 		return -errno;

@@ -31,6 +31,7 @@ struct rdma_wr_ctx {
 struct rdma_dev {
 	struct ibv_context *verbs;
 	struct ibv_pd *pd;
+	struct ibv_device_attr attr; /* queried once, in dev_get() */
 	int refs;
 	TAILQ_ENTRY(rdma_dev) link;
 };

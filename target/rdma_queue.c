@@ -131,12 +131,10 @@ int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q)
 
 int nvmet_rdma_queue_create_qp(struct rdma_queue *q)
 {
-	struct ibv_device_attr *attr = &(struct ibv_device_attr){ 0 };
+	const struct ibv_device_attr *attr = &q->dev->attr;
 	struct ibv_qp_init_attr qa = { 0 };
 	int cqe;
 
-	if (ibv_query_device(q->dev->verbs, attr))
-		return -errno;
 	q->send_depth = q->recv_depth * 3;
 	if (q->send_depth > attr->max_qp_wr)
 		q->send_depth = attr->max_qp_wr;

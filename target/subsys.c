@@ -49,6 +49,7 @@ static void init_subsys(struct nvmet_subsys *s, const char *nqn)
 	/* like the kernel: 16 hex digits when not configured, but stable */
 	snprintf(s->serial, sizeof(s->serial), "%016llx",
 		 (unsigned long long)h);
+	s->version = NVMF_DEFAULT_VERSION;
 	pthread_mutex_init(&s->lock, NULL);
 	TAILQ_INIT(&s->ctrls);
 }
@@ -105,6 +106,7 @@ static int build_subsystems(struct nvmet_tgt *tgt, char *err, size_t errlen)
 
 		s->cfg = &cfg->subsys[i];
 		init_subsys(s, s->cfg->nqn);
+		s->version = s->cfg->version;
 		if (s->cfg->serial[0])
 			snprintf(s->serial, sizeof(s->serial), "%s",
 				 s->cfg->serial);
