@@ -303,6 +303,13 @@ lab_nvme_dev() {
 	return 1
 }
 
+# lab_cm_listeners SVCID: how many listening cm_ids (kernel users included)
+# are bound to port SVCID, from `rdma res show cm_id`.
+lab_cm_listeners() {
+	rdma res show cm_id 2>/dev/null | grep LISTEN |
+		grep -c "src-addr [^ ]*:$1 "
+}
+
 # lab_nvme_connect NQN ADDR SVCID [nvme connect args...]: connect the kernel
 # host and wait for the namespace device; prints it.  Fails the role, with
 # nvme's message, if either step fails.

@@ -2,10 +2,7 @@
 # rxe0 is deleted and re-added 3 s later under I/O.
 NQN=nqn.2014-08.org.nvmf-lab:baseline
 
-# Listening cm_ids on TCP/RDMA port 4420 (kernel users included).
-listeners() {
-	rdma res show cm_id 2>/dev/null | grep LISTEN | grep -c 'src-addr [^ ]*:4420\b'
-}
+listeners() { lab_cm_listeners 4420; }
 
 lab_kernel_target_setup "$NQN" 1 4420 256 ||
 	lab_fail "kernel target setup failed"

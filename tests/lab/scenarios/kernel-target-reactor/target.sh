@@ -1,7 +1,5 @@
 # kernel-target-reactor, target node: kernel target, nvmf-reactor, resets.
-listening() {
-	rdma res show cm_id 2>/dev/null | grep LISTEN | grep -q 'src-addr [^ ]*:4420 '
-}
+listening() { [ "$(lab_cm_listeners 4420)" -gt 0 ]; }
 lab_kernel_target_setup "$NQN" 1 4420 256 || lab_fail "kernel target setup failed"
 lab_daemon_start nvmf-reactor "$LAB_BUILD/udev/nvmf-reactor" --kernel-nvmet \
 	--interval 0
