@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +69,18 @@ void nvmf_log_use_syslog(void)
 	openlog(log_ident ? log_ident : "nvmf", LOG_PID | LOG_NDELAY,
 		LOG_DAEMON);
 	log_syslog = true;
+}
+
+int nvmf_log_to_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+	if (fd < 0)
+		return -errno;
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	log_syslog = false;
+	return 0;
 }
 
 static void log_to_syslog(enum nvmf_log_level level, const char *prefix,

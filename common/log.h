@@ -30,6 +30,9 @@ void nvmf_log_set_ident(const char *ident);
 /* Send lines to syslog (daemon facility) instead of stderr. */
 void nvmf_log_use_syslog(void);
 
+/* Log to the file at path (appending; stderr becomes it).  Return: 0 or -errno. */
+int nvmf_log_to_file(const char *path);
+
 __attribute__((format(printf, 3, 4))) void
 nvmf_log(enum nvmf_log_level level, const char *prefix, const char *fmt, ...);
 

@@ -219,6 +219,17 @@ void nvmf_loop_stop(struct nvmf_loop *loop)
 	loop_wake(loop);
 }
 
+void nvmf_loop_bind_thread(struct nvmf_loop *loop)
+{
+	loop->thread = pthread_self();
+	atomic_store(&loop->running, true);
+}
+
+int nvmf_loop_fd(const struct nvmf_loop *loop)
+{
+	return loop->epfd;
+}
+
 bool nvmf_loop_on_thread(const struct nvmf_loop *loop)
 {
 	return atomic_load(&loop->running) &&

@@ -62,6 +62,15 @@ int nvmf_loop_post(struct nvmf_loop *loop, nvmf_work_fn fn, void *arg);
 bool nvmf_loop_on_thread(const struct nvmf_loop *loop);
 
 /*
+ * Make the calling thread the loop's thread without nvmf_loop_run(): for
+ * callers that drive the loop with nvmf_loop_run_once().
+ */
+void nvmf_loop_bind_thread(struct nvmf_loop *loop);
+
+/* The epoll descriptor: readable when nvmf_loop_run_once() has work. */
+int nvmf_loop_fd(const struct nvmf_loop *loop);
+
+/*
  * Watch fd for events (EPOLLIN, EPOLLOUT, ...; level triggered unless
  * EPOLLET is given).  The caller keeps owning fd and closes it after
  * nvmf_watch_del().

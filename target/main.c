@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "daemon.h"
 #include "log.h"
 #include "nvmet.h"
 #include "reactor.h"
@@ -355,68 +356,8 @@ static int setup_signals(struct tgt_main *m)
 	return m->sig_watch ? 0 : -errno;
 }
 
-/*
- * Daemonize before any RDMA object exists (verbs do not survive fork); the
- * parent exits once the child reports that it is running, or failed.
- */
-static int daemonize(int *report_fd)
-{
-	int fds[2];
-	pid_t pid;
-	char c;
-
-	if (pipe2(fds, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid > 0) {
-		char msg[512];
-		ssize_t n;
-
-		close(fds[1]);
-		n = read(fds[0], msg, sizeof(msg) - 1);
-		c = n > 0 ? msg[0] : '1';
-		if (c != '0') {
-			msg[n > 1 ? n : 1] = '\0';
-			fprintf(stderr, "nvmf-tgt: %s\n",
-				n > 1 ? msg + 1 :
-					"exited before it was running");
-		}
-		exit(c == '0' ? NVMF_EXIT_OK : NVMF_EXIT_FAILURE);
-	}
-	close(fds[0]);
-	setsid();
-	*report_fd = fds[1];
-	/* from here on the log goes to syslog; the terminal is the parent's */
-	nvmf_log_use_syslog();
-	fds[0] = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fds[0] >= 0) {
-		dup2(fds[0], STDIN_FILENO);
-		dup2(fds[0], STDOUT_FILENO);
-		dup2(fds[0], STDERR_FILENO);
-		close(fds[0]);
-	}
-	return 0;
-}
-
 /* Why the daemon could not start, for the parent to print. */
 static char start_error[256] = "cannot start (see the system log)";
-
-/* Tell a waiting parent: "0", or "1" and the reason. */
-static void report(int *fd, char c)
-{
-	char msg[sizeof(start_error) + 1];
-	int n;
-
-	if (*fd < 0)
-		return;
-	n = snprintf(msg, sizeof(msg), "%c%s", c, c == '0' ? "" : start_error);
-	if (write(*fd, msg, (size_t)n) < 0)
-		nvmf_debug("cannot report to the parent: %s", strerror(errno));
-	close(*fd);
-	*fd = -1;
-}
 
 static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 {
@@ -454,7 +395,7 @@ static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 		       (uint64_t)o->repair_s * 1000);
 	nvmf_info("running: %d subsystems, %d ports, %d workers",
 		  tgt->nr_subsys - 1, tgt->nr_ports, tgt->nr_workers);
-	report(report_fd, '0');
+	nvmf_daemon_report(report_fd, true, NULL);
 	ret = nvmf_loop_run(tgt->loop);
 
 	nvmf_reactor_destroy(m->reactor);
@@ -497,13 +438,13 @@ int main(int argc, char **argv)
 		nvmf_cfg_free(cfg);
 		return NVMF_EXIT_USAGE;
 	}
-	if (!o.foreground && daemonize(&report_fd)) {
+	if (!o.foreground && nvmf_daemonize("nvmf-tgt", &report_fd)) {
 		fprintf(stderr, "nvmf-tgt: cannot daemonize: %s\n",
 			strerror(errno));
 		return NVMF_EXIT_FAILURE;
 	}
 	ret = run(&m, &o, &report_fd);
-	report(&report_fd, '1');
+	nvmf_daemon_report(&report_fd, false, start_error);
 	nvmet_tgt_release(&m.tgt);
 	nvmf_cfg_free(cfg);
 	nvmf_info("exited%s", ret ? " with an error" : "");

@@ -419,3 +419,42 @@ lab_tgt_stop() {
 	lab_event "nvmf-tgt exited with status $rc after SIGTERM"
 	return $rc
 }
+
+# ---- nvmf-host -----------------------------------------------------------------
+
+NVMF_HOST=$LAB_BUILD/host/nvmf-host
+
+# lab_host_connect NQN [ADDR] [SVCID] [args...]: nvmf-host connect; prints
+# the controller name.
+lab_host_connect() {
+	local nqn=$1 addr=${2:-$LAB_PEER} svc=${3:-4420}
+	shift 3 2>/dev/null || shift $#
+	modprobe fuse 2>/dev/null
+	"$NVMF_HOST" connect -t rdma -a "$addr" -s "$svc" -n "$nqn" \
+		--log-level info --log-file "$LAB_OUT/nvmf-host.log" "$@"
+}
+
+# lab_host_file NAME [NSID]: the namespace file of controller NAME.
+lab_host_file() { echo "/run/nvmf-host/$1/n${2:-1}"; }
+
+# lab_host_state NAME: the controller's state from nvmf-host list.
+lab_host_state() {
+	"$NVMF_HOST" list -o json | python3 -c '
+import json, sys
+for c in json.load(sys.stdin):
+    if c["name"] == sys.argv[1]:
+        print(c["state"])' "$1"
+}
+
+# lab_host_pid NAME: the pid of controller NAME's daemon.
+lab_host_pid() {
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' \
+		"/run/nvmf-host/ctrl/$1/status.json"
+}
+
+# lab_host_usage NAME: "N fds, RSS K kB" of controller NAME's daemon.
+lab_host_usage() {
+	local pid
+	pid=$(lab_host_pid "$1") || return 1
+	echo "$(ls "/proc/$pid/fd" | wc -l) fds, RSS $(awk '/VmRSS/ { print $2 }' "/proc/$pid/status") kB"
+}

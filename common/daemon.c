@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Daemonizing with a start report through a pipe (see daemon.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "daemon.h"
+#include "log.h"
+
+static void parent_wait(const char *prog, int fd)
+{
+	char msg[1024];
+	ssize_t n, got = 0;
+
+	while (got < (ssize_t)sizeof(msg) - 1 &&
+	       (n = read(fd, msg + got, sizeof(msg) - 1 - (size_t)got)) > 0)
+		got += n;
+	msg[got > 0 ? got : 0] = '\0';
+	if (got > 0 && msg[0] == '0') {
+		if (msg[1])
+			printf("%s\n", msg + 1);
+		exit(NVMF_EXIT_OK);
+	}
+	fprintf(stderr, "%s: %s\n", prog,
+		got > 1 ? msg + 1 : "exited before it was running");
+	exit(NVMF_EXIT_FAILURE);
+}
+
+int nvmf_daemonize(const char *prog, int *report_fd)
+{
+	int fds[2];
+	pid_t pid;
+
+	fflush(NULL);
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(fds[1]);
+		parent_wait(prog, fds[0]);
+	}
+	close(fds[0]);
+	setsid();
+	*report_fd = fds[1];
+	/* from here on the log goes to syslog; the terminal is the parent's */
+	nvmf_log_use_syslog();
+	fds[0] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fds[0] >= 0) {
+		dup2(fds[0], STDIN_FILENO);
+		dup2(fds[0], STDOUT_FILENO);
+		dup2(fds[0], STDERR_FILENO);
+		close(fds[0]);
+	}
+	return 0;
+}
+
+void nvmf_daemon_report(int *fd, bool ok, const char *msg)
+{
+	char buf[1024];
+	int n;
+
+	if (*fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%c%s", ok ? '0' : '1', msg ? msg : "");
+	if (n > (int)sizeof(buf) - 1)
+		n = (int)sizeof(buf) - 1;
+	if (write(*fd, buf, (size_t)n) < 0)
+		nvmf_debug("cannot report to the parent: %s", strerror(errno));
+	close(*fd);
+	*fd = -1;
+}

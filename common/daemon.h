@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Daemonizing with a report: the parent waits until the child says it is
+ * running (and prints what the child sends, e.g. a controller name, to
+ * stdout) or failed (and prints why to stderr), and exits 0 or 1.
+ * Fork before any RDMA object exists: verbs do not survive fork.
+ */
+#ifndef NVMF_COMMON_DAEMON_H
+#define NVMF_COMMON_DAEMON_H
+
+#include <stdbool.h>
+
+/* Return: 0 in the child with *report_fd set (the parent never returns). */
+int nvmf_daemonize(const char *prog, int *report_fd);
+
+/* Tell the waiting parent (once; no-op if *fd < 0). msg may be NULL. */
+void nvmf_daemon_report(int *fd, bool ok, const char *msg);
+
+#endif /* NVMF_COMMON_DAEMON_H */

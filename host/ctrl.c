@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host controller: its state machine, its lifetime (connect, error
+ * recovery, reconnect, delete) and the public controller API.
+ *
+ * Error recovery never deletes the controller: it tears every queue down
+ * (the transport releases all its objects on the device), puts the
+ * requests that were in flight back at the head of the pending list, and
+ * reconnects every reconnect_delay seconds (or at once on
+ * nvmf_ctrl_kick()) until ctrl_loss_tmo.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctrl.h"
+#include "log.h"
+#include "nqn.h"
+
+static uint64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The one place a controller changes state.  Return: 0 or -EINVAL. */
+int ctrl_set_state(struct nvmf_ctrl *c, enum nvmf_ctrl_state to,
+		   const char *why)
+{
+	enum nvmf_ctrl_state from = c->state;
+
+	if (!nvmf_ctrl_state_allowed(from, to)) {
+		ctrl_warn(c, "state %s -> %s refused (%s)",
+			  nvmf_ctrl_state_name(from), nvmf_ctrl_state_name(to),
+			  why);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&c->lock);
+	c->state = to;
+	c->info.state = to;
+	c->info.state_since_ms = nvmf_now_ms();
+	c->info.state_since_real = real_ms();
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	ctrl_info(c, "state %s -> %s: %s", nvmf_ctrl_state_name(from),
+		  nvmf_ctrl_state_name(to), why);
+	ctrl_notify(c);
+	return 0;
+}
+
+void ctrl_notify(struct nvmf_ctrl *c)
+{
+	if (c->opts.event_cb)
+		c->opts.event_cb(c->opts.event_arg, c);
+}
+
+void ctrl_set_error(struct nvmf_ctrl *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&c->lock);
+	va_start(ap, fmt);
+	vsnprintf(c->info.last_error, sizeof(c->info.last_error), fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- teardown -------------------------------------------------------------- */
+
+/* Drop a request that belonged to the association being torn down. */
+static void req_drop(struct nvmf_req *req)
+{
+	req_free(req);
+}
+
+static void queue_teardown(struct nvmf_ctrl *c, struct nvmf_hq *hq,
+			   struct nvmf_req_list *requeue)
+{
+	struct nvmf_req_list out = TAILQ_HEAD_INITIALIZER(out);
+	struct nvmf_req *req;
+
+	if (hq->state != NVMF_HQ_DOWN)
+		c->ops->queue_teardown(hq);
+	nvmf_slots_drain(&hq->slots, &out);
+	while ((req = TAILQ_FIRST(&out))) {
+		TAILQ_REMOVE(&out, req, link);
+		req->hq = NULL;
+		if (req->flags & NVMF_REQ_INTERNAL)
+			req_drop(req);
+		else
+			TAILQ_INSERT_TAIL(requeue, req, link);
+	}
+	nvmf_slots_fini(&hq->slots);
+	c->queues[hq->qid] = NULL;
+	free(hq);
+}
+
+/*
+ * Tear every queue down and release the device; in-flight user requests
+ * go back to the head of the pending list.
+ */
+void ctrl_teardown(struct nvmf_ctrl *c)
+{
+	struct nvmf_req_list requeue = TAILQ_HEAD_INITIALIZER(requeue);
+	int i, n = 0;
+
+	nvmf_timer_disarm(c->ka_timer);
+	nvmf_timer_disarm(c->step_timer);
+	c->ka_outstanding = false;
+	for (i = NVMF_HOST_MAX_QUEUES; i >= 0; i--) {
+		if (c->queues[i]) {
+			queue_teardown(c, c->queues[i], &requeue);
+			n++;
+		}
+	}
+	c->ops->ctrl_release(c);
+	c->step = INIT_IDLE;
+	c->nr_io_queues = 0;
+	if (!TAILQ_EMPTY(&requeue)) {
+		int cnt = 0;
+		struct nvmf_req *r;
+
+		TAILQ_FOREACH(r, &requeue, link)
+			cnt++;
+		ctrl_info(c, "%d in-flight request(s) requeued", cnt);
+	}
+	TAILQ_CONCAT(&requeue, &c->pending, link);
+	TAILQ_CONCAT(&c->pending, &requeue, link);
+	if (n)
+		ctrl_debug(c, "%d queue(s) torn down", n);
+}
+
+/* ---- delete --------------------------------------------------------------- */
+
+static void ctrl_finish_delete(struct nvmf_ctrl *c, int err)
+{
+	nvmf_timer_disarm(c->reconnect_timer);
+	nvmf_timer_disarm(c->loss_timer);
+	nvmf_timer_disarm(c->failfast_timer);
+	nvmf_timer_disarm(c->tick_timer);
+	ctrl_teardown(c);
+	ctrl_fail_all(c, err);
+	ctrl_set_state(c, NVMF_CTRL_DEAD, "deleted");
+}
+
+/* Delete now: no shutdown handshake (the connection is gone). */
+void ctrl_delete(struct nvmf_ctrl *c, int err, const char *why)
+{
+	if (c->state == NVMF_CTRL_DEAD || c->deleting)
+		return;
+	c->deleting = true;
+	if (c->state == NVMF_CTRL_NEW)
+		ctrl_set_state(c, NVMF_CTRL_CONNECTING, "first connect");
+	ctrl_set_error(c, "%s", why);
+	ctrl_set_state(c, NVMF_CTRL_DELETING, why);
+	ctrl_finish_delete(c, err);
+}
+
+static void shutdown_done(struct nvmf_req *req)
+{
+	struct nvmf_ctrl *c = req->arg;
+
+	if (req->err || req->status)
+		ctrl_info(c, "shutdown: status 0x%x", req->status);
+	ctrl_finish_delete(c, -ENODEV);
+}
+
+/* nvmf_ctrl_disconnect(): shut a live controller down, then delete it. */
+static void ctrl_disconnect_work(void *arg)
+{
+	struct nvmf_ctrl *c = arg;
+	union nvme_command cmd;
+
+	if (c->state == NVMF_CTRL_DEAD || c->deleting)
+		return;
+	if (c->state != NVMF_CTRL_LIVE) {
+		ctrl_delete(c, -ENODEV, "disconnect requested");
+		return;
+	}
+	c->deleting = true;
+	ctrl_set_state(c, NVMF_CTRL_DELETING, "disconnect requested");
+	nvmf_timer_disarm(c->ka_timer);
+	/* fail what waits; what is in flight completes or is failed */
+	ctrl_fail_pending(c, -ENODEV);
+	nvmf_cmd_prop_set(&cmd, NVME_REG_CC,
+			  c->cc_enabled | NVME_CC_SHN_NORMAL);
+	if (ctrl_submit_internal(c, 0, &cmd, NULL, 0, 0, shutdown_done, c,
+				 2000))
+		ctrl_finish_delete(c, -ENODEV);
+}
+
+/* ---- error recovery and reconnect ------------------------------------------ */
+
+static void reconnect_fire(void *arg)
+{
+	ctrl_attempt_start(arg);
+}
+
+static void schedule_attempt(struct nvmf_ctrl *c)
+{
+	uint64_t now = nvmf_now_ms();
+	uint64_t next = c->attempt_start +
+			(uint64_t)c->opts.reconnect_delay * 1000;
+	uint64_t delay = next > now ? next - now : 0;
+
+	ctrl_info(c, "next reconnect attempt in %llu ms",
+		  (unsigned long long)delay);
+	nvmf_timer_arm(c->reconnect_timer, delay ? delay : 1, 0);
+}
+
+static bool loss_expired(struct nvmf_ctrl *c)
+{
+	return c->opts.ctrl_loss_tmo >= 0 &&
+	       nvmf_now_ms() - c->loss_start >=
+		       (uint64_t)c->opts.ctrl_loss_tmo * 1000;
+}
+
+/* An attempt (first connect or reconnect) failed. */
+void ctrl_attempt_failed(struct nvmf_ctrl *c, int err, bool dnr,
+			 const char *why)
+{
+	ctrl_teardown(c);
+	ctrl_set_error(c, "%s", why);
+	if (!c->reconnecting) {
+		ctrl_warn(c, "connect failed: %s", why);
+		pthread_mutex_lock(&c->lock);
+		c->first_done = true;
+		c->first_err = err ? err : -EIO;
+		snprintf(c->first_why, sizeof(c->first_why), "%s", why);
+		pthread_mutex_unlock(&c->lock);
+		ctrl_delete(c, -ENODEV, why);
+		return;
+	}
+	ctrl_warn(c, "reconnect attempt %u failed: %s",
+		  c->info.reconnect_attempts, why);
+	if (dnr) {
+		ctrl_delete(c, -ENODEV,
+			    "the controller refused the connection (DNR)");
+		return;
+	}
+	if (loss_expired(c)) {
+		ctrl_delete(c, -ENODEV, "ctrl_loss_tmo expired");
+		return;
+	}
+	schedule_attempt(c);
+}
+
+/* The association failed: keep everything and reconnect. */
+void ctrl_error(struct nvmf_ctrl *c, const char *why)
+{
+	if (c->deleting || c->state == NVMF_CTRL_DEAD)
+		return;
+	if (c->state != NVMF_CTRL_LIVE) {
+		/* during an attempt: that attempt failed */
+		if (c->step != INIT_IDLE)
+			ctrl_attempt_failed(c, -EIO, false, why);
+		return;
+	}
+	ctrl_set_error(c, "%s", why);
+	ctrl_set_state(c, NVMF_CTRL_RESETTING, why);
+	ctrl_teardown(c);
+	c->loss_start = nvmf_now_ms();
+	c->reconnecting = true;
+	pthread_mutex_lock(&c->lock);
+	c->info.reconnect_attempts = 0;
+	pthread_mutex_unlock(&c->lock);
+	if (c->opts.ctrl_loss_tmo >= 0)
+		nvmf_timer_arm(c->loss_timer,
+			       (uint64_t)c->opts.ctrl_loss_tmo * 1000 + 1, 0);
+	if (c->opts.fast_io_fail_tmo >= 0)
+		nvmf_timer_arm(c->failfast_timer,
+			       (uint64_t)c->opts.fast_io_fail_tmo * 1000 + 1,
+			       0);
+	ctrl_set_state(c, NVMF_CTRL_CONNECTING, "reconnecting");
+	/* the first attempt at once; then every reconnect_delay */
+	nvmf_timer_arm(c->reconnect_timer, 1, 0);
+}
+
+void nvmf_ctrl_transport_error(struct nvmf_ctrl *c, const char *why)
+{
+	ctrl_error(c, why);
+}
+
+static void loss_fire(void *arg)
+{
+	struct nvmf_ctrl *c = arg;
+	char why[96];
+
+	if (c->state == NVMF_CTRL_LIVE || c->deleting)
+		return;
+	snprintf(why, sizeof(why), "ctrl_loss_tmo (%d s) expired after %u "
+		 "reconnect attempts", c->opts.ctrl_loss_tmo,
+		 c->info.reconnect_attempts);
+	ctrl_err(c, "%s: deleting the controller", why);
+	ctrl_delete(c, -ENODEV, why);
+}
+
+static void failfast_fire(void *arg)
+{
+	struct nvmf_ctrl *c = arg;
+
+	if (c->state == NVMF_CTRL_LIVE || c->deleting)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->info.fail_fast = true;
+	pthread_mutex_unlock(&c->lock);
+	ctrl_warn(c, "fast_io_fail_tmo (%d s) expired: failing queued I/O; "
+		  "reconnects go on", c->opts.fast_io_fail_tmo);
+	ctrl_fail_pending(c, -ENOLINK);
+	ctrl_notify(c);
+}
+
+/* Called when an attempt completed: the controller is live again. */
+void ctrl_live(struct nvmf_ctrl *c)
+{
+	bool again = c->reconnecting;
+
+	nvmf_timer_disarm(c->step_timer);
+	nvmf_timer_disarm(c->loss_timer);
+	nvmf_timer_disarm(c->failfast_timer);
+	pthread_mutex_lock(&c->lock);
+	c->info.fail_fast = false;
+	if (again)
+		c->info.reconnects++;
+	c->first_done = true;
+	pthread_mutex_unlock(&c->lock);
+	if (again)
+		ctrl_info(c, "reconnected after %llu ms (%u attempts)",
+			  (unsigned long long)(nvmf_now_ms() - c->loss_start),
+			  c->info.reconnect_attempts);
+	ctrl_set_state(c, NVMF_CTRL_LIVE,
+		       again ? "reconnected" : "connected");
+	c->reconnecting = false;
+	if (c->opts.keep_alive_tmo > 0)
+		nvmf_timer_arm(c->ka_timer,
+			       (uint64_t)c->opts.keep_alive_tmo * 500,
+			       (uint64_t)c->opts.keep_alive_tmo * 500);
+	ctrl_kick_pending(c);
+}
+
+/* ---- the library thread and the public API ----------------------------------- */
+
+static void *ctrl_thread(void *arg)
+{
+	struct nvmf_ctrl *c = arg;
+
+	nvmf_loop_run(c->loop);
+	return NULL;
+}
+
+static void ctrl_start_work(void *arg)
+{
+	struct nvmf_ctrl *c = arg;
+
+	ctrl_set_state(c, NVMF_CTRL_CONNECTING, "connecting");
+	nvmf_timer_arm(c->tick_timer, 1000, 1000);
+	ctrl_attempt_start(c);
+}
+
+static int read_id_file(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fgets(buf, (int)size, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, " \t\r\n")] = '\0';
+	return buf[0] ? 0 : -1;
+}
+
+/* hostnqn and hostid: given, else /etc/nvme, else derived (as nvme-cli). */
+static int ctrl_host_ids(struct nvmf_ctrl *c, char *err, size_t errlen)
+{
+	struct nvmf_ctrl_opts *o = &c->opts;
+	char id[NVMF_UUID_STR_LEN];
+	const char *why;
+
+	if (!o->hostid[0])
+		read_id_file("/etc/nvme/hostid", o->hostid, sizeof(o->hostid));
+	if (o->hostid[0]) {
+		if (nvmf_uuid_parse(o->hostid, c->hostid)) {
+			snprintf(err, errlen, "hostid '%s' is not a UUID",
+				 o->hostid);
+			return -EINVAL;
+		}
+	} else if (nvmf_uuid_generate(c->hostid)) {
+		snprintf(err, errlen, "cannot generate a host id");
+		return -EIO;
+	}
+	nvmf_uuid_format(c->hostid, id);
+	snprintf(o->hostid, sizeof(o->hostid), "%s", id);
+	if (!o->hostnqn[0] &&
+	    read_id_file("/etc/nvme/hostnqn", o->hostnqn, sizeof(o->hostnqn)))
+		nvmf_nqn_from_uuid(c->hostid, o->hostnqn, sizeof(o->hostnqn));
+	if (nvmf_nqn_validate(o->hostnqn, &why)) {
+		snprintf(err, errlen, "hostnqn '%s': %s", o->hostnqn, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_opts(const struct nvmf_trid *t, const struct nvmf_ctrl_opts *o,
+		      char *err, size_t errlen)
+{
+	const char *why;
+
+	if (strcmp(t->trtype, "rdma")) {
+		snprintf(err, errlen, "transport '%s' is not supported "
+			 "(only rdma)", t->trtype);
+		return -EINVAL;
+	}
+	if (!t->traddr[0]) {
+		snprintf(err, errlen, "no traddr (target address) given");
+		return -EINVAL;
+	}
+	if (nvmf_nqn_validate(t->subnqn, &why)) {
+		snprintf(err, errlen, "subsystem NQN '%s': %s", t->subnqn, why);
+		return -EINVAL;
+	}
+	if (o->nr_io_queues < 1 || o->nr_io_queues > NVMF_HOST_MAX_QUEUES) {
+		snprintf(err, errlen, "nr_io_queues %d is not in 1-%d",
+			 o->nr_io_queues, NVMF_HOST_MAX_QUEUES);
+		return -EINVAL;
+	}
+	if (o->queue_size < 16 || o->queue_size > 1024) {
+		snprintf(err, errlen, "queue_size %d is not in 16-1024",
+			 o->queue_size);
+		return -EINVAL;
+	}
+	if (o->reconnect_delay < 1 || o->keep_alive_tmo < 0 ||
+	    o->io_timeout < 1) {
+		snprintf(err, errlen, "reconnect_delay and io_timeout must be "
+			 ">= 1, keep_alive_tmo >= 0");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void nvmf_ctrl_opts_init(struct nvmf_ctrl_opts *o)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(o, 0, sizeof(*o));
+	o->nr_io_queues = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+	o->queue_size = 128;
+	o->keep_alive_tmo = 5;
+	o->reconnect_delay = 10;
+	o->ctrl_loss_tmo = 600;
+	o->fast_io_fail_tmo = -1;
+	o->io_timeout = 30;
+}
+
+static void ctrl_free(struct nvmf_ctrl *c)
+{
+	nvmf_timer_destroy(c->reconnect_timer);
+	nvmf_timer_destroy(c->step_timer);
+	nvmf_timer_destroy(c->ka_timer);
+	nvmf_timer_destroy(c->tick_timer);
+	nvmf_timer_destroy(c->loss_timer);
+	nvmf_timer_destroy(c->failfast_timer);
+	if (c->tp)
+		c->ops->ctrl_fini(c);
+	nvmf_pool_fini(&c->pool);
+	if (c->loop)
+		nvmf_loop_destroy(c->loop);
+	free(c->id);
+	free(c->ns_list);
+	free(c->id_ns);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	free(c);
+}
+
+static struct nvmf_ctrl *ctrl_alloc(const struct nvmf_trid *trid,
+				    const struct nvmf_ctrl_opts *opts)
+{
+	static int seq;
+	struct nvmf_ctrl *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->trid = *trid;
+	if (!c->trid.trsvcid[0])
+		snprintf(c->trid.trsvcid, sizeof(c->trid.trsvcid), "%s",
+			 NVMF_HOST_DEFAULT_SVCID);
+	c->opts = *opts;
+	c->ops = &nvmf_host_rdma_ops;
+	c->discovery = strcmp(trid->subnqn, NVMF_DISCOVERY_NQN) == 0;
+	snprintf(c->name, sizeof(c->name), "ctrl%d %s:%s",
+		 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED), c->trid.traddr,
+		 c->trid.trsvcid);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	TAILQ_INIT(&c->incoming);
+	TAILQ_INIT(&c->pending);
+	c->id = calloc(1, NVME_IDENTIFY_DATA_SIZE);
+	c->ns_list = calloc(1, NVME_IDENTIFY_DATA_SIZE);
+	c->id_ns = calloc(1, NVME_IDENTIFY_DATA_SIZE);
+	c->loop = nvmf_loop_create();
+	if (!c->id || !c->ns_list || !c->id_ns || !c->loop)
+		goto out_free;
+	c->reconnect_timer = nvmf_timer_create(c->loop, reconnect_fire, c);
+	c->step_timer = nvmf_timer_create(c->loop, ctrl_step_timeout, c);
+	c->ka_timer = nvmf_timer_create(c->loop, ctrl_keep_alive, c);
+	c->tick_timer = nvmf_timer_create(c->loop, ctrl_tick, c);
+	c->loss_timer = nvmf_timer_create(c->loop, loss_fire, c);
+	c->failfast_timer = nvmf_timer_create(c->loop, failfast_fire, c);
+	if (!c->reconnect_timer || !c->step_timer || !c->ka_timer ||
+	    !c->tick_timer || !c->loss_timer || !c->failfast_timer)
+		goto out_free;
+	return c;
+out_free:
+	ctrl_free(c);
+	return NULL;
+}
+
+/* Wait (thread mode) or poll (poll mode) until cond_fn(arg) holds. */
+void ctrl_wait(struct nvmf_ctrl *c, bool (*cond_fn)(void *), void *arg)
+{
+	if (!c->own_thread) {
+		while (!cond_fn(arg))
+			nvmf_loop_run_once(c->loop, 100);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	while (!cond_fn(arg))
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static bool first_done(void *arg)
+{
+	struct nvmf_ctrl *c = arg;
+
+	return c->first_done;
+}
+
+static bool is_dead(void *arg)
+{
+	struct nvmf_ctrl *c = arg;
+
+	return c->state == NVMF_CTRL_DEAD;
+}
+
+static void ctrl_stop(struct nvmf_ctrl *c)
+{
+	if (c->own_thread) {
+		nvmf_loop_stop(c->loop);
+		pthread_join(c->thread, NULL);
+	}
+	ctrl_free(c);
+}
+
+int nvmf_ctrl_connect(const struct nvmf_trid *trid,
+		      const struct nvmf_ctrl_opts *opts, struct nvmf_ctrl **out,
+		      char *err, size_t errlen)
+{
+	struct nvmf_ctrl *c;
+	int ret;
+
+	if (check_opts(trid, opts, err, errlen))
+		return -EINVAL;
+	c = ctrl_alloc(trid, opts);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = ctrl_host_ids(c, err, errlen);
+	if (ret)
+		goto out_free;
+	ret = c->ops->ctrl_init(c);
+	if (ret) {
+		snprintf(err, errlen, "%s transport: %s", c->ops->name,
+			 strerror(-ret));
+		goto out_free;
+	}
+	c->own_thread = !opts->poll;
+	if (c->own_thread) {
+		ret = -pthread_create(&c->thread, NULL, ctrl_thread, c);
+		if (ret) {
+			snprintf(err, errlen, "cannot start a thread");
+			goto out_free;
+		}
+		nvmf_loop_post(c->loop, ctrl_start_work, c);
+	} else {
+		nvmf_loop_bind_thread(c->loop);
+		ctrl_start_work(c);
+	}
+	ctrl_wait(c, first_done, c);
+	if (c->state != NVMF_CTRL_LIVE) {
+		ret = c->first_err ? c->first_err : -EIO;
+		snprintf(err, errlen, "%s", c->first_why);
+		ctrl_wait(c, is_dead, c);
+		ctrl_stop(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+out_free:
+	ctrl_free(c);
+	return ret;
+}
+
+void nvmf_ctrl_disconnect(struct nvmf_ctrl *c)
+{
+	if (c->own_thread)
+		nvmf_loop_post(c->loop, ctrl_disconnect_work, c);
+	else
+		ctrl_disconnect_work(c);
+	ctrl_wait(c, is_dead, c);
+	ctrl_stop(c);
+}
+
+static void kick_work(void *arg)
+{
+	struct nvmf_ctrl *c = arg;
+
+	if (c->state != NVMF_CTRL_CONNECTING || c->step != INIT_IDLE ||
+	    !nvmf_timer_armed(c->reconnect_timer))
+		return;
+	ctrl_info(c, "reconnecting now (device or link event)");
+	nvmf_timer_disarm(c->reconnect_timer);
+	ctrl_attempt_start(c);
+}
+
+void nvmf_ctrl_kick(struct nvmf_ctrl *c)
+{
+	if (nvmf_loop_on_thread(c->loop))
+		kick_work(c);
+	else
+		nvmf_loop_post(c->loop, kick_work, c);
+}
+
+int nvmf_ctrl_poll(struct nvmf_ctrl *c, int timeout_ms)
+{
+	return nvmf_loop_run_once(c->loop, timeout_ms);
+}
+
+int nvmf_ctrl_fd(const struct nvmf_ctrl *c)
+{
+	return nvmf_loop_fd(c->loop);
+}
+
+void nvmf_ctrl_get_info(struct nvmf_ctrl *c, struct nvmf_ctrl_info *info)
+{
+	pthread_mutex_lock(&c->lock);
+	*info = c->info;
+	pthread_mutex_unlock(&c->lock);
+}
+
+const struct nvmf_trid *nvmf_ctrl_trid(const struct nvmf_ctrl *c)
+{
+	return &c->trid;
+}
+
+int nvmf_ctrl_get_ns(struct nvmf_ctrl *c, struct nvmf_ns_info *ns, int max)
+{
+	int n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->nr_ns;
+	if (ns && max > 0)
+		memcpy(ns, c->ns, sizeof(*ns) * (size_t)(n < max ? n : max));
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}

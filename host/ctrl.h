@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Functions shared by the controller's files: ctrl.c (state, lifetime,
+ * recovery), init.c (association setup, namespaces, keep-alive, AEN) and
+ * io.c (requests: submission, dispatch, completion).  Loop thread only.
+ */
+#ifndef NVMF_HOST_CTRL_H
+#define NVMF_HOST_CTRL_H
+
+#include "internal.h"
+#include "log.h"
+#include "util.h"
+
+/* ctrl.c */
+int ctrl_set_state(struct nvmf_ctrl *c, enum nvmf_ctrl_state to,
+		   const char *why);
+void ctrl_notify(struct nvmf_ctrl *c);
+__attribute__((format(printf, 2, 3))) void
+ctrl_set_error(struct nvmf_ctrl *c, const char *fmt, ...);
+void ctrl_teardown(struct nvmf_ctrl *c);
+void ctrl_delete(struct nvmf_ctrl *c, int err, const char *why);
+void ctrl_attempt_failed(struct nvmf_ctrl *c, int err, bool dnr,
+			 const char *why);
+void ctrl_error(struct nvmf_ctrl *c, const char *why);
+void ctrl_live(struct nvmf_ctrl *c);
+void ctrl_wait(struct nvmf_ctrl *c, bool (*cond_fn)(void *), void *arg);
+
+/* init.c */
+void ctrl_attempt_start(struct nvmf_ctrl *c);
+void ctrl_step_timeout(void *arg);
+void ctrl_keep_alive(void *arg);
+void ctrl_tick(void *arg);
+
+/* io.c */
+struct nvmf_req *req_alloc(void);
+void req_free(struct nvmf_req *req);
+/* Complete a request to its owner (user callback or internal done). */
+void req_complete(struct nvmf_req *req);
+/* Fail every request (pending, incoming) with err. */
+void ctrl_fail_all(struct nvmf_ctrl *c, int err);
+void ctrl_fail_pending(struct nvmf_ctrl *c, int err);
+/* Dispatch pending requests to live queues. */
+void ctrl_kick_pending(struct nvmf_ctrl *c);
+/* Submit a request of the association on queue qid (no pending list). */
+int ctrl_submit_internal(struct nvmf_ctrl *c, uint16_t qid,
+			 const union nvme_command *cmd, void *buf,
+			 uint32_t len, uint32_t flags, nvmf_req_done_fn done,
+			 void *arg, uint32_t tmo_ms);
+/* Send a request on a queue whose slot it holds.  Return: 0 or < 0. */
+int hq_send(struct nvmf_hq *hq, struct nvmf_req *req, uint32_t tmo_ms);
+
+#endif /* NVMF_HOST_CTRL_H */

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Requests of the host: submission from any thread, the pending list
+ * (requests wait there while the controller reconnects or a queue is
+ * full), dispatch to live queues, completion, and the public I/O API.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctrl.h"
+
+struct nvmf_req *req_alloc(void)
+{
+	return calloc(1, sizeof(struct nvmf_req));
+}
+
+void req_free(struct nvmf_req *req)
+{
+	if (req->flags & NVMF_REQ_OWN_BUF)
+		free(req->buf);
+	free(req);
+}
+
+void req_complete(struct nvmf_req *req)
+{
+	if (req->done)
+		req->done(req);
+	else if (req->user_cb)
+		req->user_cb(req->user_arg, req->err ? req->err : req->status);
+	req_free(req);
+}
+
+static void fail_list(struct nvmf_req_list *list, int err)
+{
+	struct nvmf_req *req;
+
+	while ((req = TAILQ_FIRST(list))) {
+		TAILQ_REMOVE(list, req, link);
+		req->err = err;
+		req_complete(req);
+	}
+}
+
+void ctrl_fail_pending(struct nvmf_ctrl *c, int err)
+{
+	struct nvmf_req_list list = TAILQ_HEAD_INITIALIZER(list);
+
+	pthread_mutex_lock(&c->lock);
+	TAILQ_CONCAT(&list, &c->incoming, link);
+	pthread_mutex_unlock(&c->lock);
+	TAILQ_CONCAT(&c->pending, &list, link);
+	TAILQ_CONCAT(&list, &c->pending, link);
+	fail_list(&list, err);
+}
+
+void ctrl_fail_all(struct nvmf_ctrl *c, int err)
+{
+	ctrl_fail_pending(c, err);
+}
+
+int hq_send(struct nvmf_hq *hq, struct nvmf_req *req, uint32_t tmo_ms)
+{
+	int ret;
+
+	req->hq = hq;
+	req->err = 0;
+	req->status = 0;
+	req->deadline_ms = tmo_ms ? nvmf_now_ms() + tmo_ms : 0;
+	ret = hq->ctrl->ops->submit(hq, req);
+	if (ret) {
+		nvmf_slots_put(&hq->slots, req->cid);
+		req->hq = NULL;
+	}
+	return ret;
+}
+
+int ctrl_submit_internal(struct nvmf_ctrl *c, uint16_t qid,
+			 const union nvme_command *cmd, void *buf,
+			 uint32_t len, uint32_t flags, nvmf_req_done_fn done,
+			 void *arg, uint32_t tmo_ms)
+{
+	struct nvmf_hq *hq = c->queues[qid];
+	struct nvmf_req *req = req_alloc();
+	int ret;
+
+	if (!req) {
+		if (flags & NVMF_REQ_OWN_BUF)
+			free(buf);
+		return -ENOMEM;
+	}
+	req->cmd = *cmd;
+	req->buf = buf;
+	req->len = len;
+	req->flags = flags | NVMF_REQ_INTERNAL;
+	req->done = done;
+	req->arg = arg;
+	if (!hq || hq->state < NVMF_HQ_CONNECT) {
+		ret = -ENOTCONN;
+		goto out_free;
+	}
+	if (nvmf_slots_get(&hq->slots, req) < 0) {
+		ret = -EBUSY;
+		goto out_free;
+	}
+	ret = hq_send(hq, req, tmo_ms);
+	if (ret)
+		goto out_free;
+	return 0;
+out_free:
+	req_free(req);
+	return ret;
+}
+
+static struct nvmf_hq *pick_queue(struct nvmf_ctrl *c, struct nvmf_req *req)
+{
+	struct nvmf_hq *hq;
+	uint16_t k, n = c->nr_io_queues;
+
+	if (req->flags & NVMF_REQ_ADMIN) {
+		hq = c->queues[0];
+		return hq && hq->state == NVMF_HQ_LIVE && hq->slots.nr_free ?
+			       hq :
+			       NULL;
+	}
+	for (k = 0; k < n; k++) {
+		hq = c->queues[1 + (c->next_io_queue + k) % n];
+		if (hq && hq->state == NVMF_HQ_LIVE && hq->slots.nr_free) {
+			c->next_io_queue = (uint16_t)((c->next_io_queue + k + 1) % n);
+			return hq;
+		}
+	}
+	return NULL;
+}
+
+void ctrl_kick_pending(struct nvmf_ctrl *c)
+{
+	struct nvmf_req *req;
+	struct nvmf_hq *hq;
+	uint32_t tmo;
+
+	if (c->state != NVMF_CTRL_LIVE)
+		return;
+	while ((req = TAILQ_FIRST(&c->pending))) {
+		hq = pick_queue(c, req);
+		if (!hq)
+			return;
+		TAILQ_REMOVE(&c->pending, req, link);
+		nvmf_slots_get(&hq->slots, req);
+		tmo = req->flags & NVMF_REQ_ADMIN ?
+			      NVMF_HOST_ADMIN_TMO_MS :
+			      (uint32_t)c->opts.io_timeout * 1000;
+		if (hq_send(hq, req, tmo)) {
+			TAILQ_INSERT_HEAD(&c->pending, req, link);
+			ctrl_error(c, "cannot post a command");
+			return;
+		}
+	}
+}
+
+/* A user request on the loop thread. */
+static void ctrl_queue_req(struct nvmf_ctrl *c, struct nvmf_req *req)
+{
+	if (c->deleting || c->state == NVMF_CTRL_DEAD) {
+		req->err = -ENODEV;
+		req_complete(req);
+		return;
+	}
+	if (c->state != NVMF_CTRL_LIVE && c->info.fail_fast) {
+		req->err = -ENOLINK;
+		req_complete(req);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&c->pending, req, link);
+	ctrl_kick_pending(c);
+}
+
+static void incoming_work(void *arg)
+{
+	struct nvmf_ctrl *c = arg;
+	struct nvmf_req_list list = TAILQ_HEAD_INITIALIZER(list);
+	struct nvmf_req *req;
+
+	pthread_mutex_lock(&c->lock);
+	TAILQ_CONCAT(&list, &c->incoming, link);
+	c->incoming_posted = false;
+	pthread_mutex_unlock(&c->lock);
+	while ((req = TAILQ_FIRST(&list))) {
+		TAILQ_REMOVE(&list, req, link);
+		ctrl_queue_req(c, req);
+	}
+}
+
+static int submit_any_thread(struct nvmf_ctrl *c, struct nvmf_req *req)
+{
+	bool post;
+
+	if (nvmf_loop_on_thread(c->loop)) {
+		ctrl_queue_req(c, req);
+		return 0;
+	}
+	pthread_mutex_lock(&c->lock);
+	TAILQ_INSERT_TAIL(&c->incoming, req, link);
+	post = !c->incoming_posted;
+	c->incoming_posted = true;
+	pthread_mutex_unlock(&c->lock);
+	if (post && nvmf_loop_post(c->loop, incoming_work, c)) {
+		pthread_mutex_lock(&c->lock);
+		TAILQ_REMOVE(&c->incoming, req, link);
+		c->incoming_posted = false;
+		pthread_mutex_unlock(&c->lock);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void nvmf_hq_complete(struct nvmf_hq *hq, const struct nvme_completion *cqe)
+{
+	struct nvmf_ctrl *c = hq->ctrl;
+	struct nvmf_req *req = nvmf_slots_find(&hq->slots, cqe->command_id);
+	uint16_t status = le16toh(cqe->status) >> 1;
+
+	if (!req) {
+		ctrl_warn(c, "queue %u: response for cid %u, which is not "
+			  "outstanding", hq->qid, cqe->command_id);
+		return;
+	}
+	nvmf_slots_put(&hq->slots, req->cid);
+	req->hq = NULL;
+	req->status = status;
+	req->result = le64toh(cqe->result.u64);
+	req->dw0 = (uint32_t)req->result;
+	/* a path error without DNR: send it again (on this or another path) */
+	if (nvme_status_sct((uint16_t)(status << 1)) == NVME_SCT_PATH &&
+	    !(status & 0x4000) && !(req->flags & NVMF_REQ_INTERNAL)) {
+		TAILQ_INSERT_HEAD(&c->pending, req, link);
+	} else {
+		req_complete(req);
+	}
+	if (!TAILQ_EMPTY(&c->pending))
+		ctrl_kick_pending(c);
+}
+
+/* ---- the public I/O API --------------------------------------------------------- */
+
+static int ns_lookup(struct nvmf_ctrl *c, uint32_t nsid,
+		     struct nvmf_ns_info *out)
+{
+	int i, ret = -EINVAL;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < c->nr_ns; i++) {
+		if (c->ns[i].nsid == nsid) {
+			*out = c->ns[i];
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
+		      const struct nvmf_io *io)
+{
+	struct nvmf_ns_info ns;
+	struct nvme_dsm_range *r;
+
+	if (ns_lookup(c, io->nsid, &ns))
+		return -EINVAL;
+	if ((io->op == NVMF_IO_READ || io->op == NVMF_IO_WRITE) &&
+	    (io->len > c->info.max_io_bytes || !io->buf))
+		return -EINVAL;
+	if (nvmf_cmd_io(&req->cmd, io, ns.block_size, ns.blocks))
+		return -EINVAL;
+	switch (io->op) {
+	case NVMF_IO_READ:
+		req->flags |= NVMF_REQ_TO_HOST;
+		/* fall through */
+	case NVMF_IO_WRITE:
+		req->buf = io->buf;
+		req->len = io->len;
+		break;
+	case NVMF_IO_DEALLOCATE:
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		r->nlb = htole32(io->len / ns.block_size);
+		r->slba = htole64(io->offset / ns.block_size);
+		req->buf = r;
+		req->len = sizeof(*r);
+		req->flags |= NVMF_REQ_OWN_BUF;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int nvmf_io_submit(struct nvmf_ctrl *c, const struct nvmf_io *io,
+		   nvmf_io_cb cb, void *arg)
+{
+	struct nvmf_req *req = req_alloc();
+	int ret;
+
+	if (!req)
+		return -ENOMEM;
+	ret = io_prepare(c, req, io);
+	if (ret) {
+		req_free(req);
+		return ret;
+	}
+	req->user_cb = cb;
+	req->user_arg = arg;
+	ret = submit_any_thread(c, req);
+	if (ret)
+		req_free(req);
+	return ret;
+}
+
+struct sync_call {
+	struct nvmf_ctrl *ctrl;
+	bool done;
+	int status;
+	uint32_t dw0;
+};
+
+static bool sync_done(void *arg)
+{
+	return ((struct sync_call *)arg)->done;
+}
+
+static void sync_finish(struct sync_call *s, int status, uint32_t dw0)
+{
+	pthread_mutex_lock(&s->ctrl->lock);
+	s->status = status;
+	s->dw0 = dw0;
+	s->done = true;
+	pthread_cond_broadcast(&s->ctrl->cond);
+	pthread_mutex_unlock(&s->ctrl->lock);
+}
+
+static void sync_io_cb(void *arg, int status)
+{
+	sync_finish(arg, status, 0);
+}
+
+int nvmf_io_sync(struct nvmf_ctrl *c, const struct nvmf_io *io)
+{
+	struct sync_call s = { .ctrl = c };
+	int ret = nvmf_io_submit(c, io, sync_io_cb, &s);
+
+	if (ret)
+		return ret;
+	ctrl_wait(c, sync_done, &s);
+	return s.status;
+}
+
+static void sync_admin_done(struct nvmf_req *req)
+{
+	sync_finish(req->arg, req->err ? req->err : req->status, req->dw0);
+}
+
+int nvmf_admin_sync(struct nvmf_ctrl *c, const void *sqe, void *buf,
+		    uint32_t len, bool to_host, uint32_t *dw0)
+{
+	struct sync_call s = { .ctrl = c };
+	struct nvmf_req *req = req_alloc();
+	int ret;
+
+	if (!req)
+		return -ENOMEM;
+	if (len > c->info.max_io_bytes) {
+		req_free(req);
+		return -EINVAL;
+	}
+	memcpy(&req->cmd, sqe, sizeof(req->cmd));
+	req->buf = len ? buf : NULL;
+	req->len = len;
+	req->flags = NVMF_REQ_ADMIN | (to_host ? NVMF_REQ_TO_HOST : 0);
+	req->done = sync_admin_done;
+	req->arg = &s;
+	ret = submit_any_thread(c, req);
+	if (ret) {
+		req_free(req);
+		return ret;
+	}
+	ctrl_wait(c, sync_done, &s);
+	if (dw0)
+		*dw0 = s.dw0;
+	return s.status;
+}
+
+/* ---- memory ------------------------------------------------------------------- */
+
+struct mr_call {
+	struct sync_call sync;
+	void *buf;
+	size_t len;
+	bool add;
+};
+
+static void mr_work(void *arg)
+{
+	struct mr_call *m = arg;
+	struct nvmf_ctrl *c = m->sync.ctrl;
+	int ret = 0;
+
+	if (m->add)
+		ret = c->ops->mr_add(c, m->buf, m->len);
+	else
+		c->ops->mr_del(c, m->buf);
+	sync_finish(&m->sync, ret, 0);
+}
+
+static int mr_call(struct nvmf_ctrl *c, void *buf, size_t len, bool add)
+{
+	struct mr_call m = {
+		.sync = { .ctrl = c }, .buf = buf, .len = len, .add = add
+	};
+
+	if (nvmf_loop_on_thread(c->loop)) {
+		mr_work(&m);
+		return m.sync.status;
+	}
+	if (nvmf_loop_post(c->loop, mr_work, &m))
+		return -ENOMEM;
+	ctrl_wait(c, sync_done, &m.sync);
+	return m.sync.status;
+}
+
+int nvmf_ctrl_register(struct nvmf_ctrl *c, void *buf, size_t len)
+{
+	if (!buf || !len)
+		return -EINVAL;
+	return mr_call(c, buf, len, true);
+}
+
+void nvmf_ctrl_unregister(struct nvmf_ctrl *c, void *buf)
+{
+	mr_call(c, buf, 0, false);
+}
+
+#define POOL_CHUNKS 128
+
+void *nvmf_buf_alloc(struct nvmf_ctrl *c, size_t len)
+{
+	bool init = false;
+
+	if (len > NVMF_HOST_MAX_IO)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	if (!c->pool_ready) {
+		if (nvmf_pool_init(&c->pool, NVMF_HOST_MAX_IO, POOL_CHUNKS)) {
+			pthread_mutex_unlock(&c->lock);
+			return NULL;
+		}
+		c->pool_ready = init = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (init && nvmf_ctrl_register(c, c->pool.base,
+				       c->pool.chunk * c->pool.nr))
+		ctrl_warn(c, "buffer pool not registered: I/O will copy");
+	return nvmf_pool_get(&c->pool);
+}
+
+void nvmf_buf_free(struct nvmf_ctrl *c, void *buf)
+{
+	if (buf && nvmf_pool_put(&c->pool, buf))
+		ctrl_warn(c, "nvmf_buf_free of %p: not a pool buffer", buf);
+}

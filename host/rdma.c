@@ -1,0 +1,759 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host's RDMA transport (REFERENCE sections 2-4): one RC queue pair
+ * per NVMe queue, set up with the RDMA connection manager (resolve
+ * address, resolve route, QP, connect with the NVMe-oF private data), and
+ * command capsules sent with keyed SGLs (or in-capsule data for small
+ * writes when the controller takes them).
+ *
+ * Ownership: every verbs object belongs to exactly one place.  A queue
+ * owns its cm_id, QP, CQ, buffer and MR; the controller's transport state
+ * (struct rdma_ctrl) owns the PD, the completion channel, the async event
+ * watch and the MRs of registered regions.  Teardown (queue_teardown, then
+ * ctrl_release) destroys all of them at once - on DEVICE_REMOVAL too,
+ * since `rdma link delete` waits for it - and the next connect attempt
+ * creates them again on whatever device the route resolves to.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <rdma/rdma_cma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "ctrl.h"
+#include "rdma_resync.h"
+
+#define RESOLVE_TMO_MS	  3000 /* as the kernel host */
+#define CONNECT_TMO_MS	  1500 /* CM REQ to ESTABLISHED; then a new attempt */
+#define ICD_MAX		  (16u * 1024)
+#define WR_RECV		  (1ull << 32)
+#define WR_SEND		  (2ull << 32)
+#define CQ_BATCH	  32
+
+struct rdma_region {
+	TAILQ_ENTRY(rdma_region) link;
+	void *addr;
+	size_t len;
+	struct ibv_mr *mr; /* on the current device, or NULL */
+};
+
+struct rdma_ctrl {
+	struct nvmf_ctrl *ctrl;
+	struct rdma_event_channel *ec;
+	struct nvmf_watch *ec_watch;
+	struct ibv_context *verbs; /* librdmacm's, while we hold a PD on it */
+	struct ibv_pd *pd;
+	struct ibv_comp_channel *cc;
+	struct nvmf_watch *cc_watch;
+	struct nvmf_watch *async_watch;
+	int max_rd_atom;
+	uint32_t gen; /* bumped by ctrl_release: stop touching old objects */
+	TAILQ_HEAD(, rdma_region) regions;
+	struct nvmf_rdma_resync resync;
+};
+
+enum { SLOT_SENT = 1, SLOT_SEND_DONE = 2, SLOT_RESP = 4, SLOT_BOUNCE = 8 };
+
+struct rdma_hq {
+	struct nvmf_hq *hq;
+	struct rdma_ctrl *rc;
+	struct rdma_cm_id *id;
+	struct ibv_cq *cq;
+	struct ibv_mr *mr;
+	uint8_t *buf; /* sends | receives | bounce buffers */
+	size_t buf_len;
+	uint32_t stride; /* bytes per send slot: SQE + in-capsule data */
+	uint32_t icd_max;
+	uint8_t *send;
+	struct nvme_completion *recv;
+	uint8_t *bounce;
+	uint8_t *slot_flags;
+	struct nvme_completion *slot_cqe;
+	struct nvmf_timer *cm_timer;
+	bool established;
+	bool failed;
+};
+
+static struct rdma_ctrl *rctrl(struct nvmf_ctrl *c)
+{
+	return c->tp;
+}
+
+static void hq_fail(struct rdma_hq *rq, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void hq_fail(struct rdma_hq *rq, int err, const char *fmt, ...)
+{
+	char why[128];
+	va_list ap;
+
+	if (rq->failed)
+		return;
+	rq->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	nvmf_hq_transport_error(rq->hq, err, why);
+}
+
+/* ---- regions ------------------------------------------------------------------ */
+
+static int region_reg(struct rdma_ctrl *rc, struct rdma_region *r)
+{
+	r->mr = ibv_reg_mr(rc->pd, r->addr, r->len,
+			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ |
+				   IBV_ACCESS_REMOTE_WRITE);
+	return r->mr ? 0 : -errno;
+}
+
+static int rdma_mr_add(struct nvmf_ctrl *c, void *buf, size_t len)
+{
+	struct rdma_ctrl *rc = rctrl(c);
+	struct rdma_region *r = calloc(1, sizeof(*r));
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	r->addr = buf;
+	r->len = len;
+	if (rc->pd) {
+		ret = region_reg(rc, r);
+		if (ret) {
+			free(r);
+			return ret;
+		}
+	}
+	TAILQ_INSERT_TAIL(&rc->regions, r, link);
+	return 0;
+}
+
+static void rdma_mr_del(struct nvmf_ctrl *c, void *buf)
+{
+	struct rdma_ctrl *rc = rctrl(c);
+	struct rdma_region *r;
+
+	TAILQ_FOREACH(r, &rc->regions, link) {
+		if (r->addr != buf)
+			continue;
+		TAILQ_REMOVE(&rc->regions, r, link);
+		if (r->mr)
+			ibv_dereg_mr(r->mr);
+		free(r);
+		return;
+	}
+}
+
+static struct ibv_mr *region_find(struct rdma_ctrl *rc, const void *buf,
+				  size_t len)
+{
+	const uint8_t *b = buf;
+	struct rdma_region *r;
+
+	TAILQ_FOREACH(r, &rc->regions, link) {
+		const uint8_t *a = r->addr;
+
+		if (r->mr && b >= a && b + len <= a + r->len)
+			return r->mr;
+	}
+	return NULL;
+}
+
+/* ---- completions ------------------------------------------------------------ */
+
+static void slot_deliver(struct rdma_hq *rq, uint16_t cid)
+{
+	struct nvmf_req *req = nvmf_slots_find(&rq->hq->slots, cid);
+
+	if (req && (rq->slot_flags[cid] & SLOT_BOUNCE) &&
+	    (req->flags & NVMF_REQ_TO_HOST))
+		memcpy(req->buf, rq->bounce + (size_t)cid * NVMF_HOST_MAX_IO,
+		       req->len);
+	rq->slot_flags[cid] = 0;
+	nvmf_hq_complete(rq->hq, &rq->slot_cqe[cid]);
+}
+
+static int post_recv(struct rdma_hq *rq, uint32_t i)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)&rq->recv[i],
+		.length = sizeof(struct nvme_completion),
+		.lkey = rq->mr->lkey,
+	};
+	struct ibv_recv_wr wr = { .wr_id = WR_RECV | i, .sg_list = &sge,
+				  .num_sge = 1 },
+			   *bad;
+
+	return ibv_post_recv(rq->id->qp, &wr, &bad);
+}
+
+static void handle_recv(struct rdma_hq *rq, uint32_t i)
+{
+	struct nvme_completion cqe = rq->recv[i];
+	uint16_t cid = cqe.command_id;
+
+	if (post_recv(rq, i)) {
+		hq_fail(rq, -EIO, "cannot post a receive");
+		return;
+	}
+	if (cid >= rq->hq->slots.depth || !(rq->slot_flags[cid] & SLOT_SENT)) {
+		hq_fail(rq, -EPROTO, "response for unknown command id %u", cid);
+		return;
+	}
+	rq->slot_cqe[cid] = cqe;
+	rq->slot_flags[cid] |= SLOT_RESP;
+	if (rq->slot_flags[cid] & SLOT_SEND_DONE)
+		slot_deliver(rq, cid);
+}
+
+static void handle_send(struct rdma_hq *rq, uint16_t cid)
+{
+	if (cid >= rq->hq->slots.depth)
+		return;
+	rq->slot_flags[cid] |= SLOT_SEND_DONE;
+	if (rq->slot_flags[cid] & SLOT_RESP)
+		slot_deliver(rq, cid);
+}
+
+/* Return: false when the queue went away under us. */
+static bool handle_wc(struct rdma_ctrl *rc, struct rdma_hq *rq,
+		      const struct ibv_wc *wc, uint32_t gen)
+{
+	if (wc->status != IBV_WC_SUCCESS) {
+		if (!rq->failed)
+			hq_fail(rq, -EIO, "work completion error: %s",
+				ibv_wc_status_str(wc->status));
+		return rc->gen == gen;
+	}
+	if (wc->wr_id & WR_RECV)
+		handle_recv(rq, (uint32_t)wc->wr_id);
+	else
+		handle_send(rq, (uint16_t)wc->wr_id);
+	return rc->gen == gen;
+}
+
+static void cq_event_cb(void *arg, uint32_t events)
+{
+	struct rdma_ctrl *rc = arg;
+	uint32_t gen = rc->gen;
+	struct ibv_wc wc[CQ_BATCH];
+	struct rdma_hq *rq;
+	struct ibv_cq *cq;
+	void *ctx;
+	int n, i;
+
+	(void)events;
+	while (rc->gen == gen && !ibv_get_cq_event(rc->cc, &cq, &ctx)) {
+		rq = ctx;
+		ibv_ack_cq_events(cq, 1);
+		if (ibv_req_notify_cq(cq, 0)) {
+			hq_fail(rq, -EIO, "cannot arm the completion queue");
+			return;
+		}
+		do {
+			n = ibv_poll_cq(cq, CQ_BATCH, wc);
+			for (i = 0; i < n; i++)
+				if (!handle_wc(rc, rq, &wc[i], gen))
+					return;
+		} while (n == CQ_BATCH);
+	}
+}
+
+static void async_event_cb(void *arg, uint32_t events)
+{
+	struct rdma_ctrl *rc = arg;
+	struct ibv_async_event ev;
+	char why[96];
+
+	(void)events;
+	while (rc->verbs && !ibv_get_async_event(rc->verbs, &ev)) {
+		enum ibv_event_type type = ev.event_type;
+
+		ibv_ack_async_event(&ev);
+		switch (type) {
+		case IBV_EVENT_DEVICE_FATAL:
+		case IBV_EVENT_QP_FATAL:
+		case IBV_EVENT_QP_REQ_ERR:
+		case IBV_EVENT_QP_ACCESS_ERR:
+		case IBV_EVENT_CQ_ERR:
+			snprintf(why, sizeof(why), "RDMA async event: %s",
+				 ibv_event_type_str(type));
+			if (type == IBV_EVENT_DEVICE_FATAL)
+				nvmf_rdma_resync_start(
+					&rc->resync,
+					ibv_get_device_name(rc->verbs->device));
+			nvmf_ctrl_transport_error(rc->ctrl, why);
+			return;
+		default:
+			nvmf_obj_debug(rc->ctrl->name, "RDMA async event: %s",
+				       ibv_event_type_str(type));
+		}
+	}
+}
+
+/* ---- controller resources on a device ---------------------------------------- */
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static void rdma_ctrl_release(struct nvmf_ctrl *c)
+{
+	struct rdma_ctrl *rc = rctrl(c);
+	struct rdma_region *r;
+
+	rc->gen++;
+	TAILQ_FOREACH(r, &rc->regions, link) {
+		if (r->mr)
+			ibv_dereg_mr(r->mr);
+		r->mr = NULL;
+	}
+	nvmf_watch_del(rc->cc_watch);
+	rc->cc_watch = NULL;
+	if (rc->cc)
+		ibv_destroy_comp_channel(rc->cc);
+	rc->cc = NULL;
+	nvmf_watch_del(rc->async_watch);
+	rc->async_watch = NULL;
+	if (rc->pd)
+		ibv_dealloc_pd(rc->pd);
+	rc->pd = NULL;
+	rc->verbs = NULL;
+}
+
+static int ctrl_device_get(struct rdma_ctrl *rc, struct ibv_context *verbs)
+{
+	struct nvmf_ctrl *c = rc->ctrl;
+	struct ibv_device_attr attr;
+	struct rdma_region *r;
+	int ret;
+
+	if (rc->verbs == verbs)
+		return 0;
+	if (rc->verbs)
+		return -EXDEV; /* queues on two devices: not supported */
+	if (ibv_query_device(verbs, &attr))
+		return -errno;
+	rc->max_rd_atom = attr.max_qp_rd_atom;
+	rc->pd = ibv_alloc_pd(verbs);
+	rc->cc = ibv_create_comp_channel(verbs);
+	if (!rc->pd || !rc->cc || set_nonblock(rc->cc->fd))
+		goto out_release;
+	rc->verbs = verbs;
+	rc->cc_watch = nvmf_watch_add(c->loop, rc->cc->fd, EPOLLIN,
+				      cq_event_cb, rc);
+	if (!rc->cc_watch)
+		goto out_release;
+	if (!set_nonblock(verbs->async_fd))
+		rc->async_watch = nvmf_watch_add(c->loop, verbs->async_fd,
+						 EPOLLIN, async_event_cb, rc);
+	TAILQ_FOREACH(r, &rc->regions, link) {
+		ret = region_reg(rc, r);
+		if (ret)
+			ctrl_warn(c, "region %p not registered: %s", r->addr,
+				  strerror(-ret));
+	}
+	ctrl_debug(c, "using RDMA device %s",
+		   ibv_get_device_name(verbs->device));
+	return 0;
+out_release:
+	ret = errno ? -errno : -ENOMEM;
+	rc->verbs = verbs;
+	rdma_ctrl_release(c);
+	return ret;
+}
+
+/* ---- queue setup ------------------------------------------------------------- */
+
+static int hq_buffers(struct rdma_hq *rq)
+{
+	struct nvmf_hq *hq = rq->hq;
+	uint32_t slots = hq->slots.depth;
+	size_t send_len, recv_len;
+
+	rq->icd_max = hq->qid ? hq->ctrl->icd_max : 0;
+	if (rq->icd_max > ICD_MAX)
+		rq->icd_max = ICD_MAX;
+	rq->stride = (uint32_t)sizeof(union nvme_command) + rq->icd_max;
+	send_len = (size_t)slots * rq->stride;
+	recv_len = (size_t)hq->size * sizeof(struct nvme_completion);
+	send_len = (send_len + recv_len + 4095) & ~(size_t)4095;
+	rq->buf_len = send_len + (size_t)slots * NVMF_HOST_MAX_IO;
+	rq->buf = mmap(NULL, rq->buf_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rq->buf == MAP_FAILED) {
+		rq->buf = NULL;
+		return -ENOMEM;
+	}
+	rq->send = rq->buf;
+	rq->recv = (struct nvme_completion *)(rq->buf +
+					      (size_t)slots * rq->stride);
+	rq->bounce = rq->buf + send_len;
+	rq->slot_flags = calloc(slots, 1);
+	rq->slot_cqe = calloc(slots, sizeof(*rq->slot_cqe));
+	if (!rq->slot_flags || !rq->slot_cqe)
+		return -ENOMEM;
+	rq->mr = ibv_reg_mr(rq->rc->pd, rq->buf, rq->buf_len,
+			    IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ |
+				    IBV_ACCESS_REMOTE_WRITE);
+	return rq->mr ? 0 : -errno;
+}
+
+static int hq_create_qp(struct rdma_hq *rq)
+{
+	struct nvmf_hq *hq = rq->hq;
+	struct ibv_qp_init_attr qa = { 0 };
+	uint32_t i;
+	int ret;
+
+	ret = ctrl_device_get(rq->rc, rq->id->verbs);
+	if (ret)
+		return ret;
+	rq->cq = ibv_create_cq(rq->id->verbs, hq->size * 2 + 1, rq,
+			       rq->rc->cc, 0);
+	if (!rq->cq || ibv_req_notify_cq(rq->cq, 0))
+		return -errno;
+	ret = hq_buffers(rq);
+	if (ret)
+		return ret;
+	qa.send_cq = qa.recv_cq = rq->cq;
+	qa.qp_type = IBV_QPT_RC;
+	qa.cap.max_send_wr = hq->slots.depth + 1u;
+	qa.cap.max_recv_wr = hq->size;
+	qa.cap.max_send_sge = qa.cap.max_recv_sge = 1;
+	if (rdma_create_qp(rq->id, rq->rc->pd, &qa))
+		return -errno;
+	for (i = 0; i < hq->size; i++)
+		if (post_recv(rq, i))
+			return -EIO;
+	return 0;
+}
+
+static int hq_connect_cm(struct rdma_hq *rq)
+{
+	struct nvmf_hq *hq = rq->hq;
+	struct nvme_rdma_cm_req req = {
+		.recfmt = htole16(NVME_RDMA_CM_FMT_1_0),
+		.qid = htole16(hq->qid),
+		.hrqsize = htole16(hq->size),
+		.hsqsize = htole16(hq->size - 1),
+		.cntlid = htole16(hq->qid ? hq->ctrl->info.cntlid : 0),
+	};
+	struct rdma_conn_param p = {
+		.private_data = &req,
+		.private_data_len = sizeof(req),
+		.responder_resources = (uint8_t)rq->rc->max_rd_atom,
+		.initiator_depth = (uint8_t)rq->rc->max_rd_atom,
+		.flow_control = 1,
+		.retry_count = 7,
+		.rnr_retry_count = 7,
+	};
+
+	if (rdma_connect(rq->id, &p))
+		return -errno;
+	nvmf_timer_arm(rq->cm_timer, CONNECT_TMO_MS, 0);
+	return 0;
+}
+
+static const char *reject_reason(const struct rdma_cm_event *ev, char *buf,
+				 size_t size)
+{
+	const struct nvme_rdma_cm_rej *rej = ev->param.conn.private_data;
+
+	if (ev->param.conn.private_data_len >= 4 && rej)
+		snprintf(buf, size, "rejected by the target: NVMe RDMA status "
+			 "%u", le16toh(rej->sts));
+	else
+		snprintf(buf, size, "rejected (status %d): no listener on "
+			 "the target?", ev->status);
+	return buf;
+}
+
+static void handle_cm_event(struct rdma_ctrl *rc, struct rdma_hq *rq,
+			    struct rdma_cm_event *ev)
+{
+	char why[96];
+	int ret;
+
+	switch (ev->event) {
+	case RDMA_CM_EVENT_ADDR_RESOLVED:
+		if (rdma_resolve_route(rq->id, RESOLVE_TMO_MS))
+			hq_fail(rq, -errno, "rdma_resolve_route: %s",
+				strerror(errno));
+		return;
+	case RDMA_CM_EVENT_ROUTE_RESOLVED:
+		ret = hq_create_qp(rq);
+		if (!ret)
+			ret = hq_connect_cm(rq);
+		if (ret)
+			hq_fail(rq, ret, "queue setup: %s", strerror(-ret));
+		return;
+	case RDMA_CM_EVENT_ESTABLISHED:
+		nvmf_timer_disarm(rq->cm_timer);
+		rq->established = true;
+		nvmf_hq_transport_up(rq->hq);
+		return;
+	case RDMA_CM_EVENT_REJECTED:
+		hq_fail(rq, -ECONNREFUSED, "%s",
+			reject_reason(ev, why, sizeof(why)));
+		return;
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		nvmf_rdma_resync_start(&rc->resync,
+				       ibv_get_device_name(rq->id->verbs->device));
+		snprintf(why, sizeof(why), "RDMA device %s removed",
+			 ibv_get_device_name(rq->id->verbs->device));
+		nvmf_ctrl_transport_error(rc->ctrl, why);
+		return;
+	case RDMA_CM_EVENT_ADDR_ERROR:
+	case RDMA_CM_EVENT_ROUTE_ERROR:
+	case RDMA_CM_EVENT_CONNECT_ERROR:
+	case RDMA_CM_EVENT_UNREACHABLE:
+		hq_fail(rq, ev->status ? ev->status : -EHOSTUNREACH, "%s (%s)",
+			rdma_event_str(ev->event), strerror(-ev->status));
+		return;
+	case RDMA_CM_EVENT_DISCONNECTED:
+	case RDMA_CM_EVENT_ADDR_CHANGE:
+	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+		hq_fail(rq, -ECONNRESET, "%s", rdma_event_str(ev->event));
+		return;
+	default:
+		nvmf_obj_debug(rc->ctrl->name, "queue %u: CM event %s",
+			       rq->hq->qid, rdma_event_str(ev->event));
+	}
+}
+
+static void cm_event_cb(void *arg, uint32_t events)
+{
+	struct rdma_ctrl *rc = arg;
+	struct rdma_cm_event *ev, copy;
+	uint8_t pdata[64];
+
+	(void)events;
+	while (!rdma_get_cm_event(rc->ec, &ev)) {
+		struct rdma_hq *rq = ev->id->context;
+
+		/* ack first: teardown destroys the id, which waits for acks */
+		copy = *ev;
+		if (ev->param.conn.private_data_len &&
+		    ev->param.conn.private_data) {
+			size_t n = ev->param.conn.private_data_len;
+
+			memcpy(pdata, ev->param.conn.private_data,
+			       n < sizeof(pdata) ? n : sizeof(pdata));
+			copy.param.conn.private_data = pdata;
+		}
+		rdma_ack_cm_event(ev);
+		if (rq)
+			handle_cm_event(rc, rq, &copy);
+	}
+}
+
+static void cm_timeout(void *arg)
+{
+	struct rdma_hq *rq = arg;
+
+	hq_fail(rq, -ETIMEDOUT, "no answer to the connect request in %u ms",
+		CONNECT_TMO_MS);
+}
+
+static int resolve_addrs(const struct nvmf_trid *t, struct addrinfo **dst,
+			 struct addrinfo **src)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST };
+
+	if (!strcmp(t->adrfam, "ipv4"))
+		hints.ai_family = AF_INET;
+	else if (!strcmp(t->adrfam, "ipv6"))
+		hints.ai_family = AF_INET6;
+	*src = NULL;
+	if (getaddrinfo(t->traddr, t->trsvcid, &hints, dst))
+		return -EINVAL;
+	if (t->host_traddr[0] &&
+	    getaddrinfo(t->host_traddr, NULL, &hints, src)) {
+		freeaddrinfo(*dst);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void rdma_queue_teardown(struct nvmf_hq *hq)
+{
+	struct rdma_hq *rq = hq->tp;
+
+	if (!rq)
+		return;
+	nvmf_timer_destroy(rq->cm_timer);
+	if (rq->id && rq->id->qp) {
+		if (rq->established)
+			rdma_disconnect(rq->id);
+		rdma_destroy_qp(rq->id);
+	}
+	if (rq->mr)
+		ibv_dereg_mr(rq->mr);
+	if (rq->cq)
+		ibv_destroy_cq(rq->cq);
+	if (rq->buf)
+		munmap(rq->buf, rq->buf_len);
+	if (rq->id)
+		rdma_destroy_id(rq->id);
+	free(rq->slot_flags);
+	free(rq->slot_cqe);
+	free(rq);
+	hq->tp = NULL;
+}
+
+static int rdma_queue_connect(struct nvmf_hq *hq)
+{
+	struct nvmf_ctrl *c = hq->ctrl;
+	struct rdma_ctrl *rc = rctrl(c);
+	struct addrinfo *dst, *src;
+	struct rdma_hq *rq = calloc(1, sizeof(*rq));
+	int ret;
+
+	if (!rq)
+		return -ENOMEM;
+	rq->hq = hq;
+	rq->rc = rc;
+	hq->tp = rq;
+	rq->cm_timer = nvmf_timer_create(c->loop, cm_timeout, rq);
+	if (!rq->cm_timer) {
+		ret = -ENOMEM;
+		goto out_teardown;
+	}
+	if (rdma_create_id(rc->ec, &rq->id, rq, RDMA_PS_TCP)) {
+		ret = -errno;
+		goto out_teardown;
+	}
+	ret = resolve_addrs(&c->trid, &dst, &src);
+	if (ret)
+		goto out_teardown;
+	ret = rdma_resolve_addr(rq->id, src ? src->ai_addr : NULL,
+				dst->ai_addr, RESOLVE_TMO_MS);
+	if (ret)
+		ret = -errno;
+	freeaddrinfo(dst);
+	if (src)
+		freeaddrinfo(src);
+	if (ret)
+		goto out_teardown;
+	return 0;
+out_teardown:
+	rdma_queue_teardown(hq);
+	return ret;
+}
+
+/* ---- submission ----------------------------------------------------------------- */
+
+static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
+{
+	struct rdma_hq *rq = hq->tp;
+	bool to_host = req->flags & NVMF_REQ_TO_HOST;
+	uint16_t cid = req->cid;
+	struct ibv_send_wr wr = { .wr_id = WR_SEND | cid, .num_sge = 1,
+				  .opcode = IBV_WR_SEND,
+				  .send_flags = IBV_SEND_SIGNALED },
+			   *bad;
+	uint64_t addr = (uintptr_t)req->buf;
+	uint8_t flags = SLOT_SENT, *capsule;
+	struct ibv_mr *mr = NULL;
+	union nvme_command *cmd;
+	struct ibv_sge sge;
+	bool inl;
+
+	if (!rq || rq->failed || req->len > NVMF_HOST_MAX_IO)
+		return -EIO;
+	capsule = rq->send + (size_t)cid * rq->stride;
+	cmd = (union nvme_command *)capsule;
+	*cmd = req->cmd;
+	cmd->common.command_id = cid;
+	inl = req->len && !to_host && req->len <= rq->icd_max;
+	if (req->len && !inl) {
+		mr = region_find(rq->rc, req->buf, req->len);
+		if (!mr) {
+			uint8_t *b = rq->bounce + (size_t)cid * NVMF_HOST_MAX_IO;
+
+			if (!to_host)
+				memcpy(b, req->buf, req->len);
+			addr = (uintptr_t)b;
+			mr = rq->mr;
+			flags |= SLOT_BOUNCE;
+		}
+	}
+	sge.addr = (uintptr_t)capsule;
+	sge.length = sizeof(*cmd);
+	sge.lkey = rq->mr->lkey;
+	if (nvmf_sgl_build(cmd, req->len, to_host, inl ? rq->icd_max : 0, addr,
+			   mr ? mr->rkey : 0)) {
+		memcpy(capsule + sizeof(*cmd), req->buf, req->len);
+		sge.length += req->len;
+	}
+	wr.sg_list = &sge;
+	rq->slot_flags[cid] = flags;
+	if (ibv_post_send(rq->id->qp, &wr, &bad)) {
+		rq->slot_flags[cid] = 0;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* ---- controller lifetime ------------------------------------------------------ */
+
+static int rdma_ctrl_init(struct nvmf_ctrl *c)
+{
+	struct rdma_ctrl *rc = calloc(1, sizeof(*rc));
+
+	if (!rc)
+		return -ENOMEM;
+	rc->ctrl = c;
+	TAILQ_INIT(&rc->regions);
+	rc->ec = rdma_create_event_channel();
+	if (!rc->ec || set_nonblock(rc->ec->fd))
+		goto out_free;
+	rc->ec_watch = nvmf_watch_add(c->loop, rc->ec->fd, EPOLLIN,
+				      cm_event_cb, rc);
+	if (!rc->ec_watch ||
+	    nvmf_rdma_resync_init(&rc->resync, c->loop, c->name))
+		goto out_free;
+	c->tp = rc;
+	return 0;
+out_free:
+	nvmf_watch_del(rc->ec_watch);
+	if (rc->ec)
+		rdma_destroy_event_channel(rc->ec);
+	free(rc);
+	return -ENOMEM;
+}
+
+static void rdma_ctrl_fini(struct nvmf_ctrl *c)
+{
+	struct rdma_ctrl *rc = rctrl(c);
+	struct rdma_region *r;
+
+	rdma_ctrl_release(c);
+	while ((r = TAILQ_FIRST(&rc->regions))) {
+		TAILQ_REMOVE(&rc->regions, r, link);
+		free(r);
+	}
+	nvmf_rdma_resync_fini(&rc->resync);
+	nvmf_watch_del(rc->ec_watch);
+	rdma_destroy_event_channel(rc->ec);
+	free(rc);
+	c->tp = NULL;
+}
+
+const struct nvmf_host_transport_ops nvmf_host_rdma_ops = {
+	.name = "rdma",
+	.ctrl_init = rdma_ctrl_init,
+	.ctrl_fini = rdma_ctrl_fini,
+	.queue_connect = rdma_queue_connect,
+	.queue_teardown = rdma_queue_teardown,
+	.ctrl_release = rdma_ctrl_release,
+	.submit = rdma_submit,
+	.mr_add = rdma_mr_add,
+	.mr_del = rdma_mr_del,
+};

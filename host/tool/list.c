@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Controller status files (written by each connect daemon) and the
+ * commands that read them: list, disconnect, disconnect-all.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "tool.h"
+
+static uint64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_int(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static struct json_object *status_json(const char *name, const char *mount,
+				       struct nvmf_ctrl *ctrl)
+{
+	const struct nvmf_trid *t = nvmf_ctrl_trid(ctrl);
+	struct json_object *o = json_object_new_object(), *arr;
+	struct nvmf_ns_info ns[64];
+	struct nvmf_ctrl_info i;
+	char file[600];
+	int k, n;
+
+	nvmf_ctrl_get_info(ctrl, &i);
+	add_str(o, "name", name);
+	add_int(o, "pid", getpid());
+	add_str(o, "subnqn", t->subnqn);
+	add_str(o, "trtype", t->trtype);
+	add_str(o, "traddr", t->traddr);
+	add_str(o, "trsvcid", t->trsvcid);
+	add_str(o, "host_traddr", t->host_traddr);
+	add_str(o, "mount", mount);
+	add_str(o, "state", nvmf_ctrl_state_name(i.state));
+	add_int(o, "state_since_ms", (int64_t)i.state_since_real);
+	add_int(o, "cntlid", i.cntlid);
+	add_int(o, "nr_io_queues", i.nr_io_queues);
+	add_int(o, "reconnects", i.reconnects);
+	add_int(o, "reconnect_attempts", i.reconnect_attempts);
+	add_int(o, "total_attempts", i.total_attempts);
+	json_object_object_add(o, "fail_fast",
+			       json_object_new_boolean(i.fail_fast));
+	add_str(o, "last_error", i.last_error);
+	add_str(o, "model", i.model);
+	add_str(o, "serial", i.serial);
+	arr = json_object_new_array();
+	n = nvmf_ctrl_get_ns(ctrl, ns, 64);
+	for (k = 0; k < n && k < 64; k++) {
+		struct json_object *j = json_object_new_object();
+
+		snprintf(file, sizeof(file), "%s/n%u", mount, ns[k].nsid);
+		add_int(j, "nsid", ns[k].nsid);
+		add_str(j, "file", file);
+		add_int(j, "size", (int64_t)(ns[k].blocks * ns[k].block_size));
+		add_int(j, "block_size", ns[k].block_size);
+		json_object_array_add(arr, j);
+	}
+	json_object_object_add(o, "namespaces", arr);
+	return o;
+}
+
+int ctrl_status_write(const char *dir, const char *name, const char *mount,
+		      struct nvmf_ctrl *ctrl)
+{
+	struct json_object *o = status_json(name, mount, ctrl);
+	char tmp[1024], path[1024];
+	int ret = 0;
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/.status.json.tmp", dir);
+	snprintf(path, sizeof(path), "%s/status.json", dir);
+	f = fopen(tmp, "w");
+	if (!f) {
+		json_object_put(o);
+		return -errno;
+	}
+	fprintf(f, "%s\n",
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	if (fclose(f) || rename(tmp, path))
+		ret = -errno;
+	json_object_put(o);
+	return ret;
+}
+
+static const char *jstr(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+static int64_t jint(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) :
+						      0;
+}
+
+/* Load a running controller's status.  Return: the object, or NULL. */
+static struct json_object *status_load(const char *dir)
+{
+	char path[1024];
+	struct json_object *o;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/status.json", dir);
+	o = json_object_from_file(path);
+	if (!o)
+		return NULL;
+	pid = (pid_t)jint(o, "pid");
+	if (pid <= 0 || (kill(pid, 0) && errno == ESRCH)) {
+		json_object_put(o); /* a daemon that died: stale */
+		return NULL;
+	}
+	return o;
+}
+
+static int each_json(const char *run_dir,
+		     void (*fn)(struct json_object *o, const char *dir,
+				void *arg),
+		     void *arg)
+{
+	char base[512], dir[800];
+	struct dirent **ents;
+	struct json_object *o;
+	int i, n, count = 0;
+
+	snprintf(base, sizeof(base), "%s/ctrl", run_dir);
+	n = scandir(base, &ents, NULL, versionsort);
+	if (n < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (ents[i]->d_name[0] != '.') {
+			snprintf(dir, sizeof(dir), "%s/%s", base,
+				 ents[i]->d_name);
+			o = status_load(dir);
+			if (o) {
+				fn(o, dir, arg);
+				json_object_put(o);
+				count++;
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return count;
+}
+
+struct each_arg {
+	void (*fn)(const struct ctrl_status *s, void *arg);
+	void *arg;
+};
+
+static void each_status(struct json_object *o, const char *dir, void *arg)
+{
+	struct each_arg *e = arg;
+	struct ctrl_status s = { 0 };
+
+	snprintf(s.name, sizeof(s.name), "%s", jstr(o, "name"));
+	s.pid = (pid_t)jint(o, "pid");
+	snprintf(s.subnqn, sizeof(s.subnqn), "%s", jstr(o, "subnqn"));
+	snprintf(s.traddr, sizeof(s.traddr), "%s", jstr(o, "traddr"));
+	snprintf(s.trsvcid, sizeof(s.trsvcid), "%s", jstr(o, "trsvcid"));
+	snprintf(s.host_traddr, sizeof(s.host_traddr), "%s",
+		 jstr(o, "host_traddr"));
+	snprintf(s.dir, sizeof(s.dir), "%s", dir);
+	e->fn(&s, e->arg);
+}
+
+int ctrl_status_each(const char *run_dir,
+		     void (*fn)(const struct ctrl_status *s, void *arg),
+		     void *arg)
+{
+	struct each_arg e = { fn, arg };
+
+	return each_json(run_dir, each_status, &e);
+}
+
+/* ---- list ------------------------------------------------------------------------ */
+
+static void print_one(struct json_object *o, const char *dir, void *arg)
+{
+	struct json_object *arr = NULL, *ns;
+	uint64_t since = (uint64_t)jint(o, "state_since_ms"), now = real_ms();
+	size_t i;
+
+	(void)dir;
+	if (arg) {
+		json_object_array_add(arg, json_object_get(o));
+		return;
+	}
+	printf("%s: %s for %.1f s\n", jstr(o, "name"), jstr(o, "state"),
+	       now > since ? (double)(now - since) / 1000 : 0.0);
+	printf("  subnqn:     %s\n", jstr(o, "subnqn"));
+	printf("  address:    %s %s:%s%s%s\n", jstr(o, "trtype"),
+	       jstr(o, "traddr"), jstr(o, "trsvcid"),
+	       *jstr(o, "host_traddr") ? " from " : "", jstr(o, "host_traddr"));
+	printf("  controller: cntlid %lld, %lld I/O queues, model %s, "
+	       "serial %s\n",
+	       (long long)jint(o, "cntlid"), (long long)jint(o, "nr_io_queues"),
+	       jstr(o, "model"), jstr(o, "serial"));
+	printf("  reconnects: %lld (attempts since the last loss %lld, in "
+	       "all %lld)%s\n",
+	       (long long)jint(o, "reconnects"),
+	       (long long)jint(o, "reconnect_attempts"),
+	       (long long)jint(o, "total_attempts"),
+	       json_object_get_boolean(json_object_object_get(o, "fail_fast")) ?
+		       ", fast_io_fail expired" :
+		       "");
+	printf("  last error: %s\n",
+	       *jstr(o, "last_error") ? jstr(o, "last_error") : "-");
+	json_object_object_get_ex(o, "namespaces", &arr);
+	for (i = 0; arr && i < json_object_array_length(arr); i++) {
+		ns = json_object_array_get_idx(arr, i);
+		printf("  namespace %lld: %s, %lld bytes, %lld-byte blocks\n",
+		       (long long)jint(ns, "nsid"), jstr(ns, "file"),
+		       (long long)jint(ns, "size"),
+		       (long long)jint(ns, "block_size"));
+	}
+}
+
+static const struct nvmf_opt list_opts[] = {
+	{ "output-format", 'o', required_argument, "FMT", "normal or json" },
+	{ "run-dir", OPT_RUN_DIR, required_argument, "DIR",
+	  "status directory (default " NVMF_HOST_RUN_DIR ")" },
+	NVMF_OPT_HELP,
+	{ 0 },
+};
+
+static const struct nvmf_cmd list_cmd = {
+	.prog = "nvmf-host list",
+	.synopsis = "[-o normal|json]",
+	.summary = "List the connected controllers: state and time in it, "
+		   "address, reconnect counters,\nthe last error, and the "
+		   "namespace files.",
+	.opts = list_opts,
+};
+
+int cmd_list(int argc, char **argv)
+{
+	struct option longopts[NVMF_ARGS_MAX + 1];
+	char shortopts[3 * NVMF_ARGS_MAX + 2];
+	const char *run_dir = NVMF_HOST_RUN_DIR;
+	struct json_object *arr = NULL;
+	int opt;
+
+	nvmf_args_build(&list_cmd, longopts, shortopts);
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
+		if (opt == 'o' && (!strcmp(optarg, "json") ||
+				   !strcmp(optarg, "normal"))) {
+			arr = !strcmp(optarg, "json") ? json_object_new_array() :
+							NULL;
+		} else if (opt == 'o') {
+			nvmf_args_error(&list_cmd, "output-format '%s': use "
+					"normal or json", optarg);
+			return NVMF_EXIT_USAGE;
+		} else if (opt == OPT_RUN_DIR) {
+			run_dir = optarg;
+		} else if (opt == 'h') {
+			nvmf_args_usage(&list_cmd, stdout);
+			return NVMF_EXIT_OK;
+		} else {
+			return opt_error(&list_cmd, opt, argv);
+		}
+	}
+	if (!each_json(run_dir, print_one, arr) && !arr)
+		printf("No NVMe-oF controllers connected.\n");
+	if (arr) {
+		printf("%s\n", json_object_to_json_string_ext(
+				       arr, JSON_C_TO_STRING_PRETTY));
+		json_object_put(arr);
+	}
+	return NVMF_EXIT_OK;
+}
+
+/* ---- disconnect -------------------------------------------------------------- */
+
+struct disc_arg {
+	const char *nqn;
+	const char *name;
+	int matched;
+	int done;
+};
+
+/* Stop one daemon and wait (up to 30 s) until it removed its files. */
+static int stop_daemon(const struct ctrl_status *s)
+{
+	char path[1024];
+	uint64_t end = nvmf_now_ms() + 30000;
+
+	snprintf(path, sizeof(path), "%s/status.json", s->dir);
+	if (kill(s->pid, SIGTERM))
+		return -errno;
+	while (nvmf_now_ms() < end) {
+		if (kill(s->pid, 0) && errno == ESRCH)
+			return 0;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
+}
+
+static void disc_fn(const struct ctrl_status *s, void *arg)
+{
+	struct disc_arg *d = arg;
+	int ret;
+
+	if ((d->nqn && strcmp(d->nqn, s->subnqn)) ||
+	    (d->name && strcmp(d->name, s->name)))
+		return;
+	d->matched++;
+	ret = stop_daemon(s);
+	if (ret)
+		fprintf(stderr, "nvmf-host disconnect: %s (pid %d): %s\n",
+			s->name, (int)s->pid, strerror(-ret));
+	else
+		d->done++;
+}
+
+static const struct nvmf_opt disc_opts[] = {
+	{ "nqn", 'n', required_argument, "NQN",
+	  "disconnect every controller of this subsystem" },
+	{ "device", 'd', required_argument, "NAME",
+	  "disconnect this controller (nvmfN)" },
+	{ "run-dir", OPT_RUN_DIR, required_argument, "DIR",
+	  "status directory (default " NVMF_HOST_RUN_DIR ")" },
+	NVMF_OPT_HELP,
+	{ 0 },
+};
+
+static const struct nvmf_cmd disc_cmd = {
+	.prog = "nvmf-host disconnect",
+	.synopsis = "-n NQN | -d NAME",
+	.summary = "Disconnect controllers: their daemons shut the controller "
+		   "down, remove the\nnamespace files and exit.",
+	.opts = disc_opts,
+};
+
+static int disconnect(int argc, char **argv, bool all)
+{
+	struct option longopts[NVMF_ARGS_MAX + 1];
+	char shortopts[3 * NVMF_ARGS_MAX + 2];
+	const char *run_dir = NVMF_HOST_RUN_DIR;
+	struct disc_arg d = { 0 };
+	int opt;
+
+	nvmf_args_build(&disc_cmd, longopts, shortopts);
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
+		if (opt == 'n' && !all)
+			d.nqn = optarg;
+		else if (opt == 'd' && !all)
+			d.name = optarg;
+		else if (opt == OPT_RUN_DIR)
+			run_dir = optarg;
+		else if (opt == 'h') {
+			nvmf_args_usage(&disc_cmd, stdout);
+			return NVMF_EXIT_OK;
+		} else
+			return opt_error(&disc_cmd, opt, argv);
+	}
+	if (!all && !d.nqn == !d.name) {
+		nvmf_args_error(&disc_cmd, "give one of --nqn and --device");
+		return NVMF_EXIT_USAGE;
+	}
+	ctrl_status_each(run_dir, disc_fn, &d);
+	if (d.nqn)
+		printf("NQN:%s disconnected %d controller(s)\n", d.nqn, d.done);
+	else if (d.name && d.done)
+		printf("%s disconnected\n", d.name);
+	else if (all)
+		printf("disconnected %d controller(s)\n", d.done);
+	if (!all && !d.matched) {
+		fprintf(stderr, "nvmf-host disconnect: no controller %s %s\n",
+			d.nqn ? "for subsystem" : "named", d.nqn ? d.nqn : d.name);
+		return NVMF_EXIT_FAILURE;
+	}
+	return d.done == d.matched ? NVMF_EXIT_OK : NVMF_EXIT_FAILURE;
+}
+
+int cmd_disconnect(int argc, char **argv)
+{
+	return disconnect(argc, argv, false);
+}
+
+int cmd_disconnect_all(int argc, char **argv)
+{
+	return disconnect(argc, argv, true);
+}

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmf-host perf: a fixed queue depth of reads and writes against one
+ * namespace for a time (the shape of SPDK's perf), in-process over the
+ * library's poll mode with registered buffers (no copies).  Prints IOPS,
+ * MiB/s and latency (avg, p50, p99, p99.9, max).
+ *
+ * --verify: every write carries a pattern of (block, generation); every
+ * read is checked against the last write of its block; blocks are first
+ * filled when the workload reads, and everything is read back and checked
+ * at the end.  A block is never read and written at the same time.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "loop.h"
+#include "tool.h"
+
+static const struct nvmf_opt perf_opts[] = {
+	{ "transport-id", 'r', required_argument, "TRID",
+	  "'trtype:rdma adrfam:ipv4 traddr:A trsvcid:4420 subnqn:NQN'" },
+	{ "queue-depth", 'q', required_argument, "N", "I/Os in flight (1-1024)" },
+	{ "io-size", 'o', required_argument, "BYTES", "bytes per I/O" },
+	{ "workload", 'w', required_argument, "PATTERN",
+	  "read, write, randread, randwrite or randrw" },
+	{ "rwmixread", 'M', required_argument, "PCT",
+	  "reads in percent for randrw (default 50)" },
+	{ "time", 't', required_argument, "S", "seconds to run" },
+	{ "nsid", 'n', required_argument, "NSID", "namespace (default first)" },
+	{ "size", OPT_SIZE, required_argument, "BYTES",
+	  "bytes of the namespace to use (default all)" },
+	{ "verify", OPT_VERIFY, no_argument, NULL,
+	  "check every read against what was written" },
+	{ "hostnqn", 'H', required_argument, "NQN", "host NQN" },
+	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
+	  "error, warn (default), info or debug" },
+	NVMF_OPT_HELP,
+	{ 0 },
+};
+
+static const struct nvmf_cmd perf_cmd = {
+	.prog = "nvmf-host perf",
+	.synopsis = "-r TRID -q QD -o BYTES -w PATTERN -t SECONDS [--verify]",
+	.summary = "Measure I/O to a namespace: IOPS, bandwidth and latency "
+		   "percentiles.",
+	.opts = perf_opts,
+};
+
+struct perf {
+	struct nvmf_ctrl *ctrl;
+	uint32_t nsid;
+	uint32_t io_size;
+	uint64_t units; /* io_size units in the working set */
+	int qd;
+	bool seq, write_only, read_only, verify;
+	bool filled; /* every unit was written before the run */
+	bool pass;   /* a full pass: each unit once */
+	int read_pct;
+	uint64_t next_seq;
+	uint64_t deadline_ns;
+	bool stopping;
+	int inflight;
+	uint64_t ios, bytes, errors, mismatches, checked;
+	uint64_t *lat;	/* ns, one per I/O */
+	uint64_t nlat, lat_cap;
+	uint32_t *gen;	  /* verify: generation of each unit's last write */
+	uint8_t *busy;	  /* verify: unit has an I/O in flight */
+	uint64_t rng;
+};
+
+struct perf_io {
+	struct perf *p;
+	void *buf;
+	bool pool;
+	uint64_t unit;
+	bool write;
+	uint64_t start_ns;
+};
+
+static uint64_t rnd(struct perf *p)
+{
+	p->rng ^= p->rng << 13;
+	p->rng ^= p->rng >> 7;
+	p->rng ^= p->rng << 17;
+	return p->rng;
+}
+
+static void fill(struct perf *p, void *buf, uint64_t unit, uint32_t gen)
+{
+	uint64_t *w = buf;
+	uint32_t i;
+
+	for (i = 0; i < p->io_size / 8; i++)
+		w[i] = unit << 32 ^ (uint64_t)gen << 8 ^ i ^ 0x5a5a000000000000ull;
+}
+
+static bool check(struct perf *p, const void *buf, uint64_t unit)
+{
+	const uint64_t *w = buf;
+	uint32_t gen = p->gen[unit], i;
+
+	if (!gen && !p->filled)
+		return true; /* never written */
+
+	for (i = 0; i < p->io_size / 8; i++) {
+		if (w[i] != (unit << 32 ^ (uint64_t)gen << 8 ^ i ^
+			     0x5a5a000000000000ull)) {
+			if (p->mismatches < 5)
+				fprintf(stderr, "verify: unit %llu (offset %llu)"
+					" word %u: got 0x%016llx, generation "
+					"%u expected\n",
+					(unsigned long long)unit,
+					(unsigned long long)unit * p->io_size,
+					i, (unsigned long long)w[i], gen);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void io_start(struct perf_io *io);
+
+static void io_done(void *arg, int status)
+{
+	struct perf_io *io = arg;
+	struct perf *p = io->p;
+	uint64_t now = nvmf_now_ns();
+
+	p->inflight--;
+	if (status) {
+		if (p->errors++ < 5)
+			fprintf(stderr, "I/O error: %s at offset %llu: %d (%s)\n",
+				io->write ? "write" : "read",
+				(unsigned long long)io->unit * p->io_size,
+				status, status < 0 ? strerror(-status) :
+						     "NVMe status");
+	} else {
+		if (p->verify && !io->write) {
+			p->checked++;
+			if (!check(p, io->buf, io->unit))
+				p->mismatches++;
+		}
+		p->ios++;
+		p->bytes += p->io_size;
+		if (p->nlat < p->lat_cap)
+			p->lat[p->nlat++] = now - io->start_ns;
+	}
+	if (p->verify)
+		p->busy[io->unit] = 0;
+	if (!p->stopping && now < p->deadline_ns)
+		io_start(io);
+}
+
+static uint64_t pick_unit(struct perf *p)
+{
+	uint64_t u;
+	int tries;
+
+	if (p->seq) {
+		u = p->next_seq++ % p->units;
+		return u;
+	}
+	for (tries = 0; tries < 64; tries++) {
+		u = rnd(p) % p->units;
+		if (!p->verify || !p->busy[u])
+			return u;
+	}
+	return u;
+}
+
+static void io_start(struct perf_io *io)
+{
+	struct perf *p = io->p;
+	struct nvmf_io cmd = { .nsid = p->nsid, .len = p->io_size,
+			       .buf = io->buf };
+	int ret;
+
+	if (p->pass && p->next_seq >= p->units)
+		return;
+	io->unit = pick_unit(p);
+	if (p->verify && p->busy[io->unit])
+		return; /* all candidates busy: this slot retires */
+	io->write = p->write_only ||
+		    (!p->read_only && (int)(rnd(p) % 100) >= p->read_pct);
+	cmd.op = io->write ? NVMF_IO_WRITE : NVMF_IO_READ;
+	cmd.offset = io->unit * p->io_size;
+	if (p->verify) {
+		p->busy[io->unit] = 1;
+		if (io->write)
+			fill(p, io->buf, io->unit, ++p->gen[io->unit]);
+	}
+	io->start_ns = nvmf_now_ns();
+	ret = nvmf_io_submit(p->ctrl, &cmd, io_done, io);
+	if (ret) {
+		fprintf(stderr, "submit: %s\n", strerror(-ret));
+		p->errors++;
+		if (p->verify)
+			p->busy[io->unit] = 0;
+		return;
+	}
+	p->inflight++;
+}
+
+/* Run qd I/Os until deadline; sequential pass when seq_pass (fill/readback). */
+static void run_phase(struct perf *p, struct perf_io *ios, uint64_t dur_ns)
+{
+	int i;
+
+	p->stopping = false;
+	p->deadline_ns = nvmf_now_ns() + dur_ns;
+	for (i = 0; i < p->qd; i++)
+		io_start(&ios[i]);
+	while (p->inflight) {
+		nvmf_ctrl_poll(p->ctrl, 100);
+		if (nvmf_now_ns() >= p->deadline_ns)
+			p->stopping = true;
+	}
+}
+
+/* One sequential pass over every unit: write (fill) or read (check). */
+static void full_pass(struct perf *p, struct perf_io *ios, bool write)
+{
+	bool wo = p->write_only, ro = p->read_only, seq = p->seq;
+	int i;
+
+	p->write_only = write;
+	p->read_only = !write;
+	p->seq = true;
+	p->next_seq = 0;
+	p->pass = true;
+	p->lat_cap = 0;
+	p->stopping = false;
+	p->deadline_ns = UINT64_MAX;
+	for (i = 0; i < p->qd; i++)
+		io_start(&ios[i]);
+	while (p->inflight)
+		nvmf_ctrl_poll(p->ctrl, 100);
+	p->pass = false;
+	p->write_only = wo;
+	p->read_only = ro;
+	p->seq = seq;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(const struct perf *p, double q)
+{
+	uint64_t i;
+
+	if (!p->nlat)
+		return 0;
+	i = (uint64_t)ceil(q * (double)p->nlat) - 1;
+	if (i >= p->nlat)
+		i = p->nlat - 1;
+	return (double)p->lat[i] / 1000.0;
+}
+
+static void report(struct perf *p, const char *workload, double secs)
+{
+	double sum = 0;
+	uint64_t i;
+
+	qsort(p->lat, p->nlat, sizeof(*p->lat), cmp_u64);
+	for (i = 0; i < p->nlat; i++)
+		sum += (double)p->lat[i];
+	printf("nvmf-host perf: %s, %u-byte I/O, QD %d, %.1f s\n", workload,
+	       p->io_size, p->qd, secs);
+	printf("IOPS %.1f  MiB/s %.2f  latency us: avg %.1f  p50 %.1f  p99 "
+	       "%.1f  p99.9 %.1f  max %.1f\n",
+	       (double)p->ios / secs, (double)p->bytes / secs / 1048576.0,
+	       p->nlat ? sum / (double)p->nlat / 1000.0 : 0.0, pct(p, 0.50),
+	       pct(p, 0.99), pct(p, 0.999),
+	       p->nlat ? (double)p->lat[p->nlat - 1] / 1000.0 : 0.0);
+	printf("result: iops=%.1f mibps=%.2f lat_avg_us=%.1f lat_p50_us=%.1f "
+	       "lat_p99_us=%.1f lat_p999_us=%.1f errors=%llu\n",
+	       (double)p->ios / secs, (double)p->bytes / secs / 1048576.0,
+	       p->nlat ? sum / (double)p->nlat / 1000.0 : 0.0, pct(p, 0.50),
+	       pct(p, 0.99), pct(p, 0.999), (unsigned long long)p->errors);
+}
+
+static int parse_workload(struct perf *p, const char *w)
+{
+	p->seq = !strcmp(w, "read") || !strcmp(w, "write");
+	p->write_only = !strcmp(w, "write") || !strcmp(w, "randwrite");
+	p->read_only = !strcmp(w, "read") || !strcmp(w, "randread");
+	if (!p->seq && !p->write_only && !p->read_only && strcmp(w, "randrw"))
+		return -1;
+	return 0;
+}
+
+static int perf_setup(struct perf *p, uint64_t size, long secs)
+{
+	struct nvmf_ns_info ns[64];
+	struct nvmf_ctrl_info info;
+	int i, n = nvmf_ctrl_get_ns(p->ctrl, ns, 64);
+
+	for (i = 0; i < n && i < 64; i++)
+		if (!p->nsid || ns[i].nsid == p->nsid)
+			break;
+	if (i == n || i == 64) {
+		fprintf(stderr, "nvmf-host perf: namespace %u not found\n",
+			p->nsid);
+		return -1;
+	}
+	p->nsid = ns[i].nsid;
+	nvmf_ctrl_get_info(p->ctrl, &info);
+	if (p->io_size % ns[i].block_size || p->io_size > info.max_io_bytes) {
+		fprintf(stderr, "nvmf-host perf: io-size %u is not a multiple "
+			"of the block size %u or above the largest transfer\n",
+			p->io_size, ns[i].block_size);
+		return -1;
+	}
+	if (!size || size > ns[i].blocks * ns[i].block_size)
+		size = ns[i].blocks * ns[i].block_size;
+	p->units = size / p->io_size;
+	if (!p->units)
+		return -1;
+	p->lat_cap = 200000 * (uint64_t)(secs > 0 ? secs : 1);
+	p->lat = malloc(sizeof(*p->lat) * p->lat_cap);
+	if (p->verify) {
+		p->gen = calloc(p->units, sizeof(*p->gen));
+		p->busy = calloc(p->units, 1);
+	}
+	return p->lat && (!p->verify || (p->gen && p->busy)) ? 0 : -1;
+}
+
+int cmd_perf(int argc, char **argv)
+{
+	struct option longopts[NVMF_ARGS_MAX + 1];
+	char shortopts[3 * NVMF_ARGS_MAX + 2], err[256];
+	struct perf p = { .qd = 1, .io_size = 4096, .read_pct = 50,
+			  .rng = 0x9e3779b97f4a7c15ull };
+	struct nvmf_ctrl_opts opts;
+	struct nvmf_trid trid;
+	const char *workload = NULL;
+	struct perf_io *ios = NULL;
+	long v, secs = 10;
+	uint64_t size = 0, t0, lat_cap;
+	double elapsed;
+	bool have_trid = false;
+	int opt, i, ret = NVMF_EXIT_FAILURE;
+	static const char *const levels[] = { "error", "warn", "info", "debug",
+					      NULL };
+
+	nvmf_ctrl_opts_init(&opts);
+	opts.poll = true;
+	opts.nr_io_queues = 1;
+	nvmf_args_build(&perf_cmd, longopts, shortopts);
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
+		switch (opt) {
+		case 'r':
+			if (nvmf_trid_parse(&trid, optarg, err, sizeof(err))) {
+				nvmf_args_error(&perf_cmd, "transport-id: %s",
+						err);
+				return NVMF_EXIT_USAGE;
+			}
+			have_trid = true;
+			break;
+		case 'q':
+			if (nvmf_parse_long(&perf_cmd, "queue-depth", optarg, 1,
+					    1024, &v))
+				return NVMF_EXIT_USAGE;
+			p.qd = (int)v;
+			break;
+		case 'o':
+			if (nvmf_parse_long(&perf_cmd, "io-size", optarg, 512,
+					    128 * 1024, &v))
+				return NVMF_EXIT_USAGE;
+			p.io_size = (uint32_t)v;
+			break;
+		case 'w':
+			workload = optarg;
+			if (parse_workload(&p, optarg)) {
+				nvmf_args_error(&perf_cmd, "workload '%s': use "
+						"read, write, randread, "
+						"randwrite or randrw", optarg);
+				return NVMF_EXIT_USAGE;
+			}
+			break;
+		case 'M':
+			if (nvmf_parse_long(&perf_cmd, "rwmixread", optarg, 0,
+					    100, &v))
+				return NVMF_EXIT_USAGE;
+			p.read_pct = (int)v;
+			break;
+		case 't':
+			if (nvmf_parse_long(&perf_cmd, "time", optarg, 1, 86400,
+					    &secs))
+				return NVMF_EXIT_USAGE;
+			break;
+		case 'n':
+			if (nvmf_parse_long(&perf_cmd, "nsid", optarg, 1,
+					    0xfffffffe, &v))
+				return NVMF_EXIT_USAGE;
+			p.nsid = (uint32_t)v;
+			break;
+		case OPT_SIZE:
+			if (nvmf_parse_long(&perf_cmd, "size", optarg, 4096,
+					    1L << 50, &v))
+				return NVMF_EXIT_USAGE;
+			size = (uint64_t)v;
+			break;
+		case OPT_VERIFY:
+			p.verify = true;
+			break;
+		case 'H':
+			snprintf(opts.hostnqn, sizeof(opts.hostnqn), "%s",
+				 optarg);
+			break;
+		case OPT_LOG_LEVEL:
+			if (nvmf_parse_choice(&perf_cmd, "log-level", optarg,
+					      levels, &i))
+				return NVMF_EXIT_USAGE;
+			nvmf_log_set_level(i);
+			break;
+		case 'h':
+			nvmf_args_usage(&perf_cmd, stdout);
+			return NVMF_EXIT_OK;
+		default:
+			return opt_error(&perf_cmd, opt, argv);
+		}
+	}
+	if (!have_trid || !workload) {
+		nvmf_args_error(&perf_cmd, "-r TRID and -w PATTERN are required");
+		return NVMF_EXIT_USAGE;
+	}
+	opts.queue_size = p.qd + 1 > 128 ? p.qd + 1 : 128;
+	if (opts.queue_size > 1024)
+		opts.queue_size = 1024;
+	if (nvmf_ctrl_connect(&trid, &opts, &p.ctrl, err, sizeof(err))) {
+		fprintf(stderr, "nvmf-host perf: %s:%s: %s\n", trid.traddr,
+			trid.trsvcid[0] ? trid.trsvcid : "4420", err);
+		return NVMF_EXIT_FAILURE;
+	}
+	ios = calloc((size_t)p.qd, sizeof(*ios));
+	if (!ios || perf_setup(&p, size, secs))
+		goto out;
+	for (i = 0; i < p.qd; i++) {
+		ios[i].p = &p;
+		ios[i].buf = nvmf_buf_alloc(p.ctrl, p.io_size);
+		ios[i].pool = ios[i].buf != NULL;
+		if (!ios[i].buf && posix_memalign(&ios[i].buf, 4096, p.io_size))
+			goto out;
+	}
+	lat_cap = p.lat_cap;
+	if (p.verify && !p.write_only) {
+		full_pass(&p, ios, true);
+		p.filled = true;
+		printf("verify: filled %llu units of %u bytes\n",
+		       (unsigned long long)p.units, p.io_size);
+	}
+	p.ios = p.bytes = p.nlat = 0;
+	p.lat_cap = lat_cap;
+	t0 = nvmf_now_ns();
+	run_phase(&p, ios, (uint64_t)secs * 1000000000ull);
+	elapsed = (double)(nvmf_now_ns() - t0) / 1e9;
+	report(&p, workload, elapsed);
+	if (p.verify) {
+		/* read back every unit written */
+		full_pass(&p, ios, false);
+		printf("verify: %llu reads checked, %llu mismatches\n",
+		       (unsigned long long)p.checked,
+		       (unsigned long long)p.mismatches);
+	}
+	ret = p.errors || p.mismatches ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
+	if (p.errors)
+		printf("errors: %llu\n", (unsigned long long)p.errors);
+out:
+	for (i = 0; ios && i < p.qd; i++) {
+		if (ios[i].pool)
+			nvmf_buf_free(p.ctrl, ios[i].buf);
+		else
+			free(ios[i].buf);
+	}
+	free(ios);
+	free(p.lat);
+	free(p.gen);
+	free(p.busy);
+	nvmf_ctrl_disconnect(p.ctrl);
+	return ret;
+}

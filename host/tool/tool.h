@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nvmf-host, the tool over libnvmf-host: its subcommands and what they
+ * share (connection options as nvme-cli's, the run directory where each
+ * controller daemon keeps its status).
+ */
+#ifndef NVMF_HOST_TOOL_H
+#define NVMF_HOST_TOOL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "args.h"
+#include "nvmf/host.h"
+
+#define NVMF_HOST_RUN_DIR "/run/nvmf-host"
+
+int cmd_discover(int argc, char **argv);
+int cmd_connect(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_disconnect(int argc, char **argv);
+int cmd_disconnect_all(int argc, char **argv);
+int cmd_perf(int argc, char **argv);
+
+/* Options shared by discover, connect and perf (values > 255). */
+enum {
+	OPT_FAST_IO_FAIL = 256,
+	OPT_MOUNT,
+	OPT_FOREGROUND,
+	OPT_LOG_LEVEL,
+	OPT_RUN_DIR,
+	OPT_VERIFY,
+	OPT_SIZE,
+	OPT_NO_UDEV,
+	OPT_IO_TIMEOUT,
+	OPT_LOG_FILE,
+};
+
+struct conn_args {
+	struct nvmf_trid trid;
+	struct nvmf_ctrl_opts opts;
+	const char *mount;
+	const char *run_dir;
+	const char *log_file;
+	bool foreground;
+	bool json;
+	bool no_udev;
+};
+
+#define CONN_OPTS_ADDR                                                         \
+	{ "transport", 't', required_argument, "TRTYPE",                       \
+	  "transport type: rdma" },                                            \
+	{ "traddr", 'a', required_argument, "ADDR",                            \
+	  "target address (IPv4 or IPv6)" },                                   \
+	{ "trsvcid", 's', required_argument, "PORT",                           \
+	  "target port (default 4420)" },                                      \
+	{ "hostnqn", 'q', required_argument, "NQN",                            \
+	  "host NQN (default /etc/nvme/hostnqn)" },                            \
+	{ "hostid", 'I', required_argument, "UUID",                            \
+	  "host id (default /etc/nvme/hostid)" },                              \
+	{ "host-traddr", 'w', required_argument, "ADDR",                       \
+	  "local address to connect from" },                                   \
+	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",              \
+	  "error, warn (default), info or debug" }
+
+#define CONN_OPTS_CTRL                                                         \
+	{ "nr-io-queues", 'i', required_argument, "N",                         \
+	  "I/O queues (default: CPUs, at most 4)" },                           \
+	{ "queue-size", 'Q', required_argument, "N",                           \
+	  "I/O queue size (default 128)" },                                    \
+	{ "keep-alive-tmo", 'k', required_argument, "S",                       \
+	  "keep-alive timeout in seconds (default 5)" },                       \
+	{ "reconnect-delay", 'c', required_argument, "S",                      \
+	  "seconds between reconnect attempts (default 10)" },                 \
+	{ "ctrl-loss-tmo", 'l', required_argument, "S",                        \
+	  "give the controller up after S seconds without a connection "      \
+	  "(default 600, -1 = never)" },                                       \
+	{ "fast_io_fail_tmo", OPT_FAST_IO_FAIL, required_argument, "S",        \
+	  "fail I/O after S seconds of reconnecting (default off)" },          \
+	{ "io-timeout", OPT_IO_TIMEOUT, required_argument, "S",                \
+	  "command timeout in seconds (default 30)" }
+
+/*
+ * Handle an option of CONN_OPTS_*.  Return: 1 if handled, 0 if not one of
+ * them, -1 on a bad value (reported).
+ */
+int conn_opt(const struct nvmf_cmd *cmd, int c, const char *arg,
+	     struct conn_args *a);
+void conn_args_init(struct conn_args *a);
+/* Check what every connection needs.  Return: 0 or -1 (reported). */
+int conn_args_check(const struct nvmf_cmd *cmd, struct conn_args *a,
+		    bool need_nqn);
+/* getopt loop epilogue: unknown option, missing value. */
+int opt_error(const struct nvmf_cmd *cmd, int c, char **argv);
+
+/* FUSE export of a controller's namespaces (fuse.c). */
+struct nvmf_fuse;
+struct nvmf_loop;
+int nvmf_fuse_start(struct nvmf_fuse **out, struct nvmf_ctrl *ctrl,
+		    struct nvmf_loop *loop, const char *dir, const char *name);
+void nvmf_fuse_stop(struct nvmf_fuse *f);
+
+/* Controller status files (list.c). */
+struct ctrl_status {
+	char name[32];
+	pid_t pid;
+	char subnqn[NVMF_HOST_NQN_SIZE];
+	char traddr[NVMF_HOST_ADDR_SIZE];
+	char trsvcid[NVMF_HOST_SVCID_SIZE];
+	char host_traddr[NVMF_HOST_ADDR_SIZE];
+	char dir[512];
+};
+/* Call fn for each running controller.  Return: how many. */
+int ctrl_status_each(const char *run_dir,
+		     void (*fn)(const struct ctrl_status *s, void *arg),
+		     void *arg);
+int ctrl_status_write(const char *dir, const char *name, const char *mount,
+		      struct nvmf_ctrl *ctrl);
+
+#endif /* NVMF_HOST_TOOL_H */

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libnvmf-host: a userspace NVMe over Fabrics host (RDMA transport).
+ *
+ * A controller (struct nvmf_ctrl) is connected from a transport id and
+ * options, and then does I/O to its namespaces until it is disconnected.
+ * When its connection fails (a failed work completion, a CM disconnect, an
+ * RDMA device removal or fatal error, a keep-alive or request timeout) the
+ * controller is NOT deleted: it releases every RDMA object on the device,
+ * keeps its namespaces and its queued and in-flight I/O, and reconnects -
+ * every reconnect_delay seconds, or at once when nvmf_ctrl_kick() is called
+ * (the udev reactor does so when an RDMA device or network interface
+ * appears) - until ctrl_loss_tmo.  Requests in flight when the connection
+ * failed are sent again after the reconnect: a write may reach the
+ * namespace twice (the same data to the same blocks, so the final content
+ * is what the application wrote, as in ublk's recovery).
+ *
+ * Errors the application sees:
+ *   0              success
+ *   > 0            the NVMe status (SCT << 8 | SC, DNR in bit 14) the
+ *                  controller returned
+ *   -ENOLINK       fast_io_fail_tmo expired while the controller was
+ *                  reconnecting (path error); reconnects go on
+ *   -ENODEV        the controller was deleted (ctrl_loss_tmo expired,
+ *                  a Connect failed with DNR, or nvmf_ctrl_disconnect())
+ *   -EINVAL        a bad request (alignment, range, size, namespace)
+ *   -ENOMEM        no memory for the request
+ *
+ * Threading and ownership:
+ *   - All of a controller's work runs on one event loop.  By default the
+ *     library runs it on a thread of its own and completion callbacks are
+ *     called on that thread.  With opts.poll set there is no library
+ *     thread: the thread that called nvmf_ctrl_connect() drives the
+ *     controller with nvmf_ctrl_poll() (or waits for nvmf_ctrl_fd() to be
+ *     readable and then calls nvmf_ctrl_poll(ctrl, 0)), and callbacks run
+ *     inside nvmf_ctrl_poll().
+ *   - nvmf_io_submit() may be called from any thread, including from a
+ *     completion callback.  The synchronous wrappers must not be called
+ *     from a completion callback.
+ *   - The data buffer of a request belongs to the library from submission
+ *     until its callback runs.  Buffers from nvmf_buf_alloc() or inside a
+ *     region given to nvmf_ctrl_register() are used by the RDMA NIC
+ *     directly; others are copied through the library's registered bounce
+ *     buffers.
+ *   - nvmf_ctrl_disconnect() must not be called from a callback; it fails
+ *     every request still queued with -ENODEV, then frees the controller.
+ */
+#ifndef NVMF_HOST_H
+#define NVMF_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NVMF_HOST_NQN_SIZE    224 /* with the terminating NUL */
+#define NVMF_HOST_ADDR_SIZE   256
+#define NVMF_HOST_SVCID_SIZE  32
+#define NVMF_HOST_DEFAULT_SVCID "4420"
+#define NVMF_DISCOVERY_NQN    "nqn.2014-08.org.nvmexpress.discovery"
+
+struct nvmf_ctrl;
+
+/* Where the controller is: "nvme connect" -t -a -s -n -w. */
+struct nvmf_trid {
+	char trtype[8];	 /* "rdma" (the only transport so far) */
+	char adrfam[8];	 /* "ipv4", "ipv6", or "" to derive from traddr */
+	char traddr[NVMF_HOST_ADDR_SIZE];
+	char trsvcid[NVMF_HOST_SVCID_SIZE]; /* "" means 4420 */
+	char subnqn[NVMF_HOST_NQN_SIZE];
+	char host_traddr[NVMF_HOST_ADDR_SIZE]; /* local address, or "" */
+};
+
+/* Options, with nvme-cli's names and defaults (nvmf_ctrl_opts_init()). */
+struct nvmf_ctrl_opts {
+	char hostnqn[NVMF_HOST_NQN_SIZE]; /* "" = /etc/nvme/hostnqn or uuid */
+	char hostid[40];		  /* "" = /etc/nvme/hostid or random */
+	int nr_io_queues;		  /* default: online CPUs, at most 4 */
+	int queue_size;			  /* I/O queue entries, 128 (16-1024) */
+	int keep_alive_tmo;		  /* seconds, 5; 0 = none */
+	int reconnect_delay;		  /* seconds, 10 */
+	int ctrl_loss_tmo;		  /* seconds, 600; < 0 = forever */
+	int fast_io_fail_tmo;		  /* seconds, -1 = off */
+	int io_timeout;			  /* seconds per command, 30 */
+	bool poll;			  /* no library thread (see above) */
+	/* Called on the controller's thread when its state or namespaces change. */
+	void (*event_cb)(void *arg, struct nvmf_ctrl *ctrl);
+	void *event_arg;
+};
+
+enum nvmf_ctrl_state {
+	NVMF_CTRL_NEW,
+	NVMF_CTRL_LIVE,
+	NVMF_CTRL_RESETTING,
+	NVMF_CTRL_CONNECTING,
+	NVMF_CTRL_DELETING,
+	NVMF_CTRL_DELETING_NOIO,
+	NVMF_CTRL_DEAD,
+};
+
+struct nvmf_ctrl_info {
+	enum nvmf_ctrl_state state;
+	uint64_t state_since_ms;     /* CLOCK_MONOTONIC, ms */
+	uint64_t state_since_real;   /* the same moment, ms since the epoch */
+	uint16_t cntlid;	     /* of the current association */
+	uint32_t reconnects;	     /* successful reconnects */
+	uint32_t reconnect_attempts; /* attempts since the last loss */
+	uint32_t total_attempts;     /* attempts ever */
+	uint32_t nr_io_queues;	     /* granted by the controller */
+	uint32_t max_io_bytes;	     /* largest single read or write */
+	bool fail_fast;		     /* fast_io_fail_tmo expired */
+	char last_error[160];	     /* why the last connection ended */
+	char model[41], serial[21], firmware[9];
+};
+
+struct nvmf_ns_info {
+	uint32_t nsid;
+	uint32_t block_size; /* bytes */
+	uint64_t blocks;     /* namespace size in blocks */
+	uint8_t uuid[16];    /* zero if the controller gives none */
+	uint8_t nguid[16];
+};
+
+enum nvmf_io_op {
+	NVMF_IO_READ,
+	NVMF_IO_WRITE,
+	NVMF_IO_FLUSH,
+	NVMF_IO_WRITE_ZEROES,
+	NVMF_IO_DEALLOCATE,
+};
+
+/* One I/O.  offset and len are in bytes, multiples of the block size. */
+struct nvmf_io {
+	enum nvmf_io_op op;
+	uint32_t nsid;
+	uint64_t offset;
+	uint32_t len; /* at most info.max_io_bytes for reads and writes */
+	void *buf;    /* READ and WRITE only */
+};
+
+typedef void (*nvmf_io_cb)(void *arg, int status);
+
+/* Fill opts with the defaults. */
+void nvmf_ctrl_opts_init(struct nvmf_ctrl_opts *opts);
+
+/*
+ * Parse "trtype:rdma adrfam:ipv4 traddr:A trsvcid:4420 subnqn:NQN"
+ * (SPDK's form) into trid.  Return: 0, or -EINVAL with err naming the key.
+ */
+int nvmf_trid_parse(struct nvmf_trid *trid, const char *str, char *err,
+		    size_t errlen);
+
+/*
+ * Connect: resolve, connect the admin queue, enable the controller,
+ * identify it and its namespaces, connect the I/O queues.  Blocks until
+ * the controller is live or the first attempt failed (no retry on the
+ * first connect, as "nvme connect").  A discovery subsystem NQN connects
+ * only the admin queue.
+ * Return: 0 and *ctrl, or a negative errno with err saying why.
+ */
+int nvmf_ctrl_connect(const struct nvmf_trid *trid,
+		      const struct nvmf_ctrl_opts *opts, struct nvmf_ctrl **ctrl,
+		      char *err, size_t errlen);
+
+/* Delete the controller (see above) and free it. */
+void nvmf_ctrl_disconnect(struct nvmf_ctrl *ctrl);
+
+/* Reconnect now if reconnecting (a device or link came back). Any thread. */
+void nvmf_ctrl_kick(struct nvmf_ctrl *ctrl);
+
+/* Poll mode: run callbacks and timers, waiting up to timeout_ms (-1: forever). */
+int nvmf_ctrl_poll(struct nvmf_ctrl *ctrl, int timeout_ms);
+/* Poll mode: a file descriptor that is readable when nvmf_ctrl_poll has work. */
+int nvmf_ctrl_fd(const struct nvmf_ctrl *ctrl);
+
+/* Snapshot of the state and counters.  Any thread. */
+void nvmf_ctrl_get_info(struct nvmf_ctrl *ctrl, struct nvmf_ctrl_info *info);
+const char *nvmf_ctrl_state_name(enum nvmf_ctrl_state state);
+const struct nvmf_trid *nvmf_ctrl_trid(const struct nvmf_ctrl *ctrl);
+
+/* Namespaces (copy; count returned, at most max written).  Any thread. */
+int nvmf_ctrl_get_ns(struct nvmf_ctrl *ctrl, struct nvmf_ns_info *ns,
+		     int max);
+
+/* Asynchronous I/O.  Return: 0 (cb will be called), or < 0 (it will not). */
+int nvmf_io_submit(struct nvmf_ctrl *ctrl, const struct nvmf_io *io,
+		   nvmf_io_cb cb, void *arg);
+/* Synchronous I/O.  Return: status as above. */
+int nvmf_io_sync(struct nvmf_ctrl *ctrl, const struct nvmf_io *io);
+
+/*
+ * An admin command (64-byte SQE, the command id is set by the library)
+ * with an optional data buffer: to the host when to_host.  Synchronous.
+ * Return: status as above; *dw0 gets completion dword 0.
+ */
+int nvmf_admin_sync(struct nvmf_ctrl *ctrl, const void *sqe, void *buf,
+		    uint32_t len, bool to_host, uint32_t *dw0);
+
+/*
+ * Memory the RDMA NIC uses directly (no copy): registered on the current
+ * device and again after every reconnect.
+ */
+int nvmf_ctrl_register(struct nvmf_ctrl *ctrl, void *buf, size_t len);
+void nvmf_ctrl_unregister(struct nvmf_ctrl *ctrl, void *buf);
+
+/* Buffers of up to info.max_io_bytes from a pre-registered pool. */
+void *nvmf_buf_alloc(struct nvmf_ctrl *ctrl, size_t len);
+void nvmf_buf_free(struct nvmf_ctrl *ctrl, void *buf);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NVMF_HOST_H */

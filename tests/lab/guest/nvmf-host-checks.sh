@@ -1,0 +1,93 @@
+# The nvmf-host checks shared by the nvmf-host-vs-* scenarios (sourced by
+# their host.sh): discover, connect, list, verified fio on the namespace
+# file, perf --verify, disconnect, connect/disconnect cycles, bad input.
+# Needs: NQN, CYCLES.
+H=$NVMF_HOST
+
+"$H" discover -t rdma -a "$LAB_PEER" -s 4420 >"$LAB_OUT/discover.log" 2>&1 ||
+	lab_fail "nvmf-host discover failed: $(tail -1 "$LAB_OUT/discover.log")"
+grep -q "subnqn: *$NQN" "$LAB_OUT/discover.log" ||
+	lab_fail "nvmf-host discover does not list $NQN"
+"$H" discover -t rdma -a "$LAB_PEER" -o json >"$LAB_OUT/discover.json" 2>&1 &&
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["records"]; assert any(x["subnqn"]==sys.argv[2] for x in r)' \
+		"$LAB_OUT/discover.json" "$NQN" ||
+	lab_fail "nvmf-host discover -o json does not list $NQN"
+lab_event "nvmf-host discover lists $NQN (normal and json)"
+
+name=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 -c 1 -l 60 2>"$LAB_OUT/connect.err") ||
+	lab_fail "nvmf-host connect failed: $(cat "$LAB_OUT/connect.err")"
+f=$(lab_host_file "$name")
+[ -f "$f" ] || lab_fail "no namespace file $f after connect"
+lab_event "connected: $name, namespace file $f ($(stat -c %s "$f") bytes)"
+[ "$(stat -c %s "$f")" = $((256 * 1024 * 1024)) ] ||
+	lab_fail "$f: size $(stat -c %s "$f"), expected 256 MiB"
+
+"$H" list >"$LAB_OUT/list.txt" || lab_fail "nvmf-host list failed"
+grep -q "^$name: live" "$LAB_OUT/list.txt" || lab_fail "list: $name is not live"
+grep -q "subnqn: *$NQN" "$LAB_OUT/list.txt" || lab_fail "list lacks $NQN"
+grep -q "namespace 1: $f, 268435456 bytes" "$LAB_OUT/list.txt" ||
+	lab_fail "list lacks namespace 1"
+[ "$(lab_host_state "$name")" = live ] || lab_fail "list -o json: not live"
+lab_event "nvmf-host list: $name live, namespace 1 = $f"
+
+dd if=/dev/urandom of="$LAB_OUT/pattern" bs=64k count=16 status=none
+dd if="$LAB_OUT/pattern" of="$f" bs=64k oflag=direct conv=notrunc status=none ||
+	lab_fail "dd write to $f failed"
+dd if="$f" of="$LAB_OUT/readback" bs=64k count=16 iflag=direct status=none ||
+	lab_fail "dd read from $f failed"
+cmp "$LAB_OUT/readback" "$LAB_OUT/pattern" || lab_fail "dd read-back differs"
+lab_event "dd 1 MiB write + direct read-back: identical"
+
+lab_fio_verify randwrite "$f" --rw=randwrite --bs=4k --iodepth=16 \
+	--numjobs=2 --offset_increment=64M --size=16M ||
+	lab_fail "fio 4k randwrite verify on $f failed: $(grep -m1 -i err "$LAB_OUT/fio-randwrite.log")"
+lab_event "fio 4k randwrite (2 jobs, QD16) crc32c verify on the FUSE file: ok"
+lab_fio_verify seq128k "$f" --rw=write --bs=128k --iodepth=8 --size=64M ||
+	lab_fail "fio 128k write verify failed"
+lab_event "fio 128k seq write crc32c verify: ok"
+lab_report "nvmf-host FUSE file: $(grep -h 'WRITE: bw' "$LAB_OUT"/fio-*.log | sed 's/^ *//; s/ (.*//' | tr '\n' ';')"
+
+"$H" disconnect -d "$name" >"$LAB_OUT/disconnect.log" 2>&1 ||
+	lab_fail "nvmf-host disconnect -d $name failed: $(cat "$LAB_OUT/disconnect.log")"
+[ -e "$f" ] && lab_fail "$f still exists after disconnect"
+lab_event "disconnected $name; its files are gone"
+
+trid="trtype:rdma adrfam:ipv4 traddr:$LAB_PEER trsvcid:4420 subnqn:$NQN"
+"$H" perf -r "$trid" -q 16 -o 4096 -w randrw -M 50 -t 5 --size 16777216 \
+	--verify >"$LAB_OUT/perf-verify.log" 2>&1 ||
+	lab_fail "nvmf-host perf --verify failed: $(tail -3 "$LAB_OUT/perf-verify.log" | tr '\n' ' ')"
+lab_report "perf --verify randrw: $(grep -h 'IOPS\|reads checked' "$LAB_OUT/perf-verify.log" | tr '\n' ';')"
+lab_event "nvmf-host perf --verify 4k randrw QD16: ok"
+
+for i in $(seq "$CYCLES"); do
+	n=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 2>"$LAB_OUT/cycle.err") ||
+		lab_fail "connect $i/$CYCLES failed: $(cat "$LAB_OUT/cycle.err")"
+	dd if="$(lab_host_file "$n")" of=/dev/null bs=4k count=16 iflag=direct \
+		status=none || lab_fail "cycle $i: read failed"
+	"$H" disconnect -n "$NQN" >/dev/null 2>&1 ||
+		lab_fail "disconnect $i/$CYCLES failed"
+done
+"$H" list | grep -q 'No NVMe-oF controllers' || lab_fail "controllers left after the cycles"
+lab_event "$CYCLES connect/read/disconnect cycles: ok"
+
+# bad input: a one-line reason and a non-zero exit, never a hang
+bad() {	# bad WHAT EXPECTED-RC CMD...: must fail with that code within 30 s
+	local what=$1 want=$2 rc
+	shift 2
+	timeout 30 "$@" >"$LAB_OUT/bad.out" 2>"$LAB_OUT/bad.err"
+	rc=$?
+	[ "$rc" = "$want" ] ||
+		lab_fail "$what: exit $rc (want $want): $(cat "$LAB_OUT/bad.err")"
+	[ "$(wc -l <"$LAB_OUT/bad.err")" -ge 1 ] || lab_fail "$what: no message"
+	echo "$what: $(head -1 "$LAB_OUT/bad.err")" >>"$LAB_OUT/bad-input.txt"
+}
+bad "unknown flag" 2 "$H" connect --bogus
+bad "no traddr" 2 "$H" connect -t rdma -n "$NQN"
+bad "bad NQN" 2 "$H" connect -t rdma -a "$LAB_PEER" -n "not-an-nqn"
+bad "bad transport" 2 "$H" connect -t fc -a "$LAB_PEER" -n "$NQN"
+bad "bad address" 1 "$H" connect -t rdma -a 999.1.1.1 -n "$NQN"
+bad "unknown NQN" 1 "$H" connect -t rdma -a "$LAB_PEER" -n nqn.2014-08.org.nvmf-lab:nonexistent
+bad "unreachable target" 1 "$H" connect -t rdma -a 10.77.0.99 -n "$NQN"
+bad "closed port" 1 "$H" discover -t rdma -a "$LAB_PEER" -s 4999
+bad "perf bad workload" 2 "$H" perf -r "$trid" -w sideways -t 1
+lab_report "bad input: $(wc -l <"$LAB_OUT/bad-input.txt") cases, each a one-line reason and the right exit code"

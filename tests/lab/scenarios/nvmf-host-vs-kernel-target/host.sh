@@ -1,0 +1,5 @@
+# nvmf-host-vs-kernel-target, host node: nvmf-host.
+lab_wait target-ready 120
+. "$LAB_REPO/tests/lab/guest/nvmf-host-checks.sh"
+lab_signal host-done
+lab_pass
