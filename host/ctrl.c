@@ -228,7 +228,7 @@ void ctrl_attempt_failed(struct nvmf_ctrl *c, int err, bool dnr,
 	ctrl_teardown(c);
 	ctrl_set_error(c, "%s", why);
 	if (!c->reconnecting) {
-		ctrl_warn(c, "connect failed: %s", why);
+		ctrl_info(c, "connect failed: %s", why);
 		pthread_mutex_lock(&c->lock);
 		c->first_done = true;
 		c->first_err = err ? err : -EIO;

@@ -115,6 +115,25 @@ void ctrl_attempt_start(struct nvmf_ctrl *c)
 
 /* ---- queue Connect ---------------------------------------------------------- */
 
+/* What a Connect status means (fabrics command specific, SCT 1). */
+static const char *connect_status_str(uint16_t status)
+{
+	switch (status & 0x7ff) {
+	case 0x180:
+		return "incompatible format";
+	case 0x181:
+		return "controller busy";
+	case 0x182:
+		return "invalid parameters (unknown subsystem NQN?)";
+	case 0x183:
+		return "restart discovery";
+	case 0x184:
+		return "host not allowed by the subsystem";
+	default:
+		return "error";
+	}
+}
+
 static void hq_connect_done(struct nvmf_req *req)
 {
 	struct nvmf_hq *hq = req->arg;
@@ -122,8 +141,8 @@ static void hq_connect_done(struct nvmf_req *req)
 
 	if (req->err || req->status) {
 		step_fail(c, -ECONNREFUSED, req->status & 0x4000,
-			  "Connect of queue %u failed: status 0x%x%s",
-			  hq->qid, req->status,
+			  "Connect of queue %u failed: %s (status 0x%x)%s",
+			  hq->qid, connect_status_str(req->status), req->status,
 			  req->status & 0x4000 ? " (DNR)" : "");
 		return;
 	}

@@ -465,12 +465,12 @@ static const char *reject_reason(const struct rdma_cm_event *ev, char *buf,
 {
 	const struct nvme_rdma_cm_rej *rej = ev->param.conn.private_data;
 
-	if (ev->param.conn.private_data_len >= 4 && rej)
+	if (ev->param.conn.private_data_len >= 4 && rej && rej->sts)
 		snprintf(buf, size, "rejected by the target: NVMe RDMA status "
 			 "%u", le16toh(rej->sts));
 	else
-		snprintf(buf, size, "rejected (status %d): no listener on "
-			 "the target?", ev->status);
+		snprintf(buf, size, "connection refused: no NVMe-oF listener "
+			 "at that address and port");
 	return buf;
 }
 

@@ -4,6 +4,7 @@
  * subcommands and flags.  Each connected controller runs in a daemon of
  * its own that exports the namespaces as files through FUSE.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,23 @@ int conn_opt(const struct nvmf_cmd *cmd, int c, const char *arg,
 	}
 }
 
+static bool ip_ok(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static bool addr_ok(const struct conn_args *a)
+{
+	return ip_ok(a->trid.traddr);
+}
+
+static bool host_addr_ok(const struct conn_args *a)
+{
+	return ip_ok(a->trid.host_traddr);
+}
+
 int conn_args_check(const struct nvmf_cmd *cmd, struct conn_args *a,
 		    bool need_nqn)
 {
@@ -168,6 +186,16 @@ int conn_args_check(const struct nvmf_cmd *cmd, struct conn_args *a,
 
 	if (!a->trid.traddr[0]) {
 		nvmf_args_error(cmd, "--traddr (-a) is required");
+		return -1;
+	}
+	if (!addr_ok(a)) {
+		nvmf_args_error(cmd, "traddr '%s' is not an %s address",
+				a->trid.traddr, "IPv4 or IPv6");
+		return -1;
+	}
+	if (a->trid.host_traddr[0] && !host_addr_ok(a)) {
+		nvmf_args_error(cmd, "host-traddr '%s' is not an IPv4 or IPv6 "
+				"address", a->trid.host_traddr);
 		return -1;
 	}
 	if (need_nqn && !a->trid.subnqn[0]) {

@@ -85,7 +85,7 @@ bad "unknown flag" 2 "$H" connect --bogus
 bad "no traddr" 2 "$H" connect -t rdma -n "$NQN"
 bad "bad NQN" 2 "$H" connect -t rdma -a "$LAB_PEER" -n "not-an-nqn"
 bad "bad transport" 2 "$H" connect -t fc -a "$LAB_PEER" -n "$NQN"
-bad "bad address" 1 "$H" connect -t rdma -a 999.1.1.1 -n "$NQN"
+bad "bad address" 2 "$H" connect -t rdma -a 999.1.1.1 -n "$NQN"
 bad "unknown NQN" 1 "$H" connect -t rdma -a "$LAB_PEER" -n nqn.2014-08.org.nvmf-lab:nonexistent
 bad "unreachable target" 1 "$H" connect -t rdma -a 10.77.0.99 -n "$NQN"
 bad "closed port" 1 "$H" discover -t rdma -a "$LAB_PEER" -s 4999
