@@ -437,13 +437,11 @@ lab_host_connect() {
 # lab_host_file NAME [NSID]: the namespace file of controller NAME.
 lab_host_file() { echo "/run/nvmf-host/$1/n${2:-1}"; }
 
-# lab_host_state NAME: the controller's state from nvmf-host list.
+# lab_host_state NAME: the controller's state (from its status file;
+# cheap enough to poll).
 lab_host_state() {
-	"$NVMF_HOST" list -o json | python3 -c '
-import json, sys
-for c in json.load(sys.stdin):
-    if c["name"] == sys.argv[1]:
-        print(c["state"])' "$1"
+	sed -n 's/^ *"state": *"\([^"]*\)".*/\1/p' \
+		"/run/nvmf-host/ctrl/$1/status.json" 2>/dev/null
 }
 
 # lab_host_pid NAME: the pid of controller NAME's daemon.

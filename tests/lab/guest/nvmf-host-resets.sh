@@ -2,19 +2,29 @@
 # controllers (the kernel target on 4420, nvmf-tgt on 4421) with
 # ctrl-loss-tmo -1 and reconnect-delay 1, verified fio on both namespace
 # files in a loop, a 4 KiB read probe per file, and a state timeline.
-# Needs: NQN_K, NQN_T, CYCLES.
+# Needs: NQN_T, CYCLES; NQN_K optional (no kernel-target controller
+# without it).
 
 # host_resets_setup: connect both, start the I/O, the probes, the timeline.
 host_resets_setup() {
 	local c
-	CTRL_K=$(lab_host_connect "$NQN_K" "$LAB_PEER" 4420 -c 1 -l -1 2>&1) ||
-		lab_fail "connect to the kernel target: $CTRL_K"
+	CTRLS=""
+	if [ -n "${NQN_K:-}" ]; then
+		CTRL_K=$(lab_host_connect "$NQN_K" "$LAB_PEER" 4420 -c 1 -l -1 2>&1) ||
+			lab_fail "connect to the kernel target: $CTRL_K"
+		CTRLS=$CTRL_K
+		lab_event "connected: $CTRL_K (kernel target)"
+	fi
 	CTRL_T=$(lab_host_connect "$NQN_T" "$LAB_PEER" 4421 -c 1 -l -1 2>&1) ||
 		lab_fail "connect to nvmf-tgt: $CTRL_T"
-	lab_event "connected: $CTRL_K (kernel target), $CTRL_T (nvmf-tgt)"
-	USAGE0="$CTRL_K $(lab_host_usage "$CTRL_K"); $CTRL_T $(lab_host_usage "$CTRL_T")"
+	CTRLS="$CTRLS $CTRL_T"
+	lab_event "connected: $CTRL_T (nvmf-tgt)"
+	USAGE0=""
+	for c in $CTRLS; do
+		USAGE0="$USAGE0 $c $(lab_host_usage "$c");"
+	done
 	IO_PIDS=""
-	for c in "$CTRL_K" "$CTRL_T"; do
+	for c in $CTRLS; do
 		(
 			n=0
 			while [ ! -e "$LAB_SYNC/resets-done" ]; do
@@ -31,7 +41,7 @@ host_resets_setup() {
 				dd if="$(lab_host_file "$c")" of=/dev/null bs=4k \
 					count=1 iflag=direct status=none &&
 					date +%s%N
-				sleep 0.05
+				sleep 0.02
 			done >"$LAB_OUT/probe-$c.txt"
 		) &
 		IO_PIDS="$IO_PIDS $!"
@@ -39,13 +49,13 @@ host_resets_setup() {
 	(
 		declare -A last
 		while [ ! -e "$LAB_SYNC/resets-done" ]; do
-			for c in "$CTRL_K" "$CTRL_T"; do
+			for c in $CTRLS; do
 				st=$(lab_host_state "$c")
 				[ "$st" != "${last[$c]}" ] &&
 					lab_event "$c: ${st:-(gone)}"
 				last[$c]=$st
 			done
-			sleep 0.1
+			sleep 0.05
 		done
 	) &
 	sleep 3
@@ -55,19 +65,35 @@ host_resets_setup() {
 # be live and both probes to complete an I/O after T_EVENT; report.
 host_resets_recovered() {
 	local i=$1 t=$2 prefix=$3 c t_live first msg=""
-	for c in "$CTRL_K" "$CTRL_T"; do
-		lab_retry 30 bash -c "[ \"\$($NVMF_HOST list -o json | python3 -c 'import json,sys; print([x[\"state\"] for x in json.load(sys.stdin) if x[\"name\"]==sys.argv[1]][0])' $c)\" = live ]" ||
+	for c in $CTRLS; do
+		for _ in $(seq 1500); do
+			[ "$(lab_host_state "$c")" = live ] && break
+			sleep 0.02
+		done
+		[ "$(lab_host_state "$c")" = live ] ||
 			lab_fail "cycle $i: $c not live 30 s after the fault ended"
-		t_live=$(lab_now_ns)
+		# when it went live: the daemon's own record (ms since the epoch)
+		t_live=$(sed -n 's/^ *"state_since_ms": *\([0-9]*\).*/\1/p' \
+			"/run/nvmf-host/ctrl/$c/status.json")000000
 		lab_retry 30 bash -c "awk -v t=$t '\$1 > t { f=1 } END { exit !f }' $LAB_OUT/probe-$c.txt" ||
 			lab_fail "cycle $i: no I/O on $c completed 30 s after the fault ended"
 		first=$(awk -v t="$t" '$1 > t { print $1; exit }' "$LAB_OUT/probe-$c.txt")
-		msg="$msg $c live <= $(lab_ms "$t" "$t_live") ms, first I/O $(lab_ms "$t" "$first") ms;"
+		if [ "$t_live" -lt "$t" ]; then
+			msg="$msg $c stayed live,"
+		else
+			msg="$msg $c live $(lab_ms "$t" "$t_live") ms,"
+		fi
+		msg="$msg first I/O $(lab_ms "$t" "$first") ms;"
 	done
 	lab_event "cycle $i:$msg"
+	for c in $CTRLS; do
+		msg="$msg $c $(lab_host_usage "$c");"
+	done
 	lab_report "cycle $i: $prefix${msg# }"
-	[ -e "$(lab_host_file "$CTRL_K")" ] && [ -e "$(lab_host_file "$CTRL_T")" ] ||
-		lab_fail "cycle $i: a namespace file is gone"
+	for c in $CTRLS; do
+		[ -e "$(lab_host_file "$c")" ] ||
+			lab_fail "cycle $i: the namespace file of $c is gone"
+	done
 }
 
 # host_resets_finish: stop the I/O, check it, report the figures.
@@ -77,10 +103,12 @@ host_resets_finish() {
 	for p in $IO_PIDS; do
 		wait "$p" || lab_fail "verified fio failed (see fio-*-pass*.log)"
 	done
-	for c in "$CTRL_K" "$CTRL_T"; do
-		lab_report "$c: $(cat "$LAB_OUT/passes-$c") verified fio passes, $(grep -h reconnects /dev/null; "$NVMF_HOST" list | awk -v n="$c:" '$1 == n { on=1 } on && /reconnects:/ { print; exit }' | sed 's/^ *//')"
+	local end=""
+	for c in $CTRLS; do
+		lab_report "$c: $(cat "$LAB_OUT/passes-$c") verified fio passes, $("$NVMF_HOST" list | awk -v n="$c:" '$1 == n { on=1 } on && /reconnects:/ { print; exit }' | sed 's/^ *//')"
+		end="$end $c $(lab_host_usage "$c");"
 	done
-	lab_report "daemons at start: $USAGE0; at the end: $CTRL_K $(lab_host_usage "$CTRL_K"); $CTRL_T $(lab_host_usage "$CTRL_T")"
+	lab_report "daemons at start:$USAGE0 at the end:$end"
 	grep -h 'error\|warn' "$LAB_OUT/nvmf-host.log" | grep -v 'reconnect attempt' |
 		tail -5 >"$LAB_OUT/host-warnings.txt"
 	"$NVMF_HOST" disconnect-all >/dev/null || lab_fail "disconnect-all failed"
