@@ -161,12 +161,16 @@ int nvmf_trid_parse(struct nvmf_trid *t, const char *str, char *err,
 		const char *key;
 		size_t off, size;
 	} keys[] = {
-		{ "trtype", offsetof(struct nvmf_trid, trtype), sizeof(t->trtype) },
-		{ "adrfam", offsetof(struct nvmf_trid, adrfam), sizeof(t->adrfam) },
-		{ "traddr", offsetof(struct nvmf_trid, traddr), sizeof(t->traddr) },
+		{ "trtype", offsetof(struct nvmf_trid, trtype),
+		  sizeof(t->trtype) },
+		{ "adrfam", offsetof(struct nvmf_trid, adrfam),
+		  sizeof(t->adrfam) },
+		{ "traddr", offsetof(struct nvmf_trid, traddr),
+		  sizeof(t->traddr) },
 		{ "trsvcid", offsetof(struct nvmf_trid, trsvcid),
 		  sizeof(t->trsvcid) },
-		{ "subnqn", offsetof(struct nvmf_trid, subnqn), sizeof(t->subnqn) },
+		{ "subnqn", offsetof(struct nvmf_trid, subnqn),
+		  sizeof(t->subnqn) },
 		{ "hostaddr", offsetof(struct nvmf_trid, host_traddr),
 		  sizeof(t->host_traddr) },
 	};
@@ -201,7 +205,8 @@ int nvmf_trid_parse(struct nvmf_trid *t, const char *str, char *err,
 			return -EINVAL;
 		}
 		if (strlen(colon) >= keys[i].size) {
-			snprintf(err, errlen, "%s '%s' is too long", word, colon);
+			snprintf(err, errlen, "%s '%s' is too long", word,
+				 colon);
 			return -EINVAL;
 		}
 		strcpy((char *)t + keys[i].off, colon);

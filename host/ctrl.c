@@ -205,8 +205,8 @@ static void reconnect_fire(void *arg)
 static void schedule_attempt(struct nvmf_ctrl *c)
 {
 	uint64_t now = nvmf_now_ms();
-	uint64_t next = c->attempt_start +
-			(uint64_t)c->opts.reconnect_delay * 1000;
+	uint64_t next =
+		c->attempt_start + (uint64_t)c->opts.reconnect_delay * 1000;
 	uint64_t delay = next > now ? next - now : 0;
 
 	ctrl_info(c, "next reconnect attempt in %llu ms",
@@ -294,9 +294,10 @@ static void loss_fire(void *arg)
 
 	if (c->state == NVMF_CTRL_LIVE || c->deleting)
 		return;
-	snprintf(why, sizeof(why), "ctrl_loss_tmo (%d s) expired after %u "
-		 "reconnect attempts", c->opts.ctrl_loss_tmo,
-		 c->info.reconnect_attempts);
+	snprintf(why, sizeof(why),
+		 "ctrl_loss_tmo (%d s) expired after %u "
+		 "reconnect attempts",
+		 c->opts.ctrl_loss_tmo, c->info.reconnect_attempts);
 	ctrl_err(c, "%s: deleting the controller", why);
 	ctrl_delete(c, -ENODEV, why);
 }
@@ -310,8 +311,10 @@ static void failfast_fire(void *arg)
 	pthread_mutex_lock(&c->lock);
 	c->info.fail_fast = true;
 	pthread_mutex_unlock(&c->lock);
-	ctrl_warn(c, "fast_io_fail_tmo (%d s) expired: failing queued I/O; "
-		  "reconnects go on", c->opts.fast_io_fail_tmo);
+	ctrl_warn(c,
+		  "fast_io_fail_tmo (%d s) expired: failing queued I/O; "
+		  "reconnects go on",
+		  c->opts.fast_io_fail_tmo);
 	ctrl_fail_pending(c, -ENOLINK);
 	ctrl_notify(c);
 }
@@ -334,8 +337,7 @@ void ctrl_live(struct nvmf_ctrl *c)
 		ctrl_info(c, "reconnected after %llu ms (%u attempts)",
 			  (unsigned long long)(nvmf_now_ms() - c->loss_start),
 			  c->info.reconnect_attempts);
-	ctrl_set_state(c, NVMF_CTRL_LIVE,
-		       again ? "reconnected" : "connected");
+	ctrl_set_state(c, NVMF_CTRL_LIVE, again ? "reconnected" : "connected");
 	c->reconnecting = false;
 	if (c->opts.keep_alive_tmo > 0)
 		nvmf_timer_arm(c->ka_timer,
@@ -415,8 +417,10 @@ static int check_opts(const struct nvmf_trid *t, const struct nvmf_ctrl_opts *o,
 	const char *why;
 
 	if (strcmp(t->trtype, "rdma")) {
-		snprintf(err, errlen, "transport '%s' is not supported "
-			 "(only rdma)", t->trtype);
+		snprintf(err, errlen,
+			 "transport '%s' is not supported "
+			 "(only rdma)",
+			 t->trtype);
 		return -EINVAL;
 	}
 	if (!t->traddr[0]) {
@@ -439,7 +443,8 @@ static int check_opts(const struct nvmf_trid *t, const struct nvmf_ctrl_opts *o,
 	}
 	if (o->reconnect_delay < 1 || o->keep_alive_tmo < 0 ||
 	    o->io_timeout < 1) {
-		snprintf(err, errlen, "reconnect_delay and io_timeout must be "
+		snprintf(err, errlen,
+			 "reconnect_delay and io_timeout must be "
 			 ">= 1, keep_alive_tmo >= 0");
 		return -EINVAL;
 	}

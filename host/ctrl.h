@@ -15,8 +15,8 @@
 int ctrl_set_state(struct nvmf_ctrl *c, enum nvmf_ctrl_state to,
 		   const char *why);
 void ctrl_notify(struct nvmf_ctrl *c);
-__attribute__((format(printf, 2, 3))) void
-ctrl_set_error(struct nvmf_ctrl *c, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void ctrl_set_error(struct nvmf_ctrl *c,
+							  const char *fmt, ...);
 void ctrl_teardown(struct nvmf_ctrl *c);
 void ctrl_delete(struct nvmf_ctrl *c, int err, const char *why);
 void ctrl_attempt_failed(struct nvmf_ctrl *c, int err, bool dnr,
@@ -43,9 +43,9 @@ void ctrl_fail_pending(struct nvmf_ctrl *c, int err);
 void ctrl_kick_pending(struct nvmf_ctrl *c);
 /* Submit a request of the association on queue qid (no pending list). */
 int ctrl_submit_internal(struct nvmf_ctrl *c, uint16_t qid,
-			 const union nvme_command *cmd, void *buf,
-			 uint32_t len, uint32_t flags, nvmf_req_done_fn done,
-			 void *arg, uint32_t tmo_ms);
+			 const union nvme_command *cmd, void *buf, uint32_t len,
+			 uint32_t flags, nvmf_req_done_fn done, void *arg,
+			 uint32_t tmo_ms);
 /* Send a request on a queue whose slot it holds.  Return: 0 or < 0. */
 int hq_send(struct nvmf_hq *hq, struct nvmf_req *req, uint32_t tmo_ms);
 

@@ -105,7 +105,8 @@ void ctrl_attempt_start(struct nvmf_ctrl *c)
 		c->info.reconnect_attempts++;
 	pthread_mutex_unlock(&c->lock);
 	if (c->reconnecting)
-		ctrl_info(c, "reconnect attempt %u", c->info.reconnect_attempts);
+		ctrl_info(c, "reconnect attempt %u",
+			  c->info.reconnect_attempts);
 	c->step = INIT_ADMIN_QUEUE;
 	nvmf_timer_arm(c->step_timer, TRANSPORT_TMO_MS, 0);
 	ret = hq_start(c, 0, NVMF_HOST_ADMIN_DEPTH);
@@ -218,8 +219,8 @@ static void fill_strings(struct nvmf_ctrl *c)
 	for (int n = (int)strlen(i->model) - 1; n >= 0 && i->model[n] == ' ';
 	     n--)
 		i->model[n] = '\0';
-	for (int n = (int)strlen(i->serial) - 1;
-	     n >= 0 && i->serial[n] == ' '; n--)
+	for (int n = (int)strlen(i->serial) - 1; n >= 0 && i->serial[n] == ' ';
+	     n--)
 		i->serial[n] = '\0';
 	for (int n = (int)strlen(i->firmware) - 1;
 	     n >= 0 && i->firmware[n] == ' '; n--)
@@ -259,8 +260,8 @@ static void ns_commit(struct nvmf_ctrl *c)
 
 	pthread_mutex_lock(&c->lock);
 	changed = c->nr_ns != c->nr_ns_new ||
-		  memcmp(c->ns, c->ns_new, sizeof(c->ns[0]) *
-						  (size_t)c->nr_ns_new);
+		  memcmp(c->ns, c->ns_new,
+			 sizeof(c->ns[0]) * (size_t)c->nr_ns_new);
 	memcpy(c->ns, c->ns_new, sizeof(c->ns[0]) * (size_t)c->nr_ns_new);
 	c->nr_ns = c->nr_ns_new;
 	pthread_mutex_unlock(&c->lock);
@@ -324,9 +325,9 @@ static void step_done(struct nvmf_req *req)
 	uint32_t csts;
 
 	if (req->err || req->status) {
-		step_fail(c, req->err ? req->err : -EIO,
-			  req->status & 0x4000, "%s failed: status 0x%x",
-			  step_names[c->step], req->status);
+		step_fail(c, req->err ? req->err : -EIO, req->status & 0x4000,
+			  "%s failed: status 0x%x", step_names[c->step],
+			  req->status);
 		return;
 	}
 	switch (c->step) {
@@ -339,8 +340,8 @@ static void step_done(struct nvmf_req *req)
 		c->step = INIT_CC_ENABLE;
 		break;
 	case INIT_CC_ENABLE:
-		c->rdy_deadline = nvmf_now_ms() +
-				  (NVME_CAP_TO(c->cap) ?: 2) * 500ull;
+		c->rdy_deadline =
+			nvmf_now_ms() + (NVME_CAP_TO(c->cap) ?: 2) * 500ull;
 		c->step = INIT_WAIT_RDY;
 		break;
 	case INIT_WAIT_RDY:
@@ -550,9 +551,9 @@ static void aer_done(struct nvmf_req *req)
 	if (!log)
 		return;
 	nvmf_cmd_get_log(&cmd, NVME_LOG_CHANGED_NS, 0xffffffff, 0, 4096);
-	if (ctrl_submit_internal(c, 0, &cmd, log, 4096,
-				 NVMF_REQ_TO_HOST | NVMF_REQ_OWN_BUF,
-				 changed_ns_log_done, c, NVMF_HOST_ADMIN_TMO_MS))
+	if (ctrl_submit_internal(
+		    c, 0, &cmd, log, 4096, NVMF_REQ_TO_HOST | NVMF_REQ_OWN_BUF,
+		    changed_ns_log_done, c, NVMF_HOST_ADMIN_TMO_MS))
 		ns_rescan(c);
 }
 
@@ -562,8 +563,8 @@ static void aer_submit(struct nvmf_ctrl *c)
 
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.common.opcode = nvme_admin_async_event;
-	if (ctrl_submit_internal(c, 0, &cmd, NULL, 0, NVMF_REQ_NO_TMO,
-				 aer_done, c, 0))
+	if (ctrl_submit_internal(c, 0, &cmd, NULL, 0, NVMF_REQ_NO_TMO, aer_done,
+				 c, 0))
 		ctrl_warn(c, "cannot submit an Asynchronous Event Request");
 }
 
@@ -614,9 +615,10 @@ void ctrl_tick(void *arg)
 			req = hq->slots.reqs[i];
 			if (!req || !req->deadline_ms || now < req->deadline_ms)
 				continue;
-			snprintf(why, sizeof(why),
-				 "command 0x%02x (cid %u) on queue %d timed out",
-				 req->cmd.common.opcode, req->cid, q);
+			snprintf(
+				why, sizeof(why),
+				"command 0x%02x (cid %u) on queue %d timed out",
+				req->cmd.common.opcode, req->cid, q);
 			ctrl_warn(c, "%s", why);
 			ctrl_error(c, why);
 			return;

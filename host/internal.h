@@ -21,11 +21,11 @@
 #include "util.h"
 #include "nvmf/host.h"
 
-#define NVMF_HOST_MAX_IO	 (128u * 1024) /* bytes per read/write */
-#define NVMF_HOST_MAX_QUEUES	 64
-#define NVMF_HOST_ADMIN_DEPTH	 NVME_AQ_DEPTH /* entries; 31 outstanding */
-#define NVMF_HOST_ADMIN_TMO_MS	 10000
-#define NVMF_HOST_MAX_NS	 256
+#define NVMF_HOST_MAX_IO       (128u * 1024) /* bytes per read/write */
+#define NVMF_HOST_MAX_QUEUES   64
+#define NVMF_HOST_ADMIN_DEPTH  NVME_AQ_DEPTH /* entries; 31 outstanding */
+#define NVMF_HOST_ADMIN_TMO_MS 10000
+#define NVMF_HOST_MAX_NS       256
 
 struct nvmf_req;
 struct nvmf_hq;
@@ -33,11 +33,12 @@ struct nvmf_hq;
 typedef void (*nvmf_req_done_fn)(struct nvmf_req *req);
 
 enum nvmf_req_flags {
-	NVMF_REQ_TO_HOST = 1u << 0,  /* data moves controller -> host */
-	NVMF_REQ_INTERNAL = 1u << 1, /* part of an association: dropped with it */
-	NVMF_REQ_NO_TMO = 1u << 2,   /* Asynchronous Event Request */
-	NVMF_REQ_ADMIN = 1u << 3,    /* goes to the admin queue */
-	NVMF_REQ_OWN_BUF = 1u << 4,  /* buf is freed with the request */
+	NVMF_REQ_TO_HOST = 1u << 0, /* data moves controller -> host */
+	NVMF_REQ_INTERNAL = 1u
+			    << 1,  /* part of an association: dropped with it */
+	NVMF_REQ_NO_TMO = 1u << 2, /* Asynchronous Event Request */
+	NVMF_REQ_ADMIN = 1u << 3,  /* goes to the admin queue */
+	NVMF_REQ_OWN_BUF = 1u << 4, /* buf is freed with the request */
 };
 
 /* A command and its data, from submission to completion. */
@@ -82,8 +83,8 @@ void nvmf_slots_drain(struct nvmf_slots *s, struct nvmf_req_list *out);
 
 enum nvmf_hq_state {
 	NVMF_HQ_DOWN,
-	NVMF_HQ_TRANSPORT,  /* transport connecting */
-	NVMF_HQ_CONNECT,    /* fabrics Connect in flight */
+	NVMF_HQ_TRANSPORT, /* transport connecting */
+	NVMF_HQ_CONNECT,   /* fabrics Connect in flight */
 	NVMF_HQ_LIVE,
 };
 

@@ -76,9 +76,9 @@ int hq_send(struct nvmf_hq *hq, struct nvmf_req *req, uint32_t tmo_ms)
 }
 
 int ctrl_submit_internal(struct nvmf_ctrl *c, uint16_t qid,
-			 const union nvme_command *cmd, void *buf,
-			 uint32_t len, uint32_t flags, nvmf_req_done_fn done,
-			 void *arg, uint32_t tmo_ms)
+			 const union nvme_command *cmd, void *buf, uint32_t len,
+			 uint32_t flags, nvmf_req_done_fn done, void *arg,
+			 uint32_t tmo_ms)
 {
 	struct nvmf_hq *hq = c->queues[qid];
 	struct nvmf_req *req = req_alloc();
@@ -126,7 +126,8 @@ static struct nvmf_hq *pick_queue(struct nvmf_ctrl *c, struct nvmf_req *req)
 	for (k = 0; k < n; k++) {
 		hq = c->queues[1 + (c->next_io_queue + k) % n];
 		if (hq && hq->state == NVMF_HQ_LIVE && hq->slots.nr_free) {
-			c->next_io_queue = (uint16_t)((c->next_io_queue + k + 1) % n);
+			c->next_io_queue =
+				(uint16_t)((c->next_io_queue + k + 1) % n);
 			return hq;
 		}
 	}
@@ -138,6 +139,7 @@ void ctrl_kick_pending(struct nvmf_ctrl *c)
 	struct nvmf_req *req;
 	struct nvmf_hq *hq;
 	uint32_t tmo;
+	int ret;
 
 	if (c->state != NVMF_CTRL_LIVE)
 		return;
@@ -150,9 +152,12 @@ void ctrl_kick_pending(struct nvmf_ctrl *c)
 		tmo = req->flags & NVMF_REQ_ADMIN ?
 			      NVMF_HOST_ADMIN_TMO_MS :
 			      (uint32_t)c->opts.io_timeout * 1000;
-		if (hq_send(hq, req, tmo)) {
+		ret = hq_send(hq, req, tmo);
+		if (ret) {
 			TAILQ_INSERT_HEAD(&c->pending, req, link);
-			ctrl_error(c, "cannot post a command");
+			/* -EAGAIN: no bounce buffer; a completion frees one */
+			if (ret != -EAGAIN)
+				ctrl_error(c, "cannot post a command");
 			return;
 		}
 	}
@@ -221,8 +226,10 @@ void nvmf_hq_complete(struct nvmf_hq *hq, const struct nvme_completion *cqe)
 	uint16_t status = le16toh(cqe->status) >> 1;
 
 	if (!req) {
-		ctrl_warn(c, "queue %u: response for cid %u, which is not "
-			  "outstanding", hq->qid, cqe->command_id);
+		ctrl_warn(c,
+			  "queue %u: response for cid %u, which is not "
+			  "outstanding",
+			  hq->qid, cqe->command_id);
 		return;
 	}
 	nvmf_slots_put(&hq->slots, req->cid);
@@ -297,8 +304,8 @@ static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
 	return 0;
 }
 
-int nvmf_io_submit(struct nvmf_ctrl *c, const struct nvmf_io *io,
-		   nvmf_io_cb cb, void *arg)
+int nvmf_io_submit(struct nvmf_ctrl *c, const struct nvmf_io *io, nvmf_io_cb cb,
+		   void *arg)
 {
 	struct nvmf_req *req = req_alloc();
 	int ret;
@@ -441,7 +448,7 @@ void nvmf_ctrl_unregister(struct nvmf_ctrl *c, void *buf)
 	mr_call(c, buf, 0, false);
 }
 
-#define POOL_CHUNKS 128
+#define POOL_CHUNKS 64
 
 void *nvmf_buf_alloc(struct nvmf_ctrl *c, size_t len)
 {
@@ -458,8 +465,8 @@ void *nvmf_buf_alloc(struct nvmf_ctrl *c, size_t len)
 		c->pool_ready = init = true;
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (init && nvmf_ctrl_register(c, c->pool.base,
-				       c->pool.chunk * c->pool.nr))
+	if (init &&
+	    nvmf_ctrl_register(c, c->pool.base, c->pool.chunk * c->pool.nr))
 		ctrl_warn(c, "buffer pool not registered: I/O will copy");
 	return nvmf_pool_get(&c->pool);
 }

@@ -26,12 +26,19 @@
 #include "ctrl.h"
 #include "rdma_resync.h"
 
-#define RESOLVE_TMO_MS	  3000 /* as the kernel host */
-#define CONNECT_TMO_MS	  1500 /* CM REQ to ESTABLISHED; then a new attempt */
-#define ICD_MAX		  (16u * 1024)
-#define WR_RECV		  (1ull << 32)
-#define WR_SEND		  (2ull << 32)
-#define CQ_BATCH	  32
+#define RESOLVE_TMO_MS 3000 /* as the kernel host */
+#define CONNECT_TMO_MS 1500 /* CM REQ to ESTABLISHED; then a new attempt */
+#define ICD_MAX	       (16u * 1024)
+#define WR_RECV	       (1ull << 32)
+#define WR_SEND	       (2ull << 32)
+#define CQ_BATCH       32
+/*
+ * Bounce buffers (for data outside registered memory) per queue: fewer
+ * than the queue's slots - applications that care use registered buffers
+ * (nvmf_buf_alloc) - and a request that finds none waits for one.
+ */
+#define BOUNCE_IO    32
+#define BOUNCE_ADMIN 4
 
 struct rdma_region {
 	TAILQ_ENTRY(rdma_region) link;
@@ -70,6 +77,10 @@ struct rdma_hq {
 	uint8_t *send;
 	struct nvme_completion *recv;
 	uint8_t *bounce;
+	uint16_t nr_bounce;
+	uint16_t nr_bounce_free;
+	uint16_t *bounce_free; /* stack of free bounce chunks */
+	uint16_t *slot_bounce; /* chunk of a slot (when SLOT_BOUNCE) */
 	uint8_t *slot_flags;
 	struct nvme_completion *slot_cqe;
 	struct nvmf_timer *cm_timer;
@@ -167,10 +178,15 @@ static void slot_deliver(struct rdma_hq *rq, uint16_t cid)
 {
 	struct nvmf_req *req = nvmf_slots_find(&rq->hq->slots, cid);
 
-	if (req && (rq->slot_flags[cid] & SLOT_BOUNCE) &&
-	    (req->flags & NVMF_REQ_TO_HOST))
-		memcpy(req->buf, rq->bounce + (size_t)cid * NVMF_HOST_MAX_IO,
-		       req->len);
+	if (rq->slot_flags[cid] & SLOT_BOUNCE) {
+		uint16_t b = rq->slot_bounce[cid];
+
+		if (req && (req->flags & NVMF_REQ_TO_HOST))
+			memcpy(req->buf,
+			       rq->bounce + (size_t)b * NVMF_HOST_MAX_IO,
+			       req->len);
+		rq->bounce_free[rq->nr_bounce_free++] = b;
+	}
 	rq->slot_flags[cid] = 0;
 	nvmf_hq_complete(rq->hq, &rq->slot_cqe[cid]);
 }
@@ -182,7 +198,8 @@ static int post_recv(struct rdma_hq *rq, uint32_t i)
 		.length = sizeof(struct nvme_completion),
 		.lkey = rq->mr->lkey,
 	};
-	struct ibv_recv_wr wr = { .wr_id = WR_RECV | i, .sg_list = &sge,
+	struct ibv_recv_wr wr = { .wr_id = WR_RECV | i,
+				  .sg_list = &sge,
 				  .num_sge = 1 },
 			   *bad;
 
@@ -345,8 +362,8 @@ static int ctrl_device_get(struct rdma_ctrl *rc, struct ibv_context *verbs)
 	if (!rc->pd || !rc->cc || set_nonblock(rc->cc->fd))
 		goto out_release;
 	rc->verbs = verbs;
-	rc->cc_watch = nvmf_watch_add(c->loop, rc->cc->fd, EPOLLIN,
-				      cq_event_cb, rc);
+	rc->cc_watch =
+		nvmf_watch_add(c->loop, rc->cc->fd, EPOLLIN, cq_event_cb, rc);
 	if (!rc->cc_watch)
 		goto out_release;
 	if (!set_nonblock(verbs->async_fd))
@@ -375,6 +392,7 @@ static int hq_buffers(struct rdma_hq *rq)
 	struct nvmf_hq *hq = rq->hq;
 	uint32_t slots = hq->slots.depth;
 	size_t send_len, recv_len;
+	uint16_t i;
 
 	rq->icd_max = hq->qid ? hq->ctrl->icd_max : 0;
 	if (rq->icd_max > ICD_MAX)
@@ -383,7 +401,10 @@ static int hq_buffers(struct rdma_hq *rq)
 	send_len = (size_t)slots * rq->stride;
 	recv_len = (size_t)hq->size * sizeof(struct nvme_completion);
 	send_len = (send_len + recv_len + 4095) & ~(size_t)4095;
-	rq->buf_len = send_len + (size_t)slots * NVMF_HOST_MAX_IO;
+	rq->nr_bounce = hq->qid ? BOUNCE_IO : BOUNCE_ADMIN;
+	if (rq->nr_bounce > slots)
+		rq->nr_bounce = (uint16_t)slots;
+	rq->buf_len = send_len + (size_t)rq->nr_bounce * NVMF_HOST_MAX_IO;
 	rq->buf = mmap(NULL, rq->buf_len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (rq->buf == MAP_FAILED) {
@@ -396,8 +417,14 @@ static int hq_buffers(struct rdma_hq *rq)
 	rq->bounce = rq->buf + send_len;
 	rq->slot_flags = calloc(slots, 1);
 	rq->slot_cqe = calloc(slots, sizeof(*rq->slot_cqe));
-	if (!rq->slot_flags || !rq->slot_cqe)
+	rq->slot_bounce = calloc(slots, sizeof(*rq->slot_bounce));
+	rq->bounce_free = calloc(rq->nr_bounce, sizeof(*rq->bounce_free));
+	if (!rq->slot_flags || !rq->slot_cqe || !rq->slot_bounce ||
+	    !rq->bounce_free)
 		return -ENOMEM;
+	for (i = 0; i < rq->nr_bounce; i++)
+		rq->bounce_free[i] = (uint16_t)(rq->nr_bounce - 1 - i);
+	rq->nr_bounce_free = rq->nr_bounce;
 	rq->mr = ibv_reg_mr(rq->rc->pd, rq->buf, rq->buf_len,
 			    IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ |
 				    IBV_ACCESS_REMOTE_WRITE);
@@ -414,8 +441,8 @@ static int hq_create_qp(struct rdma_hq *rq)
 	ret = ctrl_device_get(rq->rc, rq->id->verbs);
 	if (ret)
 		return ret;
-	rq->cq = ibv_create_cq(rq->id->verbs, hq->size * 2 + 1, rq,
-			       rq->rc->cc, 0);
+	rq->cq = ibv_create_cq(rq->id->verbs, hq->size * 2 + 1, rq, rq->rc->cc,
+			       0);
 	if (!rq->cq || ibv_req_notify_cq(rq->cq, 0))
 		return -errno;
 	ret = hq_buffers(rq);
@@ -466,10 +493,13 @@ static const char *reject_reason(const struct rdma_cm_event *ev, char *buf,
 	const struct nvme_rdma_cm_rej *rej = ev->param.conn.private_data;
 
 	if (ev->param.conn.private_data_len >= 4 && rej && rej->sts)
-		snprintf(buf, size, "rejected by the target: NVMe RDMA status "
-			 "%u", le16toh(rej->sts));
+		snprintf(buf, size,
+			 "rejected by the target: NVMe RDMA status "
+			 "%u",
+			 le16toh(rej->sts));
 	else
-		snprintf(buf, size, "connection refused: no NVMe-oF listener "
+		snprintf(buf, size,
+			 "connection refused: no NVMe-oF listener "
 			 "at that address and port");
 	return buf;
 }
@@ -503,8 +533,9 @@ static void handle_cm_event(struct rdma_ctrl *rc, struct rdma_hq *rq,
 			reject_reason(ev, why, sizeof(why)));
 		return;
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
-		nvmf_rdma_resync_start(&rc->resync,
-				       ibv_get_device_name(rq->id->verbs->device));
+		nvmf_rdma_resync_start(
+			&rc->resync,
+			ibv_get_device_name(rq->id->verbs->device));
 		snprintf(why, sizeof(why), "RDMA device %s removed",
 			 ibv_get_device_name(rq->id->verbs->device));
 		nvmf_ctrl_transport_error(rc->ctrl, why);
@@ -603,6 +634,8 @@ static void rdma_queue_teardown(struct nvmf_hq *hq)
 		rdma_destroy_id(rq->id);
 	free(rq->slot_flags);
 	free(rq->slot_cqe);
+	free(rq->slot_bounce);
+	free(rq->bounce_free);
 	free(rq);
 	hq->tp = NULL;
 }
@@ -632,8 +665,8 @@ static int rdma_queue_connect(struct nvmf_hq *hq)
 	ret = resolve_addrs(&c->trid, &dst, &src);
 	if (ret)
 		goto out_teardown;
-	ret = rdma_resolve_addr(rq->id, src ? src->ai_addr : NULL,
-				dst->ai_addr, RESOLVE_TMO_MS);
+	ret = rdma_resolve_addr(rq->id, src ? src->ai_addr : NULL, dst->ai_addr,
+				RESOLVE_TMO_MS);
 	if (ret)
 		ret = -errno;
 	freeaddrinfo(dst);
@@ -654,7 +687,8 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	struct rdma_hq *rq = hq->tp;
 	bool to_host = req->flags & NVMF_REQ_TO_HOST;
 	uint16_t cid = req->cid;
-	struct ibv_send_wr wr = { .wr_id = WR_SEND | cid, .num_sge = 1,
+	struct ibv_send_wr wr = { .wr_id = WR_SEND | cid,
+				  .num_sge = 1,
 				  .opcode = IBV_WR_SEND,
 				  .send_flags = IBV_SEND_SIGNALED },
 			   *bad;
@@ -675,8 +709,14 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	if (req->len && !inl) {
 		mr = region_find(rq->rc, req->buf, req->len);
 		if (!mr) {
-			uint8_t *b = rq->bounce + (size_t)cid * NVMF_HOST_MAX_IO;
+			uint16_t chunk;
+			uint8_t *b;
 
+			if (!rq->nr_bounce_free)
+				return -EAGAIN; /* waits for a bounce buffer */
+			chunk = rq->bounce_free[--rq->nr_bounce_free];
+			rq->slot_bounce[cid] = chunk;
+			b = rq->bounce + (size_t)chunk * NVMF_HOST_MAX_IO;
 			if (!to_host)
 				memcpy(b, req->buf, req->len);
 			addr = (uintptr_t)b;
@@ -695,6 +735,9 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	wr.sg_list = &sge;
 	rq->slot_flags[cid] = flags;
 	if (ibv_post_send(rq->id->qp, &wr, &bad)) {
+		if (flags & SLOT_BOUNCE)
+			rq->bounce_free[rq->nr_bounce_free++] =
+				rq->slot_bounce[cid];
 		rq->slot_flags[cid] = 0;
 		return -EIO;
 	}
@@ -714,8 +757,8 @@ static int rdma_ctrl_init(struct nvmf_ctrl *c)
 	rc->ec = rdma_create_event_channel();
 	if (!rc->ec || set_nonblock(rc->ec->fd))
 		goto out_free;
-	rc->ec_watch = nvmf_watch_add(c->loop, rc->ec->fd, EPOLLIN,
-				      cm_event_cb, rc);
+	rc->ec_watch =
+		nvmf_watch_add(c->loop, rc->ec->fd, EPOLLIN, cm_event_cb, rc);
 	if (!rc->ec_watch ||
 	    nvmf_rdma_resync_init(&rc->resync, c->loop, c->name))
 		goto out_free;

@@ -37,12 +37,10 @@ static const uint32_t allowed_from[] = {
 			   1u << NVMF_CTRL_DELETING_NOIO,
 };
 
-bool nvmf_ctrl_state_allowed(enum nvmf_ctrl_state from,
-			     enum nvmf_ctrl_state to)
+bool nvmf_ctrl_state_allowed(enum nvmf_ctrl_state from, enum nvmf_ctrl_state to)
 {
 	if ((unsigned int)to >= ARRAY_SIZE(allowed_from) ||
 	    (unsigned int)from >= ARRAY_SIZE(state_names))
 		return false;
 	return allowed_from[to] & (1u << from);
 }
-

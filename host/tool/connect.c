@@ -205,8 +205,8 @@ static int setup_signals(struct daemon *d)
 	d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d->sig_fd < 0)
 		return -errno;
-	d->sig_watch = nvmf_watch_add(d->loop, d->sig_fd, EPOLLIN,
-				      signal_event, d);
+	d->sig_watch =
+		nvmf_watch_add(d->loop, d->sig_fd, EPOLLIN, signal_event, d);
 	return d->sig_watch ? 0 : -ENOMEM;
 }
 
@@ -233,13 +233,14 @@ static int serve(struct daemon *d, char *why, size_t whylen)
 	}
 	ret = nvmf_fuse_start(&d->fuse, d->ctrl, d->loop, d->mount, d->name);
 	if (ret) {
-		snprintf(why, whylen, "cannot export the namespaces at %.200s: %s",
-			 d->mount, strerror(-ret));
+		snprintf(why, whylen,
+			 "cannot export the namespaces at %.200s: %s", d->mount,
+			 strerror(-ret));
 		return ret;
 	}
 	if (!a->no_udev) {
-		d->reactor = nvmf_reactor_create(d->loop, NULL, reactor_event,
-						 d);
+		d->reactor =
+			nvmf_reactor_create(d->loop, NULL, reactor_event, d);
 		if (!d->reactor)
 			nvmf_warn("%s: no udev reactor: %s", d->name,
 				  strerror(errno));
@@ -285,7 +286,8 @@ static int parse(int argc, char **argv, struct conn_args *a, bool *dup)
 		switch (opt) {
 		case 'n':
 			if (strlen(optarg) >= sizeof(a->trid.subnqn)) {
-				nvmf_args_error(&connect_cmd, "nqn is too long");
+				nvmf_args_error(&connect_cmd,
+						"nqn is too long");
 				return NVMF_EXIT_USAGE;
 			}
 			strcpy(a->trid.subnqn, optarg);
@@ -337,10 +339,11 @@ int cmd_connect(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (!dup && ctrl_status_each(a.run_dir, dup_fn, &dc) && dc.found[0]) {
-		fprintf(stderr, "nvmf-host connect: already connected to %s at "
-			"%s:%s as %s (-D allows a duplicate)\n", a.trid.subnqn,
-			a.trid.traddr, a.trid.trsvcid[0] ? a.trid.trsvcid : "4420",
-			dc.found);
+		fprintf(stderr,
+			"nvmf-host connect: already connected to %s at "
+			"%s:%s as %s (-D allows a duplicate)\n",
+			a.trid.subnqn, a.trid.traddr,
+			a.trid.trsvcid[0] ? a.trid.trsvcid : "4420", dc.found);
 		return NVMF_EXIT_FAILURE;
 	}
 	ret = claim_name(&d, a.run_dir);

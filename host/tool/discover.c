@@ -124,12 +124,12 @@ static void print_normal(const struct nvmf_disc_log_page_hdr *h,
 		printf("traddr:  %s\n", addr);
 		printf("eflags:  0x%x\n", le16toh(e->eflags));
 		if (e->trtype == NVMF_TRTYPE_RDMA) {
-			printf("rdma_prtype: %s\n",
-			       e->tsas.rdma.prtype == 1 ? "not specified" :
-							  "other");
-			printf("rdma_qptype: %s\n",
-			       e->tsas.rdma.qptype == 1 ? "connected" :
-							  "datagram");
+			printf("rdma_prtype: %s\n", e->tsas.rdma.prtype == 1 ?
+							    "not specified" :
+							    "other");
+			printf("rdma_qptype: %s\n", e->tsas.rdma.qptype == 1 ?
+							    "connected" :
+							    "datagram");
 			printf("rdma_cms:    %s\n",
 			       e->tsas.rdma.cms == 1 ? "rdma-cm" : "other");
 			printf("rdma_pkey: 0x%04x\n",
@@ -154,25 +154,31 @@ static void print_json(const struct nvmf_disc_log_page_hdr *h,
 		struct json_object *r = json_object_new_object();
 
 		entry_strings(e, svc, nqn, addr);
-		json_object_object_add(r, "trtype",
-				       json_object_new_string(trtype_str(e->trtype)));
-		json_object_object_add(r, "adrfam",
-				       json_object_new_string(adrfam_str(e->adrfam)));
-		json_object_object_add(r, "subtype",
-				       json_object_new_string(subtype_str(e->subtype)));
-		json_object_object_add(r, "treq",
-				       json_object_new_string(treq_str(e->treq)));
+		json_object_object_add(
+			r, "trtype",
+			json_object_new_string(trtype_str(e->trtype)));
+		json_object_object_add(
+			r, "adrfam",
+			json_object_new_string(adrfam_str(e->adrfam)));
+		json_object_object_add(
+			r, "subtype",
+			json_object_new_string(subtype_str(e->subtype)));
+		json_object_object_add(
+			r, "treq", json_object_new_string(treq_str(e->treq)));
 		json_object_object_add(r, "portid",
 				       json_object_new_int(le16toh(e->portid)));
-		json_object_object_add(r, "trsvcid", json_object_new_string(svc));
-		json_object_object_add(r, "subnqn", json_object_new_string(nqn));
-		json_object_object_add(r, "traddr", json_object_new_string(addr));
+		json_object_object_add(r, "trsvcid",
+				       json_object_new_string(svc));
+		json_object_object_add(r, "subnqn",
+				       json_object_new_string(nqn));
+		json_object_object_add(r, "traddr",
+				       json_object_new_string(addr));
 		json_object_object_add(r, "eflags",
 				       json_object_new_int(le16toh(e->eflags)));
 		json_object_array_add(recs, r);
 	}
-	printf("%s\n", json_object_to_json_string_ext(root,
-						      JSON_C_TO_STRING_PRETTY));
+	printf("%s\n",
+	       json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
 	json_object_put(root);
 }
 
@@ -255,10 +261,13 @@ int cmd_discover(int argc, char **argv)
 			snprintf(a.trid.subnqn, sizeof(a.trid.subnqn), "%s",
 				 optarg);
 		} else if (opt == 'o') {
-			if (strcmp(optarg, "normal") && strcmp(optarg, "json")) {
-				nvmf_args_error(&discover_cmd,
-						"output-format '%s': use normal "
-						"or json", optarg);
+			if (strcmp(optarg, "normal") &&
+			    strcmp(optarg, "json")) {
+				nvmf_args_error(
+					&discover_cmd,
+					"output-format '%s': use normal "
+					"or json",
+					optarg);
 				return NVMF_EXIT_USAGE;
 			}
 			a.json = !strcmp(optarg, "json");
@@ -283,7 +292,8 @@ int cmd_discover(int argc, char **argv)
 	ret = read_disc_log(c, &log, &n);
 	nvmf_ctrl_disconnect(c);
 	if (ret) {
-		fprintf(stderr, "nvmf-host discover: reading the discovery log "
+		fprintf(stderr,
+			"nvmf-host discover: reading the discovery log "
 			"failed: %s\n",
 			ret < 0 ? strerror(-ret) : "NVMe status error");
 		return NVMF_EXIT_FAILURE;

@@ -27,10 +27,10 @@
 #include "loop.h"
 #include "tool.h"
 
-#define ROOT_INO FUSE_ROOT_ID
-#define NS_INO(nsid) ((fuse_ino_t)(nsid) + 1)
-#define INO_NSID(ino) ((uint32_t)((ino) - 1))
-#define ATTR_TMO 1.0
+#define ROOT_INO      FUSE_ROOT_ID
+#define NS_INO(nsid)  ((fuse_ino_t)(nsid) + 1)
+#define INO_NSID(ino) ((uint32_t)((ino)-1))
+#define ATTR_TMO      1.0
 
 struct nvmf_fuse {
 	struct nvmf_ctrl *ctrl;
@@ -48,10 +48,10 @@ struct fuse_io {
 	struct nvmf_fuse *f;
 	fuse_req_t req;
 	bool write;
-	uint8_t *buf;	    /* whole aligned range */
-	bool pool;	    /* buf from the registered pool */
-	size_t skip;	    /* read: bytes before the caller's offset */
-	size_t size;	    /* the caller's size */
+	uint8_t *buf; /* whole aligned range */
+	bool pool;    /* buf from the registered pool */
+	size_t skip;  /* read: bytes before the caller's offset */
+	size_t size;  /* the caller's size */
 	int remaining;
 	int err;
 };
@@ -364,11 +364,12 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		fuse_reply_err(req, status_errno(ret));
 }
 
-static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
-			 off_t off, off_t len, struct fuse_file_info *fi)
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
+			 off_t len, struct fuse_file_info *fi)
 {
 	struct nvmf_fuse *f = fuse_req_userdata(req);
-	struct nvmf_io io = { .nsid = INO_NSID(ino), .offset = (uint64_t)off,
+	struct nvmf_io io = { .nsid = INO_NSID(ino),
+			      .offset = (uint64_t)off,
 			      .len = (uint32_t)len };
 	int ret;
 
@@ -394,9 +395,9 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->max_read = f->max_io;
 	if (conn->capable & FUSE_CAP_ASYNC_DIO)
 		conn->want |= FUSE_CAP_ASYNC_DIO;
-	conn->want &= ~(unsigned int)(FUSE_CAP_SPLICE_READ |
-				      FUSE_CAP_SPLICE_WRITE |
-				      FUSE_CAP_SPLICE_MOVE);
+	conn->want &=
+		~(unsigned int)(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
+				FUSE_CAP_SPLICE_MOVE);
 }
 
 static const struct fuse_lowlevel_ops fuse_ops = {

@@ -120,7 +120,7 @@ static int64_t jint(struct json_object *o, const char *k)
 	struct json_object *v;
 
 	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) :
-						      0;
+						     0;
 }
 
 /* Load a running controller's status.  Return: the object, or NULL. */
@@ -274,13 +274,16 @@ int cmd_list(int argc, char **argv)
 	nvmf_args_build(&list_cmd, longopts, shortopts);
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
 	       -1) {
-		if (opt == 'o' && (!strcmp(optarg, "json") ||
-				   !strcmp(optarg, "normal"))) {
-			arr = !strcmp(optarg, "json") ? json_object_new_array() :
-							NULL;
+		if (opt == 'o' &&
+		    (!strcmp(optarg, "json") || !strcmp(optarg, "normal"))) {
+			arr = !strcmp(optarg, "json") ?
+				      json_object_new_array() :
+				      NULL;
 		} else if (opt == 'o') {
-			nvmf_args_error(&list_cmd, "output-format '%s': use "
-					"normal or json", optarg);
+			nvmf_args_error(&list_cmd,
+					"output-format '%s': use "
+					"normal or json",
+					optarg);
 			return NVMF_EXIT_USAGE;
 		} else if (opt == OPT_RUN_DIR) {
 			run_dir = optarg;
@@ -399,7 +402,8 @@ static int disconnect(int argc, char **argv, bool all)
 		printf("disconnected %d controller(s)\n", d.done);
 	if (!all && !d.matched) {
 		fprintf(stderr, "nvmf-host disconnect: no controller %s %s\n",
-			d.nqn ? "for subsystem" : "named", d.nqn ? d.nqn : d.name);
+			d.nqn ? "for subsystem" : "named",
+			d.nqn ? d.nqn : d.name);
 		return NVMF_EXIT_FAILURE;
 	}
 	return d.done == d.matched ? NVMF_EXIT_OK : NVMF_EXIT_FAILURE;

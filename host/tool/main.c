@@ -23,7 +23,8 @@ static const struct {
 	{ "connect", cmd_connect,
 	  "connect a controller; its namespaces become files" },
 	{ "list", cmd_list, "list the connected controllers" },
-	{ "disconnect", cmd_disconnect, "disconnect controllers by NQN or name" },
+	{ "disconnect", cmd_disconnect,
+	  "disconnect controllers by NQN or name" },
 	{ "disconnect-all", cmd_disconnect_all, "disconnect every controller" },
 	{ "perf", cmd_perf, "measure I/O (IOPS, bandwidth, latency)" },
 };
@@ -86,8 +87,8 @@ static int copy_arg(const struct nvmf_cmd *cmd, const char *opt, char *dst,
 	return 1;
 }
 
-static int int_arg(const struct nvmf_cmd *cmd, const char *opt,
-		   const char *arg, long min, long max, int *out)
+static int int_arg(const struct nvmf_cmd *cmd, const char *opt, const char *arg,
+		   long min, long max, int *out)
 {
 	long v;
 
@@ -108,8 +109,10 @@ int conn_opt(const struct nvmf_cmd *cmd, int c, const char *arg,
 	switch (c) {
 	case 't':
 		if (strcmp(arg, "rdma")) {
-			nvmf_args_error(cmd, "transport '%s' is not supported "
-					"(only rdma)", arg);
+			nvmf_args_error(cmd,
+					"transport '%s' is not supported "
+					"(only rdma)",
+					arg);
 			return -1;
 		}
 		return 1;
@@ -150,8 +153,7 @@ int conn_opt(const struct nvmf_cmd *cmd, int c, const char *arg,
 		return int_arg(cmd, "fast_io_fail_tmo", arg, -1, 1000000,
 			       &o->fast_io_fail_tmo);
 	case OPT_IO_TIMEOUT:
-		return int_arg(cmd, "io-timeout", arg, 1, 3600,
-			       &o->io_timeout);
+		return int_arg(cmd, "io-timeout", arg, 1, 3600, &o->io_timeout);
 	case OPT_LOG_LEVEL:
 		if (nvmf_parse_choice(cmd, "log-level", arg, levels, &idx))
 			return -1;
@@ -166,7 +168,8 @@ static bool ip_ok(const char *s)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
 
-	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+	return inet_pton(AF_INET, s, buf) == 1 ||
+	       inet_pton(AF_INET6, s, buf) == 1;
 }
 
 static bool addr_ok(const struct conn_args *a)
@@ -194,8 +197,10 @@ int conn_args_check(const struct nvmf_cmd *cmd, struct conn_args *a,
 		return -1;
 	}
 	if (a->trid.host_traddr[0] && !host_addr_ok(a)) {
-		nvmf_args_error(cmd, "host-traddr '%s' is not an IPv4 or IPv6 "
-				"address", a->trid.host_traddr);
+		nvmf_args_error(cmd,
+				"host-traddr '%s' is not an IPv4 or IPv6 "
+				"address",
+				a->trid.host_traddr);
 		return -1;
 	}
 	if (need_nqn && !a->trid.subnqn[0]) {

@@ -23,7 +23,8 @@
 static const struct nvmf_opt perf_opts[] = {
 	{ "transport-id", 'r', required_argument, "TRID",
 	  "'trtype:rdma adrfam:ipv4 traddr:A trsvcid:4420 subnqn:NQN'" },
-	{ "queue-depth", 'q', required_argument, "N", "I/Os in flight (1-1024)" },
+	{ "queue-depth", 'q', required_argument, "N",
+	  "I/Os in flight (1-1024)" },
 	{ "io-size", 'o', required_argument, "BYTES", "bytes per I/O" },
 	{ "workload", 'w', required_argument, "PATTERN",
 	  "read, write, randread, randwrite or randrw" },
@@ -65,10 +66,10 @@ struct perf {
 	bool stopping;
 	int inflight;
 	uint64_t ios, bytes, errors, mismatches, checked;
-	uint64_t *lat;	/* ns, one per I/O */
+	uint64_t *lat; /* ns, one per I/O */
 	uint64_t nlat, lat_cap;
-	uint32_t *gen;	  /* verify: generation of each unit's last write */
-	uint8_t *busy;	  /* verify: unit has an I/O in flight */
+	uint32_t *gen; /* verify: generation of each unit's last write */
+	uint8_t *busy; /* verify: unit has an I/O in flight */
 	uint64_t rng;
 };
 
@@ -95,7 +96,8 @@ static void fill(struct perf *p, void *buf, uint64_t unit, uint32_t gen)
 	uint32_t i;
 
 	for (i = 0; i < p->io_size / 8; i++)
-		w[i] = unit << 32 ^ (uint64_t)gen << 8 ^ i ^ 0x5a5a000000000000ull;
+		w[i] = unit << 32 ^ (uint64_t)gen << 8 ^ i ^
+		       0x5a5a000000000000ull;
 }
 
 static bool check(struct perf *p, const void *buf, uint64_t unit)
@@ -110,7 +112,8 @@ static bool check(struct perf *p, const void *buf, uint64_t unit)
 		if (w[i] != (unit << 32 ^ (uint64_t)gen << 8 ^ i ^
 			     0x5a5a000000000000ull)) {
 			if (p->mismatches < 5)
-				fprintf(stderr, "verify: unit %llu (offset %llu)"
+				fprintf(stderr,
+					"verify: unit %llu (offset %llu)"
 					" word %u: got 0x%016llx, generation "
 					"%u expected\n",
 					(unsigned long long)unit,
@@ -133,11 +136,12 @@ static void io_done(void *arg, int status)
 	p->inflight--;
 	if (status) {
 		if (p->errors++ < 5)
-			fprintf(stderr, "I/O error: %s at offset %llu: %d (%s)\n",
+			fprintf(stderr,
+				"I/O error: %s at offset %llu: %d (%s)\n",
 				io->write ? "write" : "read",
 				(unsigned long long)io->unit * p->io_size,
-				status, status < 0 ? strerror(-status) :
-						     "NVMe status");
+				status,
+				status < 0 ? strerror(-status) : "NVMe status");
 	} else {
 		if (p->verify && !io->write) {
 			p->checked++;
@@ -175,7 +179,8 @@ static uint64_t pick_unit(struct perf *p)
 static void io_start(struct perf_io *io)
 {
 	struct perf *p = io->p;
-	struct nvmf_io cmd = { .nsid = p->nsid, .len = p->io_size,
+	struct nvmf_io cmd = { .nsid = p->nsid,
+			       .len = p->io_size,
 			       .buf = io->buf };
 	int ret;
 
@@ -314,7 +319,8 @@ static int perf_setup(struct perf *p, uint64_t size, long secs)
 	p->nsid = ns[i].nsid;
 	nvmf_ctrl_get_info(p->ctrl, &info);
 	if (p->io_size % ns[i].block_size || p->io_size > info.max_io_bytes) {
-		fprintf(stderr, "nvmf-host perf: io-size %u is not a multiple "
+		fprintf(stderr,
+			"nvmf-host perf: io-size %u is not a multiple "
 			"of the block size %u or above the largest transfer\n",
 			p->io_size, ns[i].block_size);
 		return -1;
@@ -337,7 +343,9 @@ int cmd_perf(int argc, char **argv)
 {
 	struct option longopts[NVMF_ARGS_MAX + 1];
 	char shortopts[3 * NVMF_ARGS_MAX + 2], err[256];
-	struct perf p = { .qd = 1, .io_size = 4096, .read_pct = 50,
+	struct perf p = { .qd = 1,
+			  .io_size = 4096,
+			  .read_pct = 50,
 			  .rng = 0x9e3779b97f4a7c15ull };
 	struct nvmf_ctrl_opts opts;
 	struct nvmf_trid trid;
@@ -381,9 +389,11 @@ int cmd_perf(int argc, char **argv)
 		case 'w':
 			workload = optarg;
 			if (parse_workload(&p, optarg)) {
-				nvmf_args_error(&perf_cmd, "workload '%s': use "
+				nvmf_args_error(&perf_cmd,
+						"workload '%s': use "
 						"read, write, randread, "
-						"randwrite or randrw", optarg);
+						"randwrite or randrw",
+						optarg);
 				return NVMF_EXIT_USAGE;
 			}
 			break;
@@ -431,7 +441,8 @@ int cmd_perf(int argc, char **argv)
 		}
 	}
 	if (!have_trid || !workload) {
-		nvmf_args_error(&perf_cmd, "-r TRID and -w PATTERN are required");
+		nvmf_args_error(&perf_cmd,
+				"-r TRID and -w PATTERN are required");
 		return NVMF_EXIT_USAGE;
 	}
 	opts.queue_size = p.qd + 1 > 128 ? p.qd + 1 : 128;

@@ -47,38 +47,43 @@ struct conn_args {
 	bool no_udev;
 };
 
-#define CONN_OPTS_ADDR                                                         \
-	{ "transport", 't', required_argument, "TRTYPE",                       \
-	  "transport type: rdma" },                                            \
-	{ "traddr", 'a', required_argument, "ADDR",                            \
-	  "target address (IPv4 or IPv6)" },                                   \
-	{ "trsvcid", 's', required_argument, "PORT",                           \
-	  "target port (default 4420)" },                                      \
-	{ "hostnqn", 'q', required_argument, "NQN",                            \
-	  "host NQN (default /etc/nvme/hostnqn)" },                            \
-	{ "hostid", 'I', required_argument, "UUID",                            \
-	  "host id (default /etc/nvme/hostid)" },                              \
-	{ "host-traddr", 'w', required_argument, "ADDR",                       \
-	  "local address to connect from" },                                   \
-	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",              \
-	  "error, warn (default), info or debug" }
+#define CONN_OPTS_ADDR                                                  \
+	{ "transport", 't', required_argument, "TRTYPE",                \
+	  "transport type: rdma" },                                     \
+		{ "traddr", 'a', required_argument, "ADDR",             \
+		  "target address (IPv4 or IPv6)" },                    \
+		{ "trsvcid", 's', required_argument, "PORT",            \
+		  "target port (default 4420)" },                       \
+		{ "hostnqn", 'q', required_argument, "NQN",             \
+		  "host NQN (default /etc/nvme/hostnqn)" },             \
+		{ "hostid", 'I', required_argument, "UUID",             \
+		  "host id (default /etc/nvme/hostid)" },               \
+		{ "host-traddr", 'w', required_argument, "ADDR",        \
+		  "local address to connect from" },                    \
+	{                                                               \
+		"log-level", OPT_LOG_LEVEL, required_argument, "LEVEL", \
+			"error, warn (default), info or debug"          \
+	}
 
-#define CONN_OPTS_CTRL                                                         \
-	{ "nr-io-queues", 'i', required_argument, "N",                         \
-	  "I/O queues (default: CPUs, at most 4)" },                           \
-	{ "queue-size", 'Q', required_argument, "N",                           \
-	  "I/O queue size (default 128)" },                                    \
-	{ "keep-alive-tmo", 'k', required_argument, "S",                       \
-	  "keep-alive timeout in seconds (default 5)" },                       \
-	{ "reconnect-delay", 'c', required_argument, "S",                      \
-	  "seconds between reconnect attempts (default 10)" },                 \
-	{ "ctrl-loss-tmo", 'l', required_argument, "S",                        \
-	  "give the controller up after S seconds without a connection "      \
-	  "(default 600, -1 = never)" },                                       \
-	{ "fast_io_fail_tmo", OPT_FAST_IO_FAIL, required_argument, "S",        \
-	  "fail I/O after S seconds of reconnecting (default off)" },          \
-	{ "io-timeout", OPT_IO_TIMEOUT, required_argument, "S",                \
-	  "command timeout in seconds (default 30)" }
+#define CONN_OPTS_CTRL                                                           \
+	{ "nr-io-queues", 'i', required_argument, "N",                           \
+	  "I/O queues (default: CPUs, at most 4)" },                             \
+		{ "queue-size", 'Q', required_argument, "N",                     \
+		  "I/O queue size (default 128)" },                              \
+		{ "keep-alive-tmo", 'k', required_argument, "S",                 \
+		  "keep-alive timeout in seconds (default 5)" },                 \
+		{ "reconnect-delay", 'c', required_argument, "S",                \
+		  "seconds between reconnect attempts (default 10)" },           \
+		{ "ctrl-loss-tmo", 'l', required_argument, "S",                  \
+		  "give the controller up after S seconds without a connection " \
+		  "(default 600, -1 = never)" },                                 \
+		{ "fast_io_fail_tmo", OPT_FAST_IO_FAIL, required_argument,       \
+		  "S",                                                           \
+		  "fail I/O after S seconds of reconnecting (default off)" },    \
+	{                                                                        \
+		"io-timeout", OPT_IO_TIMEOUT, required_argument, "S",            \
+			"command timeout in seconds (default 30)"                \
+	}
 
 /*
  * Handle an option of CONN_OPTS_*.  Return: 1 if handled, 0 if not one of

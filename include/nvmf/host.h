@@ -56,18 +56,18 @@
 extern "C" {
 #endif
 
-#define NVMF_HOST_NQN_SIZE    224 /* with the terminating NUL */
-#define NVMF_HOST_ADDR_SIZE   256
-#define NVMF_HOST_SVCID_SIZE  32
+#define NVMF_HOST_NQN_SIZE	224 /* with the terminating NUL */
+#define NVMF_HOST_ADDR_SIZE	256
+#define NVMF_HOST_SVCID_SIZE	32
 #define NVMF_HOST_DEFAULT_SVCID "4420"
-#define NVMF_DISCOVERY_NQN    "nqn.2014-08.org.nvmexpress.discovery"
+#define NVMF_DISCOVERY_NQN	"nqn.2014-08.org.nvmexpress.discovery"
 
 struct nvmf_ctrl;
 
 /* Where the controller is: "nvme connect" -t -a -s -n -w. */
 struct nvmf_trid {
-	char trtype[8];	 /* "rdma" (the only transport so far) */
-	char adrfam[8];	 /* "ipv4", "ipv6", or "" to derive from traddr */
+	char trtype[8]; /* "rdma" (the only transport so far) */
+	char adrfam[8]; /* "ipv4", "ipv6", or "" to derive from traddr */
 	char traddr[NVMF_HOST_ADDR_SIZE];
 	char trsvcid[NVMF_HOST_SVCID_SIZE]; /* "" means 4420 */
 	char subnqn[NVMF_HOST_NQN_SIZE];
@@ -162,8 +162,8 @@ int nvmf_trid_parse(struct nvmf_trid *trid, const char *str, char *err,
  * Return: 0 and *ctrl, or a negative errno with err saying why.
  */
 int nvmf_ctrl_connect(const struct nvmf_trid *trid,
-		      const struct nvmf_ctrl_opts *opts, struct nvmf_ctrl **ctrl,
-		      char *err, size_t errlen);
+		      const struct nvmf_ctrl_opts *opts,
+		      struct nvmf_ctrl **ctrl, char *err, size_t errlen);
 
 /* Delete the controller (see above) and free it. */
 void nvmf_ctrl_disconnect(struct nvmf_ctrl *ctrl);
@@ -182,8 +182,7 @@ const char *nvmf_ctrl_state_name(enum nvmf_ctrl_state state);
 const struct nvmf_trid *nvmf_ctrl_trid(const struct nvmf_ctrl *ctrl);
 
 /* Namespaces (copy; count returned, at most max written).  Any thread. */
-int nvmf_ctrl_get_ns(struct nvmf_ctrl *ctrl, struct nvmf_ns_info *ns,
-		     int max);
+int nvmf_ctrl_get_ns(struct nvmf_ctrl *ctrl, struct nvmf_ns_info *ns, int max);
 
 /* Asynchronous I/O.  Return: 0 (cb will be called), or < 0 (it will not). */
 int nvmf_io_submit(struct nvmf_ctrl *ctrl, const struct nvmf_io *io,

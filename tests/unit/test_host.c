@@ -35,8 +35,9 @@ static void test_slots(void **state)
 	assert_null(nvmf_slots_find(&s, 3));	  /* out of range */
 	assert_null(nvmf_slots_find(&s, 0xffff)); /* from a bad response */
 	nvmf_slots_put(&s, 1);
-	assert_null(nvmf_slots_find(&s, 1)); /* a late duplicate finds nothing */
-	nvmf_slots_put(&s, 1);		     /* double put: ignored */
+	assert_null(
+		nvmf_slots_find(&s, 1)); /* a late duplicate finds nothing */
+	nvmf_slots_put(&s, 1);		 /* double put: ignored */
 	assert_int_equal(s.nr_free, 1);
 	cid = nvmf_slots_get(&s, &reqs[3]);
 	assert_int_equal(cid, 1);
@@ -46,8 +47,8 @@ static void test_slots(void **state)
 	n = 0;
 	TAILQ_FOREACH(r, &out, link)
 		assert_ptr_equal(r, n++ == 0 ? &reqs[0] :
-				    n == 2  ? &reqs[3] :
-					      &reqs[2]);
+				    n == 2   ? &reqs[3] :
+					       &reqs[2]);
 	assert_int_equal(n, 3);
 	assert_int_equal(s.nr_free, 3);
 	nvmf_slots_fini(&s);
@@ -101,8 +102,7 @@ static void test_sgl(void **state)
 	assert_int_equal(cmd.common.dptr.ksgl.type, 0x40);
 	assert_int_equal(le64toh(cmd.common.dptr.ksgl.addr), 0xabcdef12345);
 	assert_int_equal(nvme_sgl_keyed_len(&cmd.common.dptr.ksgl), 4096);
-	assert_int_equal(nvme_sgl_keyed_key(&cmd.common.dptr.ksgl),
-			 0x11223344);
+	assert_int_equal(nvme_sgl_keyed_key(&cmd.common.dptr.ksgl), 0x11223344);
 	assert_false(nvmf_sgl_build(&cmd, 4096, false, 0, 0x1000, 9));
 	assert_int_equal(nvme_sgl_keyed_key(&cmd.common.dptr.ksgl), 9);
 	/* no data: a null keyed descriptor */
@@ -138,8 +138,9 @@ static void test_commands(void **state)
 	struct nvmf_connect_data d;
 	union nvme_command cmd;
 	uint8_t hostid[16] = { 1, 2, 3 };
-	struct nvmf_io io = { .op = NVMF_IO_READ, .nsid = 1, .offset = 8192,
-			      .len = 4096 };
+	struct nvmf_io io = {
+		.op = NVMF_IO_READ, .nsid = 1, .offset = 8192, .len = 4096
+	};
 
 	(void)state;
 	nvmf_cmd_connect(&cmd, 0, 31, 5000);
@@ -194,7 +195,8 @@ static void test_trid(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(nvmf_trid_parse(&t, "trtype:RDMA adrfam:IPv4 "
+	assert_int_equal(nvmf_trid_parse(&t,
+					 "trtype:RDMA adrfam:IPv4 "
 					 "traddr:10.0.0.1 trsvcid:4420 "
 					 "subnqn:nqn.2014-08.org.a:b",
 					 err, sizeof(err)),
@@ -204,7 +206,8 @@ static void test_trid(void **state)
 	assert_string_equal(t.traddr, "10.0.0.1");
 	assert_string_equal(t.trsvcid, "4420");
 	assert_string_equal(t.subnqn, "nqn.2014-08.org.a:b");
-	assert_int_equal(nvmf_trid_parse(&t, "trtype:rdma traddr:fd77::1 "
+	assert_int_equal(nvmf_trid_parse(&t,
+					 "trtype:rdma traddr:fd77::1 "
 					 "subnqn:nqn.2014-08.org.a:b",
 					 err, sizeof(err)),
 			 0);
@@ -216,8 +219,8 @@ static void test_trid(void **state)
 	assert_int_equal(nvmf_trid_parse(&t, "trtype", err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "key:value"));
-	assert_int_equal(nvmf_trid_parse(&t, "trtype:rdma traddr:1.2.3.4",
-					 err, sizeof(err)),
+	assert_int_equal(nvmf_trid_parse(&t, "trtype:rdma traddr:1.2.3.4", err,
+					 sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "required"));
 }
@@ -228,20 +231,24 @@ static void test_states(void **state)
 	int allowed = 0;
 
 	(void)state;
-	assert_true(nvmf_ctrl_state_allowed(NVMF_CTRL_NEW, NVMF_CTRL_CONNECTING));
-	assert_true(nvmf_ctrl_state_allowed(NVMF_CTRL_CONNECTING, NVMF_CTRL_LIVE));
-	assert_true(nvmf_ctrl_state_allowed(NVMF_CTRL_LIVE, NVMF_CTRL_RESETTING));
+	assert_true(
+		nvmf_ctrl_state_allowed(NVMF_CTRL_NEW, NVMF_CTRL_CONNECTING));
+	assert_true(
+		nvmf_ctrl_state_allowed(NVMF_CTRL_CONNECTING, NVMF_CTRL_LIVE));
+	assert_true(
+		nvmf_ctrl_state_allowed(NVMF_CTRL_LIVE, NVMF_CTRL_RESETTING));
 	assert_true(nvmf_ctrl_state_allowed(NVMF_CTRL_RESETTING,
 					    NVMF_CTRL_CONNECTING));
 	assert_true(nvmf_ctrl_state_allowed(NVMF_CTRL_CONNECTING,
 					    NVMF_CTRL_DELETING));
-	assert_true(nvmf_ctrl_state_allowed(NVMF_CTRL_DELETING, NVMF_CTRL_DEAD));
+	assert_true(
+		nvmf_ctrl_state_allowed(NVMF_CTRL_DELETING, NVMF_CTRL_DEAD));
 	/* to LIVE only from CONNECTING; nothing leaves DEAD */
 	assert_false(nvmf_ctrl_state_allowed(NVMF_CTRL_NEW, NVMF_CTRL_LIVE));
-	assert_false(nvmf_ctrl_state_allowed(NVMF_CTRL_RESETTING,
-					     NVMF_CTRL_LIVE));
-	assert_false(nvmf_ctrl_state_allowed(NVMF_CTRL_LIVE,
-					     NVMF_CTRL_CONNECTING));
+	assert_false(
+		nvmf_ctrl_state_allowed(NVMF_CTRL_RESETTING, NVMF_CTRL_LIVE));
+	assert_false(
+		nvmf_ctrl_state_allowed(NVMF_CTRL_LIVE, NVMF_CTRL_CONNECTING));
 	assert_false(nvmf_ctrl_state_allowed(NVMF_CTRL_LIVE, NVMF_CTRL_DEAD));
 	for (to = NVMF_CTRL_NEW; to <= NVMF_CTRL_DEAD; to++)
 		assert_false(nvmf_ctrl_state_allowed(NVMF_CTRL_DEAD, to));

@@ -91,3 +91,6 @@ bad "unreachable target" 1 "$H" connect -t rdma -a 10.77.0.99 -n "$NQN"
 bad "closed port" 1 "$H" discover -t rdma -a "$LAB_PEER" -s 4999
 bad "perf bad workload" 2 "$H" perf -r "$trid" -w sideways -t 1
 lab_report "bad input: $(wc -l <"$LAB_OUT/bad-input.txt") cases, each a one-line reason and the right exit code"
+if grep -q 'Sanitizer' "$LAB_OUT/nvmf-host.log" "$LAB_OUT"/perf-*.log 2>/dev/null; then
+	lab_fail "sanitizer report: $(grep -h -m1 'Sanitizer' "$LAB_OUT/nvmf-host.log" "$LAB_OUT"/perf-*.log)"
+fi

@@ -21,15 +21,6 @@ for i in $(seq "$CYCLES"); do
 	sleep "$DOWN"
 	lab_fault rdma-add || lab_fail "both-sides $i: rdma link add failed"
 done
-# 2. link flap on this node
-for i in $(seq "$CYCLES"); do
-	lab_wait "flap-$i" 180
-	lab_fault link-down
-	sleep "$DOWN"
-	echo "$(lab_now_ns)" >"$LAB_SYNC/flap-up-$i"
-	lab_fault link-up
-	lab_signal "flap-up-signal-$i"
-done
 # 3. nvmf-tgt restarts
 lab_wait restart-ready 180
 for i in $(seq "$CYCLES"); do
