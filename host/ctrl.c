@@ -648,7 +648,19 @@ void nvmf_ctrl_kick(struct nvmf_ctrl *c)
 
 int nvmf_ctrl_poll(struct nvmf_ctrl *c, int timeout_ms)
 {
-	return nvmf_loop_run_once(c->loop, timeout_ms);
+	int q, n, ret = nvmf_loop_run_once(c->loop, timeout_ms);
+
+	if (timeout_ms || ret < 0)
+		return ret;
+	/* busy polling: reap the completion queues directly */
+	for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++) {
+		if (!c->queues[q] || c->queues[q]->state != NVMF_HQ_LIVE)
+			continue;
+		n = c->ops->poll(c->queues[q]);
+		if (n > 0)
+			ret += n;
+	}
+	return ret;
 }
 
 int nvmf_ctrl_fd(const struct nvmf_ctrl *c)

@@ -116,6 +116,8 @@ struct nvmf_host_transport_ops {
 	void (*ctrl_release)(struct nvmf_ctrl *ctrl);
 	/* Send req on hq (slot req->cid is taken).  Return: 0 or < 0. */
 	int (*submit)(struct nvmf_hq *hq, struct nvmf_req *req);
+	/* Reap completions without waiting.  Return: how many, or < 0. */
+	int (*poll)(struct nvmf_hq *hq);
 	/* Memory regions: (re)registered on the current device. */
 	int (*mr_add)(struct nvmf_ctrl *ctrl, void *buf, size_t len);
 	void (*mr_del)(struct nvmf_ctrl *ctrl, void *buf);

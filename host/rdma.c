@@ -278,6 +278,26 @@ static void cq_event_cb(void *arg, uint32_t events)
 	}
 }
 
+/* Busy polling (nvmf_ctrl_poll with timeout 0): reap without an event. */
+static int rdma_poll(struct nvmf_hq *hq)
+{
+	struct rdma_hq *rq = hq->tp;
+	struct ibv_wc wc[CQ_BATCH];
+	struct rdma_ctrl *rc;
+	uint32_t gen;
+	int n, i;
+
+	if (!rq || !rq->cq || rq->failed)
+		return 0;
+	rc = rq->rc;
+	gen = rc->gen;
+	n = ibv_poll_cq(rq->cq, CQ_BATCH, wc);
+	for (i = 0; i < n; i++)
+		if (!handle_wc(rc, rq, &wc[i], gen))
+			return -1;
+	return n;
+}
+
 static void async_event_cb(void *arg, uint32_t events)
 {
 	struct rdma_ctrl *rc = arg;
@@ -797,6 +817,7 @@ const struct nvmf_host_transport_ops nvmf_host_rdma_ops = {
 	.queue_teardown = rdma_queue_teardown,
 	.ctrl_release = rdma_ctrl_release,
 	.submit = rdma_submit,
+	.poll = rdma_poll,
 	.mr_add = rdma_mr_add,
 	.mr_del = rdma_mr_del,
 };

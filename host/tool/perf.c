@@ -36,6 +36,8 @@ static const struct nvmf_opt perf_opts[] = {
 	  "bytes of the namespace to use (default all)" },
 	{ "verify", OPT_VERIFY, no_argument, NULL,
 	  "check every read against what was written" },
+	{ "busy-poll", OPT_BUSY_POLL, no_argument, NULL,
+	  "poll completions in a loop instead of waiting for events" },
 	{ "hostnqn", 'H', required_argument, "NQN", "host NQN" },
 	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
 	  "error, warn (default), info or debug" },
@@ -59,7 +61,8 @@ struct perf {
 	int qd;
 	bool seq, write_only, read_only, verify;
 	bool filled; /* every unit was written before the run */
-	bool pass;   /* a full pass: each unit once */
+	bool busy_poll;
+	bool pass; /* a full pass: each unit once */
 	int read_pct;
 	uint64_t next_seq;
 	uint64_t deadline_ns;
@@ -220,7 +223,7 @@ static void run_phase(struct perf *p, struct perf_io *ios, uint64_t dur_ns)
 	for (i = 0; i < p->qd; i++)
 		io_start(&ios[i]);
 	while (p->inflight) {
-		nvmf_ctrl_poll(p->ctrl, 100);
+		nvmf_ctrl_poll(p->ctrl, p->busy_poll ? 0 : 100);
 		if (nvmf_now_ns() >= p->deadline_ns)
 			p->stopping = true;
 	}
@@ -277,8 +280,8 @@ static void report(struct perf *p, const char *workload, double secs)
 	qsort(p->lat, p->nlat, sizeof(*p->lat), cmp_u64);
 	for (i = 0; i < p->nlat; i++)
 		sum += (double)p->lat[i];
-	printf("nvmf-host perf: %s, %u-byte I/O, QD %d, %.1f s\n", workload,
-	       p->io_size, p->qd, secs);
+	printf("nvmf-host perf: %s, %u-byte I/O, QD %d, %.1f s%s\n", workload,
+	       p->io_size, p->qd, secs, p->busy_poll ? ", busy polling" : "");
 	printf("IOPS %.1f  MiB/s %.2f  latency us: avg %.1f  p50 %.1f  p99 "
 	       "%.1f  p99.9 %.1f  max %.1f\n",
 	       (double)p->ios / secs, (double)p->bytes / secs / 1048576.0,
@@ -422,6 +425,9 @@ int cmd_perf(int argc, char **argv)
 			break;
 		case OPT_VERIFY:
 			p.verify = true;
+			break;
+		case OPT_BUSY_POLL:
+			p.busy_poll = true;
 			break;
 		case 'H':
 			snprintf(opts.hostnqn, sizeof(opts.hostnqn), "%s",

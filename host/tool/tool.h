@@ -34,6 +34,7 @@ enum {
 	OPT_NO_UDEV,
 	OPT_IO_TIMEOUT,
 	OPT_LOG_FILE,
+	OPT_BUSY_POLL,
 };
 
 struct conn_args {

@@ -171,7 +171,11 @@ void nvmf_ctrl_disconnect(struct nvmf_ctrl *ctrl);
 /* Reconnect now if reconnecting (a device or link came back). Any thread. */
 void nvmf_ctrl_kick(struct nvmf_ctrl *ctrl);
 
-/* Poll mode: run callbacks and timers, waiting up to timeout_ms (-1: forever). */
+/*
+ * Poll mode: run callbacks and timers, waiting up to timeout_ms (-1:
+ * forever).  With timeout 0 it also reaps the completion queues directly
+ * (busy polling: no wait for a completion event).
+ */
 int nvmf_ctrl_poll(struct nvmf_ctrl *ctrl, int timeout_ms);
 /* Poll mode: a file descriptor that is readable when nvmf_ctrl_poll has work. */
 int nvmf_ctrl_fd(const struct nvmf_ctrl *ctrl);
