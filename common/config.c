@@ -705,35 +705,62 @@ out_put:
 	return ret;
 }
 
-int nvmf_cfg_load(const char *path, struct nvmf_cfg **cfg, char *err,
-		  size_t errlen)
+/* Read a whole file.  Return: 0 and *text (malloc'd), or -errno with err. */
+static int read_text(const char *path, char **text, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
-	char *text = NULL;
 	size_t size = 0;
 	ssize_t n;
 	int ret;
 
+	*text = NULL;
 	if (!f) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return ret;
 	}
-	n = getdelim(&text, &size, '\0', f);
+	n = getdelim(text, &size, '\0', f);
 	if (n < 0 && ferror(f)) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		fclose(f);
-		free(text);
+		free(*text);
+		*text = NULL;
 		return ret;
 	}
 	fclose(f);
-	if (n < 0 || !text) {
-		free(text);
+	if (n < 0 || !*text) {
+		free(*text);
+		*text = NULL;
 		snprintf(err, errlen, "%s: empty file", path);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int nvmf_cfg_load(const char *path, struct nvmf_cfg **cfg, char *err,
+		  size_t errlen)
+{
+	char *text;
+	int ret = read_text(path, &text, err, errlen);
+
+	if (ret)
+		return ret;
 	ret = nvmf_cfg_parse(text, path, cfg, err, errlen);
+	free(text);
+	return ret;
+}
+
+int nvmf_json_load(const char *path, json_object **root, char *err,
+		   size_t errlen)
+{
+	struct cfg_ctx c = { .err = err, .errlen = errlen };
+	char *text;
+	int ret = read_text(path, &text, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = parse_json(&c, text, path, root);
 	free(text);
 	return ret;
 }

@@ -92,6 +92,14 @@ int nvmf_cfg_load(const char *path, struct nvmf_cfg **cfg, char *err,
 
 void nvmf_cfg_free(struct nvmf_cfg *cfg);
 
+struct json_object;
+/*
+ * Parse a JSON file, nothing more: syntax errors as "FILE:LINE:COL: JSON
+ * syntax error: ...".  Return: 0 and *root, or a negative errno with err.
+ */
+int nvmf_json_load(const char *path, struct json_object **root, char *err,
+		   size_t errlen);
+
 struct nvmf_cfg_subsys *nvmf_cfg_find_subsys(const struct nvmf_cfg *cfg,
 					     const char *nqn);
 

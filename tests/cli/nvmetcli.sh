@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# nvmetcli on a plain directory tree: restore then save reproduces the
+# upstream-shaped fixtures byte for byte (sorted keys, indent 2, ASCII
+# escapes); bad documents name the path of the bad item, the good items
+# are still restored and the exit status is 1; save is atomic; ls shows
+# port states; clear empties the tree; usage errors exit 2.
+# Usage: nvmetcli.sh NVMETCLI FIXTURES_DIR
+set -u
+cli=$1
+fix=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL $*"; failed=$((failed + 1)); }
+tree() { rm -rf "$tmp/t"; mkdir "$tmp/t"; }
+run() { "$cli" --root "$tmp/t" "$@" >"$tmp/out" 2>"$tmp/err"; }
+
+for f in rdma tcp loop; do
+	tree
+	if run restore "$fix/$f.json" && run save "$tmp/$f.json" &&
+		cmp -s "$fix/$f.json" "$tmp/$f.json"; then
+		ok "$f.json: restore then save gives the same bytes"
+	else
+		bad "$f.json: round trip differs: $(diff "$fix/$f.json" "$tmp/$f.json" | head -5 | tr '\n' ' ') $(cat "$tmp/err")"
+	fi
+done
+ls "$tmp"/*.tmp.* >/dev/null 2>&1 && bad "save left a temporary file" ||
+	ok "save leaves no temporary file"
+
+expect_err() {	# expect_err NAME RC PATTERN JSON
+	local name=$1 rc=$2 pat=$3
+	tree
+	printf '%s' "$4" >"$tmp/in.json"
+	run restore "$tmp/in.json"
+	local got=$?
+	if [ "$got" = "$rc" ] && grep -q -- "$pat" "$tmp/err"; then
+		ok "$name: exit $got, '$(head -1 "$tmp/err")'"
+	else
+		bad "$name: exit $got (want $rc), stderr: $(cat "$tmp/err") (want /$pat/)"
+	fi
+}
+expect_err "malformed JSON" 1 "in.json:1:12: JSON syntax error: unexpected end" '{"hosts": ['
+expect_err "not an object" 1 "not a JSON object" '[1, 2]'
+expect_err "nqn of the wrong type" 1 "subsystems\[0\].nqn: expected string, got int" \
+	'{"subsystems": [{"nqn": 5}]}'
+expect_err "portid missing" 1 "ports\[0\].portid: missing" \
+	'{"ports": [{"addr": {"trtype": "rdma"}}]}'
+expect_err "attribute value not a string" 1 "subsystems\[0\].attr.allow_any_host: expected string, got int" \
+	'{"subsystems": [{"nqn": "a", "attr": {"allow_any_host": 1}}]}'
+expect_err "nsid of the wrong type" 1 "subsystems\[1\].namespaces\[0\].nsid: expected int, got string" \
+	'{"subsystems": [{"nqn": "good"}, {"nqn": "b", "namespaces": [{"nsid": "1"}]}, {"nqn": "after"}]}'
+if [ -d "$tmp/t/subsystems/good" ] && [ -d "$tmp/t/subsystems/after" ]; then
+	ok "a failed item does not stop the others"
+else
+	bad "items around a failed one were not restored"
+fi
+
+# ls: port states (nvmf-tgt's state file; the kernel's: linked or not)
+tree
+run restore "$fix/rdma.json"
+mkdir -p "$tmp/t/ports/2/subsystems"
+echo repairing >"$tmp/t/ports/1/state"
+run --no-color ls
+if grep -q "o- 1 \[rdma 10.77.0.1:4420\] repairing" "$tmp/out" &&
+	grep -q "o- 2 \[.*\] unbound" "$tmp/out" &&
+	grep -q "namespace 7 \[/var/tmp/disk2.img, disabled\]" "$tmp/out" &&
+	! grep -q $'\033' "$tmp/out"; then
+	ok "ls shows port states (state file, else bound/unbound), no color"
+else
+	bad "ls output: $(cat "$tmp/out")"
+fi
+rm "$tmp/t/ports/1/state"
+run ls && grep -q "o- 1 .* bound" "$tmp/out" && ok "ls: a linked kernel port is bound" ||
+	bad "ls without a state file: $(cat "$tmp/out")"
+
+run clear
+if [ -z "$(find "$tmp/t" -mindepth 2)" ]; then
+	ok "clear empties the tree"
+else
+	bad "clear left: $(find "$tmp/t" -mindepth 2 | head -3)"
+fi
+run save "$tmp/empty.json"
+[ "$(tr -d ' \n' <"$tmp/empty.json")" = '{"hosts":[],"ports":[],"subsystems":[]}' ] &&
+	ok "save of an empty tree" || bad "empty save: $(cat "$tmp/empty.json")"
+
+run save /nonexistent-dir/x.json
+[ $? = 1 ] && grep -q "nonexistent-dir" "$tmp/err" && ok "save to a bad path: exit 1, names it" ||
+	bad "save to a bad path: $(cat "$tmp/err")"
+"$cli" --root "$tmp/missing" ls >/dev/null 2>"$tmp/err"
+[ $? = 1 ] && grep -q "not a directory" "$tmp/err" && ok "missing root: exit 1" ||
+	bad "missing root: $(cat "$tmp/err")"
+"$cli" --bogus >/dev/null 2>&1
+[ $? = 2 ] && ok "unknown option: exit 2" || bad "unknown option"
+"$cli" --root "$tmp/t" frobnicate >/dev/null 2>&1
+[ $? = 2 ] && ok "unknown command: exit 2" || bad "unknown command"
+"$cli" --help | grep -q "restore" && ok "--help" || bad "--help"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
