@@ -140,6 +140,8 @@ void ctrl_teardown(struct nvmf_ctrl *c)
 
 static void ctrl_finish_delete(struct nvmf_ctrl *c, int err)
 {
+	if (c->state == NVMF_CTRL_DEAD)
+		return;
 	nvmf_timer_disarm(c->reconnect_timer);
 	nvmf_timer_disarm(c->loss_timer);
 	nvmf_timer_disarm(c->failfast_timer);
@@ -254,8 +256,14 @@ void ctrl_attempt_failed(struct nvmf_ctrl *c, int err, bool dnr,
 /* The association failed: keep everything and reconnect. */
 void ctrl_error(struct nvmf_ctrl *c, const char *why)
 {
-	if (c->deleting || c->state == NVMF_CTRL_DEAD)
+	if (c->state == NVMF_CTRL_DEAD)
 		return;
+	if (c->deleting) {
+		/* the connection failed during the shutdown: finish without it */
+		ctrl_info(c, "shutdown interrupted: %s", why);
+		ctrl_finish_delete(c, -ENODEV);
+		return;
+	}
 	if (c->state != NVMF_CTRL_LIVE) {
 		/* during an attempt: that attempt failed */
 		if (c->step != INIT_IDLE)

@@ -147,7 +147,8 @@ static void dump_group(struct json_object *o, const char *dir,
 			continue;
 		pathf(path, "%s/%s", dir, names[i]);
 		if (stat(path, &st) || !S_ISREG(st.st_mode) ||
-		    !(st.st_mode & S_IWUSR) || read_attr(path, val, sizeof(val)))
+		    !(st.st_mode & S_IWUSR) ||
+		    read_attr(path, val, sizeof(val)))
 			continue;
 		json_object_object_add(g, names[i] + len + 1,
 				       json_object_new_string(val));
@@ -165,8 +166,7 @@ static void dump_int_attr(struct json_object *o, const char *key,
 	char val[64];
 
 	if (!read_attr(path, val, sizeof(val)))
-		json_object_object_add(o, key,
-				       json_object_new_int(atoi(val)));
+		json_object_object_add(o, key, json_object_new_int(atoi(val)));
 }
 
 static struct json_object *dump_names(const char *dir, int type)
@@ -264,8 +264,8 @@ static struct json_object *dump_port(const char *dir, const char *id)
 }
 
 static struct json_object *dump_all(const char *kind,
-				     struct json_object *(*fn)(const char *,
-							       const char *))
+				    struct json_object *(*fn)(const char *,
+							      const char *))
 {
 	struct json_object *arr = json_object_new_array();
 	char path[PATH_LEN], sub[PATH_LEN];
@@ -345,7 +345,8 @@ static void put_string(FILE *f, const char *s)
 		else if (cp == '\r')
 			fputs("\\r", f);
 		else if (cp > 0xffff)
-			fprintf(f, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+			fprintf(f, "\\u%04x\\u%04x",
+				0xd800 + ((cp - 0x10000) >> 10),
 				0xdc00 + ((cp - 0x10000) & 0x3ff));
 		else
 			fprintf(f, "\\u%04x", cp);
@@ -494,7 +495,8 @@ static struct json_object *get(struct json_object *o, const char *key,
 		return NULL;
 	}
 	if (!json_object_is_type(v, type)) {
-		fprintf(stderr, "nvmetcli: restore: %s.%s: expected %s, got %s\n",
+		fprintf(stderr,
+			"nvmetcli: restore: %s.%s: expected %s, got %s\n",
 			where, key, json_type_to_name(type),
 			json_type_to_name(json_object_get_type(v)));
 		restore_failed++;
@@ -503,8 +505,8 @@ static struct json_object *get(struct json_object *o, const char *key,
 	return v;
 }
 
-static void set_group(const char *dir, struct json_object *o,
-		      const char *group, const char *where)
+static void set_group(const char *dir, struct json_object *o, const char *group,
+		      const char *where)
 {
 	struct json_object *g = get(o, group, json_type_object, where, false);
 	char path[PATH_LEN], w[512];
@@ -515,9 +517,10 @@ static void set_group(const char *dir, struct json_object *o,
 	json_object_object_foreach(g, k, v) {
 		snprintf(w, sizeof(w), "%s.%s.%s", where, group, k);
 		if (!json_object_is_type(v, json_type_string)) {
-			fprintf(stderr, "nvmetcli: restore: %s: expected string"
-				", got %s\n", w,
-				json_type_to_name(json_object_get_type(v)));
+			fprintf(stderr,
+				"nvmetcli: restore: %s: expected string"
+				", got %s\n",
+				w, json_type_to_name(json_object_get_type(v)));
 			restore_failed++;
 			continue;
 		}
@@ -565,9 +568,8 @@ static void restore_namespace(const char *sdir, struct json_object *ns,
 }
 
 /* Symlinks DIR/KEY/NAME -> ROOT/TARGET_KIND/NAME for each NAME of o[key]. */
-static void link_names(const char *dir, struct json_object *o,
-		       const char *key, const char *target_kind,
-		       const char *where)
+static void link_names(const char *dir, struct json_object *o, const char *key,
+		       const char *target_kind, const char *where)
 {
 	struct json_object *a = get(o, key, json_type_array, where, false);
 	char kdir[PATH_LEN], path[PATH_LEN], target[PATH_LEN], w[512];
@@ -581,8 +583,10 @@ static void link_names(const char *dir, struct json_object *o,
 		struct json_object *v = json_object_array_get_idx(a, i);
 
 		if (!json_object_is_type(v, json_type_string)) {
-			fprintf(stderr, "nvmetcli: restore: %s.%s[%zu]: "
-				"expected a string\n", where, key, i);
+			fprintf(stderr,
+				"nvmetcli: restore: %s.%s[%zu]: "
+				"expected a string\n",
+				where, key, i);
 			restore_failed++;
 			continue;
 		}
@@ -674,7 +678,8 @@ static void restore_port(struct json_object *p, const char *where)
 			continue;
 		pathf(sub, "%s/referrals", dir);
 		mkdir_ok(sub);
-		pathf(sub, "%s/referrals/%s", dir, json_object_get_string(name));
+		pathf(sub, "%s/referrals/%s", dir,
+		      json_object_get_string(name));
 		err = mkdir_ok(sub);
 		if (err) {
 			item_failed(w, "mkdir", err);
@@ -698,8 +703,10 @@ static void restore_each(struct json_object *doc, const char *kind,
 
 		snprintf(where, sizeof(where), "%s[%zu]", kind, i);
 		if (!json_object_is_type(o, json_type_object)) {
-			fprintf(stderr, "nvmetcli: restore: %s: expected an "
-				"object\n", where);
+			fprintf(stderr,
+				"nvmetcli: restore: %s: expected an "
+				"object\n",
+				where);
 			restore_failed++;
 			continue;
 		}
@@ -730,7 +737,7 @@ int nvmetcli_restore(struct json_object *doc)
 	restore_failed = 0;
 	if (!json_object_is_type(doc, json_type_object)) {
 		fprintf(stderr, "nvmetcli: restore: the document is not a JSON "
-			"object\n");
+				"object\n");
 		return 1;
 	}
 	restore_each(doc, "hosts", restore_host);
@@ -851,9 +858,8 @@ static const char *paint(const char *state)
 {
 	if (!color)
 		return "";
-	return !strcmp(state, "live") || !strcmp(state, "bound") ?
-		       "\033[32m" :
-		       "\033[31m";
+	return !strcmp(state, "live") || !strcmp(state, "bound") ? "\033[32m" :
+								   "\033[31m";
 }
 
 static void ls_port(const char *dir, const char *id)
@@ -941,10 +947,11 @@ static const struct nvmf_opt opts[] = {
 static const struct nvmf_cmd cmd = {
 	.prog = "nvmetcli",
 	.synopsis = "[--root DIR] ls | save [FILE] | restore [FILE] | clear",
-	.summary = "Show, save, restore or clear an NVMe target configuration "
-		   "in configfs (the kernel's\nnvmet, or nvmf-tgt's tree). FILE "
-		   "defaults to " DEFAULT_FILE "; '-' is stdout.\nThe JSON is "
-		   "upstream nvmetcli's.",
+	.summary =
+		"Show, save, restore or clear an NVMe target configuration "
+		"in configfs (the kernel's\nnvmet, or nvmf-tgt's tree). FILE "
+		"defaults to " DEFAULT_FILE "; '-' is stdout.\nThe JSON is "
+		"upstream nvmetcli's.",
 	.opts = opts,
 };
 
@@ -1004,8 +1011,10 @@ int main(int argc, char **argv)
 		return NVMF_EXIT_USAGE;
 	}
 	if (stat(root, &st) || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "nvmetcli: %s is not a directory (is the nvmet "
-			"module loaded, or nvmf-tgt's tree mounted?)\n", root);
+		fprintf(stderr,
+			"nvmetcli: %s is not a directory (is the nvmet "
+			"module loaded, or nvmf-tgt's tree mounted?)\n",
+			root);
 		return NVMF_EXIT_FAILURE;
 	}
 	color = !no_color && isatty(STDOUT_FILENO);
