@@ -54,8 +54,9 @@ PY
 	lab_fail "the saved configuration differs from the restored one"
 # and the saved file is a fixed point: clear, restore it, save again
 "$NVMETCLI" clear || lab_fail "nvmetcli clear failed"
-[ -z "$(ls /sys/kernel/config/nvmet/subsystems /sys/kernel/config/nvmet/ports)" ] ||
-	lab_fail "nvmetcli clear left: $(ls /sys/kernel/config/nvmet/*)"
+left=$(find /sys/kernel/config/nvmet/subsystems /sys/kernel/config/nvmet/ports \
+	/sys/kernel/config/nvmet/hosts -mindepth 1 -maxdepth 1)
+[ -z "$left" ] || lab_fail "nvmetcli clear left: $left"
 "$NVMETCLI" restore "$LAB_OUT/saved1.json" 2>"$LAB_OUT/restore.err" ||
 	lab_fail "restore of the saved file failed: $(cat "$LAB_OUT/restore.err")"
 "$NVMETCLI" save "$LAB_OUT/saved2.json" || lab_fail "second save failed"
