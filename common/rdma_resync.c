@@ -35,9 +35,11 @@ static void resync_fire(void *arg)
 	if (devs)
 		rdma_free_devices(devs);
 	if (gone || nvmf_now_ms() > r->until) {
-		nvmf_obj_info(r->log_prefix, "rdma: %s %s", r->dev,
-			      gone ? "released" :
-				     "still listed; resync stopped");
+		/* "still listed": it was not being removed after all */
+		nvmf_obj_log(gone ? NVMF_LOG_INFO : NVMF_LOG_DEBUG,
+			     r->log_prefix, "rdma: %s %s", r->dev,
+			     gone ? "released" :
+				    "still listed; resync stopped");
 		nvmf_timer_disarm(r->timer);
 	}
 }

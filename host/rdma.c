@@ -345,6 +345,15 @@ static void rdma_ctrl_release(struct nvmf_ctrl *c)
 	struct rdma_region *r;
 
 	rc->gen++;
+	/*
+	 * The device may be going away even if we did not see its
+	 * DEVICE_REMOVAL (another failure tore the queues down first, or an
+	 * attempt died while the device was being removed): have librdmacm
+	 * resync until it lets go of a removed device.
+	 */
+	if (rc->verbs)
+		nvmf_rdma_resync_start(&rc->resync,
+				       ibv_get_device_name(rc->verbs->device));
 	TAILQ_FOREACH(r, &rc->regions, link) {
 		if (r->mr)
 			ibv_dereg_mr(r->mr);
