@@ -459,6 +459,7 @@ int nvmf_fuse_start(struct nvmf_fuse **out, struct nvmf_ctrl *ctrl,
 		goto out_free;
 	}
 	f->se = fuse_session_new(&args, &fuse_ops, sizeof(fuse_ops), f);
+	fuse_opt_free_args(&args); /* parsing may have copied them */
 	if (!f->se) {
 		ret = -EINVAL;
 		goto out_free;
