@@ -15,6 +15,7 @@
 
 #include <endian.h>
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 typedef uint16_t nvme_le16;
@@ -784,6 +785,21 @@ static inline void nvme_strpad(char *dst, size_t size, const char *src)
 		dst[i] = src[i];
 	for (; i < size; i++)
 		dst[i] = ' ';
+}
+
+/*
+ * The reverse: a fixed-size, space (or NUL) padded wire field as a C string
+ * without the padding, truncated to fit size bytes with the NUL.
+ */
+static inline void nvme_strunpad(char *dst, size_t size, const char *src,
+				 size_t len)
+{
+	size_t n = len < size - 1 ? len : size - 1;
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	while (n && (dst[n - 1] == ' ' || dst[n - 1] == '\0'))
+		dst[--n] = '\0';
 }
 
 /* ---- compile-time layout checks ----------------------------------------- */

@@ -10,7 +10,7 @@
 #include "rdma_resync.h"
 
 #define RESYNC_PERIOD_MS 100
-#define RESYNC_MAX_MS	 10000
+#define RESYNC_MAX_MS	 30000
 
 static bool device_listed(const char *name)
 {

@@ -5,7 +5,7 @@
  * until then `rdma link delete` blocks.  The device leaves the list only
  * once the connection manager let go of it (all our cm_ids on it
  * destroyed), so after a removal we resync every 100 ms until the device
- * has left the list (at most 10 s).  Loop thread only.
+ * has left the list (at most 30 s).  Loop thread only.
  */
 #ifndef NVMF_COMMON_RDMA_RESYNC_H
 #define NVMF_COMMON_RDMA_RESYNC_H

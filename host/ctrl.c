@@ -147,7 +147,7 @@ static void ctrl_finish_delete(struct nvmf_ctrl *c, int err)
 	nvmf_timer_disarm(c->failfast_timer);
 	nvmf_timer_disarm(c->tick_timer);
 	ctrl_teardown(c);
-	ctrl_fail_all(c, err);
+	ctrl_fail_pending(c, err);
 	ctrl_set_state(c, NVMF_CTRL_DEAD, "deleted");
 }
 

@@ -36,8 +36,7 @@ struct nvmf_req *req_alloc(void);
 void req_free(struct nvmf_req *req);
 /* Complete a request to its owner (user callback or internal done). */
 void req_complete(struct nvmf_req *req);
-/* Fail every request (pending, incoming) with err. */
-void ctrl_fail_all(struct nvmf_ctrl *c, int err);
+/* Fail every request waiting (pending, incoming) with err. */
 void ctrl_fail_pending(struct nvmf_ctrl *c, int err);
 /* Dispatch pending requests to live queues. */
 void ctrl_kick_pending(struct nvmf_ctrl *c);

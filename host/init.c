@@ -210,21 +210,9 @@ static void fill_strings(struct nvmf_ctrl *c)
 	struct nvme_id_ctrl *id = c->id;
 	struct nvmf_ctrl_info *i = &c->info;
 
-	memcpy(i->model, id->mn, sizeof(id->mn));
-	memcpy(i->serial, id->sn, sizeof(id->sn));
-	memcpy(i->firmware, id->fr, sizeof(id->fr));
-	i->model[sizeof(i->model) - 1] = '\0';
-	i->serial[sizeof(i->serial) - 1] = '\0';
-	i->firmware[sizeof(i->firmware) - 1] = '\0';
-	for (int n = (int)strlen(i->model) - 1; n >= 0 && i->model[n] == ' ';
-	     n--)
-		i->model[n] = '\0';
-	for (int n = (int)strlen(i->serial) - 1; n >= 0 && i->serial[n] == ' ';
-	     n--)
-		i->serial[n] = '\0';
-	for (int n = (int)strlen(i->firmware) - 1;
-	     n >= 0 && i->firmware[n] == ' '; n--)
-		i->firmware[n] = '\0';
+	nvme_strunpad(i->model, sizeof(i->model), id->mn, sizeof(id->mn));
+	nvme_strunpad(i->serial, sizeof(i->serial), id->sn, sizeof(id->sn));
+	nvme_strunpad(i->firmware, sizeof(i->firmware), id->fr, sizeof(id->fr));
 }
 
 static int identify_done(struct nvmf_ctrl *c)

@@ -54,11 +54,6 @@ void ctrl_fail_pending(struct nvmf_ctrl *c, int err)
 	fail_list(&list, err);
 }
 
-void ctrl_fail_all(struct nvmf_ctrl *c, int err)
-{
-	ctrl_fail_pending(c, err);
-}
-
 int hq_send(struct nvmf_hq *hq, struct nvmf_req *req, uint32_t tmo_ms)
 {
 	int ret;
@@ -250,14 +245,14 @@ void nvmf_hq_complete(struct nvmf_hq *hq, const struct nvme_completion *cqe)
 
 /* ---- the public I/O API --------------------------------------------------------- */
 
-static int ns_lookup(struct nvmf_ctrl *c, uint32_t nsid,
-		     struct nvmf_ns_info *out)
+int nvmf_ctrl_find_ns(struct nvmf_ctrl *c, uint32_t nsid,
+		      struct nvmf_ns_info *out)
 {
-	int i, ret = -EINVAL;
+	int i, ret = -ENOENT;
 
 	pthread_mutex_lock(&c->lock);
 	for (i = 0; i < c->nr_ns; i++) {
-		if (c->ns[i].nsid == nsid) {
+		if (!nsid || c->ns[i].nsid == nsid) {
 			*out = c->ns[i];
 			ret = 0;
 			break;
@@ -273,7 +268,7 @@ static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
 	struct nvmf_ns_info ns;
 	struct nvme_dsm_range *r;
 
-	if (ns_lookup(c, io->nsid, &ns))
+	if (nvmf_ctrl_find_ns(c, io->nsid, &ns))
 		return -EINVAL;
 	if ((io->op == NVMF_IO_READ || io->op == NVMF_IO_WRITE) &&
 	    (io->len > c->info.max_io_bytes || !io->buf))

@@ -31,15 +31,11 @@
 
 #include "log.h"
 #include "rdma.h"
-
-#define RESYNC_PERIOD_MS 100
-#define RESYNC_MAX_MS	 30000
+#include "rdma_resync.h"
 
 static struct rdma_event_channel *cm_channel;
 static struct nvmf_watch *cm_watch;
-static struct nvmf_timer *resync_timer;
-static uint64_t resync_until;
-static char removed_dev[IBV_SYSFS_NAME_MAX];
+static struct nvmf_rdma_resync resync;
 static TAILQ_HEAD(, rdma_dev) rdma_devs = TAILQ_HEAD_INITIALIZER(rdma_devs);
 static TAILQ_HEAD(,
 		  rdma_queue) rdma_queues = TAILQ_HEAD_INITIALIZER(rdma_queues);
@@ -88,50 +84,10 @@ void nvmet_rdma_dev_put(struct rdma_dev *d)
 	free(d);
 }
 
-/*
- * librdmacm keeps a verbs context of its own per device and closes it only
- * when a device-list resync finds the device gone and unused; until then
- * `rdma link delete` blocks.  The device leaves the list only after the
- * connection manager let go of it (all our cm_ids destroyed), so after a
- * removal we resync every RESYNC_PERIOD_MS until the device has left.
- */
-static bool device_listed(const char *name)
-{
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	bool found = false;
-	int i;
-
-	for (i = 0; list && list[i]; i++)
-		if (strcmp(ibv_get_device_name(list[i]), name) == 0)
-			found = true;
-	ibv_free_device_list(list);
-	return found;
-}
-
-static void resync_devices(void *arg)
-{
-	struct ibv_context **devs;
-	bool gone = !device_listed(removed_dev);
-
-	(void)arg;
-	devs = rdma_get_devices(NULL);
-	if (devs)
-		rdma_free_devices(devs);
-	if (gone || nvmf_now_ms() > resync_until) {
-		nvmf_info("rdma: %s %s", removed_dev,
-			  gone ? "released" : "still listed; resync stopped");
-		nvmf_timer_disarm(resync_timer);
-	}
-}
-
+/* librdmacm lets go of a removed device only on a resync: rdma_resync.h */
 static void device_removed(struct ibv_context *verbs)
 {
-	snprintf(removed_dev, sizeof(removed_dev), "%s",
-		 ibv_get_device_name(verbs->device));
-	resync_until = nvmf_now_ms() + RESYNC_MAX_MS;
-	if (!nvmf_timer_armed(resync_timer))
-		nvmf_timer_arm(resync_timer, RESYNC_PERIOD_MS,
-			       RESYNC_PERIOD_MS);
+	nvmf_rdma_resync_start(&resync, ibv_get_device_name(verbs->device));
 }
 
 /* nvmet_transport_ops.local_traddr: our address on this connection. */
@@ -463,8 +419,7 @@ int nvmet_rdma_init(struct nvmet_tgt *tgt)
 	}
 	cm_watch = nvmf_watch_add(tgt->loop, cm_channel->fd, EPOLLIN,
 				  cm_event_cb, tgt);
-	resync_timer = nvmf_timer_create(tgt->loop, resync_devices, NULL);
-	if (!cm_watch || !resync_timer) {
+	if (!cm_watch || nvmf_rdma_resync_init(&resync, tgt->loop, NULL)) {
 		nvmf_watch_del(cm_watch);
 		rdma_destroy_event_channel(cm_channel);
 		return -errno;
@@ -489,7 +444,7 @@ bool nvmet_rdma_idle(void)
 void nvmet_rdma_exit(struct nvmet_tgt *tgt)
 {
 	(void)tgt;
-	nvmf_timer_destroy(resync_timer);
+	nvmf_rdma_resync_fini(&resync);
 	nvmf_watch_del(cm_watch);
 	rdma_destroy_event_channel(cm_channel);
 }

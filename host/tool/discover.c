@@ -81,23 +81,13 @@ static const char *treq_str(uint8_t t)
 	}
 }
 
-/* A space-padded wire field as a C string without the padding. */
-static void field(char *dst, size_t size, const char *src, size_t len)
-{
-	size_t n = len < size - 1 ? len : size - 1;
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-	while (n && (dst[n - 1] == ' ' || dst[n - 1] == '\0'))
-		dst[--n] = '\0';
-}
-
 static void entry_strings(const struct nvmf_disc_log_entry *e, char *svc,
 			  char *nqn, char *addr)
 {
-	field(svc, NVMF_TRSVCID_SIZE + 1, e->trsvcid, sizeof(e->trsvcid));
-	field(nqn, NVME_NQN_FIELD + 1, e->subnqn, sizeof(e->subnqn));
-	field(addr, NVMF_TRADDR_SIZE + 1, e->traddr, sizeof(e->traddr));
+	nvme_strunpad(svc, NVMF_TRSVCID_SIZE + 1, e->trsvcid,
+		      sizeof(e->trsvcid));
+	nvme_strunpad(nqn, NVME_NQN_FIELD + 1, e->subnqn, sizeof(e->subnqn));
+	nvme_strunpad(addr, NVMF_TRADDR_SIZE + 1, e->traddr, sizeof(e->traddr));
 }
 
 static void print_normal(const struct nvmf_disc_log_page_hdr *h,

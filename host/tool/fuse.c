@@ -58,16 +58,7 @@ struct fuse_io {
 
 static bool ns_get(struct nvmf_fuse *f, uint32_t nsid, struct nvmf_ns_info *out)
 {
-	struct nvmf_ns_info ns[64];
-	int i, n = nvmf_ctrl_get_ns(f->ctrl, ns, 64);
-
-	for (i = 0; i < n && i < 64; i++) {
-		if (ns[i].nsid == nsid) {
-			*out = ns[i];
-			return true;
-		}
-	}
-	return false;
+	return nsid && !nvmf_ctrl_find_ns(f->ctrl, nsid, out);
 }
 
 static void ns_stat(const struct nvmf_ns_info *ns, struct stat *st)

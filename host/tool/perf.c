@@ -93,14 +93,19 @@ static uint64_t rnd(struct perf *p)
 	return p->rng;
 }
 
+/* Word i of unit's content after its write number gen. */
+static uint64_t pattern(uint64_t unit, uint32_t gen, uint32_t i)
+{
+	return unit << 32 ^ (uint64_t)gen << 8 ^ i ^ 0x5a5a000000000000ull;
+}
+
 static void fill(struct perf *p, void *buf, uint64_t unit, uint32_t gen)
 {
 	uint64_t *w = buf;
 	uint32_t i;
 
 	for (i = 0; i < p->io_size / 8; i++)
-		w[i] = unit << 32 ^ (uint64_t)gen << 8 ^ i ^
-		       0x5a5a000000000000ull;
+		w[i] = pattern(unit, gen, i);
 }
 
 static bool check(struct perf *p, const void *buf, uint64_t unit)
@@ -112,8 +117,7 @@ static bool check(struct perf *p, const void *buf, uint64_t unit)
 		return true; /* never written */
 
 	for (i = 0; i < p->io_size / 8; i++) {
-		if (w[i] != (unit << 32 ^ (uint64_t)gen << 8 ^ i ^
-			     0x5a5a000000000000ull)) {
+		if (w[i] != pattern(unit, gen, i)) {
 			if (p->mismatches < 5)
 				fprintf(stderr,
 					"verify: unit %llu (offset %llu)"
@@ -307,29 +311,25 @@ static int parse_workload(struct perf *p, const char *w)
 
 static int perf_setup(struct perf *p, uint64_t size, long secs)
 {
-	struct nvmf_ns_info ns[64];
+	struct nvmf_ns_info ns;
 	struct nvmf_ctrl_info info;
-	int i, n = nvmf_ctrl_get_ns(p->ctrl, ns, 64);
 
-	for (i = 0; i < n && i < 64; i++)
-		if (!p->nsid || ns[i].nsid == p->nsid)
-			break;
-	if (i == n || i == 64) {
+	if (nvmf_ctrl_find_ns(p->ctrl, p->nsid, &ns)) {
 		fprintf(stderr, "nvmf-host perf: namespace %u not found\n",
 			p->nsid);
 		return -1;
 	}
-	p->nsid = ns[i].nsid;
+	p->nsid = ns.nsid;
 	nvmf_ctrl_get_info(p->ctrl, &info);
-	if (p->io_size % ns[i].block_size || p->io_size > info.max_io_bytes) {
+	if (p->io_size % ns.block_size || p->io_size > info.max_io_bytes) {
 		fprintf(stderr,
 			"nvmf-host perf: io-size %u is not a multiple "
 			"of the block size %u or above the largest transfer\n",
-			p->io_size, ns[i].block_size);
+			p->io_size, ns.block_size);
 		return -1;
 	}
-	if (!size || size > ns[i].blocks * ns[i].block_size)
-		size = ns[i].blocks * ns[i].block_size;
+	if (!size || size > ns.blocks * ns.block_size)
+		size = ns.blocks * ns.block_size;
 	p->units = size / p->io_size;
 	if (!p->units)
 		return -1;

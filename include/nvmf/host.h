@@ -188,6 +188,10 @@ const struct nvmf_trid *nvmf_ctrl_trid(const struct nvmf_ctrl *ctrl);
 /* Namespaces (copy; count returned, at most max written).  Any thread. */
 int nvmf_ctrl_get_ns(struct nvmf_ctrl *ctrl, struct nvmf_ns_info *ns, int max);
 
+/* One namespace (nsid 0: the first).  Return: 0, or -ENOENT.  Any thread. */
+int nvmf_ctrl_find_ns(struct nvmf_ctrl *ctrl, uint32_t nsid,
+		      struct nvmf_ns_info *ns);
+
 /* Asynchronous I/O.  Return: 0 (cb will be called), or < 0 (it will not). */
 int nvmf_io_submit(struct nvmf_ctrl *ctrl, const struct nvmf_io *io,
 		   nvmf_io_cb cb, void *arg);

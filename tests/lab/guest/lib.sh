@@ -437,12 +437,15 @@ lab_host_connect() {
 # lab_host_file NAME [NSID]: the namespace file of controller NAME.
 lab_host_file() { echo "/run/nvmf-host/$1/n${2:-1}"; }
 
-# lab_host_state NAME: the controller's state (from its status file;
-# cheap enough to poll).
-lab_host_state() {
-	sed -n 's/^ *"state": *"\([^"]*\)".*/\1/p' \
+# lab_host_field NAME KEY: a string or number field of controller NAME's
+# status file (cheap enough to poll).
+lab_host_field() {
+	sed -n "s/^ *\"$2\": *\"\\{0,1\\}\\([^\",]*\\).*/\\1/p" \
 		"/run/nvmf-host/ctrl/$1/status.json" 2>/dev/null
 }
+
+# lab_host_state NAME: the controller's state.
+lab_host_state() { lab_host_field "$1" state; }
 
 # lab_host_pid NAME: the pid of controller NAME's daemon.
 lab_host_pid() {

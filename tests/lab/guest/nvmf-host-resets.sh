@@ -73,8 +73,7 @@ host_resets_recovered() {
 		[ "$(lab_host_state "$c")" = live ] ||
 			lab_fail "cycle $i: $c not live 30 s after the fault ended"
 		# when it went live: the daemon's own record (ms since the epoch)
-		t_live=$(sed -n 's/^ *"state_since_ms": *\([0-9]*\).*/\1/p' \
-			"/run/nvmf-host/ctrl/$c/status.json")000000
+		t_live=$(lab_host_field "$c" state_since_ms)000000
 		lab_retry 30 bash -c "awk -v t=$t '\$1 > t { f=1 } END { exit !f }' $LAB_OUT/probe-$c.txt" ||
 			lab_fail "cycle $i: no I/O on $c completed 30 s after the fault ended"
 		first=$(awk -v t="$t" '$1 > t { print $1; exit }' "$LAB_OUT/probe-$c.txt")

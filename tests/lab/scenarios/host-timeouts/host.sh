@@ -51,7 +51,8 @@ dd if="$fb" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &&
 lab_report "B: new I/O during the outage failed in $(lab_ms "$t" "$(lab_now_ns)") ms"
 [ "$(lab_host_state "$b")" = connecting ] || lab_fail "B is not reconnecting: $(lab_host_state "$b")"
 lab_wait target-back 60
-lab_retry 20 bash -c "[ \"\$(sed -n 's/^ *\"state\": *\"\\([^\"]*\\)\".*/\\1/p' /run/nvmf-host/ctrl/$b/status.json)\" = live ]" ||
+b_live() { [ "$(lab_host_state "$b")" = live ]; }
+lab_retry 20 b_live ||
 	lab_fail "B did not come back"
 lab_report "B live again $(lab_ms "$(cat "$LAB_SYNC/back-at")" "$(lab_now_ns)") ms (upper bound) after nvmf-tgt restarted"
 lab_fio_verify after "$fb" --rw=randwrite --bs=4k --iodepth=8 --size=8M ||
