@@ -393,9 +393,14 @@ struct nvme_id_power_state {
 #define NVME_CTRL_ONCS_DSM	    (1u << 2)
 #define NVME_CTRL_ONCS_WRITE_ZEROES (1u << 3)
 #define NVME_CTRL_OAES_NS_ATTR	    (1u << 8)
-#define NVME_CTRL_CTRATT_128_ID	    (1u << 0)
-#define NVME_CTRL_CNTRLTYPE_IO	    1
-#define NVME_CTRL_CNTRLTYPE_DISC    2
+/* Asynchronous Event Request completion dword 0: type, info, log page */
+#define NVME_AER_TYPE_NOTICE	   2u
+#define NVME_AER_NOTICE_NS_CHANGED 0u
+#define NVME_AER_RESULT(type, info, lid) \
+	((type) | ((uint32_t)(info) << 8) | ((uint32_t)(lid) << 16))
+#define NVME_CTRL_CTRATT_128_ID	 (1u << 0)
+#define NVME_CTRL_CNTRLTYPE_IO	 1
+#define NVME_CTRL_CNTRLTYPE_DISC 2
 
 struct nvme_id_ctrl {
 	nvme_le16 vid;

@@ -11,9 +11,16 @@
 #include "nvmet.h"
 
 #define INVALID_FIELD nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD)
+
 /* Number of Queues: I/O submission and completion queues, 0-based */
-#define NUM_QUEUES_RESULT \
-	((NVMET_MAX_IO_QUEUES - 1) | (NVMET_MAX_IO_QUEUES - 1) << 16)
+static uint32_t num_queues_result(const struct nvmet_subsys *s)
+{
+	uint32_t n = s->qid_max && s->qid_max < NVMET_MAX_IO_QUEUES ?
+			     s->qid_max :
+			     NVMET_MAX_IO_QUEUES;
+
+	return (n - 1) | (n - 1) << 16;
+}
 
 uint32_t nvmet_get_log_page_len(const union nvme_command *cmd)
 {
@@ -53,10 +60,12 @@ void nvmet_fill_id_ctrl_common(struct nvmet_req *req, struct nvme_id_ctrl *id)
 	struct nvmet_port *port = req->sq->port;
 
 	nvme_strpad(id->sn, sizeof(id->sn), s->serial);
-	nvme_strpad(id->mn, sizeof(id->mn),
-		    s->cfg && s->cfg->model[0] ? s->cfg->model :
-						 NVMET_DEFAULT_MODEL);
-	nvme_strpad(id->fr, sizeof(id->fr), NVMET_FIRMWARE);
+	nvme_strpad(id->mn, sizeof(id->mn), s->model);
+	nvme_strpad(id->fr, sizeof(id->fr), s->firmware);
+	id->ieee[0] = (uint8_t)s->ieee_oui;
+	id->ieee[1] = (uint8_t)(s->ieee_oui >> 8);
+	id->ieee[2] = (uint8_t)(s->ieee_oui >> 16);
+	atomic_store(&s->discovered, true);
 	id->mdts = NVMET_MDTS;
 	id->cntlid = htole16(ctrl->cntlid);
 	id->ver = htole32(s->version);
@@ -64,14 +73,13 @@ void nvmet_fill_id_ctrl_common(struct nvmet_req *req, struct nvme_id_ctrl *id)
 	id->kas = htole16(NVMET_KAS);
 	id->sqes = (6 << 4) | 6;
 	id->cqes = (4 << 4) | 4;
-	id->maxcmd = htole16(port->cfg->max_queue_size);
+	id->maxcmd = htole16(port->cfg.max_queue_size);
 	id->sgls = htole32(
 		NVME_CTRL_SGLS_SUPPORTED | NVME_CTRL_SGLS_KSDBDS |
-		(port->cfg->inline_data_size ? NVME_CTRL_SGLS_OFFSET : 0));
+		(port->cfg.inline_data_size ? NVME_CTRL_SGLS_OFFSET : 0));
 	snprintf(id->subnqn, sizeof(id->subnqn), "%s", s->nqn);
 	id->ioccsz = htole32(
-		(sizeof(union nvme_command) + port->cfg->inline_data_size) /
-		16);
+		(sizeof(union nvme_command) + port->cfg.inline_data_size) / 16);
 	id->iorcsz = htole32(sizeof(struct nvme_completion) / 16);
 	id->icdoff = 0;
 	id->msdbd = 1;
@@ -82,8 +90,7 @@ static void execute_identify_ctrl(struct nvmet_req *req)
 {
 	struct nvmet_ctrl *ctrl = req->sq->ctrl;
 	struct nvme_id_ctrl *id = req->data;
-	uint32_t nn = 0;
-	int i;
+	uint32_t nn;
 
 	memset(id, 0, sizeof(*id));
 	nvmet_fill_id_ctrl_common(req, id);
@@ -96,9 +103,9 @@ static void execute_identify_ctrl(struct nvmet_req *req)
 	id->frmw = 1 << 0 | 1 << 1; /* slot 1 read-only, 1 slot */
 	id->lpa = 1 << 0 | NVME_CTRL_LPA_CMD_EFFECTS | 1 << 2;
 	id->npss = 0;
-	for (i = 0; i < ctrl->subsys->nr_ns; i++)
-		if (ctrl->subsys->ns[i].nsid > nn)
-			nn = ctrl->subsys->ns[i].nsid;
+	nvmet_model_rdlock(ctrl->tgt);
+	nn = nvmet_max_nsid(ctrl->subsys);
+	nvmet_model_unlock(ctrl->tgt);
 	id->nn = htole32(nn > NVME_NS_LIST_MAX ? nn : NVME_NS_LIST_MAX);
 	id->mnan = id->nn;
 	id->oncs = htole16(NVME_CTRL_ONCS_DSM | NVME_CTRL_ONCS_WRITE_ZEROES);
@@ -122,7 +129,7 @@ static void execute_identify_ns(struct nvmet_req *req)
 						     NVME_SC_INVALID_NS));
 		return;
 	}
-	ns = nvmet_find_ns(req->sq->ctrl->subsys, nsid);
+	ns = req->ns = nvmet_ns_get(req->sq->ctrl->subsys, nsid);
 	if (!ns) {
 		/* an inactive namespace: zeroed data, success */
 		nvmet_req_complete(req, 0);
@@ -146,7 +153,8 @@ static void execute_identify_ns_list(struct nvmet_req *req)
 	struct nvmet_subsys *s = req->sq->ctrl->subsys;
 	struct nvme_ns_list *list = req->data;
 	uint32_t prev = start;
-	int n = 0, i;
+	struct nvmet_ns *ns;
+	int n = 0;
 
 	memset(list, 0, sizeof(*list));
 	if (start >= 0xfffffffe) {
@@ -154,19 +162,15 @@ static void execute_identify_ns_list(struct nvmet_req *req)
 						     NVME_SC_INVALID_NS));
 		return;
 	}
-	/* ascending order: repeatedly pick the smallest nsid above prev */
-	while (n < NVME_NS_LIST_MAX) {
-		uint32_t best = 0;
-
-		for (i = 0; i < s->nr_ns; i++)
-			if (s->ns[i].enabled && s->ns[i].nsid > prev &&
-			    (!best || s->ns[i].nsid < best))
-				best = s->ns[i].nsid;
-		if (!best)
+	/* the model keeps namespaces in ascending nsid order */
+	nvmet_model_rdlock(s->tgt);
+	TAILQ_FOREACH(ns, &s->nss, link) {
+		if (n == NVME_NS_LIST_MAX)
 			break;
-		list->ns[n++] = htole32(best);
-		prev = best;
+		if (ns->enabled && ns->nsid > prev)
+			list->ns[n++] = htole32(ns->nsid);
 	}
+	nvmet_model_unlock(s->tgt);
 	nvmet_req_complete(req, 0);
 }
 
@@ -189,7 +193,7 @@ static void execute_identify_desclist(struct nvmet_req *req)
 	size_t off = 0;
 
 	memset(buf, 0, req->data_len);
-	ns = nvmet_find_ns(req->sq->ctrl->subsys, nsid);
+	ns = req->ns = nvmet_ns_get(req->sq->ctrl->subsys, nsid);
 	if (!ns) {
 		nvmet_req_complete(req, nvmet_status(NVME_SCT_GENERIC,
 						     NVME_SC_INVALID_NS));
@@ -282,6 +286,7 @@ static void execute_get_log_page(struct nvmet_req *req)
 		for (i = 0; i < ctrl->nr_changed_ns; i++)
 			page->changed.ns[i] = htole32(ctrl->changed_ns[i]);
 		ctrl->nr_changed_ns = 0;
+		ctrl->ns_aen_masked = false;
 		pthread_mutex_unlock(&ctrl->lock);
 		status = nvmet_copy_log(req, page, sizeof(page->changed));
 		break;
@@ -348,7 +353,7 @@ static void execute_set_features(struct nvmet_req *req)
 			status = INVALID_FIELD;
 			break;
 		}
-		nvmet_set_result(req, NUM_QUEUES_RESULT);
+		nvmet_set_result(req, num_queues_result(ctrl->subsys));
 		break;
 	case NVME_FEAT_ASYNC_EVENT:
 		ctrl->aen_enabled = cdw11;
@@ -377,7 +382,7 @@ static void execute_get_features(struct nvmet_req *req)
 	pthread_mutex_lock(&ctrl->lock);
 	switch (cdw10 & 0xff) {
 	case NVME_FEAT_NUM_QUEUES:
-		result = NUM_QUEUES_RESULT;
+		result = num_queues_result(ctrl->subsys);
 		break;
 	case NVME_FEAT_ASYNC_EVENT:
 		result = ctrl->aen_enabled;
@@ -408,17 +413,7 @@ static void execute_keep_alive(struct nvmet_req *req)
  */
 static void execute_async_event(struct nvmet_req *req)
 {
-	struct nvmet_ctrl *ctrl = req->sq->ctrl;
-	bool full;
-
-	pthread_mutex_lock(&ctrl->lock);
-	full = ctrl->nr_aer_reqs > NVMET_AERL;
-	if (!full)
-		ctrl->aer_reqs[ctrl->nr_aer_reqs++] = req;
-	pthread_mutex_unlock(&ctrl->lock);
-	if (full)
-		nvmet_req_complete(req, nvmet_status(NVME_SCT_CMD_SPECIFIC,
-						     NVME_SC_ASYNC_LIMIT));
+	nvmet_ctrl_aer_submit(req->sq->ctrl, req);
 }
 
 static void execute_abort(struct nvmet_req *req)

@@ -43,20 +43,20 @@ static int ns_size(struct nvmet_ns *ns, const struct stat *st, char *err,
 	} else {
 		snprintf(err, errlen,
 			 "%s.device.path: '%s' is not a file or block device",
-			 ns->cfg->where, ns->cfg->path);
+			 ns->cfg.where, ns->cfg.path);
 		return -EINVAL;
 	}
 	ns->nr_blocks = bytes >> ns->blksz_shift;
 	if (!ns->nr_blocks) {
 		snprintf(err, errlen, "%s.device.path: '%s' is empty",
-			 ns->cfg->where, ns->cfg->path);
+			 ns->cfg.where, ns->cfg.path);
 		return -EINVAL;
 	}
 	return 0;
 
 out_errno:
-	snprintf(err, errlen, "%s.device.path: '%s': %s", ns->cfg->where,
-		 ns->cfg->path, strerror(errno));
+	snprintf(err, errlen, "%s.device.path: '%s': %s", ns->cfg.where,
+		 ns->cfg.path, strerror(errno));
 	return -errno;
 }
 
@@ -66,20 +66,20 @@ int nvmet_ns_open(struct nvmet_ns *ns, char *err, size_t errlen)
 	struct stat st;
 	int ret;
 
-	if (!ns->cfg->buffered_io)
+	if (!ns->cfg.buffered_io)
 		flags |= O_DIRECT;
-	ns->fd = open(ns->cfg->path, flags);
+	ns->fd = open(ns->cfg.path, flags);
 	if (ns->fd < 0 && errno == EINVAL && (flags & O_DIRECT)) {
 		/* e.g. tmpfs: no O_DIRECT; serve it buffered, and say so */
 		nvmf_warn(
 			"%s: '%s' does not support O_DIRECT, using buffered I/O",
-			ns->cfg->where, ns->cfg->path);
-		ns->fd = open(ns->cfg->path, flags & ~O_DIRECT);
+			ns->cfg.where, ns->cfg.path);
+		ns->fd = open(ns->cfg.path, flags & ~O_DIRECT);
 	}
 	if (ns->fd < 0 || fstat(ns->fd, &st) < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "%s.device.path: '%s': %s",
-			 ns->cfg->where, ns->cfg->path, strerror(errno));
+		snprintf(err, errlen, "%s.device.path: '%s': %s", ns->cfg.where,
+			 ns->cfg.path, strerror(errno));
 		nvmet_ns_close(ns);
 		return ret;
 	}
@@ -89,9 +89,22 @@ int nvmet_ns_open(struct nvmet_ns *ns, char *err, size_t errlen)
 		return ret;
 	}
 	nvmf_info("%s: nsid %u: %s, %llu blocks of %u bytes%s", ns->subsys->nqn,
-		  ns->nsid, ns->cfg->path, (unsigned long long)ns->nr_blocks,
+		  ns->nsid, ns->cfg.path, (unsigned long long)ns->nr_blocks,
 		  1u << ns->blksz_shift, flags & O_DIRECT ? "" : " (buffered)");
 	return 0;
+}
+
+/* Re-read the device size.  Return: true when it changed. */
+bool nvmet_ns_revalidate(struct nvmet_ns *ns)
+{
+	uint64_t old = ns->nr_blocks;
+	struct stat st;
+	char err[256];
+
+	if (ns->fd < 0 || fstat(ns->fd, &st) ||
+	    ns_size(ns, &st, err, sizeof(err)))
+		return false;
+	return ns->nr_blocks != old;
 }
 
 void nvmet_ns_close(struct nvmet_ns *ns)

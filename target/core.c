@@ -69,6 +69,14 @@ void nvmet_set_result(struct nvmet_req *req, uint32_t result)
 	req->cqe->result.u32 = htole32(result);
 }
 
+/* Drop what the request holds (its namespace); safe to call again. */
+void nvmet_req_release(struct nvmet_req *req)
+{
+	if (req->ns)
+		nvmet_ns_put(req->ns);
+	req->ns = NULL;
+}
+
 void nvmet_req_complete(struct nvmet_req *req, uint16_t status)
 {
 	struct nvmet_sq *sq = req->sq;
@@ -87,5 +95,6 @@ void nvmet_req_complete(struct nvmet_req *req, uint16_t status)
 		req->cqe->sq_head = htole16(sq->sqhd);
 	}
 	req->cqe->status = htole16(status);
+	nvmet_req_release(req);
 	sq->ops->queue_response(req);
 }

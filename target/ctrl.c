@@ -18,7 +18,7 @@
 
 static uint64_t nvmet_ctrl_cap(struct nvmet_port *port)
 {
-	uint64_t mqes = port ? port->cfg->max_queue_size - 1 :
+	uint64_t mqes = port ? port->cfg.max_queue_size - 1 :
 			       NVMF_DEFAULT_QUEUE_SIZE - 1;
 
 	/* CQR (contiguous queues), TO 15 (7.5 s), NVM command set */
@@ -28,8 +28,8 @@ static uint64_t nvmet_ctrl_cap(struct nvmet_port *port)
 /* Next free cntlid in [min, max], wrapping; subsys->lock held. */
 static int alloc_cntlid(struct nvmet_subsys *subsys)
 {
-	uint16_t min = subsys->cfg ? subsys->cfg->cntlid_min : NVMF_CNTLID_MIN;
-	uint16_t max = subsys->cfg ? subsys->cfg->cntlid_max : NVMF_CNTLID_MAX;
+	uint16_t min = subsys->cntlid_min;
+	uint16_t max = subsys->cntlid_max;
 	uint32_t span = (uint32_t)max - min + 1, i;
 	struct nvmet_ctrl *c;
 	uint16_t id;
@@ -63,6 +63,7 @@ struct nvmet_ctrl *nvmet_ctrl_alloc(struct nvmet_subsys *subsys,
 	if (!ctrl)
 		return NULL;
 	ctrl->subsys = subsys;
+	nvmet_subsys_get(subsys);
 	ctrl->port = port;
 	ctrl->tgt = port->tgt;
 	snprintf(ctrl->hostnqn, sizeof(ctrl->hostnqn), "%s", hostnqn);
@@ -84,6 +85,7 @@ struct nvmet_ctrl *nvmet_ctrl_alloc(struct nvmet_subsys *subsys,
 		nvmf_warn("%s: no free controller ID", subsys->nqn);
 		pthread_mutex_destroy(&ctrl->lock);
 		free(ctrl);
+		nvmet_subsys_put(subsys);
 		return NULL;
 	}
 	snprintf(ctrl->log_prefix, sizeof(ctrl->log_prefix), "ctrl %u",
@@ -126,6 +128,7 @@ void nvmet_ctrl_put(struct nvmet_ctrl *ctrl)
 	nvmf_obj_info(ctrl->log_prefix, "released");
 	pthread_mutex_destroy(&ctrl->lock);
 	free(ctrl);
+	nvmet_subsys_put(subsys);
 }
 
 int nvmet_ctrl_install_sq(struct nvmet_ctrl *ctrl, struct nvmet_sq *sq)
@@ -236,4 +239,141 @@ void nvmet_ctrl_keep_alive(struct nvmet_ctrl *ctrl)
 	pthread_mutex_lock(&ctrl->lock);
 	ctrl->last_ka_ms = nvmf_now_ms();
 	pthread_mutex_unlock(&ctrl->lock);
+}
+
+/* ---- asynchronous events ------------------------------------------------------ */
+
+struct aen_work {
+	struct nvmet_ctrl *ctrl;
+	struct nvmet_sq *sq; /* the admin queue the AER came on */
+	struct nvmet_req *req;
+	uint32_t result;
+};
+
+/* The admin queue's worker: complete the AER if its queue is still there. */
+static void aen_complete(void *arg)
+{
+	struct aen_work *w = arg;
+	struct nvmet_ctrl *ctrl = w->ctrl;
+	bool alive;
+
+	pthread_mutex_lock(&ctrl->lock);
+	alive = ctrl->sqs[0] == w->sq && !ctrl->fatal;
+	pthread_mutex_unlock(&ctrl->lock);
+	if (alive) {
+		nvmet_set_result(w->req, w->result);
+		nvmet_req_complete(w->req, 0);
+	}
+	nvmet_ctrl_put(ctrl);
+	free(w);
+}
+
+/* ctrl->lock held: hand the event to an outstanding AER, or keep it. */
+static void aen_send(struct nvmet_ctrl *ctrl, uint32_t result)
+{
+	struct aen_work *w;
+
+	if (!ctrl->nr_aer_reqs || !ctrl->sqs[0]) {
+		ctrl->pending_aen = result;
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		ctrl->pending_aen = result;
+		return;
+	}
+	w->ctrl = ctrl;
+	w->sq = ctrl->sqs[0];
+	w->req = ctrl->aer_reqs[--ctrl->nr_aer_reqs];
+	w->result = result;
+	atomic_fetch_add(&ctrl->refs, 1);
+	if (nvmf_loop_post(w->sq->worker->loop, aen_complete, w)) {
+		ctrl->aer_reqs[ctrl->nr_aer_reqs++] = w->req;
+		atomic_fetch_sub(&ctrl->refs, 1);
+		ctrl->pending_aen = result;
+		free(w);
+	}
+}
+
+/* The admin queue's worker: an AER arrived; an event may be waiting. */
+void nvmet_ctrl_aer_submit(struct nvmet_ctrl *ctrl, struct nvmet_req *req)
+{
+	uint32_t result = 0;
+	bool full;
+
+	pthread_mutex_lock(&ctrl->lock);
+	full = ctrl->nr_aer_reqs > NVMET_AERL;
+	if (!full && ctrl->pending_aen) {
+		result = ctrl->pending_aen;
+		ctrl->pending_aen = 0;
+	} else if (!full) {
+		ctrl->aer_reqs[ctrl->nr_aer_reqs++] = req;
+	}
+	pthread_mutex_unlock(&ctrl->lock);
+	if (full) {
+		nvmet_req_complete(req, nvmet_status(NVME_SCT_CMD_SPECIFIC,
+						     NVME_SC_ASYNC_LIMIT));
+	} else if (result) {
+		nvmet_set_result(req, result);
+		nvmet_req_complete(req, 0);
+	}
+}
+
+/* ctrl->lock held: remember nsid for the Changed Namespace List. */
+static void note_changed_ns(struct nvmet_ctrl *ctrl, uint32_t nsid)
+{
+	int i;
+
+	if (ctrl->nr_changed_ns == 1 && ctrl->changed_ns[0] == 0xffffffff)
+		return; /* overflowed: the host rescans everything */
+	for (i = 0; i < ctrl->nr_changed_ns; i++)
+		if (ctrl->changed_ns[i] == nsid)
+			return;
+	if (ctrl->nr_changed_ns == NVME_NS_LIST_MAX) {
+		ctrl->changed_ns[0] = 0xffffffff;
+		ctrl->nr_changed_ns = 1;
+		return;
+	}
+	ctrl->changed_ns[ctrl->nr_changed_ns++] = nsid;
+}
+
+/*
+ * A namespace was enabled, disabled or removed: every controller of the
+ * subsystem lists it in log page 0x04 and, when the host enabled namespace
+ * attribute notices, gets one event until it reads that page.
+ */
+void nvmet_ns_changed(struct nvmet_subsys *subsys, uint32_t nsid)
+{
+	uint32_t result = NVME_AER_RESULT(NVME_AER_TYPE_NOTICE,
+					  NVME_AER_NOTICE_NS_CHANGED,
+					  NVME_LOG_CHANGED_NS);
+	struct nvmet_ctrl *c;
+
+	pthread_mutex_lock(&subsys->lock);
+	TAILQ_FOREACH(c, &subsys->ctrls, link) {
+		pthread_mutex_lock(&c->lock);
+		note_changed_ns(c, nsid);
+		if (!c->fatal && (c->aen_enabled & NVME_CTRL_OAES_NS_ATTR) &&
+		    !c->ns_aen_masked) {
+			c->ns_aen_masked = true;
+			aen_send(c, result);
+			nvmf_obj_info(c->log_prefix,
+				      "namespace %u changed: event sent", nsid);
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&subsys->lock);
+}
+
+/* Tear down the subsystem's controllers (through port, or all of them). */
+void nvmet_subsys_del_ctrls(struct nvmet_subsys *subsys,
+			    struct nvmet_port *port, const char *why)
+{
+	struct nvmet_ctrl *c;
+
+	pthread_mutex_lock(&subsys->lock);
+	TAILQ_FOREACH(c, &subsys->ctrls, link)
+		if (!port || c->port == port)
+			nvmet_ctrl_fatal(c, why);
+	pthread_mutex_unlock(&subsys->lock);
 }

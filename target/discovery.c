@@ -26,7 +26,7 @@ static bool is_wildcard(const char *traddr)
 static void fill_entry(struct nvmf_disc_log_entry *e, struct nvmet_sq *sq,
 		       const char *nqn, uint8_t subtype)
 {
-	const struct nvmf_cfg_port *c = sq->port->cfg;
+	const struct nvmf_cfg_port *c = &sq->port->cfg;
 	char addr[NVMF_TRADDR_SIZE];
 
 	e->trtype = c->trtype;
@@ -47,36 +47,69 @@ static void fill_entry(struct nvmf_disc_log_entry *e, struct nvmet_sq *sq,
 	e->tsas.rdma.cms = NVMF_RDMA_CMS_RDMA_CM;
 }
 
+/* A referral: another discovery service, as configured. */
+static void fill_referral(struct nvmf_disc_log_entry *e,
+			  const struct nvmet_referral *r)
+{
+	e->trtype = r->addr.trtype;
+	e->adrfam = r->addr.adrfam;
+	e->subtype = NVME_NQN_REFERRAL;
+	e->treq = NVMF_TREQ_NOT_SPECIFIED;
+	e->portid = htole16(r->addr.portid);
+	e->cntlid = htole16(NVME_CNTLID_DYNAMIC);
+	e->asqsz = htole16(NVME_AQ_DEPTH);
+	nvme_strpad(e->trsvcid, sizeof(e->trsvcid), r->addr.trsvcid);
+	nvme_strpad(e->traddr, sizeof(e->traddr), r->addr.traddr);
+	snprintf(e->subnqn, sizeof(e->subnqn), "%s", NVME_DISC_NQN);
+	e->tsas.rdma.qptype = NVMF_RDMA_QPTYPE_CONNECTED;
+	e->tsas.rdma.prtype = NVMF_RDMA_PRTYPE_NOT_SPECIFIED;
+	e->tsas.rdma.cms = NVMF_RDMA_CMS_RDMA_CM;
+}
+
+static size_t count_entries(struct nvmet_port *port)
+{
+	struct nvmet_referral *r;
+	size_t n = 1 + (size_t)port->tgt->nr_subsys;
+
+	TAILQ_FOREACH(r, &port->referrals, link)
+		n++;
+	return n;
+}
+
 static void execute_disc_get_log_page(struct nvmet_req *req)
 {
 	struct nvmet_ctrl *ctrl = req->sq->ctrl;
 	struct nvmet_tgt *tgt = ctrl->tgt;
 	struct nvmf_disc_log_page_hdr *hdr;
+	struct nvmet_port *port = req->sq->port;
 	struct nvmf_disc_log_entry *e;
-	size_t size;
+	struct nvmet_referral *r;
+	struct nvmet_subsys *s;
 	uint64_t n = 0;
 	uint16_t status;
-	int i;
 
-	/* header + the current discovery subsystem + every subsystem */
-	size = sizeof(*hdr) + (size_t)(tgt->nr_subsys + 1) * sizeof(*e);
-	hdr = calloc(1, size);
+	nvmet_model_rdlock(tgt);
+	/* header + the current discovery subsystem + subsystems + referrals */
+	hdr = calloc(1, sizeof(*hdr) + count_entries(port) * sizeof(*e));
 	if (!hdr) {
+		nvmet_model_unlock(tgt);
 		nvmet_req_complete(req, nvmet_status(NVME_SCT_GENERIC,
 						     NVME_SC_INTERNAL));
 		return;
 	}
 	e = (struct nvmf_disc_log_entry *)(hdr + 1);
 	fill_entry(&e[n++], req->sq, NVME_DISC_NQN, NVME_NQN_CURR_DISC);
-	for (i = 1; i < tgt->nr_subsys; i++) {
-		struct nvmet_subsys *s = &tgt->subsys[i];
-
-		if (!nvmet_port_has_subsys(req->sq->port, s) ||
+	TAILQ_FOREACH(s, &tgt->subsystems, link) {
+		if (!nvmet_port_has_subsys(port, s) ||
 		    !nvmet_host_allowed(s, ctrl->hostnqn))
 			continue;
 		fill_entry(&e[n++], req->sq, s->nqn, NVME_NQN_NVME);
 	}
+	TAILQ_FOREACH(r, &port->referrals, link)
+		if (r->enabled)
+			fill_referral(&e[n++], r);
 	hdr->genctr = htole64(atomic_load(&tgt->genctr));
+	nvmet_model_unlock(tgt);
 	hdr->numrec = htole64(n);
 	hdr->recfmt = 0;
 	status = nvmet_copy_log(req, hdr, sizeof(*hdr) + n * sizeof(*e));

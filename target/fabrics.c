@@ -30,7 +30,10 @@ static bool nqn_field_ok(const char *field)
 	return memchr(field, '\0', NVME_NQN_FIELD) != NULL;
 }
 
-/* Look up the subsystem and check the host's access; completes on error. */
+/*
+ * Look up the subsystem and check the host's access; completes on error.
+ * Return: the subsystem with a reference for the caller, or NULL.
+ */
 static struct nvmet_subsys *connect_subsys(struct nvmet_req *req,
 					   struct nvmf_connect_data *d)
 {
@@ -43,20 +46,29 @@ static struct nvmet_subsys *connect_subsys(struct nvmet_req *req,
 				offsetof(struct nvmf_connect_data, hostnqn));
 		return NULL;
 	}
+	nvmet_model_rdlock(port->tgt);
 	subsys = nvmet_find_subsys(port->tgt, d->subsysnqn);
-	if (!subsys || !nvmet_port_has_subsys(port, subsys)) {
+	if (subsys && (!nvmet_port_has_subsys(port, subsys) ||
+		       !nvmet_host_allowed(subsys, d->hostnqn))) {
+		if (nvmet_port_has_subsys(port, subsys)) {
+			nvmet_model_unlock(port->tgt);
+			nvmf_obj_info(req->sq->log_prefix,
+				      "connect from %s to %s: host not allowed",
+				      d->hostnqn, subsys->nqn);
+			connect_fail(req, NVME_SC_CONNECT_INVALID_HOST);
+			return NULL;
+		}
+		subsys = NULL;
+	}
+	if (subsys)
+		nvmet_subsys_get(subsys);
+	nvmet_model_unlock(port->tgt);
+	if (!subsys) {
 		nvmf_obj_info(req->sq->log_prefix,
 			      "connect from %s to unknown subsystem %.*s",
 			      d->hostnqn, NVME_NQN_MAX, d->subsysnqn);
 		connect_invalid(req, true,
 				offsetof(struct nvmf_connect_data, subsysnqn));
-		return NULL;
-	}
-	if (!nvmet_host_allowed(subsys, d->hostnqn)) {
-		nvmf_obj_info(req->sq->log_prefix,
-			      "connect from %s to %s: host not allowed",
-			      d->hostnqn, subsys->nqn);
-		connect_fail(req, NVME_SC_CONNECT_INVALID_HOST);
 		return NULL;
 	}
 	return subsys;
@@ -78,6 +90,7 @@ static void connect_admin(struct nvmet_req *req, struct nvmf_connect_data *d)
 		return;
 	ctrl = nvmet_ctrl_alloc(subsys, req->sq->port, d->hostnqn, d->hostid,
 				le32toh(c->kato));
+	nvmet_subsys_put(subsys);
 	if (!ctrl) {
 		connect_fail(req, NVME_SC_CONNECT_CTRL_BUSY);
 		return;
@@ -105,6 +118,7 @@ static void connect_io(struct nvmf_connect_command *c, struct nvmet_req *req,
 	if (!subsys)
 		return;
 	ctrl = nvmet_ctrl_find_get(subsys, cntlid, d->hostnqn);
+	nvmet_subsys_put(subsys);
 	if (!ctrl) {
 		nvmf_obj_info(req->sq->log_prefix,
 			      "I/O queue %u connect: no controller %u for %s",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "configfs.h"
 #include "daemon.h"
 #include "log.h"
 #include "nvmet.h"
@@ -32,11 +33,15 @@ enum {
 	OPT_THREADS,
 	OPT_RUN_DIR,
 	OPT_NO_UDEV,
+	OPT_CONFIGFS,
 };
 
 static const struct nvmf_opt tgt_opts[] = {
 	{ "config", 'c', required_argument, "FILE",
-	  "configuration in nvmetcli's JSON format (required)" },
+	  "configuration in nvmetcli's JSON format" },
+	{ "configfs", OPT_CONFIGFS, required_argument, "DIR",
+	  "mount a configfs-compatible tree on DIR (FUSE): the kernel's nvmet "
+	  "layout, changes take effect live, ports show their state" },
 	{ "threads", OPT_THREADS, required_argument, "N",
 	  "worker threads for the data path (default: CPUs, 1..64)" },
 	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
@@ -56,9 +61,11 @@ static const struct nvmf_opt tgt_opts[] = {
 
 static const struct nvmf_cmd tgt_cmd = {
 	.prog = "nvmf-tgt",
-	.synopsis = "-c FILE [options]",
+	.synopsis = "-c FILE | --configfs DIR [options]",
 	.summary = "NVMe over Fabrics RDMA target. Serves the subsystems, "
 		   "namespaces and ports of FILE\n(the format nvmetcli saves) "
+		   "or of the tree in DIR (configured like /sys/kernel/config/"
+		   "nvmet;\nwith both, the tree starts with FILE's contents) "
 		   "to NVMe-oF hosts such as the kernel's nvme-rdma.\n"
 		   "As a daemon (the default) it logs to syslog; in the "
 		   "foreground, to stderr.",
@@ -67,6 +74,7 @@ static const struct nvmf_cmd tgt_cmd = {
 
 struct tgt_opts {
 	const char *config;
+	const char *configfs;
 	const char *run_dir;
 	long threads;
 	long repair_s;
@@ -110,6 +118,9 @@ static int parse_args(int argc, char **argv, struct tgt_opts *o)
 		case OPT_NO_UDEV:
 			o->no_udev = true;
 			break;
+		case OPT_CONFIGFS:
+			o->configfs = optarg;
+			break;
 		case 'f':
 			o->foreground = true;
 			break;
@@ -131,8 +142,10 @@ static int parse_args(int argc, char **argv, struct tgt_opts *o)
 				argv[optind]);
 		return -EINVAL;
 	}
-	if (!o->config) {
-		nvmf_args_error(&tgt_cmd, "missing -c FILE (see --help)");
+	if (!o->config && !o->configfs) {
+		nvmf_args_error(
+			&tgt_cmd,
+			"missing -c FILE or --configfs DIR (see --help)");
 		return -EINVAL;
 	}
 	return 0;
@@ -208,43 +221,34 @@ static void stop_workers(struct nvmet_tgt *tgt)
 
 /* ---- ports ------------------------------------------------------------------- */
 
-static void port_enable(struct nvmet_port *port)
-{
-	char why[400];
-	int ret;
-
-	ret = nvmet_rdma_ops.listen(port);
-	if (!ret) {
-		snprintf(why, sizeof(why), "listening on %s:%s",
-			 port->cfg->traddr, port->cfg->trsvcid);
-		nvmet_port_set_state(port, NVMET_PORT_LIVE, why);
-		atomic_fetch_add(&port->tgt->genctr, 1);
-		return;
-	}
-	snprintf(why, sizeof(why), "cannot listen on %s:%s: %s",
-		 port->cfg->traddr, port->cfg->trsvcid, strerror(-ret));
-	nvmet_port_set_error(port, why);
-	if (port->state == NVMET_PORT_REPAIRING) {
-		port->repair_attempts++;
-		nvmf_obj_debug(port->log_prefix, "%s", why);
-		nvmet_port_publish(port);
-	} else {
-		nvmet_port_set_state(port, NVMET_PORT_REPAIRING, why);
-	}
-}
-
 /* Return: how many ports are still repairing. */
 static int repair_ports(struct nvmet_tgt *tgt)
 {
-	int i, n = 0;
+	struct nvmet_port *p;
+	int n = 0;
 
-	for (i = 0; i < tgt->nr_ports; i++) {
-		if (tgt->ports[i].state != NVMET_PORT_REPAIRING)
+	nvmet_model_lock(tgt);
+	TAILQ_FOREACH(p, &tgt->ports, link) {
+		if (p->state != NVMET_PORT_REPAIRING)
 			continue;
-		port_enable(&tgt->ports[i]);
-		n += tgt->ports[i].state == NVMET_PORT_REPAIRING;
+		nvmet_port_enable(p, true);
+		n += p->state == NVMET_PORT_REPAIRING;
 	}
+	nvmet_model_unlock(tgt);
 	return n;
+}
+
+/* Start: enable the ports that have subsystems; link-time from now on. */
+static void ports_start(struct nvmet_tgt *tgt)
+{
+	struct nvmet_port *p;
+
+	nvmet_model_lock(tgt);
+	tgt->started = true;
+	TAILQ_FOREACH(p, &tgt->ports, link)
+		if (nvmet_port_enabled(p))
+			nvmet_port_enable(p, true);
+	nvmet_model_unlock(tgt);
 }
 
 static void repair_timer(void *arg)
@@ -254,13 +258,13 @@ static void repair_timer(void *arg)
 
 static void ports_disable(struct nvmet_tgt *tgt)
 {
-	int i;
+	struct nvmet_port *p;
 
-	for (i = 0; i < tgt->nr_ports; i++) {
-		nvmet_rdma_ops.stop_listen(&tgt->ports[i]);
-		nvmet_port_set_state(&tgt->ports[i], NVMET_PORT_DISABLED,
-				     "shutting down");
-	}
+	nvmet_model_lock(tgt);
+	tgt->started = false;
+	TAILQ_FOREACH(p, &tgt->ports, link)
+		nvmet_port_disable(p, "shutting down");
+	nvmet_model_unlock(tgt);
 }
 
 /* ---- signals and shutdown ------------------------------------------------------ */
@@ -273,6 +277,7 @@ struct tgt_main {
 	struct nvmf_timer *burst;
 	int burst_left;
 	struct nvmf_reactor *reactor;
+	struct nvmet_configfs *configfs;
 	struct nvmf_timer *shutdown;
 	uint64_t shutdown_start;
 	bool stopping;
@@ -291,12 +296,13 @@ static void reactor_event(void *arg, enum nvmf_reactor_event ev,
 			  const char *name)
 {
 	struct tgt_main *m = arg;
-	int i, repairing = 0;
+	struct nvmet_port *p;
+	int repairing = 0;
 
 	if (ev == NVMF_REACTOR_RDMA_REMOVE || m->stopping)
 		return;
-	for (i = 0; i < m->tgt.nr_ports; i++)
-		repairing += m->tgt.ports[i].state == NVMET_PORT_REPAIRING;
+	TAILQ_FOREACH(p, &m->tgt.ports, link)
+		repairing += p->state == NVMET_PORT_REPAIRING;
 	if (!repairing)
 		return;
 	nvmf_info("udev: %s %s: repairing %d port(s) now",
@@ -332,6 +338,7 @@ static void signal_cb(void *arg, uint32_t events)
 	nvmf_info("%s: shutting down", strsignal((int)si.ssi_signo));
 	nvmf_timer_disarm(m->repair);
 	nvmf_timer_disarm(m->burst);
+	nvmet_configfs_close(m->configfs);
 	ports_disable(&m->tgt);
 	nvmet_rdma_disconnect_all();
 	m->shutdown_start = nvmf_now_ms();
@@ -362,7 +369,7 @@ static char start_error[256] = "cannot start (see the system log)";
 static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 {
 	struct nvmet_tgt *tgt = &m->tgt;
-	int i, ret;
+	int ret;
 
 	tgt->loop = nvmf_loop_create();
 	if (!tgt->loop)
@@ -389,15 +396,24 @@ static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 				"no udev reactor (%s): ports are repaired every %ld s only",
 				strerror(errno), o->repair_s);
 	}
-	for (i = 0; i < tgt->nr_ports; i++)
-		port_enable(&tgt->ports[i]);
+	if (o->configfs) {
+		ret = nvmet_configfs_start(tgt, o->configfs, &m->configfs,
+					   start_error, sizeof(start_error));
+		if (ret) {
+			nvmf_err("%s", start_error);
+			goto out_stop;
+		}
+	}
+	ports_start(tgt);
 	nvmf_timer_arm(m->repair, (uint64_t)o->repair_s * 1000,
 		       (uint64_t)o->repair_s * 1000);
 	nvmf_info("running: %d subsystems, %d ports, %d workers",
-		  tgt->nr_subsys - 1, tgt->nr_ports, tgt->nr_workers);
+		  tgt->nr_subsys, tgt->nr_ports, tgt->nr_workers);
 	nvmf_daemon_report(report_fd, true, NULL);
 	ret = nvmf_loop_run(tgt->loop);
+	nvmet_configfs_destroy(m->configfs);
 
+out_stop:
 	nvmf_reactor_destroy(m->reactor);
 	nvmf_timer_destroy(m->repair);
 	nvmf_timer_destroy(m->burst);
@@ -415,7 +431,7 @@ int main(int argc, char **argv)
 {
 	struct tgt_opts o = { .repair_s = 5, .run_dir = "/run/nvmf-tgt" };
 	static struct tgt_main m;
-	struct nvmf_cfg *cfg;
+	struct nvmf_cfg *cfg = NULL;
 	char err[512];
 	int ret, report_fd = -1;
 	long cpus;
@@ -426,13 +442,16 @@ int main(int argc, char **argv)
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (!o.threads)
 		o.threads = cpus > 0 && cpus < 64 ? cpus : 1;
-	if (nvmf_cfg_load(o.config, &cfg, err, sizeof(err))) {
+	if (o.config && nvmf_cfg_load(o.config, &cfg, err, sizeof(err))) {
 		fprintf(stderr, "nvmf-tgt: %s\n", err);
 		return NVMF_EXIT_USAGE;
 	}
 	m.tgt.repair_interval_ms = (unsigned int)o.repair_s * 1000;
 	m.tgt.run_dir = o.run_dir && !o.run_dir[0] ? NULL : o.run_dir;
-	if (nvmet_tgt_build(&m.tgt, cfg, err, sizeof(err))) {
+	m.tgt.ops = &nvmet_rdma_ops;
+	snprintf(err, sizeof(err), "out of memory");
+	if (nvmet_tgt_init(&m.tgt) ||
+	    (cfg && nvmet_tgt_apply(&m.tgt, cfg, err, sizeof(err)))) {
 		fprintf(stderr, "nvmf-tgt: %s\n", err);
 		nvmet_tgt_release(&m.tgt);
 		nvmf_cfg_free(cfg);

@@ -57,11 +57,15 @@ struct nvmet_req;
 /* ---- namespaces and backends --------------------------------------------- */
 
 struct nvmet_ns {
-	const struct nvmf_cfg_ns *cfg;
+	struct nvmf_cfg_ns cfg; /* device path and identifiers; path owned */
 	struct nvmet_subsys *subsys;
 	uint32_t nsid;
-	bool enabled;
-	int fd; /* -1 when not open */
+	bool enabled;	     /* serves I/O; written under the model lock */
+	atomic_int inflight; /* requests holding it (nvmet_ns_get) */
+	uint32_t ana_grpid;
+	bool resv_enable;
+	TAILQ_ENTRY(nvmet_ns) link; /* subsys->nss, ascending nsid */
+	int fd;			    /* -1 when not open */
 	bool blkdev;
 	unsigned int blksz_shift;
 	uint64_t nr_blocks;
@@ -72,15 +76,44 @@ struct nvmet_ns {
 
 /* ---- subsystems ------------------------------------------------------------ */
 
+/* An allowed_hosts entry (a symlink to hosts/NQN in the tree). */
+struct nvmet_host_link {
+	char name[NVME_NQN_FIELD];
+	struct nvmet_host *host;
+	TAILQ_ENTRY(nvmet_host_link) link;
+};
+
+struct nvmet_host {
+	char nqn[NVME_NQN_FIELD];
+	char dhchap_key[256];
+	char dhchap_ctrl_key[256];
+	char dhchap_hash[32];
+	char dhchap_dhgroup[32];
+	unsigned int nr_links; /* allowed_hosts entries pointing here */
+	TAILQ_ENTRY(nvmet_host) link;
+};
+
 struct nvmet_subsys {
-	const struct nvmf_cfg_subsys *cfg;
+	struct nvmet_tgt *tgt;
 	char nqn[NVME_NQN_FIELD];
 	char serial[21];
+	char model[41];
+	char firmware[9];
 	uint32_t version; /* VS and Identify VER */
+	uint32_t ieee_oui;
+	uint16_t cntlid_min;
+	uint16_t cntlid_max;
+	uint16_t qid_max;
+	bool allow_any_host;
+	bool pi_enable;
+	atomic_bool discovered; /* a host identified it: identity fixed */
 	bool discovery;
-	struct nvmet_ns *ns;
-	int nr_ns;
-	pthread_mutex_t lock; /* ctrls, next_cntlid */
+	atomic_int refs; /* the model's, one per controller */
+	TAILQ_HEAD(nvmet_ns_head, nvmet_ns) nss; /* under the model lock */
+	TAILQ_HEAD(, nvmet_host_link) hosts;	 /* under the model lock */
+	unsigned int nr_port_links;		 /* ports linking it */
+	TAILQ_ENTRY(nvmet_subsys) link;		 /* tgt->subsystems */
+	pthread_mutex_t lock;			 /* ctrls, next_cntlid */
 	TAILQ_HEAD(, nvmet_ctrl) ctrls;
 	uint16_t next_cntlid;
 	/* SMART counters, updated with atomics from the workers */
@@ -98,15 +131,45 @@ enum nvmet_port_state {
 	NVMET_PORT_REPAIRING,
 };
 
+/* A ports/ID/subsystems entry (a symlink to subsystems/NQN). */
+struct nvmet_subsys_link {
+	char name[NVME_NQN_FIELD];
+	struct nvmet_subsys *subsys;
+	TAILQ_ENTRY(nvmet_subsys_link) link;
+};
+
+/* A discovery referral: another discovery service, listed in the log. */
+struct nvmet_referral {
+	char name[64];
+	struct nvmf_cfg_port addr; /* portid, trtype, adrfam, traddr, trsvcid */
+	char treq[32];
+	bool enabled;
+	TAILQ_ENTRY(nvmet_referral) link;
+};
+
+#define NVMET_MAX_ANAGRPS 128
+
 struct nvmet_port {
 	struct nvmet_tgt *tgt;
-	const struct nvmf_cfg_port *cfg;
+	struct nvmf_cfg_port cfg; /* address and parameters (no list) */
+	char treq[32];
+	char tsas[32];
+	int param_inline_data_size; /* as written; -1: the default */
+	int param_max_queue_size;
+	bool pi_enable;
+	/* ANA group states, 0 when the group does not exist, else 1 + index */
+	uint8_t ana_state[NVMET_MAX_ANAGRPS + 1];
+	TAILQ_HEAD(, nvmet_subsys_link) subsystems; /* under the model lock */
+	TAILQ_HEAD(, nvmet_referral) referrals;	    /* under the model lock */
+	TAILQ_ENTRY(nvmet_port) link;		    /* tgt->ports */
+	unsigned int nr_queues; /* transport queues using it; main thread */
+	bool removed;	     /* out of the model, freed with its last queue */
 	char log_prefix[16]; /* "port 1" */
 	enum nvmet_port_state state;
 	uint64_t state_since_ms;
 	struct timespec state_since;  /* wall clock, for the state files */
 	unsigned int repair_attempts; /* since the port last went live */
-	char last_error[256];
+	char last_error[400];
 	void *priv; /* transport listener */
 };
 
@@ -136,6 +199,8 @@ struct nvmet_ctrl {
 	int nr_aer_reqs;
 	uint32_t changed_ns[NVME_NS_LIST_MAX];
 	int nr_changed_ns;
+	bool ns_aen_masked;   /* sent; masked until the log page is read */
+	uint32_t pending_aen; /* an event waiting for an AER, or 0 */
 	struct nvmf_timer *ka_timer; /* on the admin queue's worker */
 	uint64_t last_ka_ms;
 };
@@ -218,13 +283,23 @@ struct nvmet_worker {
 	TAILQ_HEAD(, nvmet_io) ring_wait; /* waiting for an SQE */
 };
 
+/*
+ * The configuration model.  Only the main thread changes it, holding
+ * model_lock for writing; other threads read it under model_lock held for
+ * reading (the main thread reads it without).
+ */
 struct nvmet_tgt {
-	struct nvmf_cfg *cfg;
-	struct nvmf_loop *loop;	     /* main thread */
-	struct nvmet_subsys *subsys; /* [0] is the discovery subsystem */
+	struct nvmf_loop *loop; /* main thread */
+	pthread_rwlock_t model_lock;
+	pthread_mutex_t state_lock; /* ports' state, state_since, last_error */
+	struct nvmet_subsys *disc;  /* the discovery subsystem */
+	TAILQ_HEAD(, nvmet_subsys) subsystems;
+	TAILQ_HEAD(, nvmet_port) ports;
+	TAILQ_HEAD(, nvmet_host) hosts;
 	int nr_subsys;
-	struct nvmet_port *ports;
 	int nr_ports;
+	bool started; /* ports are enabled as they are linked */
+	const struct nvmet_transport_ops *ops; /* the ports' transport */
 	struct nvmet_worker *workers;
 	int nr_workers;
 	atomic_uint next_worker;
@@ -233,15 +308,63 @@ struct nvmet_tgt {
 	const char *run_dir; /* port state files, or NULL */
 };
 
-/* subsys.c */
+/*
+ * model.c: the configuration model.  Functions that change it run on the
+ * main thread with the model lock held for writing (nvmet_model_lock());
+ * they return 0 or a negative errno, the one the kernel's configfs
+ * returns for the same change.  Lookups need the lock held either way.
+ */
+int nvmet_tgt_init(struct nvmet_tgt *tgt);
+int nvmet_tgt_apply(struct nvmet_tgt *tgt, const struct nvmf_cfg *cfg,
+		    char *err, size_t errlen);
 int nvmet_tgt_build(struct nvmet_tgt *tgt, struct nvmf_cfg *cfg, char *err,
 		    size_t errlen);
 void nvmet_tgt_release(struct nvmet_tgt *tgt);
+void nvmet_model_lock(struct nvmet_tgt *tgt);
+void nvmet_model_unlock(struct nvmet_tgt *tgt);
+void nvmet_model_rdlock(struct nvmet_tgt *tgt);
+
+struct nvmet_host *nvmet_find_host(struct nvmet_tgt *tgt, const char *nqn);
+int nvmet_host_add(struct nvmet_tgt *tgt, const char *nqn,
+		   struct nvmet_host **out);
+int nvmet_host_del(struct nvmet_tgt *tgt, struct nvmet_host *host);
+
 struct nvmet_subsys *nvmet_find_subsys(struct nvmet_tgt *tgt, const char *nqn);
+int nvmet_subsys_add(struct nvmet_tgt *tgt, const char *nqn,
+		     struct nvmet_subsys **out);
+int nvmet_subsys_del(struct nvmet_tgt *tgt, struct nvmet_subsys *s);
+void nvmet_subsys_get(struct nvmet_subsys *s);
+void nvmet_subsys_put(struct nvmet_subsys *s);
+int nvmet_allow_host(struct nvmet_subsys *s, const char *name,
+		     struct nvmet_host *host);
+int nvmet_disallow_host(struct nvmet_subsys *s, struct nvmet_host_link *l);
 bool nvmet_host_allowed(const struct nvmet_subsys *subsys, const char *hostnqn);
+
+struct nvmet_ns *nvmet_find_ns_any(struct nvmet_subsys *s, uint32_t nsid);
+int nvmet_ns_add(struct nvmet_subsys *s, uint32_t nsid, const char *where,
+		 struct nvmet_ns **out);
+int nvmet_ns_enable(struct nvmet_ns *ns, char *err, size_t errlen);
+void nvmet_ns_disable(struct nvmet_ns *ns);
+void nvmet_ns_unlink(struct nvmet_ns *ns);
+void nvmet_ns_drain(struct nvmet_ns *ns);
+void nvmet_ns_free(struct nvmet_ns *ns);
+struct nvmet_ns *nvmet_ns_get(struct nvmet_subsys *subsys, uint32_t nsid);
+void nvmet_ns_put(struct nvmet_ns *ns);
+uint32_t nvmet_max_nsid(struct nvmet_subsys *s);
+
+struct nvmet_port *nvmet_find_port(struct nvmet_tgt *tgt, uint16_t portid);
+int nvmet_port_add(struct nvmet_tgt *tgt, uint16_t portid,
+		   struct nvmet_port **out);
+int nvmet_port_del(struct nvmet_tgt *tgt, struct nvmet_port *port);
+bool nvmet_port_enabled(const struct nvmet_port *port);
+int nvmet_port_link(struct nvmet_port *port, const char *name,
+		    struct nvmet_subsys *s);
+void nvmet_port_unlink(struct nvmet_port *port, struct nvmet_subsys_link *l);
 bool nvmet_port_has_subsys(const struct nvmet_port *port,
 			   const struct nvmet_subsys *subsys);
-struct nvmet_ns *nvmet_find_ns(struct nvmet_subsys *subsys, uint32_t nsid);
+void nvmet_port_queue_get(struct nvmet_port *port);
+void nvmet_port_queue_put(struct nvmet_port *port);
+void nvmet_disc_changed(struct nvmet_tgt *tgt);
 struct nvmet_worker *nvmet_pick_worker(struct nvmet_tgt *tgt);
 
 /* ctrl.c */
@@ -257,6 +380,10 @@ void nvmet_ctrl_remove_sq(struct nvmet_ctrl *ctrl, struct nvmet_sq *sq);
 void nvmet_ctrl_fatal(struct nvmet_ctrl *ctrl, const char *why);
 void nvmet_ctrl_start_keep_alive(struct nvmet_ctrl *ctrl);
 void nvmet_ctrl_keep_alive(struct nvmet_ctrl *ctrl);
+void nvmet_ns_changed(struct nvmet_subsys *subsys, uint32_t nsid);
+void nvmet_ctrl_aer_submit(struct nvmet_ctrl *ctrl, struct nvmet_req *req);
+void nvmet_subsys_del_ctrls(struct nvmet_subsys *subsys,
+			    struct nvmet_port *port, const char *why);
 
 /* core.c: request lifecycle */
 uint16_t nvmet_req_init(struct nvmet_req *req, struct nvmet_sq *sq);
@@ -264,6 +391,7 @@ void nvmet_req_execute(struct nvmet_req *req);
 void nvmet_req_complete(struct nvmet_req *req, uint16_t status);
 void nvmet_set_result(struct nvmet_req *req, uint32_t result);
 void nvmet_sq_init(struct nvmet_sq *sq);
+void nvmet_req_release(struct nvmet_req *req);
 
 /* parsers; each sets req->execute, req->dir and req->data_len */
 uint16_t nvmet_parse_fabrics_cmd(struct nvmet_req *req);
@@ -282,6 +410,7 @@ uint16_t nvmet_copy_log(struct nvmet_req *req, const void *page, size_t size);
 /* backend.c: namespace I/O on the worker's io_uring */
 int nvmet_ns_open(struct nvmet_ns *ns, char *err, size_t errlen);
 void nvmet_ns_close(struct nvmet_ns *ns);
+bool nvmet_ns_revalidate(struct nvmet_ns *ns);
 int nvmet_worker_ring_init(struct nvmet_worker *w);
 void nvmet_worker_ring_exit(struct nvmet_worker *w);
 void nvmet_worker_ring_reap(struct nvmet_worker *w);
@@ -298,6 +427,8 @@ void nvmet_rdma_disconnect_all(void);
 bool nvmet_rdma_idle(void);
 
 /* port.c */
+int nvmet_port_enable(struct nvmet_port *port, bool repair);
+void nvmet_port_disable(struct nvmet_port *port, const char *why);
 void nvmet_port_set_state(struct nvmet_port *port, enum nvmet_port_state state,
 			  const char *why);
 const char *nvmet_port_state_name(enum nvmet_port_state state);

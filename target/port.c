@@ -56,20 +56,68 @@ void nvmet_port_set_state(struct nvmet_port *port, enum nvmet_port_state state,
 			     nvmet_port_state_name(state), why);
 		return;
 	}
+	pthread_mutex_lock(&port->tgt->state_lock);
 	port->state = state;
 	port->state_since_ms = nvmf_now_ms();
 	clock_gettime(CLOCK_REALTIME, &port->state_since);
 	if (state == NVMET_PORT_LIVE)
 		port->repair_attempts = 0;
+	pthread_mutex_unlock(&port->tgt->state_lock);
 	nvmf_obj_info(port->log_prefix, "%s -> %s: %s",
 		      nvmet_port_state_name(old), nvmet_port_state_name(state),
 		      why);
 	nvmet_port_publish(port);
 }
 
+/*
+ * Start listening.  On failure, with repair the port goes repairing (it
+ * is retried); without, it stays as it was and the error is returned.
+ */
+int nvmet_port_enable(struct nvmet_port *port, bool repair)
+{
+	char why[400];
+	int ret;
+
+	if (port->cfg.trtype != NVMF_TRTYPE_RDMA)
+		ret = -EINVAL; /* the only transport we have */
+	else
+		ret = port->tgt->ops->listen(port);
+	if (!ret) {
+		snprintf(why, sizeof(why), "listening on %s:%s",
+			 port->cfg.traddr, port->cfg.trsvcid);
+		nvmet_port_set_state(port, NVMET_PORT_LIVE, why);
+		nvmet_disc_changed(port->tgt);
+		return 0;
+	}
+	snprintf(why, sizeof(why), "cannot listen on %s:%s: %s",
+		 port->cfg.traddr, port->cfg.trsvcid, strerror(-ret));
+	nvmet_port_set_error(port, why);
+	if (!repair) {
+		nvmf_obj_warn(port->log_prefix, "%s", why);
+		nvmet_port_publish(port);
+	} else if (port->state == NVMET_PORT_REPAIRING) {
+		pthread_mutex_lock(&port->tgt->state_lock);
+		port->repair_attempts++;
+		pthread_mutex_unlock(&port->tgt->state_lock);
+		nvmf_obj_debug(port->log_prefix, "%s", why);
+		nvmet_port_publish(port);
+	} else {
+		nvmet_port_set_state(port, NVMET_PORT_REPAIRING, why);
+	}
+	return ret;
+}
+
+void nvmet_port_disable(struct nvmet_port *port, const char *why)
+{
+	port->tgt->ops->stop_listen(port);
+	nvmet_port_set_state(port, NVMET_PORT_DISABLED, why);
+}
+
 void nvmet_port_set_error(struct nvmet_port *port, const char *error)
 {
+	pthread_mutex_lock(&port->tgt->state_lock);
 	snprintf(port->last_error, sizeof(port->last_error), "%s", error);
+	pthread_mutex_unlock(&port->tgt->state_lock);
 }
 
 static int mkdirs(const char *path)
@@ -116,7 +164,7 @@ void nvmet_port_publish(struct nvmet_port *port)
 
 	if (!run)
 		return;
-	snprintf(dir, sizeof(dir), "%s/ports/%u", run, port->cfg->portid);
+	snprintf(dir, sizeof(dir), "%s/ports/%u", run, port->cfg.portid);
 	gmtime_r(&port->state_since.tv_sec, &tm);
 	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(since + strlen(since), sizeof(since) - strlen(since),

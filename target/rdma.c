@@ -137,7 +137,7 @@ static uint16_t check_cm_req(struct rdma_cm_event *ev, struct nvmet_port *port,
 	hsqsize = le16toh(req->hsqsize);
 	if (le16toh(req->qid) == 0 && hsqsize > NVME_AQ_DEPTH - 1)
 		return NVME_RDMA_CM_INVALID_HSQSIZE;
-	if (hsqsize >= port->cfg->max_queue_size)
+	if (hsqsize >= port->cfg.max_queue_size)
 		return NVME_RDMA_CM_INVALID_HSQSIZE;
 	if (le16toh(req->qid) > NVMET_MAX_IO_QUEUES)
 		return NVME_RDMA_CM_INVALID_QID;
@@ -190,11 +190,12 @@ static int handle_connect_request(struct rdma_cm_event *ev)
 	q->tgt = l->port->tgt;
 	q->cm_id = ev->id;
 	q->sq.port = l->port;
+	nvmet_port_queue_get(l->port);
 	q->sq.ops = &nvmet_rdma_ops;
 	q->sq.qid = le16toh(creq.qid);
 	q->recv_depth = le16toh(creq.hsqsize) + 1;
 	q->sq.size = (uint16_t)q->recv_depth;
-	q->sq.inline_data_size = q->sq.qid ? l->port->cfg->inline_data_size : 0;
+	q->sq.inline_data_size = q->sq.qid ? l->port->cfg.inline_data_size : 0;
 	q->nr_rsps = q->recv_depth * 2;
 	q->nr_chunks = q->recv_depth;
 	TAILQ_INIT(&q->free_rsps);
@@ -344,6 +345,9 @@ static void cm_event_cb(void *arg, uint32_t events)
 
 /* ---- listeners ------------------------------------------------------------------ */
 
+static bool cm_warned;
+static int cm_open(struct nvmet_tgt *tgt);
+
 static int port_sockaddr(const struct nvmf_cfg_port *c,
 			 struct sockaddr_storage *ss)
 {
@@ -367,7 +371,10 @@ static int rdma_listen_port(struct nvmet_port *port)
 	struct sockaddr_storage ss;
 	int ret, afonly = 1;
 
-	ret = port_sockaddr(port->cfg, &ss);
+	ret = port_sockaddr(&port->cfg, &ss);
+	if (ret)
+		return ret;
+	ret = cm_open(port->tgt);
 	if (ret)
 		return ret;
 	l = calloc(1, sizeof(*l));
@@ -408,22 +415,43 @@ static void rdma_stop_listen(struct nvmet_port *port)
 	port->priv = NULL;
 }
 
-int nvmet_rdma_init(struct nvmet_tgt *tgt)
+/*
+ * Open the connection manager's event channel.  Without it (module
+ * rdma_ucm not loaded yet) ports cannot listen: they are repaired later.
+ */
+static int cm_open(struct nvmet_tgt *tgt)
 {
+	int ret;
+
+	if (cm_channel)
+		return 0;
 	cm_channel = rdma_create_event_channel();
 	if (!cm_channel) {
-		nvmf_err("cannot open the RDMA connection manager "
-			 "(/dev/infiniband/rdma_cm, module rdma_ucm): %s",
-			 strerror(errno));
-		return -errno;
+		ret = -errno;
+		if (!cm_warned)
+			nvmf_warn(
+				"cannot open the RDMA connection manager "
+				"(/dev/infiniband/rdma_cm, module rdma_ucm): %s",
+				strerror(-ret));
+		cm_warned = true;
+		return ret;
 	}
 	cm_watch = nvmf_watch_add(tgt->loop, cm_channel->fd, EPOLLIN,
 				  cm_event_cb, tgt);
-	if (!cm_watch || nvmf_rdma_resync_init(&resync, tgt->loop, NULL)) {
-		nvmf_watch_del(cm_watch);
+	if (!cm_watch) {
+		ret = -errno;
 		rdma_destroy_event_channel(cm_channel);
-		return -errno;
+		cm_channel = NULL;
+		return ret;
 	}
+	return 0;
+}
+
+int nvmet_rdma_init(struct nvmet_tgt *tgt)
+{
+	if (nvmf_rdma_resync_init(&resync, tgt->loop, NULL))
+		return -errno;
+	cm_open(tgt);
 	return 0;
 }
 
@@ -445,8 +473,11 @@ void nvmet_rdma_exit(struct nvmet_tgt *tgt)
 {
 	(void)tgt;
 	nvmf_rdma_resync_fini(&resync);
-	nvmf_watch_del(cm_watch);
-	rdma_destroy_event_channel(cm_channel);
+	if (cm_channel) {
+		nvmf_watch_del(cm_watch);
+		rdma_destroy_event_channel(cm_channel);
+	}
+	cm_channel = NULL;
 }
 
 const struct nvmet_transport_ops nvmet_rdma_ops = {

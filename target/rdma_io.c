@@ -61,6 +61,7 @@ static void rsp_free(struct rdma_rsp *rsp)
 {
 	struct rdma_queue *q = rsp->q;
 
+	nvmet_req_release(&rsp->req);
 	if (rsp->chunk >= 0) {
 		chunk_put(q, rsp->chunk);
 		rsp->chunk = -1;

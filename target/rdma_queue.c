@@ -162,8 +162,11 @@ int nvmet_rdma_queue_create_qp(struct rdma_queue *q)
 void nvmet_rdma_queue_release(void *arg)
 {
 	struct rdma_queue *q = arg;
+	int i;
 
 	nvmet_rdma_queue_forget(q);
+	for (i = 0; q->rsps && i < q->nr_rsps; i++)
+		nvmet_req_release(&q->rsps[i].req);
 	if (q->cm_id && q->cm_id->qp)
 		rdma_destroy_qp(q->cm_id);
 	if (q->cq)
@@ -184,6 +187,8 @@ void nvmet_rdma_queue_release(void *arg)
 		nvmet_rdma_dev_put(q->dev);
 	if (q->sq.ctrl)
 		nvmet_ctrl_put(q->sq.ctrl);
+	if (q->sq.port)
+		nvmet_port_queue_put(q->sq.port);
 	nvmf_obj_debug(q->sq.log_prefix, "released");
 	free(q->cmds);
 	free_buf(q->cmd_buf, (size_t)q->recv_depth * RDMA_CMD_SIZE);

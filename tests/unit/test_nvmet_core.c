@@ -106,7 +106,7 @@ static void sq_init(struct fixture *f, struct nvmet_sq *sq, uint16_t qid)
 {
 	memset(sq, 0, sizeof(*sq));
 	nvmet_sq_init(sq);
-	sq->port = &f->tgt.ports[0];
+	sq->port = TAILQ_FIRST(&f->tgt.ports);
 	sq->worker = &f->worker;
 	sq->ops = &fake_ops;
 	sq->qid = qid;
@@ -485,7 +485,7 @@ static void read_attr(const char *dir, const char *name, char *buf, size_t size)
 static void test_port_state_files(void **state)
 {
 	struct fixture *f = *state;
-	struct nvmet_port *port = &f->tgt.ports[0];
+	struct nvmet_port *port = TAILQ_FIRST(&f->tgt.ports);
 	char dir[] = "/tmp/nvmet-run-XXXXXX", buf[256];
 
 	assert_non_null(mkdtemp(dir));
