@@ -95,6 +95,22 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
+/* d_type, or from lstat() where the file system does not give it. */
+static int entry_type(const char *dir, const struct dirent *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (e->d_type != DT_UNKNOWN)
+		return e->d_type;
+	snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+	if (lstat(path, &st))
+		return DT_UNKNOWN;
+	return S_ISDIR(st.st_mode) ? DT_DIR :
+	       S_ISLNK(st.st_mode) ? DT_LNK :
+				     DT_REG;
+}
+
 /* Entries of dir (without . and ..), sorted; want: DT_DIR, DT_LNK or 0. */
 static int list_dir(const char *dir, int want, char ***out)
 {
@@ -107,7 +123,7 @@ static int list_dir(const char *dir, int want, char ***out)
 	if (!d)
 		return 0;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || (want && e->d_type != want))
+		if (e->d_name[0] == '.' || (want && entry_type(dir, e) != want))
 			continue;
 		tmp = realloc(names, sizeof(*names) * (size_t)(n + 1));
 		if (!tmp)

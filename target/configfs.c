@@ -1478,10 +1478,18 @@ static int cfs_getattr(const char *path, struct stat *st,
 	return ret;
 }
 
-typedef int (*add_fn)(void *buf, const char *name, const struct stat *st,
-		      off_t off, enum fuse_fill_dir_flags flags);
+typedef int (*fill_fn)(void *buf, const char *name, const struct stat *st,
+		       off_t off, enum fuse_fill_dir_flags flags);
 
-static void list_dynamic(struct cfs_node *n, void *buf, add_fn add)
+/* Entries carry their type (d_type): tools skip what they do not want. */
+static void add_entry(void *buf, fill_fn fill, const char *name, mode_t type)
+{
+	struct stat st = { .st_mode = type };
+
+	fill(buf, name, &st, 0, 0);
+}
+
+static void list_dynamic(struct cfs_node *n, void *buf, fill_fn fill)
 {
 	struct nvmet_subsys_link *sl;
 	struct nvmet_host_link *hl;
@@ -1496,43 +1504,43 @@ static void list_dynamic(struct cfs_node *n, void *buf, add_fn add)
 	switch (n->kind) {
 	case K_SUBSYSTEMS:
 		TAILQ_FOREACH(s, &n->tgt->subsystems, link)
-			add(buf, s->nqn, NULL, 0, 0);
+			add_entry(buf, fill, s->nqn, S_IFDIR);
 		break;
 	case K_NAMESPACES:
 		TAILQ_FOREACH(ns, &n->s->nss, link) {
 			snprintf(num, sizeof(num), "%u", ns->nsid);
-			add(buf, num, NULL, 0, 0);
+			add_entry(buf, fill, num, S_IFDIR);
 		}
 		break;
 	case K_ALLOWED_HOSTS:
 		TAILQ_FOREACH(hl, &n->s->hosts, link)
-			add(buf, hl->name, NULL, 0, 0);
+			add_entry(buf, fill, hl->name, S_IFLNK);
 		break;
 	case K_PORTS:
 		TAILQ_FOREACH(p, &n->tgt->ports, link) {
 			snprintf(num, sizeof(num), "%u", p->cfg.portid);
-			add(buf, num, NULL, 0, 0);
+			add_entry(buf, fill, num, S_IFDIR);
 		}
 		break;
 	case K_PORT_SUBSYSTEMS:
 		TAILQ_FOREACH(sl, &n->port->subsystems, link)
-			add(buf, sl->name, NULL, 0, 0);
+			add_entry(buf, fill, sl->name, S_IFLNK);
 		break;
 	case K_REFERRALS:
 		TAILQ_FOREACH(r, &n->port->referrals, link)
-			add(buf, r->name, NULL, 0, 0);
+			add_entry(buf, fill, r->name, S_IFDIR);
 		break;
 	case K_ANA_GROUPS:
 		for (g = 1; g <= NVMET_MAX_ANAGRPS; g++) {
 			if (!n->port->ana_state[g])
 				continue;
 			snprintf(num, sizeof(num), "%u", g);
-			add(buf, num, NULL, 0, 0);
+			add_entry(buf, fill, num, S_IFDIR);
 		}
 		break;
 	case K_HOSTS:
 		TAILQ_FOREACH(h, &n->tgt->hosts, link)
-			add(buf, h->nqn, NULL, 0, 0);
+			add_entry(buf, fill, h->nqn, S_IFDIR);
 		break;
 	default:
 		break;
@@ -1558,13 +1566,13 @@ static int cfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 		ret = -ENOTDIR;
 	if (ret)
 		goto out_unlock;
-	filler(buf, ".", NULL, 0, 0);
-	filler(buf, "..", NULL, 0, 0);
+	add_entry(buf, filler, ".", S_IFDIR);
+	add_entry(buf, filler, "..", S_IFDIR);
 	for (a = attrs_of(n.kind); a->name; a++)
-		filler(buf, a->name, NULL, 0, 0);
+		add_entry(buf, filler, a->name, S_IFREG);
 	for (i = 0; i < ARRAY_SIZE(fixed_dirs); i++)
 		if (fixed_dirs[i].parent == n.kind)
-			filler(buf, fixed_dirs[i].name, NULL, 0, 0);
+			add_entry(buf, filler, fixed_dirs[i].name, S_IFDIR);
 	list_dynamic(&n, buf, filler);
 out_unlock:
 	nvmet_model_unlock(cfs->tgt);

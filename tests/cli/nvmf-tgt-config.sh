@@ -80,27 +80,25 @@ else
 	echo "ok   no process left behind after a refused configuration"
 	pass=$((pass + 1))
 fi
-# a valid configuration on a machine without RDMA: as a daemon (the
-# default) the parent must still print why it could not start
-if [ ! -e /dev/infiniband/rdma_cm ]; then
-	printf '{"ports":[%s]}' "$port" >"$tmp/c.json"
-	out=$("$tgt" -c "$tmp/c.json" 2>&1)
-	rc=$?
-	# the daemon child cleans up and exits after telling the parent
-	for _ in $(seq 50); do
-		pgrep -f -- "-c $tmp/c.json" >/dev/null || break
-		sleep 0.1
-	done
-	if pgrep -f -- "-c $tmp/c.json" >/dev/null; then
-		echo "FAIL the daemon child did not exit after a failed start"
-		fail=$((fail + 1))
-	elif [ $rc -eq 1 ] && [ "$out" = "nvmf-tgt: cannot start: No such device" ]; then
-		echo "ok   daemon start failure reported by the parent: $out"
-		pass=$((pass + 1))
-	else
-		echo "FAIL daemon start failure: exit $rc: $out"
-		fail=$((fail + 1))
-	fi
+# a start failure after daemonizing (the tree cannot be mounted): the
+# parent must still print why, and the child must be gone
+printf '{"ports":[%s]}' "$port" >"$tmp/c.json"
+out=$("$tgt" -c "$tmp/c.json" --configfs "$tmp/no-such-dir" 2>&1)
+rc=$?
+for _ in $(seq 50); do
+	pgrep -f -- "-c $tmp/c.json" >/dev/null || break
+	sleep 0.1
+done
+if pgrep -f -- "-c $tmp/c.json" >/dev/null; then
+	echo "FAIL the daemon child did not exit after a failed start"
+	fail=$((fail + 1))
+elif [ $rc -eq 1 ] &&
+	[ "$out" = "nvmf-tgt: --configfs '$tmp/no-such-dir': No such file or directory" ]; then
+	echo "ok   daemon start failure reported by the parent: $out"
+	pass=$((pass + 1))
+else
+	echo "FAIL daemon start failure: exit $rc: $out"
+	fail=$((fail + 1))
 fi
 "$tgt" --help | grep -q '^Usage: nvmf-tgt -c FILE' && pass=$((pass + 1)) ||
 	{ echo "FAIL --help"; fail=$((fail + 1)); }

@@ -1,0 +1,317 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# nvmf-tgt's configfs-compatible tree (--configfs DIR) on the development
+# machine: mkdir/ln/echo/rm/rmdir sequences, each with the errno the
+# kernel's nvmet configfs gives; values read back in the kernel's formats;
+# -c FILE gives the tree its contents; nvmetcli restore/save/ls/clear work
+# on the tree.  There is no RDMA here, so enabling a port fails with ENODEV
+# - which is what "ln fails with the bind's error" must show.
+# Usage: nvmf-tgt-configfs.sh NVMF_TGT NVMETCLI
+set -u
+tgt=$1
+cli=$2
+if [ ! -c /dev/fuse ] || [ "$(id -u)" != 0 ]; then
+	echo "SKIP: needs root and /dev/fuse"
+	exit 77
+fi
+tmp=$(mktemp -d)
+t=$tmp/tree
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid"
+	mountpoint -q "$t" && umount -l "$t"
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL $*"; failed=$((failed + 1)); }
+
+# start [ARGS...]: nvmf-tgt in the foreground with the tree on $t
+start() {
+	mkdir -p "$t"
+	"$tgt" --configfs "$t" --foreground --run-dir '' --no-udev "$@" \
+		>"$tmp/tgt.log" 2>&1 &
+	pid=$!
+	echo "log: $tmp/tgt.log" >/dev/null
+	for _ in $(seq 50); do
+		[ -e "$t/subsystems" ] && return 0
+		sleep 0.1
+	done
+	echo "nvmf-tgt did not mount the tree: $(cat "$tmp/tgt.log")"
+	exit 1
+}
+
+stop() {
+	kill -TERM "$pid"
+	wait "$pid"
+	local rc=$?
+	pid=
+	return $rc
+}
+
+# expect ERRNO_TEXT NAME COMMAND...: the command fails with that message
+expect() {
+	local want=$1 name=$2
+	shift 2
+	if out=$("$@" 2>&1); then
+		bad "$name: succeeded, expected '$want'"
+	elif [[ $out == *"$want"* ]]; then
+		ok "$name: $want"
+	else
+		bad "$name: got '$out', expected '$want'"
+	fi
+}
+
+# works NAME COMMAND...: the command succeeds
+works() {
+	local name=$1
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		bad "$name: $out"
+	fi
+}
+
+# is FILE VALUE: the attribute reads VALUE
+is() {
+	local got
+	got=$(cat "$1" 2>&1)
+	[ "$got" = "$2" ] && ok "${1#$t/} reads '$2'" ||
+		bad "${1#$t/} reads '$got', expected '$2'"
+}
+
+put() { echo "$2" >"$1"; }
+
+start
+S=nqn.2014-08.org.nvmf-test:s1
+H=nqn.2014-08.org.nvmf-test:h1
+s=$t/subsystems/$S
+truncate -s 8M "$tmp/d1.img" "$tmp/d2.img"
+
+# ---- layout and defaults
+[ "$(ls "$t")" = "$(printf 'discovery_nqn\nhosts\nports\nsubsystems')" ] &&
+	ok "root: discovery_nqn hosts ports subsystems" || bad "root: $(ls "$t")"
+is "$t/discovery_nqn" nqn.2014-08.org.nvmexpress.discovery
+works "mkdir subsystems/NQN" mkdir "$s"
+expect "File exists" "mkdir of an existing subsystem" mkdir "$s"
+expect "Invalid argument" "mkdir of the discovery NQN" \
+	mkdir "$t/subsystems/nqn.2014-08.org.nvmexpress.discovery"
+for d in namespaces allowed_hosts attr_allow_any_host attr_version attr_serial \
+	attr_model attr_cntlid_min attr_cntlid_max attr_qid_max; do
+	[ -e "$s/$d" ] || bad "subsystem has no $d"
+done
+is "$s/attr_allow_any_host" 0
+is "$s/attr_version" 1.3
+is "$s/attr_cntlid_min" 1
+is "$s/attr_cntlid_max" 65519
+is "$s/attr_ieee_oui" 0x000000
+
+# ---- subsystem attributes
+works "attr_version 1.4" put "$s/attr_version" 1.4
+is "$s/attr_version" 1.4
+works "attr_version 2.0.1" put "$s/attr_version" 2.0.1
+is "$s/attr_version" 2.0.1
+expect "Invalid argument" "attr_version 'x'" put "$s/attr_version" x
+works "attr_serial" put "$s/attr_serial" SN-TEST-1
+is "$s/attr_serial" SN-TEST-1
+expect "Invalid argument" "attr_serial of 21 characters" \
+	put "$s/attr_serial" 123456789012345678901
+works "attr_model" put "$s/attr_model" "test model"
+is "$s/attr_model" "test model"
+works "attr_cntlid_min 5" put "$s/attr_cntlid_min" 5
+expect "Invalid argument" "attr_cntlid_min 0" put "$s/attr_cntlid_min" 0
+expect "Invalid argument" "attr_cntlid_max below min" put "$s/attr_cntlid_max" 4
+expect "Invalid argument" "attr_qid_max 0" put "$s/attr_qid_max" 0
+expect "Invalid argument" "attr_pi_enable 1 (no PI support)" \
+	put "$s/attr_pi_enable" 1
+expect "Invalid argument" "attr_allow_any_host 'maybe'" \
+	put "$s/attr_allow_any_host" maybe
+expect "Permission denied" "creating a file" touch "$s/newfile"
+
+# ---- namespaces
+ns=$s/namespaces/1
+expect "Invalid argument" "mkdir namespaces/0" mkdir "$s/namespaces/0"
+expect "Invalid argument" "mkdir namespaces/abc" mkdir "$s/namespaces/abc"
+expect "Invalid argument" "mkdir namespaces/4294967295" \
+	mkdir "$s/namespaces/4294967295"
+works "mkdir namespaces/1" mkdir "$ns"
+is "$ns/enable" 0
+expect "Invalid argument" "enable without a device path" put "$ns/enable" 1
+expect "No such file or directory" "enable of a missing device" \
+	bash -c "echo $tmp/missing >'$ns/device_path' && echo 1 >'$ns/enable'"
+is "$ns/enable" 0
+works "device_path" put "$ns/device_path" "$tmp/d1.img"
+is "$ns/device_path" "$tmp/d1.img"
+works "device_uuid" put "$ns/device_uuid" 4f4a0a6a-1d52-4a3e-9b7e-0123456789ab
+is "$ns/device_uuid" 4f4a0a6a-1d52-4a3e-9b7e-0123456789ab
+expect "Invalid argument" "device_uuid 'nonsense'" put "$ns/device_uuid" nonsense
+works "device_nguid" put "$ns/device_nguid" 0102030405060708090a0b0c0d0e0f10
+is "$ns/device_nguid" 01020304-0506-0708-090a-0b0c0d0e0f10
+works "enable" put "$ns/enable" 1
+is "$ns/enable" 1
+expect "Device or resource busy" "device_path while enabled" \
+	put "$ns/device_path" "$tmp/d2.img"
+expect "Device or resource busy" "device_uuid while enabled" \
+	put "$ns/device_uuid" 4f4a0a6a-1d52-4a3e-9b7e-0123456789ac
+expect "Invalid argument" "buffered_io while enabled" put "$ns/buffered_io" 1
+expect "Invalid argument" "revalidate_size 0" put "$ns/revalidate_size" 0
+works "revalidate_size while enabled" put "$ns/revalidate_size" 1
+expect "Permission denied" "reading the write-only revalidate_size" \
+	cat "$ns/revalidate_size"
+works "disable" put "$ns/enable" 0
+works "device_path while disabled" put "$ns/device_path" "$tmp/d2.img"
+works "enable again" put "$ns/enable" 1
+works "mkdir namespaces/2" mkdir "$s/namespaces/2"
+[ "$(ls "$s/namespaces" | tr '\n' ' ')" = "1 2 " ] &&
+	ok "namespaces lists 1 2" || bad "namespaces: $(ls "$s/namespaces")"
+expect "Operation not permitted" "rmdir of the namespaces group" \
+	rmdir "$s/namespaces"
+expect "Operation not permitted" "rm of an attribute" rm -f "$ns/enable"
+expect "Directory not empty" "rmdir of a subsystem with namespaces" rmdir "$s"
+
+# ---- hosts and allowed_hosts
+works "mkdir hosts/NQN" mkdir "$t/hosts/$H"
+works "ln -s hosts/NQN allowed_hosts" \
+	ln -s "$t/hosts/$H" "$s/allowed_hosts/$H"
+[ "$(readlink "$s/allowed_hosts/$H")" = "../../../hosts/$H" ] &&
+	ok "allowed_hosts link reads ../../../hosts/NQN" ||
+	bad "readlink: $(readlink "$s/allowed_hosts/$H")"
+expect "File exists" "the same host twice" \
+	ln -s "../../../hosts/$H" "$s/allowed_hosts/other-name"
+expect "Invalid argument" "allow_any_host with explicit hosts" \
+	put "$s/attr_allow_any_host" 1
+expect "Invalid argument" "a subsystem linked into allowed_hosts" \
+	ln -s "$s" "$s/allowed_hosts/x"
+expect "Operation not permitted" "a link to outside the tree" \
+	ln -s /tmp "$s/allowed_hosts/y"
+expect "No such file or directory" "a link to a missing host" \
+	ln -s "$t/hosts/nope" "$s/allowed_hosts/nope"
+expect "Operation not permitted" "a link into namespaces" \
+	ln -s "$t/hosts/$H" "$s/namespaces/$H"
+expect "Device or resource busy" "rmdir of an allowed host" rmdir "$t/hosts/$H"
+works "unlink allowed host" rm "$s/allowed_hosts/$H"
+works "allow_any_host once no hosts are listed" put "$s/attr_allow_any_host" 1
+expect "Invalid argument" "allowed host while allow_any_host" \
+	ln -s "$t/hosts/$H" "$s/allowed_hosts/$H"
+works "rmdir hosts/NQN" rmdir "$t/hosts/$H"
+
+# ---- ports
+p=$t/ports/1
+expect "Invalid argument" "mkdir ports/x" mkdir "$t/ports/x"
+expect "Invalid argument" "mkdir ports/70000" mkdir "$t/ports/70000"
+works "mkdir ports/1" mkdir "$p"
+for d in addr_trtype addr_adrfam addr_traddr addr_trsvcid addr_treq addr_tsas \
+	param_inline_data_size param_max_queue_size subsystems referrals \
+	ana_groups state state_since repair_attempts last_error; do
+	[ -e "$p/$d" ] || bad "port has no $d"
+done
+is "$p/state" disabled
+is "$p/addr_trtype" rdma
+is "$p/ana_groups/1/ana_state" optimized
+is "$p/param_max_queue_size" -1
+expect "Invalid argument" "addr_trtype 'carrier-pigeon'" \
+	put "$p/addr_trtype" carrier-pigeon
+expect "Invalid argument" "addr_adrfam 'ipv5'" put "$p/addr_adrfam" ipv5
+expect "Invalid argument" "addr_treq 'sometimes'" put "$p/addr_treq" sometimes
+works "addr_traddr" put "$p/addr_traddr" 127.0.0.1
+works "addr_trsvcid" put "$p/addr_trsvcid" 4420
+works "param_inline_data_size" put "$p/param_inline_data_size" 8192
+expect "Invalid argument" "param_inline_data_size 'big'" \
+	put "$p/param_inline_data_size" big
+expect "Permission denied" "writing the read-only state" put "$p/state" live
+expect "No such device" "ln of a subsystem: the port cannot listen here" \
+	ln -s "$s" "$p/subsystems/$S"
+[ -z "$(ls "$p/subsystems")" ] && ok "the failed link left nothing" ||
+	bad "port subsystems after a failed link: $(ls "$p/subsystems")"
+grep -q 'No such device' "$p/last_error" && ok "last_error names the failure" ||
+	bad "last_error: $(cat "$p/last_error")"
+is "$p/state" disabled
+works "addr_trtype tcp" put "$p/addr_trtype" tcp
+expect "Invalid argument" "ln on a tcp port (no tcp transport)" \
+	ln -s "$s" "$p/subsystems/$S"
+expect "Invalid argument" "a host linked into a port" \
+	bash -c "mkdir '$t/hosts/h2' && ln -s '$t/hosts/h2' '$p/subsystems/h2'"
+works "mkdir ana_groups/2" mkdir "$p/ana_groups/2"
+works "ana_state" put "$p/ana_groups/2/ana_state" inaccessible
+is "$p/ana_groups/2/ana_state" inaccessible
+expect "Invalid argument" "ana_state 'sideways'" \
+	put "$p/ana_groups/2/ana_state" sideways
+expect "Operation not permitted" "rmdir ana_groups/1" rmdir "$p/ana_groups/1"
+works "rmdir ana_groups/2" rmdir "$p/ana_groups/2"
+works "mkdir referrals/r1" mkdir "$p/referrals/r1"
+works "referral address" put "$p/referrals/r1/addr_traddr" 10.0.0.9
+works "referral enable" put "$p/referrals/r1/enable" 1
+expect "Permission denied" "referral address while enabled" \
+	put "$p/referrals/r1/addr_traddr" 10.0.0.8
+expect "Directory not empty" "rmdir of a port with referrals" rmdir "$p"
+works "rmdir referrals/r1" rmdir "$p/referrals/r1"
+works "rmdir ports/1" rmdir "$p"
+works "rmdir hosts/h2" rmdir "$t/hosts/h2"
+works "rmdir namespaces/2" rmdir "$s/namespaces/2"
+works "rmdir of an enabled namespace" rmdir "$ns"
+works "rmdir subsystem" rmdir "$s"
+[ -z "$(ls "$t/subsystems" "$t/ports" "$t/hosts" | grep -v ':$' | grep .)" ] &&
+	ok "the tree is empty again" || bad "left: $(ls -R "$t" | head)"
+stop && ok "SIGTERM: exit 0, tree unmounted" || bad "nvmf-tgt exit status $?"
+mountpoint -q "$t" && bad "still mounted after exit"
+
+# ---- -c FILE fills the tree; nvmetcli works on it
+cat >"$tmp/c.json" <<JSON
+{
+  "hosts": [ { "nqn": "$H" } ],
+  "ports": [ { "portid": 3, "addr": { "trtype": "rdma", "adrfam": "ipv4",
+               "traddr": "127.0.0.1", "trsvcid": "4420" },
+               "subsystems": [ "$S" ] } ],
+  "subsystems": [ { "nqn": "$S", "attr": { "allow_any_host": "0",
+                    "serial": "SNFILE" },
+                    "allowed_hosts": [ "$H" ],
+                    "namespaces": [ { "nsid": 7, "enable": 1,
+                                      "device": { "path": "$tmp/d1.img" } } ] } ]
+}
+JSON
+start -c "$tmp/c.json"
+is "$s/attr_serial" SNFILE
+is "$s/namespaces/7/enable" 1
+is "$s/namespaces/7/device_path" "$tmp/d1.img"
+[ "$(readlink "$t/ports/3/subsystems/$S")" = "../../../subsystems/$S" ] &&
+	ok "-c: the port link is in the tree" || bad "-c: no port link"
+[ -L "$s/allowed_hosts/$H" ] && ok "-c: the allowed host is in the tree" ||
+	bad "-c: no allowed host link"
+is "$t/ports/3/state" repairing
+grep -q 'No such device' "$t/ports/3/last_error" &&
+	ok "-c: a port that cannot listen is repairing, with its error" ||
+	bad "-c: last_error $(cat "$t/ports/3/last_error")"
+"$cli" --root "$t" --no-color ls >"$tmp/ls" 2>&1
+grep -q "o- 3 \[rdma 127.0.0.1:4420\] repairing" "$tmp/ls" &&
+	ok "nvmetcli ls shows the port repairing" || bad "ls: $(cat "$tmp/ls")"
+"$cli" --root "$t" save "$tmp/saved.json" 2>"$tmp/err" &&
+	grep -q "\"path\": \"$tmp/d1.img\"" "$tmp/saved.json" &&
+	grep -q '"serial": "SNFILE"' "$tmp/saved.json" &&
+	ok "nvmetcli save of the tree" || bad "save: $(cat "$tmp/err")"
+"$cli" --root "$t" clear 2>"$tmp/err" && ok "nvmetcli clear of the tree" ||
+	bad "clear: $(cat "$tmp/err")"
+[ -z "$(ls "$t/subsystems" "$t/ports" "$t/hosts" | grep -v ':$' | grep .)" ] &&
+	ok "clear left the tree empty" || bad "after clear: $(ls -R "$t" | head)"
+# restore: the port link fails here (no RDMA), is reported, the rest is
+# restored; save then gives the input back without that link
+"$cli" --root "$t" restore "$tmp/saved.json" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc = 1 ] && grep -q 'ports\[0\].subsystems\[0\].*No such device' "$tmp/err" &&
+	ok "nvmetcli restore into the tree: the unlistenable port link reported, exit 1" ||
+	bad "restore: exit $rc: $(cat "$tmp/err")"
+perl -0pe 's/"subsystems": \[\s*"[^"]*"\s*\]/"subsystems": []/' \
+	"$tmp/saved.json" >"$tmp/nolink.json"
+"$cli" --root "$t" save "$tmp/again.json" 2>"$tmp/err" &&
+	cmp -s "$tmp/nolink.json" "$tmp/again.json" &&
+	ok "nvmetcli restore then save on the tree gives the same bytes" ||
+	bad "round trip: $(diff "$tmp/nolink.json" "$tmp/again.json" | head -5 | tr '\n' ' ') $(cat "$tmp/err")"
+grep -c 'configfs: ' "$tmp/tgt.log" | grep -qv '^0$' &&
+	ok "every change is logged" || bad "no change logged"
+stop && ok "second run: exit 0" || bad "second run: exit status $?"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
