@@ -1801,6 +1801,7 @@ int nvmet_configfs_start(struct nvmet_tgt *tgt, const char *dir,
 		opts[strlen(opts) - strlen(",allow_other")] = '\0';
 	sigaction(SIGUSR2, &sa, NULL);
 	cfs->fuse = fuse_new(&args, &cfs_ops, sizeof(cfs_ops), cfs);
+	fuse_opt_free_args(&args); /* fuse_new() may have copied them */
 	if (!cfs->fuse || fuse_mount(cfs->fuse, cfs->mountpoint)) {
 		ret = -EIO;
 		snprintf(

@@ -379,12 +379,17 @@ void nvmet_ns_drain(struct nvmet_ns *ns)
 		nvmet_ns_close(ns);
 }
 
+static void ns_destroy(struct nvmet_ns *ns)
+{
+	free(ns->cfg.path);
+	free(ns);
+}
+
 void nvmet_ns_free(struct nvmet_ns *ns)
 {
 	if (atomic_load(&ns->inflight))
 		return; /* still in use after the drain: leaked, not freed */
-	free(ns->cfg.path);
-	free(ns);
+	ns_destroy(ns);
 }
 
 /* Any thread: the enabled namespace nsid, held until nvmet_ns_put(). */
@@ -732,7 +737,7 @@ void nvmet_tgt_release(struct nvmet_tgt *tgt)
 		while ((ns = TAILQ_FIRST(&s->nss))) {
 			TAILQ_REMOVE(&s->nss, ns, link);
 			nvmet_ns_close(ns);
-			nvmet_ns_free(ns);
+			ns_destroy(ns); /* nothing runs any more */
 		}
 		TAILQ_REMOVE(&tgt->subsystems, s, link);
 		nvmet_subsys_put(s);
