@@ -523,10 +523,97 @@ static void test_port_state_files(void **state)
 	assert_int_equal(system(buf), 0);
 }
 
+/* A submitted AER, outstanding until an event. */
+static void submit_aer(struct nvmet_sq *sq, struct treq *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->cmd.common.opcode = nvme_admin_async_event;
+	t->cmd.common.flags = NVME_CMD_SGL_METABUF;
+	t->req.cmd = &t->cmd;
+	t->req.cqe = &t->cqe;
+	assert_int_equal(nvmet_req_init(&t->req, sq), 0);
+	nvmet_req_execute(&t->req);
+}
+
+/* Enable (or disable) namespace nsid on OPEN as the tree does. */
+static void ns_set(struct fixture *f, uint32_t nsid, bool on)
+{
+	struct nvmet_subsys *s = nvmet_find_subsys(&f->tgt, OPEN);
+	struct nvmet_ns *ns;
+	char err[256];
+
+	nvmet_model_lock(&f->tgt);
+	ns = nvmet_find_ns_any(s, nsid);
+	if (!ns) {
+		assert_int_equal(nvmet_ns_add(s, nsid, "test", &ns), 0);
+		ns->cfg.path = strdup(f->img);
+	}
+	if (on)
+		assert_int_equal(nvmet_ns_enable(ns, err, sizeof(err)), 0);
+	else
+		nvmet_ns_disable(ns);
+	nvmet_model_unlock(&f->tgt);
+}
+
+static void test_ns_changed_aen(void **state)
+{
+	struct fixture *f = *state;
+	struct treq aer, t = { 0 };
+	struct nvme_ns_list *list = (void *)t.data;
+	struct nvmet_sq sq;
+	int before;
+
+	nvmf_loop_bind_thread(f->worker.loop);
+	sq_init(f, &sq, 0);
+	assert_int_equal(connect(&sq, OPEN, HOST, 0xffff, 31, NULL), 0);
+	/* namespace attribute notices, as the kernel host enables them */
+	t.cmd.common.opcode = nvme_admin_set_features;
+	t.cmd.common.flags = NVME_CMD_SGL_METABUF;
+	t.cmd.common.cdw10 = htole32(NVME_FEAT_ASYNC_EVENT);
+	t.cmd.common.cdw11 = htole32(NVME_CTRL_OAES_NS_ATTR);
+	assert_int_equal(run(&sq, &t), 0);
+	before = completions;
+	submit_aer(&sq, &aer);
+	assert_int_equal(completions, before); /* outstanding */
+
+	ns_set(f, 5, true);
+	nvmf_loop_run_once(f->worker.loop, 100);
+	assert_int_equal(completions, before + 1);
+	assert_int_equal(le16toh(aer.cqe.status), 0);
+	assert_int_equal(le32toh(aer.cqe.result.u32),
+			 NVME_AER_RESULT(NVME_AER_TYPE_NOTICE,
+					 NVME_AER_NOTICE_NS_CHANGED,
+					 NVME_LOG_CHANGED_NS));
+
+	/* masked until the log is read: the next change waits */
+	submit_aer(&sq, &aer);
+	ns_set(f, 5, false);
+	nvmf_loop_run_once(f->worker.loop, 20);
+	assert_int_equal(completions, before + 1);
+	memset(&t, 0, sizeof(t));
+	t.cmd.common.opcode = nvme_admin_get_log_page;
+	t.cmd.common.flags = NVME_CMD_SGL_METABUF;
+	t.cmd.common.nsid = htole32(0xffffffff);
+	t.cmd.common.cdw10 =
+		htole32(NVME_LOG_CHANGED_NS | (4096 / 4 - 1) << 16);
+	assert_int_equal(run(&sq, &t), 0);
+	assert_int_equal(le32toh(list->ns[0]), 5);
+	assert_int_equal(list->ns[1], 0);
+	/* read: the next change is announced again */
+	before = completions;
+	ns_set(f, 5, true);
+	nvmf_loop_run_once(f->worker.loop, 100);
+	assert_int_equal(completions, before + 1);
+	nvmet_ctrl_remove_sq(sq.ctrl, &sq);
+	nvmet_ctrl_put(sq.ctrl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_connect_rules, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ns_changed_aen, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_properties_and_io_queue,
 						setup, teardown),

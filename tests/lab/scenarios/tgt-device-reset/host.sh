@@ -48,6 +48,9 @@ done
 lab_event "fio passes: $(cat "$LAB_OUT/passes"), all verified"
 
 # live tree changes on the target: namespace 2 appears (AEN)
+is_live() { [ "$(lab_nvme_state "$NQN")" = live ]; }
+lab_retry 30 is_live || lab_fail "not live again after the resets"
+lab_signal host-live-again
 lab_wait ns2-added 120
 n2=${dev%n1}n2
 lab_retry 20 test -b "$n2" ||
@@ -70,7 +73,6 @@ lab_retry 10 not_live ||
 lab_report "port unlinked in the tree: kernel controller $(lab_nvme_state "$NQN")"
 lab_signal host-saw-unlink
 lab_wait relinked 120
-is_live() { [ "$(lab_nvme_state "$NQN")" = live ]; }
 lab_retry 30 is_live || lab_fail "the controller did not come back after the link"
 dd if="$dev" of=/dev/null bs=4k count=16 iflag=direct status=none ||
 	lab_fail "reading $dev after the link failed"

@@ -4,6 +4,7 @@
 # namespace, a port unlinked and linked again.
 NVMETCLI=$LAB_BUILD/nvmetcli/nvmetcli
 modprobe brd rd_nr=2 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
+modprobe fuse || lab_fail "modprobe fuse failed"
 # see lab_spare_rdma: librdmacm cannot let go of the only device
 [ "${SPARE:-1}" = 1 ] && { lab_spare_rdma || lab_fail "spare RDMA device"; }
 lab_tgt_config "$LAB_OUT/nvmf-tgt.json" "$NQN" /dev/ram0
@@ -56,7 +57,9 @@ for i in $(seq "$CYCLES"); do
 done
 lab_signal resets-done
 
-# live changes through the tree
+# live changes through the tree, once the host is connected again (so
+# that namespace 2 can only reach it through a namespace-changed event)
+lab_wait host-live-again 120
 ns2=$tree/subsystems/$NQN/namespaces/2
 mkdir "$ns2" && echo /dev/ram1 >"$ns2/device_path" ||
 	lab_fail "namespace 2 could not be created"
@@ -64,6 +67,9 @@ lab_now_ns >"$LAB_SYNC/ns2-time"
 echo 1 >"$ns2/enable" || lab_fail "namespace 2 could not be enabled"
 lab_signal ns2-added
 lab_wait host-saw-ns2 120
+grep -q 'namespace 2 changed: event sent' "$LAB_OUT/nvmf-tgt.log" ||
+	lab_fail "no namespace-changed event was sent for namespace 2"
+lab_report "namespace 2: $(grep -c 'namespace 2 changed: event sent' "$LAB_OUT/nvmf-tgt.log") namespace-changed event(s) sent"
 rm "$tree/ports/1/subsystems/$NQN" || lab_fail "unlink from port 1 failed"
 port_is disabled || lab_fail "port 1 is '$(cat "$state")' after its last unlink"
 ls_is disabled || lab_fail "nvmetcli ls after unlink: $(cat "$LAB_OUT/ls.txt")"
