@@ -36,6 +36,7 @@
 
 #include "configfs.h"
 #include "log.h"
+#include "nqn.h"
 #include "nvmet.h"
 
 #define CFS_FILE_SIZE 4096
@@ -199,27 +200,12 @@ static int parse_hex16(const char *v, uint8_t out[16])
 	return 0;
 }
 
-/* uuid_parse: exactly 8-4-4-4-12 hex digits. */
-static int parse_uuid(const char *v, uint8_t out[16])
-{
-	static const int dash[] = { 8, 13, 18, 23 };
-	int i;
-
-	if (strlen(v) != 36)
-		return -EINVAL;
-	for (i = 0; i < 4; i++)
-		if (v[dash[i]] != '-')
-			return -EINVAL;
-	return parse_hex16(v, out);
-}
-
 static int show_uuid(const uint8_t u[16], char *buf, size_t size)
 {
-	return snprintf(buf, size,
-			"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-			"%02x%02x%02x%02x%02x%02x\n",
-			u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8],
-			u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	char str[NVMF_UUID_STR_LEN];
+
+	nvmf_uuid_format(u, str);
+	return snprintf(buf, size, "%s\n", str);
 }
 
 struct name_map {
@@ -291,6 +277,19 @@ static int subsys_identity_fixed(struct cfs_node *n)
 	return -EINVAL;
 }
 
+/* Serial, model, firmware: printable ASCII, fixed once identified. */
+static int store_ident(struct cfs_node *n, const char *v, char *dst,
+		       size_t size)
+{
+	int ret = subsys_identity_fixed(n);
+
+	if (!ret)
+		ret = check_ascii(v, size - 1);
+	if (!ret)
+		snprintf(dst, size, "%s", v);
+	return ret;
+}
+
 static int show_allow_any(struct cfs_node *n, char *buf, size_t size)
 {
 	return snprintf(buf, size, "%d\n", n->s->allow_any_host);
@@ -343,13 +342,7 @@ static int show_serial(struct cfs_node *n, char *buf, size_t size)
 
 static int store_serial(struct cfs_node *n, const char *v)
 {
-	int ret = subsys_identity_fixed(n);
-
-	if (!ret)
-		ret = check_ascii(v, sizeof(n->s->serial) - 1);
-	if (!ret)
-		snprintf(n->s->serial, sizeof(n->s->serial), "%s", v);
-	return ret;
+	return store_ident(n, v, n->s->serial, sizeof(n->s->serial));
 }
 
 static int show_model(struct cfs_node *n, char *buf, size_t size)
@@ -359,13 +352,7 @@ static int show_model(struct cfs_node *n, char *buf, size_t size)
 
 static int store_model(struct cfs_node *n, const char *v)
 {
-	int ret = subsys_identity_fixed(n);
-
-	if (!ret)
-		ret = check_ascii(v, sizeof(n->s->model) - 1);
-	if (!ret)
-		snprintf(n->s->model, sizeof(n->s->model), "%s", v);
-	return ret;
+	return store_ident(n, v, n->s->model, sizeof(n->s->model));
 }
 
 static int show_firmware(struct cfs_node *n, char *buf, size_t size)
@@ -375,13 +362,7 @@ static int show_firmware(struct cfs_node *n, char *buf, size_t size)
 
 static int store_firmware(struct cfs_node *n, const char *v)
 {
-	int ret = subsys_identity_fixed(n);
-
-	if (!ret)
-		ret = check_ascii(v, sizeof(n->s->firmware) - 1);
-	if (!ret)
-		snprintf(n->s->firmware, sizeof(n->s->firmware), "%s", v);
-	return ret;
+	return store_ident(n, v, n->s->firmware, sizeof(n->s->firmware));
 }
 
 static int show_ieee_oui(struct cfs_node *n, char *buf, size_t size)
@@ -514,7 +495,7 @@ static int store_ns_uuid(struct cfs_node *n, const char *v)
 {
 	if (n->ns->enabled)
 		return -EBUSY;
-	if (parse_uuid(v, n->ns->cfg.uuid))
+	if (nvmf_uuid_parse(v, n->ns->cfg.uuid))
 		return -EINVAL;
 	n->ns->cfg.has_uuid = true;
 	return 0;
@@ -835,17 +816,10 @@ static int show_state(struct cfs_node *n, char *buf, size_t size)
 
 static int show_state_since(struct cfs_node *n, char *buf, size_t size)
 {
-	struct timespec ts;
-	struct tm tm;
-	size_t len;
+	char since[64];
 
-	pthread_mutex_lock(&n->tgt->state_lock);
-	ts = n->port->state_since;
-	pthread_mutex_unlock(&n->tgt->state_lock);
-	gmtime_r(&ts.tv_sec, &tm);
-	len = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	return (int)len + snprintf(buf + len, size - len, ".%03ldZ\n",
-				   ts.tv_nsec / 1000000);
+	nvmet_port_state_since(n->port, since, sizeof(since));
+	return snprintf(buf, size, "%s\n", since);
 }
 
 static int show_attempts(struct cfs_node *n, char *buf, size_t size)
@@ -1115,6 +1089,18 @@ static int resolve_parent(struct nvmet_tgt *tgt, const char *path,
 	ret = resolve(tgt, dir, parent);
 	if (!ret && parent->kind == K_ATTR)
 		ret = -ENOTDIR;
+	return ret;
+}
+
+/* resolve() from the tree's thread, under the model's read lock. */
+static int resolve_rd(struct nvmet_tgt *tgt, const char *path,
+		      struct cfs_node *n)
+{
+	int ret;
+
+	nvmet_model_rdlock(tgt);
+	ret = resolve(tgt, path, n);
+	nvmet_model_unlock(tgt);
 	return ret;
 }
 
@@ -1585,9 +1571,7 @@ static int cfs_open(const char *path, struct fuse_file_info *fi)
 	int acc = fi->flags & O_ACCMODE, ret;
 	struct cfs_node n;
 
-	nvmet_model_rdlock(cfs->tgt);
-	ret = resolve(cfs->tgt, path, &n);
-	nvmet_model_unlock(cfs->tgt);
+	ret = resolve_rd(cfs->tgt, path, &n);
 	if (ret)
 		return ret;
 	if (n.kind != K_ATTR)
@@ -1657,9 +1641,7 @@ static int cfs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 	(void)size;
 	(void)fi;
-	nvmet_model_rdlock(cfs->tgt);
-	ret = resolve(cfs->tgt, path, &n);
-	nvmet_model_unlock(cfs->tgt);
+	ret = resolve_rd(cfs->tgt, path, &n);
 	if (ret)
 		return ret;
 	if (n.kind != K_ATTR)

@@ -434,6 +434,8 @@ void nvmet_port_set_state(struct nvmet_port *port, enum nvmet_port_state state,
 const char *nvmet_port_state_name(enum nvmet_port_state state);
 void nvmet_port_set_error(struct nvmet_port *port, const char *error);
 void nvmet_port_publish(struct nvmet_port *port);
+void nvmet_port_state_since(const struct nvmet_port *port, char *buf,
+			    size_t size);
 
 static inline uint16_t nvmet_status(unsigned int sct, unsigned int sc)
 {

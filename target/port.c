@@ -155,20 +155,32 @@ static int write_attr(const char *dir, const char *name, const char *value)
 	return rename(tmp, path) ? -errno : 0;
 }
 
+/* state_since as UTC ISO 8601 with milliseconds: 2026-11-21T08:07:15.355Z */
+void nvmet_port_state_since(const struct nvmet_port *port, char *buf,
+			    size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t len;
+
+	pthread_mutex_lock(&port->tgt->state_lock);
+	ts = port->state_since;
+	pthread_mutex_unlock(&port->tgt->state_lock);
+	gmtime_r(&ts.tv_sec, &tm);
+	len = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + len, size - len, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
 void nvmet_port_publish(struct nvmet_port *port)
 {
 	const char *run = port->tgt->run_dir;
 	char dir[512], since[64], n[16];
-	struct tm tm;
 	int ret;
 
 	if (!run)
 		return;
 	snprintf(dir, sizeof(dir), "%s/ports/%u", run, port->cfg.portid);
-	gmtime_r(&port->state_since.tv_sec, &tm);
-	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(since + strlen(since), sizeof(since) - strlen(since),
-		 ".%03ldZ", port->state_since.tv_nsec / 1000000);
+	nvmet_port_state_since(port, since, sizeof(since));
 	snprintf(n, sizeof(n), "%u", port->repair_attempts);
 	ret = mkdirs(dir);
 	if (!ret)
