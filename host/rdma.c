@@ -12,7 +12,11 @@
  * watch and the MRs of registered regions.  Teardown (queue_teardown, then
  * ctrl_release) destroys all of them at once - on DEVICE_REMOVAL too,
  * since `rdma link delete` waits for it - and the next connect attempt
- * creates them again on whatever device the route resolves to.
+ * creates them again on whatever device the route resolves to.  The
+ * cm_ids go last (queue_teardown parks them for ctrl_release): the
+ * context the controller's objects live on is librdmacm's, and it may
+ * close it when the last cm_id on a removed device is destroyed
+ * (common/rdma_dev.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +28,7 @@
 #include <sys/mman.h>
 
 #include "ctrl.h"
-#include "rdma_resync.h"
+#include "rdma_dev.h"
 
 #define RESOLVE_TMO_MS 3000 /* as the kernel host */
 #define CONNECT_TMO_MS 1500 /* CM REQ to ESTABLISHED; then a new attempt */
@@ -47,10 +51,13 @@ struct rdma_region {
 	struct ibv_mr *mr; /* on the current device, or NULL */
 };
 
+struct rdma_hq;
+
 struct rdma_ctrl {
 	struct nvmf_ctrl *ctrl;
 	struct rdma_event_channel *ec;
 	struct nvmf_watch *ec_watch;
+	struct nvmf_watch *devs_watch; /* removed devices (rdma_dev.h) */
 	struct ibv_context *verbs; /* librdmacm's, while we hold a PD on it */
 	struct ibv_pd *pd;
 	struct ibv_comp_channel *cc;
@@ -59,7 +66,7 @@ struct rdma_ctrl {
 	int max_rd_atom;
 	uint32_t gen; /* bumped by ctrl_release: stop touching old objects */
 	TAILQ_HEAD(, rdma_region) regions;
-	struct nvmf_rdma_resync resync;
+	TAILQ_HEAD(, rdma_hq) parked; /* torn down; cm_id destroyed last */
 };
 
 enum { SLOT_SENT = 1, SLOT_SEND_DONE = 2, SLOT_RESP = 4, SLOT_BOUNCE = 8 };
@@ -68,6 +75,8 @@ struct rdma_hq {
 	struct nvmf_hq *hq;
 	struct rdma_ctrl *rc;
 	struct rdma_cm_id *id;
+	struct nvmf_rdma_dev *rdev; /* the cm_id's device, once bound */
+	TAILQ_ENTRY(rdma_hq) park;
 	struct ibv_cq *cq;
 	struct ibv_mr *mr;
 	uint8_t *buf; /* sends | receives | bounce buffers */
@@ -317,11 +326,9 @@ static void async_event_cb(void *arg, uint32_t events)
 		case IBV_EVENT_CQ_ERR:
 			snprintf(why, sizeof(why), "RDMA async event: %s",
 				 ibv_event_type_str(type));
-			if (type == IBV_EVENT_DEVICE_FATAL)
-				nvmf_rdma_resync_start(
-					&rc->resync,
-					ibv_get_device_name(rc->verbs->device));
 			nvmf_ctrl_transport_error(rc->ctrl, why);
+			if (type == IBV_EVENT_DEVICE_FATAL)
+				nvmf_rdma_devs_check(); /* removed too? */
 			return;
 		default:
 			nvmf_obj_debug(rc->ctrl->name, "RDMA async event: %s",
@@ -339,21 +346,18 @@ static int set_nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/*
+ * Release what the controller holds on the device, then the cm_ids of the
+ * queues torn down (their device references go with them: a removed
+ * device is released once no cm_id is left on it, rdma_dev.h).
+ */
 static void rdma_ctrl_release(struct nvmf_ctrl *c)
 {
 	struct rdma_ctrl *rc = rctrl(c);
 	struct rdma_region *r;
+	struct rdma_hq *rq;
 
 	rc->gen++;
-	/*
-	 * The device may be going away even if we did not see its
-	 * DEVICE_REMOVAL (another failure tore the queues down first, or an
-	 * attempt died while the device was being removed): have librdmacm
-	 * resync until it lets go of a removed device.
-	 */
-	if (rc->verbs)
-		nvmf_rdma_resync_start(&rc->resync,
-				       ibv_get_device_name(rc->verbs->device));
 	TAILQ_FOREACH(r, &rc->regions, link) {
 		if (r->mr)
 			ibv_dereg_mr(r->mr);
@@ -370,6 +374,11 @@ static void rdma_ctrl_release(struct nvmf_ctrl *c)
 		ibv_dealloc_pd(rc->pd);
 	rc->pd = NULL;
 	rc->verbs = NULL;
+	while ((rq = TAILQ_FIRST(&rc->parked))) {
+		TAILQ_REMOVE(&rc->parked, rq, park);
+		nvmf_rdma_destroy_id(rq->id, &rq->rdev);
+		free(rq);
+	}
 }
 
 static int ctrl_device_get(struct rdma_ctrl *rc, struct ibv_context *verbs)
@@ -541,6 +550,8 @@ static void handle_cm_event(struct rdma_ctrl *rc, struct rdma_hq *rq,
 
 	switch (ev->event) {
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
+		if (!rq->rdev && rq->id->verbs)
+			rq->rdev = nvmf_rdma_dev_get(rq->id->verbs);
 		if (rdma_resolve_route(rq->id, RESOLVE_TMO_MS))
 			hq_fail(rq, -errno, "rdma_resolve_route: %s",
 				strerror(errno));
@@ -562,11 +573,11 @@ static void handle_cm_event(struct rdma_ctrl *rc, struct rdma_hq *rq,
 			reject_reason(ev, why, sizeof(why)));
 		return;
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
-		nvmf_rdma_resync_start(
-			&rc->resync,
-			ibv_get_device_name(rq->id->verbs->device));
+		if (!rq->rdev && rq->id->verbs)
+			rq->rdev = nvmf_rdma_dev_get(rq->id->verbs);
+		nvmf_rdma_dev_removed(rq->rdev);
 		snprintf(why, sizeof(why), "RDMA device %s removed",
-			 ibv_get_device_name(rq->id->verbs->device));
+			 nvmf_rdma_dev_name(rq->rdev));
 		nvmf_ctrl_transport_error(rc->ctrl, why);
 		return;
 	case RDMA_CM_EVENT_ADDR_ERROR:
@@ -594,7 +605,7 @@ static void cm_event_cb(void *arg, uint32_t events)
 	uint8_t pdata[64];
 
 	(void)events;
-	while (!rdma_get_cm_event(rc->ec, &ev)) {
+	while (!nvmf_rdma_get_cm_event(rc->ec, &ev)) {
 		struct rdma_hq *rq = ev->id->context;
 
 		/* ack first: teardown destroys the id, which waits for acks */
@@ -641,7 +652,12 @@ static int resolve_addrs(const struct nvmf_trid *t, struct addrinfo **dst,
 	return 0;
 }
 
-static void rdma_queue_teardown(struct nvmf_hq *hq)
+/*
+ * Release the queue's objects.  Its cm_id waits on the controller's
+ * parked list for rdma_ctrl_release() (after the objects the controller
+ * has on the device), unless the queue never got that far (park false).
+ */
+static void queue_release(struct nvmf_hq *hq, bool park)
 {
 	struct rdma_hq *rq = hq->tp;
 
@@ -659,14 +675,25 @@ static void rdma_queue_teardown(struct nvmf_hq *hq)
 		ibv_destroy_cq(rq->cq);
 	if (rq->buf)
 		munmap(rq->buf, rq->buf_len);
-	if (rq->id)
-		rdma_destroy_id(rq->id);
 	free(rq->slot_flags);
 	free(rq->slot_cqe);
 	free(rq->slot_bounce);
 	free(rq->bounce_free);
-	free(rq);
 	hq->tp = NULL;
+	if (rq->id && park) {
+		rq->id->context = NULL; /* its events are dropped */
+		rq->hq = NULL;
+		TAILQ_INSERT_TAIL(&rq->rc->parked, rq, park);
+		return;
+	}
+	if (rq->id)
+		nvmf_rdma_destroy_id(rq->id, &rq->rdev);
+	free(rq);
+}
+
+static void rdma_queue_teardown(struct nvmf_hq *hq)
+{
+	queue_release(hq, true);
 }
 
 static int rdma_queue_connect(struct nvmf_hq *hq)
@@ -705,7 +732,8 @@ static int rdma_queue_connect(struct nvmf_hq *hq)
 		goto out_teardown;
 	return 0;
 out_teardown:
-	rdma_queue_teardown(hq);
+	/* nothing was created on a device: the cm_id can go now */
+	queue_release(hq, false);
 	return ret;
 }
 
@@ -783,14 +811,20 @@ static int rdma_ctrl_init(struct nvmf_ctrl *c)
 		return -ENOMEM;
 	rc->ctrl = c;
 	TAILQ_INIT(&rc->regions);
+	TAILQ_INIT(&rc->parked);
 	rc->ec = rdma_create_event_channel();
 	if (!rc->ec || set_nonblock(rc->ec->fd))
 		goto out_free;
 	rc->ec_watch =
 		nvmf_watch_add(c->loop, rc->ec->fd, EPOLLIN, cm_event_cb, rc);
-	if (!rc->ec_watch ||
-	    nvmf_rdma_resync_init(&rc->resync, c->loop, c->name))
+	if (!rc->ec_watch)
 		goto out_free;
+	rc->devs_watch = nvmf_rdma_devs_watch(c->loop);
+	if (!rc->devs_watch)
+		ctrl_warn(
+			c,
+			"cannot watch /dev/infiniband for removed RDMA devices: %s",
+			strerror(errno));
 	c->tp = rc;
 	return 0;
 out_free:
@@ -811,7 +845,7 @@ static void rdma_ctrl_fini(struct nvmf_ctrl *c)
 		TAILQ_REMOVE(&rc->regions, r, link);
 		free(r);
 	}
-	nvmf_rdma_resync_fini(&rc->resync);
+	nvmf_watch_del(rc->devs_watch);
 	nvmf_watch_del(rc->ec_watch);
 	rdma_destroy_event_channel(rc->ec);
 	free(rc);

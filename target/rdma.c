@@ -20,6 +20,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <infiniband/verbs.h>
 #include <netdb.h>
 #include <rdma/rdma_cma.h>
@@ -31,11 +32,10 @@
 
 #include "log.h"
 #include "rdma.h"
-#include "rdma_resync.h"
 
 static struct rdma_event_channel *cm_channel;
 static struct nvmf_watch *cm_watch;
-static struct nvmf_rdma_resync resync;
+static struct nvmf_watch *devs_watch;
 static TAILQ_HEAD(, rdma_dev) rdma_devs = TAILQ_HEAD_INITIALIZER(rdma_devs);
 static TAILQ_HEAD(,
 		  rdma_queue) rdma_queues = TAILQ_HEAD_INITIALIZER(rdma_queues);
@@ -82,12 +82,6 @@ void nvmet_rdma_dev_put(struct rdma_dev *d)
 	TAILQ_REMOVE(&rdma_devs, d, link);
 	ibv_dealloc_pd(d->pd);
 	free(d);
-}
-
-/* librdmacm lets go of a removed device only on a resync: rdma_resync.h */
-static void device_removed(struct ibv_context *verbs)
-{
-	nvmf_rdma_resync_start(&resync, ibv_get_device_name(verbs->device));
 }
 
 /* nvmet_transport_ops.local_traddr: our address on this connection. */
@@ -172,7 +166,12 @@ static int accept_queue(struct rdma_queue *q, struct rdma_cm_event *ev)
 	return 0;
 }
 
-static int handle_connect_request(struct rdma_cm_event *ev)
+/*
+ * A new connection.  Return: 0, or -1 after rejecting it: the caller then
+ * destroys ev->id, with the device reference left in *rdevp.
+ */
+static int handle_connect_request(struct rdma_cm_event *ev,
+				  struct nvmf_rdma_dev **rdevp)
 {
 	struct rdma_listener *l = ev->listen_id->context;
 	struct nvme_rdma_cm_req creq;
@@ -180,12 +179,17 @@ static int handle_connect_request(struct rdma_cm_event *ev)
 	uint16_t status;
 	int ret;
 
+	*rdevp = nvmf_rdma_dev_get(ev->id->verbs);
+	if (!*rdevp)
+		return reject(ev->id, NVME_RDMA_CM_NO_RSC);
 	status = check_cm_req(ev, l->port, &creq);
 	if (status)
 		return reject(ev->id, status);
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return reject(ev->id, NVME_RDMA_CM_NO_RSC);
+	q->rdev = *rdevp;
+	*rdevp = NULL;
 	q->type = CTX_QUEUE;
 	q->tgt = l->port->tgt;
 	q->cm_id = ev->id;
@@ -223,7 +227,10 @@ static int handle_connect_request(struct rdma_cm_event *ev)
 			      strerror(-ret));
 		if (q->cm_id->qp)
 			rdma_destroy_qp(q->cm_id);
-		q->cm_id = NULL; /* destroyed by the caller */
+		/* the caller destroys the cm_id, after our PD is gone */
+		q->cm_id = NULL;
+		*rdevp = q->rdev;
+		q->rdev = NULL;
 		nvmet_rdma_queue_release(q);
 		return reject(ev->id, NVME_RDMA_CM_NO_RSC);
 	}
@@ -268,7 +275,7 @@ static void handle_queue_event(struct rdma_queue *q, struct rdma_cm_event *ev)
 		queue_disconnected(q, rdma_event_str(ev->event));
 		break;
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
-		device_removed(q->cm_id->verbs);
+		nvmf_rdma_dev_removed(q->rdev);
 		queue_disconnected(q, rdma_event_str(ev->event));
 		break;
 	default:
@@ -282,8 +289,7 @@ static bool handle_listener_event(struct rdma_listener *l,
 {
 	switch (ev->event) {
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
-		if (l->cm_id->verbs)
-			device_removed(l->cm_id->verbs);
+		nvmf_rdma_dev_removed(l->rdev);
 		/* fall through */
 	case RDMA_CM_EVENT_ADDR_CHANGE:
 		nvmf_obj_warn(l->port->log_prefix, "listener: %s",
@@ -302,7 +308,7 @@ static void drop_listener(struct rdma_listener *l, const char *why)
 {
 	struct nvmet_port *port = l->port;
 
-	rdma_destroy_id(l->cm_id);
+	nvmf_rdma_destroy_id(l->cm_id, &l->rdev);
 	port->priv = NULL;
 	free(l);
 	nvmet_port_set_error(port, why);
@@ -311,6 +317,7 @@ static void drop_listener(struct rdma_listener *l, const char *why)
 
 static void cm_event_cb(void *arg, uint32_t events)
 {
+	struct nvmf_rdma_dev *destroy_dev = NULL;
 	struct rdma_listener *drop = NULL;
 	struct rdma_cm_id *destroy = NULL;
 	enum rdma_ctx_type *type;
@@ -319,10 +326,10 @@ static void cm_event_cb(void *arg, uint32_t events)
 
 	(void)arg;
 	(void)events;
-	if (rdma_get_cm_event(cm_channel, &ev))
+	if (nvmf_rdma_get_cm_event(cm_channel, &ev))
 		return;
 	if (ev->event == RDMA_CM_EVENT_CONNECT_REQUEST) {
-		if (handle_connect_request(ev))
+		if (handle_connect_request(ev, &destroy_dev))
 			destroy = ev->id;
 	} else {
 		type = ev->id->context;
@@ -338,7 +345,7 @@ static void cm_event_cb(void *arg, uint32_t events)
 	/* a cm_id is never destroyed before its event is acknowledged */
 	rdma_ack_cm_event(ev);
 	if (destroy)
-		rdma_destroy_id(destroy);
+		nvmf_rdma_destroy_id(destroy, &destroy_dev);
 	if (drop)
 		drop_listener(drop, why);
 }
@@ -387,15 +394,19 @@ static int rdma_listen_port(struct nvmet_port *port)
 	if (ss.ss_family == AF_INET6)
 		rdma_set_option(l->cm_id, RDMA_OPTION_ID, RDMA_OPTION_ID_AFONLY,
 				&afonly, sizeof(afonly));
-	if (rdma_bind_addr(l->cm_id, (struct sockaddr *)&ss) ||
-	    rdma_listen(l->cm_id, RDMA_LISTEN_BACKLOG))
+	if (nvmf_rdma_bind_addr(l->cm_id, (struct sockaddr *)&ss))
+		goto out_destroy;
+	/* bound to one device's address (not a wildcard): hold the device */
+	if (l->cm_id->verbs)
+		l->rdev = nvmf_rdma_dev_get(l->cm_id->verbs);
+	if (nvmf_rdma_listen(l->cm_id, RDMA_LISTEN_BACKLOG))
 		goto out_destroy;
 	port->priv = l;
 	return 0;
 
 out_destroy:
 	ret = -errno;
-	rdma_destroy_id(l->cm_id);
+	nvmf_rdma_destroy_id(l->cm_id, &l->rdev);
 	free(l);
 	return ret;
 out_errno:
@@ -410,7 +421,7 @@ static void rdma_stop_listen(struct nvmet_port *port)
 
 	if (!l)
 		return;
-	rdma_destroy_id(l->cm_id);
+	nvmf_rdma_destroy_id(l->cm_id, &l->rdev);
 	free(l);
 	port->priv = NULL;
 }
@@ -436,8 +447,10 @@ static int cm_open(struct nvmet_tgt *tgt)
 		cm_warned = true;
 		return ret;
 	}
-	cm_watch = nvmf_watch_add(tgt->loop, cm_channel->fd, EPOLLIN,
-				  cm_event_cb, tgt);
+	cm_watch = fcntl(cm_channel->fd, F_SETFL, O_NONBLOCK) ?
+			   NULL :
+			   nvmf_watch_add(tgt->loop, cm_channel->fd, EPOLLIN,
+					  cm_event_cb, tgt);
 	if (!cm_watch) {
 		ret = -errno;
 		rdma_destroy_event_channel(cm_channel);
@@ -449,8 +462,11 @@ static int cm_open(struct nvmet_tgt *tgt)
 
 int nvmet_rdma_init(struct nvmet_tgt *tgt)
 {
-	if (nvmf_rdma_resync_init(&resync, tgt->loop, NULL))
-		return -errno;
+	/* removals of devices no connection is on (rdma_dev.h) */
+	devs_watch = nvmf_rdma_devs_watch(tgt->loop);
+	if (!devs_watch)
+		nvmf_warn("cannot watch %s for removed RDMA devices: %s",
+			  "/dev/infiniband", strerror(errno));
 	cm_open(tgt);
 	return 0;
 }
@@ -472,7 +488,8 @@ bool nvmet_rdma_idle(void)
 void nvmet_rdma_exit(struct nvmet_tgt *tgt)
 {
 	(void)tgt;
-	nvmf_rdma_resync_fini(&resync);
+	nvmf_watch_del(devs_watch);
+	devs_watch = NULL;
 	if (cm_channel) {
 		nvmf_watch_del(cm_watch);
 		rdma_destroy_event_channel(cm_channel);

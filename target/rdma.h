@@ -14,6 +14,7 @@
 #include <sys/queue.h>
 
 #include "nvmet.h"
+#include "rdma_dev.h"
 
 #define RDMA_LISTEN_BACKLOG 128
 #define RDMA_POLL_BATCH	    32
@@ -27,7 +28,11 @@ struct rdma_wr_ctx {
 	enum rdma_wr_type type;
 };
 
-/* A device context and its PD, shared by the queues on it. */
+/*
+ * Our PD on a device context, shared by the queues on it.  Each queue
+ * holds a reference and drops it before its cm_id is destroyed: the
+ * context is librdmacm's, kept open by the cm_ids bound to it (rdma_dev.h).
+ */
 struct rdma_dev {
 	struct ibv_context *verbs;
 	struct ibv_pd *pd;
@@ -40,6 +45,7 @@ struct rdma_listener {
 	enum rdma_ctx_type type;
 	struct nvmet_port *port;
 	struct rdma_cm_id *cm_id;
+	struct nvmf_rdma_dev *rdev; /* when bound to one device's address */
 };
 
 struct rdma_queue;
@@ -85,7 +91,8 @@ struct rdma_queue {
 	struct nvmet_sq sq;
 	struct nvmet_tgt *tgt;
 	struct rdma_cm_id *cm_id;
-	struct rdma_dev *dev;
+	struct nvmf_rdma_dev *rdev; /* the cm_id's device reference */
+	struct rdma_dev *dev;	    /* our PD on it */
 	struct ibv_comp_channel *channel;
 	struct ibv_cq *cq;
 	struct nvmf_watch *watch;    /* worker */

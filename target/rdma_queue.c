@@ -158,7 +158,11 @@ int nvmet_rdma_queue_create_qp(struct rdma_queue *q)
 	return 0;
 }
 
-/* Main thread: the only place that releases a queue's RDMA objects. */
+/*
+ * Main thread: the only place that releases a queue's RDMA objects, in
+ * the order they depend on each other: QP, CQ, completion channel, MRs,
+ * PD, and the cm_id last.
+ */
 void nvmet_rdma_queue_release(void *arg)
 {
 	struct rdma_queue *q = arg;
@@ -181,10 +185,16 @@ void nvmet_rdma_queue_release(void *arg)
 		ibv_dereg_mr(q->inline_mr);
 	if (q->cmd_mr)
 		ibv_dereg_mr(q->cmd_mr);
-	if (q->cm_id)
-		rdma_destroy_id(q->cm_id);
+	/*
+	 * Our PD before the cm_id: if the device was removed, librdmacm may
+	 * close its context when the last cm_id on it goes, and the PD
+	 * lives on that context.  (Deallocating it afterwards was the
+	 * nvmf-tgt segfault in libibverbs of a reset cycle.)
+	 */
 	if (q->dev)
 		nvmet_rdma_dev_put(q->dev);
+	if (q->cm_id)
+		nvmf_rdma_destroy_id(q->cm_id, &q->rdev);
 	if (q->sq.ctrl)
 		nvmet_ctrl_put(q->sq.ctrl);
 	if (q->sq.port)

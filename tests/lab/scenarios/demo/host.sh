@@ -1,5 +1,4 @@
 # demo, host node: nvmf-host with verified fio; its rxe0 is reset once.
-lab_spare_rdma || lab_fail "spare RDMA device"
 lab_wait target-ready 120
 . "$LAB_REPO/tests/lab/guest/nvmf-host-resets.sh"
 host_resets_setup

@@ -1,6 +1,5 @@
 # demo, target node: nvmf-tgt; its rxe0 is reset once.
 modprobe brd rd_nr=1 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
-lab_spare_rdma || lab_fail "spare RDMA device"
 lab_tgt_config "$LAB_OUT/nvmf-tgt.json" "$NQN_T" /dev/ram0 1 4421
 lab_tgt_start "$LAB_OUT/nvmf-tgt.json" ||
 	lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"

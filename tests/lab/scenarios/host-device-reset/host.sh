@@ -1,5 +1,4 @@
 # host-device-reset, host node: nvmf-host, and the device resets.
-lab_spare_rdma || lab_fail "spare RDMA device"
 lab_wait target-ready 120
 . "$LAB_REPO/tests/lab/guest/nvmf-host-resets.sh"
 host_resets_setup

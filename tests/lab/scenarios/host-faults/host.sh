@@ -1,7 +1,6 @@
 # host-faults, host node: nvmf-host with two controllers, the kernel host
 # for the restart phase, and the host side of each fault.
 modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
-lab_spare_rdma || lab_fail "spare RDMA device"
 lab_wait target-ready 120
 . "$LAB_REPO/tests/lab/guest/nvmf-host-resets.sh"
 host_resets_setup

@@ -1,7 +1,6 @@
 # host-faults, target node: the kernel target + nvmf-reactor, nvmf-tgt,
 # and the target side of each fault (driven by the host's barriers).
 modprobe brd rd_nr=2 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
-lab_spare_rdma || lab_fail "spare RDMA device"
 lab_kernel_target_setup "$NQN_K" 1 4420 || lab_fail "kernel target setup failed"
 lab_daemon_start nvmf-reactor "$LAB_BUILD/udev/nvmf-reactor" --kernel-nvmet \
 	--interval 0

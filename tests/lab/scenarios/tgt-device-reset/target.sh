@@ -5,8 +5,7 @@
 NVMETCLI=$LAB_BUILD/nvmetcli/nvmetcli
 modprobe brd rd_nr=2 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
 modprobe fuse || lab_fail "modprobe fuse failed"
-# see lab_spare_rdma: librdmacm cannot let go of the only device
-[ "${SPARE:-1}" = 1 ] && { lab_spare_rdma || lab_fail "spare RDMA device"; }
+
 lab_tgt_config "$LAB_OUT/nvmf-tgt.json" "$NQN" /dev/ram0
 tree=/run/nvmf-tgt/config
 mkdir -p "$tree"
