@@ -44,19 +44,40 @@ lab_report() {
 	echo "report: $*"
 }
 
+# lab_pass: ends the role successfully - unless a daemon died on the way
+# (lab_crashes), which fails it.
 lab_pass() {
+	local crash
+	LAB_FAILING=1
+	crash=$(lab_crashes) && lab_fail_crash "$crash"
 	lab_event "PASS"
 	echo "PASS" >"$LAB_OUT/result"
 	exit 0
 }
 
 # lab_fail REASON: ends the role with that reason; tells the peer too, so it
-# does not wait for barriers that will never come.
+# does not wait for barriers that will never come.  A daemon that died is
+# named in the verdict, whatever the reason given.
 lab_fail() {
+	local crash
+	if [ -z "${LAB_FAILING:-}" ]; then
+		LAB_FAILING=1
+		crash=$(lab_crashes) && lab_fail_crash "$crash" "$*"
+	fi
 	lab_event "FAIL: $*"
 	echo "FAIL: $*" >"$LAB_OUT/result"
 	: >"$LAB_SYNC/abort-$LAB_ROLE"
 	exit 1
+}
+
+# lab_fail_crash SUMMARY [REASON]: the verdict for a daemon that died; its
+# backtraces and last log lines go to the log and the report.
+lab_fail_crash() {
+	echo "---- $1"
+	cat "$LAB_OUT/crashes.txt" 2>/dev/null
+	grep -a '^ \{2,4\}\(#\|backtrace\|last lines\)' "$LAB_OUT/crashes.txt" 2>/dev/null |
+		head -30 | while IFS= read -r line; do lab_report "$line"; done
+	lab_fail "$1${2:+; then: $2}"
 }
 
 # Milliseconds between two lab_now_ns values.
@@ -88,6 +109,10 @@ lab_sync_clock() {
 lab_boot_setup() {
 	set -x
 	hostname "$LAB_ROLE"
+	# a daemon that crashes leaves a core (LAB_OUT is kept on the lab
+	# machine) named after its pid, signal and path; lab_crashes reads it
+	ulimit -c unlimited
+	echo "$LAB_OUT/core.%p.%s.%E" >/proc/sys/kernel/core_pattern
 	ip link set lo up
 	modprobe virtio_net || return 1
 	ip link set eth0 up || return 1
@@ -115,6 +140,88 @@ lab_wait_peer() {
 		sleep 0.2
 	done
 	return 1
+}
+
+# Sanitizer builds report to files lab_crashes reads (ASan disables core
+# dumps; -fno-sanitize-recover makes any report fatal).
+export ASAN_OPTIONS="log_path=$LAB_OUT/asan:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="log_path=$LAB_OUT/ubsan:print_stacktrace=1:${UBSAN_OPTIONS:-}"
+
+# The log file of a daemon by its executable's name.
+lab_daemon_log() {
+	case "$1" in
+	nvmf-host) echo "$LAB_OUT/nvmf-host.log" ;;
+	*) echo "$LAB_OUT/$1.log" ;;
+	esac
+}
+
+# lab_crash_core CORE: describe the daemon that left CORE (core.PID.SIG.PATH
+# with ! for /), with the backtrace gdb prints (kept in CORE.bt).
+lab_crash_core() {
+	local core=$1 base pid sig exe name log
+	base=${core##*/core.}
+	pid=${base%%.*}
+	base=${base#*.}
+	sig=${base%%.*}
+	exe=${base#*.}
+	exe=${exe//!//}
+	name=${exe##*/}
+	log=$(lab_daemon_log "$name")
+	echo "$name (pid $pid) died with signal $sig (SIG$(kill -l "$sig" 2>/dev/null)); core kept: $LAB_ROLE/${core##*/}"
+	if [ ! -e "$core.bt" ]; then
+		timeout 120 gdb -batch -nx -ex "set pagination off" \
+			-ex "echo === thread that got the signal\n" -ex bt \
+			-ex "echo === all threads\n" -ex "thread apply all bt" \
+			"$exe" "$core" >"$core.bt" 2>&1
+	fi
+	echo "  backtrace ($LAB_ROLE/${core##*/}.bt):"
+	sed -n '/^=== thread that got the signal/,/^=== all threads/p' "$core.bt" |
+		grep '^#' | head -12 | sed 's/^/    /'
+	if [ -s "$log" ]; then
+		echo "  last lines of $log:"
+		tail -8 "$log" | sed 's/^/    /'
+	fi
+}
+
+# lab_crashes: what died abnormally - a core, a sanitizer report, a daemon
+# of lab_daemon_start gone without lab_daemon_stop, a segfault the kernel
+# logged.  Prints a one-line summary (details in $LAB_OUT/crashes.txt);
+# returns 0 if anything died, 1 if nothing did.
+lab_crashes() {
+	local f name pid rc what summary="" cored=" "
+	: >"$LAB_OUT/crashes.txt"
+	for f in "$LAB_OUT"/core.*; do
+		case "$f" in *.bt | *"core.*") continue ;; esac
+		pid=${f##*/core.}
+		cored="$cored${pid%%.*} "
+		lab_crash_core "$f" >>"$LAB_OUT/crashes.txt"
+		summary="$summary${summary:+; }$(tail -n +1 "$LAB_OUT/crashes.txt" | grep -a 'died with signal' | tail -1)"
+	done
+	for f in "$LAB_OUT"/asan.* "$LAB_OUT"/ubsan.*; do
+		[ -s "$f" ] || continue
+		what=$(grep -a -m1 'ERROR:\|runtime error' "$f" | cut -c1-200)
+		summary="$summary${summary:+; }sanitizer report in $f: $what"
+		{ echo "sanitizer report $f:"; head -40 "$f" | sed 's/^/    /'; } >>"$LAB_OUT/crashes.txt"
+	done
+	for name in "${!LAB_DAEMONS[@]}"; do
+		pid=${LAB_DAEMONS[$name]}
+		kill -0 "$pid" 2>/dev/null && continue
+		wait "$pid"
+		rc=$?
+		unset "LAB_DAEMONS[$name]"
+		case "$cored" in *" $pid "*) continue ;; esac # told above
+		what="$name (pid $pid) exited on its own with status $rc"
+		[ "$rc" -gt 128 ] && what="$what (SIG$(kill -l $((rc - 128))))"
+		summary="$summary${summary:+; }$what"
+		{
+			echo "$what; last lines of $(lab_daemon_log "$name"):"
+			tail -5 "$(lab_daemon_log "$name")" 2>/dev/null | sed 's/^/    /'
+		} >>"$LAB_OUT/crashes.txt"
+	done
+	f=$(dmesg | grep -E 'nvmf-[a-z]+\[[0-9]+\]: segfault|traps: nvmf' | head -1)
+	[ -n "$f" ] && [ -z "$summary" ] && summary="the kernel logged: $f"
+	[ -n "$summary" ] || return 1
+	echo "daemon died: $summary"
 }
 
 # lab_signal NAME: raise a barrier the peer may lab_wait for.
