@@ -15,7 +15,10 @@
 # Environment: LAB_CACHE (default /var/cache/nvmf-lab), LAB_OUT (default
 # BUILD/lab-out), LAB_BUILD (build tree the guests use, default REPO/build),
 # LAB_SMP (default 2), LAB_MEM (MiB, default 2048), LAB_TIMEOUT (seconds,
-# overrides the scenario's own).
+# overrides the scenario's own), LAB_SET ("NAME=VALUE ...": settings that
+# override scenario.conf, e.g. LAB_SET="CYCLES=20"), LAB_CPU_QUOTA
+# (percent of one CPU the two VMs may use together, e.g. 100 on a 2-CPU
+# machine to run the lab at about half speed; default: no limit).
 set -u -o pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -147,10 +150,28 @@ cmd_prepare() {
 	log "ready: kernel $KVER, cache $LAB_CACHE"
 }
 
+# With LAB_CPU_QUOTA, put the calling process (a VM about to start) in a
+# CPU cgroup shared by the lab's VMs, limited to that percent of one CPU.
+cpu_limit() {
+	local q=${LAB_CPU_QUOTA:-} cg
+	[ -n "$q" ] || return 0
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		cg=/sys/fs/cgroup/nvmf-lab
+		mkdir -p "$cg" && echo "$((q * 1000)) 100000" >"$cg/cpu.max" &&
+			echo $$ >"$cg/cgroup.procs"
+	else
+		cg=/sys/fs/cgroup/cpu/nvmf-lab
+		mkdir -p "$cg" && echo 100000 >"$cg/cpu.cfs_period_us" &&
+			echo $((q * 1000)) >"$cg/cpu.cfs_quota_us" &&
+			echo $$ >"$cg/tasks"
+	fi || die "cannot limit the VMs to ${q}% of a CPU (cgroup $cg)"
+}
+
 # boot_vm ROLE NETDEV_ARGS OUTDIR SCENARIO IP PEER_IP MAC
 boot_vm() {
 	local role=$1 netdev=$2 out=$3 scen=$4 ip=$5 peer=$6 mac=$7
 	local kdir=$LAB_CACHE/kernel/$KVER
+	cpu_limit
 	exec qemu-system-x86_64 -accel tcg -nodefaults -no-reboot -display none \
 		-m "$LAB_MEM" -smp "$LAB_SMP" -cpu max \
 		-kernel "$kdir/boot/vmlinuz-$KVER" \
@@ -183,10 +204,13 @@ run_one() {
 	GRACE=60
 	# shellcheck disable=SC1091
 	[ -f "$sdir/scenario.conf" ] && . "$sdir/scenario.conf"
+	# LAB_SET="CYCLES=20 ...": settings over scenario.conf, in the guests too
+	[ -n "${LAB_SET:-}" ] && eval "$LAB_SET"
 	TIMEOUT=${LAB_TIMEOUT:-$TIMEOUT}
 	out=$LAB_OUT/$scen
 	rm -rf "$out"
 	mkdir -p "$out/target" "$out/host" "$out/sync"
+	printf '%s\n' ${LAB_SET:-} >"$out/sync/override.conf"
 	sockdir=$(mktemp -d /tmp/lab-net.XXXXXX)
 	log "scenario $scen: starting (timeout ${TIMEOUT}s, logs in $out)"
 	start=$(date +%s)

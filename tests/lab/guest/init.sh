@@ -57,7 +57,9 @@ fi
 # without one is a failure.
 conf=$LAB_REPO/tests/lab/scenarios/$LAB_SCENARIO/scenario.conf
 [ -f "$conf" ] || conf=/dev/null
-timeout -k 5 "$LAB_TIMEOUT" bash -c ". '$LAB_LIB'; . '$conf'; . '$script'" \
+over=$LAB_SYNC/override.conf
+[ -f "$over" ] || over=/dev/null
+timeout -k 5 "$LAB_TIMEOUT" bash -c ". '$LAB_LIB'; . '$conf'; . '$over'; . '$script'" \
 	>"$LAB_OUT/log" 2>&1 </dev/null
 rc=$?
 if [ ! -s "$LAB_OUT/result" ]; then

@@ -269,7 +269,9 @@ lab_daemon_stop() {
 }
 
 # lab_fault KIND [ARG]: inject a fault and log it in the timeline.
-#   rdma-del        rdma link delete rxe0 (records how long it blocked)
+#   rdma-del        rdma link delete rxe0 (records how long it blocked in
+#                   LAB_LAST_FAULT_MS; fails if it still blocks after
+#                   LAB_RDMA_DEL_WAIT seconds, 10 by default: a hang)
 #   rdma-add        rdma link add rxe0 type rxe netdev eth0
 #   link-down/up    ip link set eth0 down/up
 #   kill NAME       kill -9 of a daemon started with lab_daemon_start
@@ -277,11 +279,11 @@ lab_fault() {
 	local t0 t1 rc
 	case "$1" in
 	rdma-del)
-		lab_event "fault: rdma link delete rxe0"
 		t0=$(lab_now_ns)
 		# it blocks uninterruptibly while a process holds the device:
 		# wait a bounded time, then say who holds it
 		rdma link delete rxe0 &
+		lab_event "fault: rdma link delete rxe0"
 		local pid=$! i
 		for i in $(seq $((${LAB_RDMA_DEL_WAIT:-10} * 20))); do
 			kill -0 $pid 2>/dev/null || break
@@ -290,11 +292,13 @@ lab_fault() {
 		t1=$(lab_now_ns)
 		LAB_LAST_FAULT_MS=$(lab_ms "$t0" "$t1")
 		if kill -0 $pid 2>/dev/null; then
-			lab_event "rdma link delete still blocked after ${LAB_LAST_FAULT_MS} ms; holders: $(lab_rdma_holders)"
+			LAB_FAULT_ERR="still blocked after ${LAB_LAST_FAULT_MS} ms (a hang: typical is 1-2 s); holders:$(lab_rdma_holders)"
+			lab_event "rdma link delete $LAB_FAULT_ERR"
 			return 1
 		fi
 		wait $pid
 		rc=$?
+		LAB_FAULT_ERR="exit status $rc after ${LAB_LAST_FAULT_MS} ms"
 		lab_event "rdma link delete returned $rc after ${LAB_LAST_FAULT_MS} ms"
 		return $rc
 		;;
@@ -321,15 +325,18 @@ lab_fault() {
 	esac
 }
 
-# lab_spare_rdma: a second soft-RoCE device (on a dummy interface), so the
-# node never has zero RDMA devices.  librdmacm cannot release a removed
-# device's context while the device list is empty (sync_devices_list()
-# returns ENODEV before dropping anything), which would keep
-# `rdma link delete` of the only device blocked for any process that stays
-# alive; with a spare device the release works.
-lab_spare_rdma() {
-	ip link add spare0 type dummy && ip link set spare0 up &&
-		rdma link add rxe_spare type rxe netdev spare0
+# lab_second_rdma: a second soft-RoCE device, rxe1, on a VLAN of eth0
+# (eth0.78, 10.78.0.1 on the target, .2 on the host): connections to the
+# peer's 10.78.0.x address use rxe1, those to 10.77.0.x rxe0.  Sets
+# LAB_IP2 and LAB_PEER2.
+lab_second_rdma() {
+	local n=1 p=2
+	[ "$LAB_ROLE" = host ] && { n=2; p=1; }
+	LAB_IP2=10.78.0.$n LAB_PEER2=10.78.0.$p
+	modprobe 8021q &&
+		ip link add link eth0 name eth0.78 type vlan id 78 &&
+		ip addr add "$LAB_IP2/24" dev eth0.78 && ip link set eth0.78 up &&
+		rdma link add rxe1 type rxe netdev eth0.78
 }
 
 # lab_rdma_holders: processes with RDMA device files open, and which.
@@ -556,8 +563,9 @@ lab_host_state() { lab_host_field "$1" state; }
 
 # lab_host_pid NAME: the pid of controller NAME's daemon.
 lab_host_pid() {
-	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' \
-		"/run/nvmf-host/ctrl/$1/status.json"
+	local pid
+	pid=$(lab_host_field "$1" pid)
+	[ -n "$pid" ] && echo "$pid"
 }
 
 # lab_host_usage NAME: "N fds, RSS K kB" of controller NAME's daemon.

@@ -16,7 +16,7 @@ lab_signal target-ready
 
 lab_wait host-io-running 120
 sleep 2	# let I/O run before the fault
-lab_fault rdma-del || lab_fail "rdma link delete failed"
+lab_fault rdma-del || lab_fail "rdma link delete failed: $LAB_FAULT_ERR"
 lab_report "rdma link delete rxe0 returned after ${LAB_LAST_FAULT_MS} ms"
 sleep 3
 lab_fault rdma-add || lab_fail "rdma link add failed"

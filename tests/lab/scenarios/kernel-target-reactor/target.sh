@@ -10,7 +10,7 @@ lab_signal target-ready
 lab_wait host-io-running 120
 for i in $(seq "$CYCLES"); do
 	sleep 4
-	lab_fault rdma-del || lab_fail "cycle $i: rdma link delete failed"
+	lab_fault rdma-del || lab_fail "cycle $i: rdma link delete failed: $LAB_FAULT_ERR"
 	del_ms=$LAB_LAST_FAULT_MS
 	sleep "$DOWN"
 	listening && lab_fail "cycle $i: still listening while the device is gone?"
