@@ -150,6 +150,15 @@ cmd_prepare() {
 	log "ready: kernel $KVER, cache $LAB_CACHE"
 }
 
+# LINKS=2 in scenario.conf: a second link between the VMs (eth1), on the
+# first one's socket path with "2" appended.
+second_link() {
+	local role=$1 netdev=$2 n=1
+	[ "${LINKS:-1}" = 2 ] || return 0
+	[ "$role" = host ] && n=2
+	echo "-netdev ${netdev//id=n0/id=n1}2 -device virtio-net-pci,netdev=n1,mac=52:54:00:78:00:0$n"
+}
+
 # With LAB_CPU_QUOTA, put the calling process (a VM about to start) in a
 # CPU cgroup shared by the lab's VMs, limited to that percent of one CPU.
 cpu_limit() {
@@ -183,6 +192,7 @@ boot_vm() {
 		-fsdev local,id=labout,path="$out",security_model=none,multidevs=remap \
 		-device virtio-9p-pci,fsdev=labout,mount_tag=labout \
 		-netdev "$netdev" -device virtio-net-pci,netdev=n0,mac="$mac" \
+		$(second_link "$role" "$netdev") \
 		</dev/null >"$out/$role/qemu.log" 2>&1
 }
 
@@ -198,6 +208,7 @@ role_verdict() {
 
 run_one() {
 	local scen=$1 sdir=$LAB_DIR/scenarios/$1 out sockdir tpid hpid
+	LINKS=1
 	local start end rc=0 vt vh
 	[ -d "$sdir" ] || { log "no such scenario: $scen"; return 2; }
 	TIMEOUT=300
@@ -214,7 +225,7 @@ run_one() {
 	sockdir=$(mktemp -d /tmp/lab-net.XXXXXX)
 	log "scenario $scen: starting (timeout ${TIMEOUT}s, logs in $out)"
 	start=$(date +%s)
-	export KVER TIMEOUT
+	export KVER TIMEOUT LINKS
 	# The VM gets GRACE seconds beyond the scenario's own timeout to boot
 	# and power off; after that it is killed and its role has no verdict.
 	timeout -k 5 $((TIMEOUT + GRACE)) "$0" _boot target \
@@ -222,7 +233,8 @@ run_one() {
 		"$out" "$scen" $TARGET_IP $HOST_IP 52:54:00:77:00:01 &
 	tpid=$!
 	for _ in $(seq 100); do
-		[ -S "$sockdir/net" ] && break
+		[ -S "$sockdir/net" ] && { [ "$LINKS" = 1 ] || [ -S "$sockdir/net2" ]; } &&
+			break
 		sleep 0.1
 	done
 	timeout -k 5 $((TIMEOUT + GRACE)) "$0" _boot host \

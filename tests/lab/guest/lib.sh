@@ -325,18 +325,16 @@ lab_fault() {
 	esac
 }
 
-# lab_second_rdma: a second soft-RoCE device, rxe1, on a VLAN of eth0
-# (eth0.78, 10.78.0.1 on the target, .2 on the host): connections to the
-# peer's 10.78.0.x address use rxe1, those to 10.77.0.x rxe0.  Sets
-# LAB_IP2 and LAB_PEER2.
+# lab_second_rdma: a second soft-RoCE device, rxe1, on the second link
+# (eth1, with LINKS=2 in scenario.conf: 10.78.0.1 on the target, .2 on the
+# host): connections to the peer's 10.78.0.x address use rxe1, those to
+# 10.77.0.x rxe0.  Sets LAB_IP2 and LAB_PEER2.
 lab_second_rdma() {
 	local n=1 p=2
 	[ "$LAB_ROLE" = host ] && { n=2; p=1; }
 	LAB_IP2=10.78.0.$n LAB_PEER2=10.78.0.$p
-	modprobe 8021q &&
-		ip link add link eth0 name eth0.78 type vlan id 78 &&
-		ip addr add "$LAB_IP2/24" dev eth0.78 && ip link set eth0.78 up &&
-		rdma link add rxe1 type rxe netdev eth0.78
+	ip link set eth1 up && ip addr add "$LAB_IP2/24" dev eth1 &&
+		rdma link add rxe1 type rxe netdev eth1
 }
 
 # lab_rdma_holders: processes with RDMA device files open, and which.
