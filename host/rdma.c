@@ -806,19 +806,21 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 static int rdma_ctrl_init(struct nvmf_ctrl *c)
 {
 	struct rdma_ctrl *rc = calloc(1, sizeof(*rc));
+	int ret;
 
 	if (!rc)
 		return -ENOMEM;
 	rc->ctrl = c;
 	TAILQ_INIT(&rc->regions);
 	TAILQ_INIT(&rc->parked);
+	/* ENODEV while no RDMA device was ever seen by this process */
 	rc->ec = rdma_create_event_channel();
 	if (!rc->ec || set_nonblock(rc->ec->fd))
-		goto out_free;
+		goto out_errno;
 	rc->ec_watch =
 		nvmf_watch_add(c->loop, rc->ec->fd, EPOLLIN, cm_event_cb, rc);
 	if (!rc->ec_watch)
-		goto out_free;
+		goto out_errno;
 	rc->devs_watch = nvmf_rdma_devs_watch(c->loop);
 	if (!rc->devs_watch)
 		ctrl_warn(
@@ -827,12 +829,13 @@ static int rdma_ctrl_init(struct nvmf_ctrl *c)
 			strerror(errno));
 	c->tp = rc;
 	return 0;
-out_free:
+out_errno:
+	ret = errno ? -errno : -ENOMEM;
 	nvmf_watch_del(rc->ec_watch);
 	if (rc->ec)
 		rdma_destroy_event_channel(rc->ec);
 	free(rc);
-	return -ENOMEM;
+	return ret;
 }
 
 static void rdma_ctrl_fini(struct nvmf_ctrl *c)
