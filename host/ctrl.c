@@ -227,6 +227,11 @@ static bool loss_expired(struct nvmf_ctrl *c)
 void ctrl_attempt_failed(struct nvmf_ctrl *c, int err, bool dnr,
 			 const char *why)
 {
+	if (c->deleting) {
+		/* never reconnect (nor stay half deleted) once deleting */
+		ctrl_error(c, why);
+		return;
+	}
 	ctrl_teardown(c);
 	ctrl_set_error(c, "%s", why);
 	if (!c->reconnecting) {

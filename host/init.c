@@ -197,7 +197,8 @@ void nvmf_hq_transport_error(struct nvmf_hq *hq, int err, const char *why)
 	char msg[160];
 
 	snprintf(msg, sizeof(msg), "queue %u: %s", hq->qid, why);
-	if (c->state == NVMF_CTRL_LIVE)
+	/* during a disconnect's shutdown too: ctrl_error() finishes it */
+	if (c->state == NVMF_CTRL_LIVE || c->deleting)
 		ctrl_error(c, msg);
 	else if (c->step != INIT_IDLE)
 		ctrl_attempt_failed(c, err, false, msg);

@@ -26,15 +26,15 @@ io "$C2" & p2=$!
 (
 	ok=0 failed=0
 	while [ ! -e "$LAB_SYNC/io-stop" ]; do
-		lost=$(grep -c 'controller deleted: ctrl_loss_tmo' "$LAB_OUT/churn.log" 2>/dev/null)
+		lost=$(grep -c "controller deleted: " "$LAB_OUT/churn.log" 2>/dev/null)
 		if c=$("$NVMF_HOST" connect -t rdma -a "$LAB_PEER" -s 4420 \
-			-n "$NQN_1" -D -l 5 -c 1 --log-level info \
+			-n "$NQN_1" -D -l 5 -c 1 --log-level debug \
 			--log-file "$LAB_OUT/churn.log" 2>>"$LAB_OUT/churn.err"); then
 			dd if="$(lab_host_file "$c")" of=/dev/null bs=64k count=16 \
 				iflag=direct status=none 2>>"$LAB_OUT/churn.err"
 			# a controller lost for 5 s (-l 5) deletes itself: fine
 			"$NVMF_HOST" disconnect -d "$c" >/dev/null 2>>"$LAB_OUT/churn.err" ||
-				[ "$(grep -c "$c: controller deleted: ctrl_loss_tmo" "$LAB_OUT/churn.log")" -gt "$lost" ] ||
+				[ "$(grep -c "$c: controller deleted: " "$LAB_OUT/churn.log")" -gt "$lost" ] ||
 				echo "disconnect $c failed: $(tail -1 "$LAB_OUT/churn.err")" >>"$LAB_OUT/churn.fail"
 			ok=$((ok + 1))
 		else
