@@ -542,6 +542,13 @@ static const char *reject_reason(const struct rdma_cm_event *ev, char *buf,
 	return buf;
 }
 
+/* The cm_id is bound to a device: hold it (common/rdma_dev.h). */
+static void hq_hold_dev(struct rdma_hq *rq)
+{
+	if (!rq->rdev && rq->id->verbs)
+		rq->rdev = nvmf_rdma_dev_get(rq->id->verbs);
+}
+
 static void handle_cm_event(struct rdma_ctrl *rc, struct rdma_hq *rq,
 			    struct rdma_cm_event *ev)
 {
@@ -550,8 +557,7 @@ static void handle_cm_event(struct rdma_ctrl *rc, struct rdma_hq *rq,
 
 	switch (ev->event) {
 	case RDMA_CM_EVENT_ADDR_RESOLVED:
-		if (!rq->rdev && rq->id->verbs)
-			rq->rdev = nvmf_rdma_dev_get(rq->id->verbs);
+		hq_hold_dev(rq);
 		if (rdma_resolve_route(rq->id, RESOLVE_TMO_MS))
 			hq_fail(rq, -errno, "rdma_resolve_route: %s",
 				strerror(errno));
@@ -573,8 +579,7 @@ static void handle_cm_event(struct rdma_ctrl *rc, struct rdma_hq *rq,
 			reject_reason(ev, why, sizeof(why)));
 		return;
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
-		if (!rq->rdev && rq->id->verbs)
-			rq->rdev = nvmf_rdma_dev_get(rq->id->verbs);
+		hq_hold_dev(rq);
 		nvmf_rdma_dev_removed(rq->rdev);
 		snprintf(why, sizeof(why), "RDMA device %s removed",
 			 nvmf_rdma_dev_name(rq->rdev));

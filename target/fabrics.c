@@ -158,6 +158,18 @@ static void execute_connect(struct nvmet_req *req)
 	struct nvmf_connect_command *c = &req->cmd->connect;
 	struct nvmf_connect_data *d = req->data;
 
+	/*
+	 * Connects pipelined on one queue all pass the parse-time check
+	 * (their data arrives later); they execute one by one on the
+	 * queue's worker, so only the first may attach a controller.
+	 */
+	if (req->sq->ctrl) {
+		nvmf_obj_info(req->sq->log_prefix,
+			      "a second Connect on a connected queue");
+		nvmet_req_complete(req, nvmet_status(NVME_SCT_GENERIC,
+						     NVME_SC_CMD_SEQ_ERROR));
+		return;
+	}
 	if (le16toh(c->recfmt) != 0) {
 		nvmf_obj_info(req->sq->log_prefix,
 			      "connect with record format %u",

@@ -58,6 +58,7 @@ struct rdma_cmd {
 	void *inline_data;
 	struct ibv_sge sge[2];
 	struct ibv_recv_wr wr;
+	uint32_t inline_len; /* in-capsule bytes received after the SQE */
 	TAILQ_ENTRY(rdma_cmd) link; /* waiting for a response context */
 };
 

@@ -212,17 +212,27 @@ static void rsp_map_data(struct rdma_rsp *rsp)
 		rsp_execute(rsp);
 }
 
+/*
+ * In-capsule data: offset and length come from the host, so check them
+ * without arithmetic that can wrap, and against the bytes that really
+ * arrived (not just the buffer size: a short capsule would otherwise
+ * hand the namespace the buffer's previous contents).
+ */
 static uint16_t map_inline(struct rdma_rsp *rsp)
 {
 	struct nvme_sgl_desc *sgl = &rsp->req.cmd->common.dptr.sgl;
 	uint64_t off = le64toh(sgl->addr);
 	uint32_t len = le32toh(sgl->length);
+	uint32_t received = rsp->cmd->inline_len;
 
 	if (rsp->req.dir != NVMET_DATA_TO_CTRL || !rsp->q->sq.inline_data_size)
 		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
-	if (off + len > rsp->q->sq.inline_data_size)
+	if (off > rsp->q->sq.inline_data_size ||
+	    len > rsp->q->sq.inline_data_size - off)
 		return nvmet_status(NVME_SCT_GENERIC,
 				    NVME_SC_SGL_INVALID_OFFSET);
+	if (off > received || len > received - off)
+		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA);
 	if (len != rsp->req.data_len)
 		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA);
 	rsp->req.data = (uint8_t *)rsp->cmd->inline_data + off;
@@ -294,6 +304,8 @@ static void handle_recv(struct rdma_queue *q, struct rdma_cmd *cmd,
 		nvmet_rdma_queue_fatal(q, "received a short command capsule");
 		return;
 	}
+	/* the receive buffer bounds it: at most inline_data_size */
+	cmd->inline_len = byte_len - RDMA_CMD_SIZE;
 	rsp = TAILQ_FIRST(&q->free_rsps);
 	if (!rsp || !TAILQ_EMPTY(&q->wait_cmds)) {
 		TAILQ_INSERT_TAIL(&q->wait_cmds, cmd, link);

@@ -195,6 +195,79 @@ static void test_connect_rules(void **state)
 	nvmet_ctrl_put(sq.ctrl);
 }
 
+static uint16_t prop_set(struct nvmet_sq *sq, uint32_t off, uint64_t val);
+
+/* Parse a Connect now, execute it later (its data came by RDMA READ). */
+static void connect_init(struct nvmet_sq *sq, struct treq *t,
+			 const char *subnqn, uint16_t cntlid)
+{
+	struct nvmf_connect_data *d = (void *)t->data;
+
+	t->cmd.connect.opcode = nvme_fabrics_command;
+	t->cmd.connect.fctype = nvme_fabrics_type_connect;
+	t->cmd.connect.qid = htole16(sq->qid);
+	t->cmd.connect.sqsize = htole16(31);
+	t->cmd.connect.kato = htole32(sq->qid ? 0 : 5000);
+	t->req.cmd = &t->cmd;
+	t->req.cqe = &t->cqe;
+	assert_int_equal(nvmet_req_init(&t->req, sq), 0);
+	d->cntlid = htole16(cntlid);
+	strcpy(d->subsysnqn, subnqn);
+	strcpy(d->hostnqn, HOST);
+	t->req.data = d;
+}
+
+/*
+ * Two Connects pipelined on one queue: both pass the parse-time check;
+ * the second must fail when it executes and leave the first controller
+ * on the queue (it replaced it before: a use after free later, when the
+ * first controller's keep-alive expired).
+ */
+static void test_pipelined_connects(void **state)
+{
+	struct fixture *f = *state;
+	struct treq *t = calloc(4, sizeof(*t));
+	struct nvmet_sq asq, iosq;
+	struct nvmet_ctrl *first;
+	uint16_t cntlid;
+
+	sq_init(f, &asq, 0);
+	connect_init(&asq, &t[0], OPEN, 0xffff);
+	connect_init(&asq, &t[1], OPEN, 0xffff);
+	nvmet_req_execute(&t[0].req);
+	assert_int_equal(le16toh(t[0].cqe.status), 0);
+	first = asq.ctrl;
+	assert_non_null(first);
+	cntlid = le16toh(t[0].cqe.result.u16);
+	nvmet_req_execute(&t[1].req);
+	assert_int_equal(le16toh(t[1].cqe.status),
+			 ST(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR));
+	assert_ptr_equal(asq.ctrl, first);
+	assert_ptr_equal(first->sqs[0], &asq);
+	assert_int_equal(atomic_load(&first->refs), 1);
+
+	/* the same on an I/O queue (the controller enabled first) */
+	assert_int_equal(prop_set(&asq, NVME_REG_CC,
+				  NVME_CC_EN | 6u << NVME_CC_IOSQES_SHIFT |
+					  4u << NVME_CC_IOCQES_SHIFT),
+			 0);
+	sq_init(f, &iosq, 1);
+	connect_init(&iosq, &t[2], OPEN, cntlid);
+	connect_init(&iosq, &t[3], OPEN, cntlid);
+	nvmet_req_execute(&t[2].req);
+	assert_int_equal(le16toh(t[2].cqe.status), 0);
+	nvmet_req_execute(&t[3].req);
+	assert_int_equal(le16toh(t[3].cqe.status),
+			 ST(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR));
+	assert_ptr_equal(first->sqs[1], &iosq);
+	assert_int_equal(atomic_load(&first->refs), 2);
+	nvmet_ctrl_remove_sq(first, &iosq);
+	nvmet_ctrl_put(first);
+	nvmet_ctrl_remove_sq(first, &asq);
+	nvmet_ctrl_put(first);
+	free(t);
+}
+
 static uint16_t prop_set(struct nvmet_sq *sq, uint32_t off, uint64_t val)
 {
 	struct treq t = { 0 };
@@ -611,6 +684,8 @@ static void test_ns_changed_aen(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pipelined_connects, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_connect_rules, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ns_changed_aen, setup,

@@ -420,6 +420,45 @@ static void admin_cases(struct conn *a)
 	result(st == 0, "Property Set CC.EN: status 0x%x", st);
 }
 
+/* A Write of blocks at slba (away from the kernel host's area). */
+static void write_inline(union nvme_command *cmd, uint16_t blocks, uint64_t off,
+			 uint32_t len)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->rw.opcode = nvme_cmd_write;
+	cmd->rw.nsid = htole32(1);
+	cmd->rw.slba = htole64(200000);
+	cmd->rw.length = htole16(blocks - 1);
+	cmd->common.dptr.sgl.addr = htole64(off);
+	cmd->common.dptr.sgl.length = htole32(len);
+	cmd->common.dptr.sgl.type = NVME_SGL_TYPE_INLINE;
+}
+
+/*
+ * In-capsule data described beyond what the capsule holds: the target
+ * must not take the data from elsewhere in its memory.
+ */
+static void inline_cases(struct conn *q)
+{
+	static uint8_t data[4096];
+	union nvme_command cmd;
+
+	/* offset + length wraps around 2^64 to 256 */
+	write_inline(&cmd, 1, ~0ull - 255, 512);
+	expect("Write with in-capsule offset 2^64-256 (wraps)",
+	       submit(q, &cmd, data, 512, NULL), NVME_SCT_GENERIC,
+	       NVME_SC_SGL_INVALID_OFFSET);
+	write_inline(&cmd, 1, 8192, 512);
+	expect("Write with in-capsule offset 8192 (beyond 4 KiB)",
+	       submit(q, &cmd, data, 512, NULL), NVME_SCT_GENERIC,
+	       NVME_SC_SGL_INVALID_OFFSET);
+	/* the SGL says 4 KiB in the capsule; 512 bytes came */
+	write_inline(&cmd, 8, 0, 4096);
+	expect("Write of 4 KiB in a capsule carrying 512 bytes",
+	       submit(q, &cmd, data, 512, NULL), NVME_SCT_GENERIC,
+	       NVME_SC_SGL_INVALID_DATA);
+}
+
 static void io_cases(struct conn *a)
 {
 	union nvme_command cmd = { 0 };
@@ -443,6 +482,7 @@ static void io_cases(struct conn *a)
 	       NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM);
 	st = connect_cmd(&q, 1, 31, open_nqn, HOSTNQN, a->cntlid, 0, NULL);
 	result(st == 0, "I/O queue Connect: status 0x%x", st);
+	inline_cases(&q);
 
 	/* 512 blocks of at least 512 bytes: 256 KiB, above MDTS (128 KiB) */
 	memset(&cmd, 0, sizeof(cmd));

@@ -24,14 +24,17 @@ io "$C1" & p1=$!
 io "$C2" & p2=$!
 # churn: a third controller connects, reads 1 MiB, disconnects, again
 (
-	ok=0 failed=0
+	ok=0 failed=0 max=0
 	while [ ! -e "$LAB_SYNC/io-stop" ]; do
 		lost=$(grep -c "controller deleted: " "$LAB_OUT/churn.log" 2>/dev/null)
+		t0=$(lab_now_ns)
 		if c=$("$NVMF_HOST" connect -t rdma -a "$LAB_PEER" -s 4420 \
 			-n "$NQN_1" -D -l 5 -c 1 --log-level debug \
 			--log-file "$LAB_OUT/churn.log" 2>>"$LAB_OUT/churn.err"); then
 			dd if="$(lab_host_file "$c")" of=/dev/null bs=64k count=16 \
 				iflag=direct status=none 2>>"$LAB_OUT/churn.err"
+			t=$(lab_ms "$t0" "$(lab_now_ns)")
+			[ "$t" -gt "$max" ] && max=$t
 			# a controller lost for 5 s (-l 5) deletes itself: fine
 			"$NVMF_HOST" disconnect -d "$c" >/dev/null 2>>"$LAB_OUT/churn.err" ||
 				[ "$(grep -c "$c: controller deleted: " "$LAB_OUT/churn.log")" -gt "$lost" ] ||
@@ -41,7 +44,7 @@ io "$C2" & p2=$!
 			failed=$((failed + 1))
 			sleep 0.3
 		fi
-		echo "$ok $failed" >"$LAB_OUT/churn.count"
+		echo "$ok $failed $max" >"$LAB_OUT/churn.count"
 	done
 ) &
 pc=$!
@@ -96,9 +99,9 @@ wait "$pc"
 [ -s "$LAB_OUT/churn.fail" ] && lab_fail "churn: $(head -1 "$LAB_OUT/churn.fail")"
 lab_report "sides:$sides"
 lab_report "host deletes (ms):${dels:- none}"
-read -r ok failed <"$LAB_OUT/churn.count"
+read -r ok failed max <"$LAB_OUT/churn.count"
 [ "$ok" -gt 0 ] || lab_fail "churn: no connect succeeded in $failed tries: $(tail -1 "$LAB_OUT/churn.err")"
-lab_report "churn: $ok connect/read/disconnect rounds, $failed connects refused or failed during resets"
+lab_report "churn: $ok connect/read/disconnect rounds (longest connect + read $max ms), $failed connects refused or failed during resets"
 lab_report "$C1: $(cat "$LAB_OUT/passes-$C1") verified fio passes, $(lab_host_field "$C1" reconnects) reconnects; $C2: $(cat "$LAB_OUT/passes-$C2") passes, $(lab_host_field "$C2" reconnects) reconnects; 0 verify errors"
 lab_report "daemons at start: $usage0; at the end: $C1 $(lab_host_usage "$C1"); $C2 $(lab_host_usage "$C2")"
 "$NVMF_HOST" disconnect-all >/dev/null || lab_fail "disconnect-all failed"
