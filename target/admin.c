@@ -22,13 +22,13 @@ static uint32_t num_queues_result(const struct nvmet_subsys *s)
 	return (n - 1) | (n - 1) << 16;
 }
 
-uint32_t nvmet_get_log_page_len(const union nvme_command *cmd)
+uint64_t nvmet_get_log_page_len(const union nvme_command *cmd)
 {
 	uint32_t numdl = le32toh(cmd->common.cdw10) >> 16;
 	uint32_t numdu = le32toh(cmd->common.cdw11) & 0xffff;
 
-	/* NUMD is 0-based, in dwords */
-	return ((numdu << 16 | numdl) + 1) * 4;
+	/* NUMD is 0-based, in dwords: 0xffffffff + 1 must not wrap to 0 */
+	return ((uint64_t)(numdu << 16 | numdl) + 1) * 4;
 }
 
 uint64_t nvmet_get_log_page_offset(const union nvme_command *cmd)
@@ -323,10 +323,12 @@ static void execute_get_log_page(struct nvmet_req *req)
 
 static uint16_t parse_get_log_page(struct nvmet_req *req)
 {
-	req->dir = NVMET_DATA_TO_HOST;
-	req->data_len = nvmet_get_log_page_len(req->cmd);
-	if (req->data_len > NVMET_MAX_XFER)
+	uint64_t len = nvmet_get_log_page_len(req->cmd);
+
+	if (len > NVMET_MAX_XFER)
 		return INVALID_FIELD;
+	req->dir = NVMET_DATA_TO_HOST;
+	req->data_len = (uint32_t)len;
 	req->execute = execute_get_log_page;
 	return 0;
 }

@@ -141,10 +141,10 @@ uint16_t nvmet_parse_discovery_cmd(struct nvmet_req *req)
 	case nvme_admin_get_log_page:
 		if ((cdw10 & 0xff) != NVME_LOG_DISC)
 			break;
-		req->dir = NVMET_DATA_TO_HOST;
-		req->data_len = nvmet_get_log_page_len(req->cmd);
-		if (req->data_len > NVMET_MAX_XFER)
+		if (nvmet_get_log_page_len(req->cmd) > NVMET_MAX_XFER)
 			break;
+		req->dir = NVMET_DATA_TO_HOST;
+		req->data_len = (uint32_t)nvmet_get_log_page_len(req->cmd);
 		req->execute = execute_disc_get_log_page;
 		return 0;
 	case nvme_admin_identify:

@@ -401,7 +401,7 @@ uint16_t nvmet_parse_discovery_cmd(struct nvmet_req *req);
 uint16_t nvmet_parse_io_cmd(struct nvmet_req *req);
 
 /* admin.c helpers shared with discovery.c */
-uint32_t nvmet_get_log_page_len(const union nvme_command *cmd);
+uint64_t nvmet_get_log_page_len(const union nvme_command *cmd);
 uint64_t nvmet_get_log_page_offset(const union nvme_command *cmd);
 bool nvmet_parse_common_admin(struct nvmet_req *req);
 void nvmet_fill_id_ctrl_common(struct nvmet_req *req, struct nvme_id_ctrl *id);

@@ -663,6 +663,15 @@ static void test_ns_changed_aen(void **state)
 	ns_set(f, 5, false);
 	nvmf_loop_run_once(f->worker.loop, 20);
 	assert_int_equal(completions, before + 1);
+	/* NUMD 0xffffffff: 2^32 dwords, not a zero-length read that clears */
+	memset(&t, 0, sizeof(t));
+	t.cmd.common.opcode = nvme_admin_get_log_page;
+	t.cmd.common.flags = NVME_CMD_SGL_METABUF;
+	t.cmd.common.nsid = htole32(0xffffffff);
+	t.cmd.common.cdw10 = htole32(NVME_LOG_CHANGED_NS | 0xffffu << 16);
+	t.cmd.common.cdw11 = htole32(0xffff);
+	assert_int_equal(run(&sq, &t),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
 	memset(&t, 0, sizeof(t));
 	t.cmd.common.opcode = nvme_admin_get_log_page;
 	t.cmd.common.flags = NVME_CMD_SGL_METABUF;
