@@ -12,12 +12,18 @@
 
 #define INVALID_FIELD nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD)
 
+/* The highest I/O queue id of the subsystem's controllers (attr_qid_max). */
+uint16_t nvmet_subsys_max_qid(const struct nvmet_subsys *s)
+{
+	return s->qid_max && s->qid_max < NVMET_MAX_IO_QUEUES ?
+		       s->qid_max :
+		       NVMET_MAX_IO_QUEUES;
+}
+
 /* Number of Queues: I/O submission and completion queues, 0-based */
 static uint32_t num_queues_result(const struct nvmet_subsys *s)
 {
-	uint32_t n = s->qid_max && s->qid_max < NVMET_MAX_IO_QUEUES ?
-			     s->qid_max :
-			     NVMET_MAX_IO_QUEUES;
+	uint32_t n = nvmet_subsys_max_qid(s);
 
 	return (n - 1) | (n - 1) << 16;
 }

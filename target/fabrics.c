@@ -127,7 +127,8 @@ static void connect_io(struct nvmf_connect_command *c, struct nvmet_req *req,
 				offsetof(struct nvmf_connect_data, cntlid));
 		return;
 	}
-	if (qid > NVMET_MAX_IO_QUEUES || !(ctrl->cc & NVME_CC_EN)) {
+	if (qid > nvmet_subsys_max_qid(ctrl->subsys) ||
+	    !(ctrl->cc & NVME_CC_EN)) {
 		nvmet_ctrl_put(ctrl);
 		connect_invalid(req, false,
 				offsetof(struct nvmf_connect_command, qid));

@@ -402,6 +402,7 @@ uint16_t nvmet_parse_io_cmd(struct nvmet_req *req);
 
 /* admin.c helpers shared with discovery.c */
 uint64_t nvmet_get_log_page_len(const union nvme_command *cmd);
+uint16_t nvmet_subsys_max_qid(const struct nvmet_subsys *s);
 uint64_t nvmet_get_log_page_offset(const union nvme_command *cmd);
 bool nvmet_parse_common_admin(struct nvmet_req *req);
 void nvmet_fill_id_ctrl_common(struct nvmet_req *req, struct nvme_id_ctrl *id);

@@ -324,6 +324,13 @@ static void test_properties_and_io_queue(void **state)
 				 asq.ctrl->cntlid, 127, NULL),
 			 ST(NVME_SCT_CMD_SPECIFIC,
 			    NVME_SC_CONNECT_INVALID_PARAM));
+	/* attr_qid_max 2: queue 3 is refused, as Number of Queues said */
+	nvmet_find_subsys(&f->tgt, OPEN)->qid_max = 2;
+	sq_init(f, &iosq, 3);
+	assert_int_equal(
+		connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL),
+		ST(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM));
+	sq_init(f, &iosq, 1);
 	assert_int_equal(
 		connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL), 0);
 	assert_ptr_equal(iosq.ctrl, asq.ctrl);
