@@ -220,13 +220,16 @@ static void keep_alive_timer(void *arg)
 	}
 }
 
-/* On the admin queue's worker, after the admin Connect succeeded. */
+/*
+ * On the admin queue's worker, after the admin Connect succeeded.  The
+ * timer runs even with KATO 0: Set Features may set a KATO later.
+ */
 void nvmet_ctrl_start_keep_alive(struct nvmet_ctrl *ctrl)
 {
 	struct nvmet_sq *asq = ctrl->sqs[0];
 
 	ctrl->last_ka_ms = nvmf_now_ms();
-	if (!ctrl->kato_ms || !asq)
+	if (!asq)
 		return;
 	ctrl->ka_timer =
 		nvmf_timer_create(asq->worker->loop, keep_alive_timer, ctrl);

@@ -36,9 +36,11 @@ static void fake_response(struct nvmet_req *req)
 	completions++;
 }
 
+static int disconnects;
 static void fake_disconnect(struct nvmet_sq *sq)
 {
 	(void)sq;
+	disconnects++;
 }
 
 static const struct nvmet_transport_ops fake_ops = {
@@ -266,6 +268,34 @@ static void test_pipelined_connects(void **state)
 	nvmet_ctrl_remove_sq(first, &asq);
 	nvmet_ctrl_put(first);
 	free(t);
+}
+
+/* A KATO set by Set Features after a Connect with KATO 0 is enforced. */
+static void test_kato_set_later(void **state)
+{
+	struct fixture *f = *state;
+	struct treq t = { 0 };
+	struct nvmet_sq sq;
+	int before = disconnects;
+
+	sq_init(f, &sq, 0);
+	connect_init(&sq, &t, OPEN, 0xffff);
+	t.cmd.connect.kato = 0;
+	nvmet_req_execute(&t.req);
+	assert_int_equal(le16toh(t.cqe.status), 0);
+	memset(&t, 0, sizeof(t));
+	t.cmd.common.opcode = nvme_admin_set_features;
+	t.cmd.common.flags = NVME_CMD_SGL_METABUF;
+	t.cmd.common.cdw10 = htole32(NVME_FEAT_KATO);
+	t.cmd.common.cdw11 = htole32(1000);
+	assert_int_equal(run(&sq, &t), 0);
+	/* no Keep Alive for longer than KATO + grace: the next tick ends it */
+	sq.ctrl->last_ka_ms = nvmf_now_ms() - 1000 - NVMET_KATO_GRACE_MS - 1;
+	nvmf_loop_run_once(f->worker.loop, 1500);
+	assert_int_equal(disconnects, before + 1);
+	assert_true(sq.ctrl->fatal);
+	nvmet_ctrl_remove_sq(sq.ctrl, &sq);
+	nvmet_ctrl_put(sq.ctrl);
 }
 
 static uint16_t prop_set(struct nvmet_sq *sq, uint32_t off, uint64_t val)
@@ -701,6 +731,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pipelined_connects, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_kato_set_later, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_connect_rules, setup,
 						teardown),
