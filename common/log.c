@@ -83,13 +83,42 @@ int nvmf_log_to_file(const char *path)
 	return 0;
 }
 
+/*
+ * Copy src to dst (size bytes, NUL-terminated) with control characters
+ * written as \xNN: messages carry strings from remote hosts (an unknown
+ * subsystem NQN, say), which must not forge log lines.
+ * Return: the length written.
+ */
+static size_t escape_controls(char *dst, size_t size, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	unsigned char c;
+
+	for (; (c = (unsigned char)*src) && n + 1 < size; src++) {
+		if (c >= 0x20 && c != 0x7f) {
+			dst[n++] = (char)c;
+			continue;
+		}
+		if (n + 5 > size)
+			break;
+		dst[n++] = '\\';
+		dst[n++] = 'x';
+		dst[n++] = hex[c >> 4];
+		dst[n++] = hex[c & 15];
+	}
+	dst[n] = '\0';
+	return n;
+}
+
 static void log_to_syslog(enum nvmf_log_level level, const char *prefix,
 			  const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	char msg[1024];
+	char raw[1024], msg[1024];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	escape_controls(msg, sizeof(msg), raw);
 	syslog(prio[level], "%s%s%s%s", prefix ? "[" : "", prefix ? prefix : "",
 	       prefix ? "] " : "", msg);
 }
@@ -97,7 +126,7 @@ static void log_to_syslog(enum nvmf_log_level level, const char *prefix,
 void nvmf_log(enum nvmf_log_level level, const char *prefix, const char *fmt,
 	      ...)
 {
-	char line[1024];
+	char line[1024], raw[1024];
 	struct timespec ts;
 	struct tm tm;
 	size_t n;
@@ -122,11 +151,9 @@ void nvmf_log(enum nvmf_log_level level, const char *prefix, const char *fmt,
 		n += (size_t)r < sizeof(line) - n ? (size_t)r :
 						    sizeof(line) - n - 1;
 	va_start(ap, fmt);
-	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	if (r > 0)
-		n += (size_t)r < sizeof(line) - n ? (size_t)r :
-						    sizeof(line) - n - 1;
+	n += escape_controls(line + n, sizeof(line) - n, raw);
 	if (n >= sizeof(line) - 1)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';

@@ -79,6 +79,25 @@ static void test_long_line_truncated(void **state)
 	assert_int_equal(buf[strlen(buf) - 1], '\n');
 }
 
+static void log_forged(void)
+{
+	nvmf_info("unknown subsystem %s",
+		  "nqn.x\n12:00:00.000 nvmf-tgt info  forged\r\x7f");
+}
+
+/* Host-supplied text cannot add lines to the log. */
+static void test_controls_escaped(void **state)
+{
+	char buf[1024];
+
+	(void)state;
+	nvmf_log_set_level(NVMF_LOG_INFO);
+	capture(log_forged, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "unknown subsystem nqn.x\\x0a12:00:00.000 "
+				    "nvmf-tgt info  forged\\x0d\\x7f\n"));
+	assert_int_equal(strchr(buf, '\n') - buf, (long)strlen(buf) - 1);
+}
+
 static void test_parse_level(void **state)
 {
 	enum nvmf_log_level l;
@@ -97,6 +116,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prefix_and_levels),
 		cmocka_unit_test(test_long_line_truncated),
+		cmocka_unit_test(test_controls_escaped),
 		cmocka_unit_test(test_parse_level),
 	};
 
