@@ -355,27 +355,97 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		fuse_reply_err(req, status_errno(ret));
 }
 
+/*
+ * fallocate: zero range or punch hole, as Write Zeroes or Deallocate
+ * commands of at most FALLOC_CHUNK_BLOCKS blocks each (Write Zeroes counts
+ * blocks in 16 bits), one at a time, the next from the previous one's
+ * completion.
+ */
+#define FALLOC_CHUNK_BLOCKS 0x10000u
+
+struct fuse_falloc {
+	struct nvmf_fuse *f;
+	fuse_req_t req;
+	struct nvmf_io io; /* the next command */
+	uint64_t end;
+	uint32_t chunk; /* bytes */
+};
+
+static void falloc_next(struct fuse_falloc *a);
+
+static void falloc_done(void *arg, int status)
+{
+	struct fuse_falloc *a = arg;
+
+	a->io.offset += a->io.len;
+	if (status || a->io.offset == a->end) {
+		fuse_reply_err(a->req, status ? status_errno(status) : 0);
+		free(a);
+		return;
+	}
+	falloc_next(a);
+}
+
+static void falloc_next(struct fuse_falloc *a)
+{
+	uint64_t left = a->end - a->io.offset;
+	int ret;
+
+	a->io.len = left < a->chunk ? (uint32_t)left : a->chunk;
+	ret = nvmf_io_submit(a->f->ctrl, &a->io, falloc_done, a);
+	if (ret) {
+		fuse_reply_err(a->req, status_errno(ret));
+		free(a);
+	}
+}
+
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 			 off_t len, struct fuse_file_info *fi)
 {
 	struct nvmf_fuse *f = fuse_req_userdata(req);
-	struct nvmf_io io = { .nsid = INO_NSID(ino),
-			      .offset = (uint64_t)off,
-			      .len = (uint32_t)len };
-	int ret;
+	struct fuse_falloc *a;
+	struct nvmf_ns_info ns;
+	enum nvmf_io_op op;
+	uint64_t size, chunk;
 
 	(void)fi;
 	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
-		io.op = NVMF_IO_DEALLOCATE;
+		op = NVMF_IO_DEALLOCATE;
 	else if (mode & FALLOC_FL_ZERO_RANGE)
-		io.op = NVMF_IO_WRITE_ZEROES;
+		op = NVMF_IO_WRITE_ZEROES;
 	else {
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	ret = nvmf_io_submit(f->ctrl, &io, simple_done, req);
-	if (ret)
-		fuse_reply_err(req, status_errno(ret));
+	if (!ns_get(f, INO_NSID(ino), &ns)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	size = ns.blocks * ns.block_size;
+	/* the whole range inside the namespace, in whole blocks */
+	if (!ns.block_size || ns.block_size > 1u << 30 || off < 0 || len <= 0 ||
+	    (uint64_t)off > size || (uint64_t)len > size - (uint64_t)off ||
+	    off % ns.block_size || len % ns.block_size) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	a->f = f;
+	a->req = req;
+	a->io.op = op;
+	a->io.nsid = ns.nsid;
+	a->io.offset = (uint64_t)off;
+	a->end = (uint64_t)off + (uint64_t)len;
+	/* no command of more than 1 GiB, whatever the block size */
+	chunk = (uint64_t)FALLOC_CHUNK_BLOCKS * ns.block_size;
+	if (chunk > 1u << 30)
+		chunk = (1u << 30) / ns.block_size * ns.block_size;
+	a->chunk = (uint32_t)chunk;
+	falloc_next(a);
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)

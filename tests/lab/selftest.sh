@@ -21,8 +21,8 @@ rc=$?
 took=$(($(date +%s) - start))
 cat "$base/selftest-hang.txt"
 [ $rc -ne 0 ] || fail "the runner reported success for a hung scenario"
-# TIMEOUT 20 + GRACE 50 + kill margin
-[ $took -le 80 ] || fail "took ${took}s, expected at most 80s"
+# TIMEOUT 20 + GRACE 40 + kill margin
+[ $took -le 75 ] || fail "took ${took}s, expected at most 75s"
 grep -q 'target: FAIL: role script timed out after 20s' \
 	"$base/selftest-hang.txt" || fail "target verdict does not say it timed out"
 grep -q 'host:   FAIL: no verdict (VM hung' "$base/selftest-hang.txt" ||

@@ -426,6 +426,7 @@ static void write_inline(union nvme_command *cmd, uint16_t blocks, uint64_t off,
 {
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->rw.opcode = nvme_cmd_write;
+	cmd->rw.flags = NVME_CMD_SGL_METABUF;
 	cmd->rw.nsid = htole32(1);
 	cmd->rw.slba = htole64(200000);
 	cmd->rw.length = htole16(blocks - 1);

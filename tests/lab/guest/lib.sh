@@ -107,6 +107,8 @@ lab_sync_clock() {
 }
 
 lab_boot_setup() {
+	# each traced command with the guest's uptime (boot.log)
+	PS4='+ $(read -r up _ </proc/uptime; echo "$up") '
 	set -x
 	hostname "$LAB_ROLE"
 	# a daemon that crashes leaves a core (LAB_OUT is kept on the lab
@@ -121,7 +123,7 @@ lab_boot_setup() {
 	lab_sync_clock
 	modprobe configfs && mount -t configfs configfs /sys/kernel/config ||
 		return 1
-	modprobe rdma_rxe && modprobe rdma_ucm && modprobe ib_uverbs || return 1
+	modprobe -a rdma_rxe rdma_ucm ib_uverbs || return 1
 	rdma link add rxe0 type rxe netdev eth0 || return 1
 	rdma link show
 	set +x
