@@ -102,6 +102,8 @@ struct nvmet_configfs {
 	pthread_mutex_t lock;
 	bool closed; /* no more changes: the target is stopping */
 	time_t mounted;
+	uid_t uid; /* the tree's owner: nvmf-tgt's user (root) */
+	gid_t gid;
 };
 
 /* ---- value parsing, as the kernel's helpers -------------------------------- */
@@ -1389,6 +1391,20 @@ static void op_run(void *arg)
 	pthread_mutex_unlock(&op->lock);
 }
 
+/*
+ * Only root (or the tree's owner, if nvmf-tgt runs as another user)
+ * changes the tree, as on the kernel's configfs.  The mount's
+ * default_permissions makes the kernel check the modes first; this is the
+ * same rule where that option is missing.
+ */
+static bool cfs_may_change(void)
+{
+	const struct fuse_context *ctx = fuse_get_context();
+	const struct nvmet_configfs *cfs = ctx->private_data;
+
+	return ctx->uid == 0 || ctx->uid == cfs->uid;
+}
+
 /* The tree's thread: run a change on the main thread and wait for it. */
 static int cfs_change(enum cfs_op_type type, const char *path, const char *arg)
 {
@@ -1398,6 +1414,8 @@ static int cfs_change(enum cfs_op_type type, const char *path, const char *arg)
 	};
 	int ret = 0;
 
+	if (!cfs_may_change())
+		return -EACCES;
 	pthread_mutex_init(&op.lock, NULL);
 	pthread_cond_init(&op.cond, NULL);
 	pthread_mutex_lock(&cfs->lock);
@@ -1435,6 +1453,8 @@ static void fill_stat(struct nvmet_configfs *cfs, const struct cfs_node *n,
 {
 	memset(st, 0, sizeof(*st));
 	st->st_atime = st->st_mtime = st->st_ctime = cfs->mounted;
+	st->st_uid = cfs->uid;
+	st->st_gid = cfs->gid;
 	if (n->kind == K_ATTR) {
 		st->st_mode = S_IFREG | n->attr->mode;
 		st->st_nlink = 1;
@@ -1577,7 +1597,7 @@ static int cfs_open(const char *path, struct fuse_file_info *fi)
 	if (n.kind != K_ATTR)
 		return -EISDIR;
 	if ((acc != O_WRONLY && !(n.attr->mode & 0444)) ||
-	    (acc != O_RDONLY && !(n.attr->mode & 0200)))
+	    (acc != O_RDONLY && (!(n.attr->mode & 0200) || !cfs_may_change())))
 		return -EACCES;
 	fi->direct_io = 1; /* sizes are nominal, as on configfs */
 	return 0;
@@ -1641,6 +1661,8 @@ static int cfs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 
 	(void)size;
 	(void)fi;
+	if (!cfs_may_change())
+		return -EACCES;
 	ret = resolve_rd(cfs->tgt, path, &n);
 	if (ret)
 		return ret;
@@ -1760,7 +1782,9 @@ static void wake_handler(int sig)
 int nvmet_configfs_start(struct nvmet_tgt *tgt, const char *dir,
 			 struct nvmet_configfs **out, char *err, size_t errlen)
 {
-	char opts[] = "fsname=nvmf-tgt,subtype=nvmet,allow_other";
+	/* the kernel checks modes (default_permissions) as on configfs */
+	char opts[] = "fsname=nvmf-tgt,subtype=nvmet,default_permissions,"
+		      "allow_other";
 	char *argv[] = { "nvmf-tgt", "-o", opts, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	struct sigaction sa = { .sa_handler = wake_handler };
@@ -1772,6 +1796,8 @@ int nvmet_configfs_start(struct nvmet_tgt *tgt, const char *dir,
 		return -ENOMEM;
 	cfs->tgt = tgt;
 	cfs->mounted = time(NULL);
+	cfs->uid = geteuid();
+	cfs->gid = getegid();
 	pthread_mutex_init(&cfs->lock, NULL);
 	if (!realpath(dir, cfs->mountpoint)) {
 		ret = -errno;

@@ -249,6 +249,32 @@ expect "Permission denied" "referral address while enabled" \
 	put "$p/referrals/r1/addr_traddr" 10.0.0.8
 expect "Directory not empty" "rmdir of a port with referrals" rmdir "$p"
 works "rmdir referrals/r1" rmdir "$p/referrals/r1"
+
+# ---- an unprivileged user reads what configfs lets it read, changes nothing
+chmod 755 "$tmp" # let it reach the tree (mktemp -d makes it 0700)
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+expect "Permission denied" "as uid 65534: mkdir subsystems/x" \
+	nobody mkdir "$t/subsystems/nqn.2014-08.org.test:evil"
+expect "Permission denied" "as uid 65534: mkdir namespaces/9" \
+	nobody mkdir "$s/namespaces/9"
+expect "Permission denied" "as uid 65534: device_path of a namespace" \
+	nobody sh -c "echo /etc/shadow >'$s/namespaces/2/device_path'"
+expect "Permission denied" "as uid 65534: enable" \
+	nobody sh -c "echo 0 >'$ns/enable'"
+expect "Permission denied" "as uid 65534: ln into a port" \
+	nobody ln -s "$s" "$p/subsystems/$(basename "$s")"
+expect "Permission denied" "as uid 65534: rmdir hosts/h2" \
+	nobody rmdir "$t/hosts/h2"
+expect "Permission denied" "as uid 65534: rmdir of a namespace" \
+	nobody rmdir "$s/namespaces/2"
+expect "Permission denied" "as uid 65534: truncate attr_model" \
+	nobody truncate -s 0 "$s/attr_model"
+expect "Permission denied" "as uid 65534: read revalidate_size (0200)" \
+	nobody cat "$ns/revalidate_size"
+is "$ns/enable" "$(nobody cat "$ns/enable" 2>&1)" # reads like configfs
+[ "$(stat -c '%u %a' "$s/attr_model")" = "0 644" ] &&
+	ok "attributes are root's, mode 0644" ||
+	bad "attr_model: $(stat -c '%u %a' "$s/attr_model")"
 works "rmdir ports/1" rmdir "$p"
 works "rmdir hosts/h2" rmdir "$t/hosts/h2"
 works "rmdir namespaces/2" rmdir "$s/namespaces/2"

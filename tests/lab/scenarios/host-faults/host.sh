@@ -32,7 +32,7 @@ dev=$(lab_nvme_connect "$NQN_T" "$LAB_PEER" 4421 --ctrl-loss-tmo=-1 \
 ) &
 kio=$!
 lab_signal restart-ready
-for i in $(seq "$CYCLES"); do
+for i in $(seq "${RESTARTS:-$CYCLES}"); do
 	sleep 4
 	lab_signal "restart-$i"
 	lab_wait "restarted-$i" 60

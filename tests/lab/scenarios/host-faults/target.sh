@@ -20,7 +20,7 @@ for i in $(seq "$CYCLES"); do
 done
 # 3. nvmf-tgt restarts
 lab_wait restart-ready 180
-for i in $(seq "$CYCLES"); do
+for i in $(seq "${RESTARTS:-$CYCLES}"); do
 	lab_wait "restart-$i" 180
 	lab_fault kill nvmf-tgt
 	mv "$LAB_OUT/nvmf-tgt.log" "$LAB_OUT/nvmf-tgt.log.$i"
