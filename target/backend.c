@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <liburing.h>
@@ -63,18 +64,28 @@ out_errno:
 int nvmet_ns_open(struct nvmet_ns *ns, char *err, size_t errlen)
 {
 	int flags = O_RDWR | O_CLOEXEC;
+	char path[PATH_MAX];
 	struct stat st;
 	int ret;
 
+	ret = nvmet_devpath_resolve(ns->cfg.path, path, sizeof(path));
+	if (ret) {
+		snprintf(err, errlen, "%s.device.path: '%s': %s", ns->cfg.where,
+			 ns->cfg.path,
+			 ret == -EXDEV	? "inside an nvmf-tgt configfs tree" :
+			 ret == -EINVAL ? "not an absolute path" :
+					  strerror(-ret));
+		return ret == -EXDEV ? -EINVAL : ret;
+	}
 	if (!ns->cfg.buffered_io)
 		flags |= O_DIRECT;
-	ns->fd = open(ns->cfg.path, flags);
+	ns->fd = open(path, flags);
 	if (ns->fd < 0 && errno == EINVAL && (flags & O_DIRECT)) {
 		/* e.g. tmpfs: no O_DIRECT; serve it buffered, and say so */
 		nvmf_warn(
 			"%s: '%s' does not support O_DIRECT, using buffered I/O",
 			ns->cfg.where, ns->cfg.path);
-		ns->fd = open(ns->cfg.path, flags & ~O_DIRECT);
+		ns->fd = open(path, flags & ~O_DIRECT);
 	}
 	if (ns->fd < 0 || fstat(ns->fd, &st) < 0) {
 		ret = -errno;

@@ -403,6 +403,13 @@ uint16_t nvmet_parse_io_cmd(struct nvmet_req *req);
 /* admin.c helpers shared with discovery.c */
 uint64_t nvmet_get_log_page_len(const union nvme_command *cmd);
 uint16_t nvmet_subsys_max_qid(const struct nvmet_subsys *s);
+
+/*
+ * devpath.c: resolve a device path (absolute) to one without symlinks that
+ * is outside every nvmf-tgt configfs tree.  Return: 0, -EXDEV (inside a
+ * tree), -EINVAL (not absolute), or another negative errno.
+ */
+int nvmet_devpath_resolve(const char *path, char *out, size_t size);
 uint64_t nvmet_get_log_page_offset(const union nvme_command *cmd);
 bool nvmet_parse_common_admin(struct nvmet_req *req);
 void nvmet_fill_id_ctrl_common(struct nvmet_req *req, struct nvme_id_ctrl *id);

@@ -19,7 +19,11 @@ tmp=$(mktemp -d)
 t=$tmp/tree
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid"
+	if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
+		# a frozen target ignores SIGTERM: do not hang the test
+		timeout 5 tail --pid="$pid" -f /dev/null || kill -KILL "$pid"
+		wait "$pid"
+	fi
 	mountpoint -q "$t" && umount -l "$t"
 	[ "${KEEP:-0}" = 1 ] || rm -rf "$tmp"
 }
@@ -166,6 +170,19 @@ works "disable" put "$ns/enable" 0
 works "device_path while disabled" put "$ns/device_path" "$tmp/d2.img"
 works "enable again" put "$ns/enable" 1
 works "mkdir namespaces/2" mkdir "$s/namespaces/2"
+# a device inside the tree, directly or through a symlink: refused, not a
+# frozen target (the main thread would wait for the tree's own thread)
+ns2=$s/namespaces/2
+expect "Invalid argument" "enable of a device_path inside the tree" \
+	timeout -k 2 10 bash -c "echo '$s/attr_model' >'$ns2/device_path' && echo 1 >'$ns2/enable'"
+ln -s "$t/subsystems" "$tmp/into-tree"
+expect "Invalid argument" "enable of a device_path through a symlink into the tree" \
+	timeout -k 2 10 bash -c "echo '$tmp/into-tree/${s##*/}/attr_serial' >'$ns2/device_path' && echo 1 >'$ns2/enable'"
+expect "Invalid argument" "enable of a relative device_path" \
+	timeout -k 2 10 bash -c "echo 'd1.img' >'$ns2/device_path' && echo 1 >'$ns2/enable'"
+grep -q "inside an nvmf-tgt configfs tree" "$tmp/tgt.log" &&
+	ok "the log says the path is inside the tree" || bad "no reason logged"
+works "the tree still answers" put "$ns2/device_path" "$tmp/d1.img"
 [ "$(ls "$s/namespaces" | tr '\n' ' ')" = "1 2 " ] &&
 	ok "namespaces lists 1 2" || bad "namespaces: $(ls "$s/namespaces")"
 expect "Operation not permitted" "rmdir of the namespaces group" \
