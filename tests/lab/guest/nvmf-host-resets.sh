@@ -31,7 +31,7 @@ host_resets_setup() {
 				n=$((n + 1))
 				lab_fio_verify "$c-pass$n" "$(lab_host_file "$c")" \
 					--rw=randwrite --bs=4k --iodepth=16 \
-					--size=16M || exit 1
+					--size=8M || exit 1
 			done
 			echo "$n" >"$LAB_OUT/passes-$c"
 		) &
