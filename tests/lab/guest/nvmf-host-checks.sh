@@ -37,17 +37,24 @@ dd if="$f" of="$LAB_OUT/readback" bs=64k count=16 iflag=direct status=none ||
 	lab_fail "dd read from $f failed"
 cmp "$LAB_OUT/readback" "$LAB_OUT/pattern" || lab_fail "dd read-back differs"
 lab_event "dd 1 MiB write + direct read-back: identical"
-# fallocate: zero range and punch hole over more than 64Ki blocks (several
-# commands), and a range beyond the namespace (2^32 + 4 KiB) refused
-# rather than cut to 32 bits
-dd if=/dev/urandom of="$f" bs=1M count=40 oflag=direct conv=notrunc status=none ||
-	lab_fail "dd 40 MiB write to $f failed"
-fallocate -z -o 0 -l 40MiB "$f" || lab_fail "fallocate -z of 40 MiB failed"
-cmp -n $((40 << 20)) "$f" /dev/zero || lab_fail "40 MiB zero range: not all zeroes"
-fallocate -p -o 4MiB -l 36MiB "$f" || lab_fail "fallocate -p of 36 MiB failed"
+# fallocate: zero range and punch hole over more than 64Ki blocks (more
+# than one command: the split is checked at the blocks around 32 MiB), and
+# a range beyond the namespace (2^32 + 4 KiB) refused rather than cut to
+# 32 bits
+for o in 0 $(((32 << 20) - 4096)) $((32 << 20)) $(((33 << 20) - 4096)); do
+	dd if=/dev/urandom of="$f" bs=4k count=1 seek=$((o / 4096)) \
+		oflag=direct conv=notrunc status=none ||
+		lab_fail "dd write at $o to $f failed"
+done
+fallocate -z -o 0 -l 33MiB "$f" || lab_fail "fallocate -z of 33 MiB failed"
+for o in 0 $(((32 << 20) - 4096)) $((32 << 20)) $(((33 << 20) - 4096)); do
+	cmp -n 4096 -i "$o:0" "$f" /dev/zero ||
+		lab_fail "33 MiB zero range: the 4 KiB at $o is not zeroes"
+done
+fallocate -p -o 4MiB -l 29MiB "$f" || lab_fail "fallocate -p of 29 MiB failed"
 fallocate -z -o 0 -l $(((1 << 32) + 4096)) "$f" 2>"$LAB_OUT/falloc.err" &&
 	lab_fail "fallocate -z of 4 GiB + 4 KiB (beyond the namespace) succeeded"
-lab_event "fallocate: 40 MiB zero range (all zeroes), 36 MiB punch hole, 4 GiB + 4 KiB refused ($(cat "$LAB_OUT/falloc.err"))"
+lab_event "fallocate: 33 MiB zero range (zeroes on both sides of 32 MiB), 29 MiB punch hole, 4 GiB + 4 KiB refused ($(cat "$LAB_OUT/falloc.err"))"
 
 lab_fio_verify randwrite "$f" --rw=randwrite --bs=4k --iodepth=16 \
 	--numjobs=2 --offset_increment=64M --size=16M ||
