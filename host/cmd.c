@@ -221,3 +221,11 @@ int nvmf_trid_parse(struct nvmf_trid *t, const char *str, char *err,
 	}
 	return 0;
 }
+
+uint32_t nvmf_max_transfer(uint8_t mdts, uint32_t cap)
+{
+	/* 2^mdts units of 4 KiB (CAP.MPSMIN 0); 0 means no limit */
+	if (!mdts || mdts >= 32 - 12)
+		return cap;
+	return 4096u << mdts < cap ? 4096u << mdts : cap;
+}

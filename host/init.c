@@ -232,8 +232,7 @@ static int identify_done(struct nvmf_ctrl *c)
 			  "the controller does not support keyed SGLs");
 		return -1;
 	}
-	if (id->mdts && (4096u << id->mdts) < max)
-		max = 4096u << id->mdts;
+	max = nvmf_max_transfer(id->mdts, max);
 	c->max_io = max;
 	c->icd_max = nvmf_icd_max(id, true);
 	pthread_mutex_lock(&c->lock);

@@ -177,6 +177,13 @@ int nvmf_cmd_io(union nvme_command *cmd, const struct nvmf_io *io,
 bool nvmf_sgl_build(union nvme_command *cmd, uint32_t len, bool to_host,
 		    uint32_t icd_max, uint64_t addr, uint32_t rkey);
 
+/*
+ * The largest transfer: the controller's MDTS (Identify, a power of two of
+ * 4 KiB pages, 0: no limit), at most cap.  A target's MDTS of 20 or more
+ * (4 GiB and up) is above any cap, not a shift that overflows.
+ */
+uint32_t nvmf_max_transfer(uint8_t mdts, uint32_t cap);
+
 /* Largest in-capsule data the controller takes (0 if none). */
 uint32_t nvmf_icd_max(const struct nvme_id_ctrl *id, bool io_queue);
 

@@ -133,6 +133,20 @@ static void test_icd_max(void **state)
 	free(id);
 }
 
+/* MDTS from a target: 0 = no limit, large values not a shift overflow. */
+static void test_max_transfer(void **state)
+{
+	(void)state;
+	assert_int_equal(nvmf_max_transfer(0, 128 * 1024), 128 * 1024);
+	assert_int_equal(nvmf_max_transfer(3, 128 * 1024), 32 * 1024);
+	assert_int_equal(nvmf_max_transfer(5, 128 * 1024), 128 * 1024);
+	assert_int_equal(nvmf_max_transfer(8, 128 * 1024), 128 * 1024);
+	assert_int_equal(nvmf_max_transfer(19, 1u << 31), 1u << 31);
+	assert_int_equal(nvmf_max_transfer(20, 128 * 1024), 128 * 1024);
+	assert_int_equal(nvmf_max_transfer(31, 128 * 1024), 128 * 1024);
+	assert_int_equal(nvmf_max_transfer(255, 128 * 1024), 128 * 1024);
+}
+
 static void test_commands(void **state)
 {
 	struct nvmf_connect_data d;
@@ -263,10 +277,14 @@ static void test_states(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_slots),	 cmocka_unit_test(test_pool),
-		cmocka_unit_test(test_sgl),	 cmocka_unit_test(test_icd_max),
-		cmocka_unit_test(test_commands), cmocka_unit_test(test_trid),
+		cmocka_unit_test(test_slots),
+		cmocka_unit_test(test_pool),
+		cmocka_unit_test(test_sgl),
+		cmocka_unit_test(test_icd_max),
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_trid),
 		cmocka_unit_test(test_states),
+		cmocka_unit_test(test_max_transfer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
