@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -33,8 +35,17 @@
 #define DEFAULT_FILE "/etc/nvmet/config.json"
 #define PATH_LEN     4096
 
+/* statfs f_type of configfs and of FUSE (nvmf-tgt's tree) */
+#define CONFIGFS_MAGIC	 0x62656570
+#define FUSE_SUPER_MAGIC 0x65735546
+
 static const char *root = DEFAULT_ROOT;
 static int restore_failed;
+/* save: the first directory or attribute that could not be read */
+static int walk_err;
+static char walk_err_path[PATH_LEN];
+/* restore: attributes are created only in a plain directory tree */
+static bool plain_tree;
 
 /* ---- files ------------------------------------------------------------------- */
 
@@ -68,9 +79,15 @@ static int read_attr(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/*
+ * Write an attribute.  On configfs and nvmf-tgt's tree an attribute that
+ * does not exist is unknown (ENOENT), as upstream nvmetcli refuses it; only
+ * a plain directory tree (tests, staging) gets the file created.
+ */
 static int write_attr(const char *path, const char *val)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | (plain_tree ? O_CREAT : 0),
+		      0644);
 	ssize_t n;
 	int err;
 
@@ -111,7 +128,20 @@ static int entry_type(const char *dir, const struct dirent *e)
 				     DT_REG;
 }
 
-/* Entries of dir (without . and ..), sorted; want: DT_DIR, DT_LNK or 0. */
+/* Remember the first failure of a walk (save must not write half a tree). */
+static void walk_failed(const char *path, int err)
+{
+	if (walk_err)
+		return;
+	walk_err = err;
+	snprintf(walk_err_path, sizeof(walk_err_path), "%s", path);
+}
+
+/*
+ * Entries of dir (without . and ..), sorted; want: DT_DIR, DT_LNK or 0.
+ * A directory that does not exist has none (optional groups); any other
+ * failure is remembered in walk_err.
+ */
 static int list_dir(const char *dir, int want, char ***out)
 {
 	DIR *d = opendir(dir);
@@ -120,17 +150,27 @@ static int list_dir(const char *dir, int want, char ***out)
 	int n = 0;
 
 	*out = NULL;
-	if (!d)
+	if (!d) {
+		if (errno != ENOENT)
+			walk_failed(dir, -errno);
 		return 0;
+	}
+	errno = 0;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' || (want && entry_type(dir, e) != want))
 			continue;
 		tmp = realloc(names, sizeof(*names) * (size_t)(n + 1));
-		if (!tmp)
+		if (!tmp || !(tmp[n] = strdup(e->d_name))) {
+			names = tmp ? tmp : names;
+			walk_failed(dir, -ENOMEM);
 			break;
+		}
 		names = tmp;
-		names[n++] = strdup(e->d_name);
+		n++;
+		errno = 0;
 	}
+	if (errno)
+		walk_failed(dir, -errno);
 	closedir(d);
 	if (n)
 		qsort(names, (size_t)n, sizeof(*names), cmp_names);
@@ -156,16 +196,20 @@ static void dump_group(struct json_object *o, const char *dir,
 	char path[PATH_LEN], val[4096];
 	struct stat st;
 	char **names;
-	int i, n = list_dir(dir, 0, &names);
+	int i, err, n = list_dir(dir, 0, &names);
 
 	for (i = 0; i < n; i++) {
 		if (strncmp(names[i], group, len) || names[i][len] != '_')
 			continue;
 		pathf(path, "%s/%s", dir, names[i]);
 		if (stat(path, &st) || !S_ISREG(st.st_mode) ||
-		    !(st.st_mode & S_IWUSR) ||
-		    read_attr(path, val, sizeof(val)))
+		    !(st.st_mode & S_IWUSR))
 			continue;
+		err = read_attr(path, val, sizeof(val));
+		if (err) {
+			walk_failed(path, err);
+			continue;
+		}
 		json_object_object_add(g, names[i] + len + 1,
 				       json_object_new_string(val));
 	}
@@ -490,6 +534,23 @@ static void item_failed(const char *where, const char *what, int err)
 	restore_failed++;
 }
 
+/*
+ * A name from the document becomes a path component under --root: it must
+ * not leave its directory.  Return: true if it is fine, else reports it.
+ */
+static bool name_ok(const char *where, const char *name)
+{
+	if (*name && !strchr(name, '/') && strcmp(name, ".") &&
+	    strcmp(name, ".."))
+		return true;
+	fprintf(stderr,
+		"nvmetcli: restore: %s: '%.200s' is not a valid name "
+		"(empty, '.', '..' or with a '/')\n",
+		where, name);
+	restore_failed++;
+	return false;
+}
+
 static int mkdir_ok(const char *path)
 {
 	return mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
@@ -540,6 +601,8 @@ static void set_group(const char *dir, struct json_object *o, const char *group,
 			restore_failed++;
 			continue;
 		}
+		if (!name_ok(w, k))
+			continue;
 		pathf(path, "%s/%s_%s", dir, group, k);
 		err = write_attr(path, json_object_get_string(v));
 		if (err)
@@ -609,6 +672,8 @@ static void link_names(const char *dir, struct json_object *o, const char *key,
 		name = json_object_get_string(v);
 		snprintf(w, sizeof(w), "%s.%s[%zu] (%.200s)", where, key, i,
 			 name);
+		if (!name_ok(w, name))
+			continue;
 		pathf(path, "%s/%s", kdir, name);
 		pathf(target, "%s/%s/%s", root, target_kind, name);
 		err = symlink(target, path) ? -errno : 0;
@@ -626,7 +691,7 @@ static void restore_subsystem(struct json_object *s, const char *where)
 	size_t i;
 	int err;
 
-	if (!nqn)
+	if (!nqn || !name_ok(where, json_object_get_string(nqn)))
 		return;
 	pathf(dir, "%s/subsystems/%s", root, json_object_get_string(nqn));
 	err = mkdir_ok(dir);
@@ -690,7 +755,7 @@ static void restore_port(struct json_object *p, const char *where)
 
 		snprintf(w, sizeof(w), "%s.referrals[%zu]", where, i);
 		name = get(r, "name", json_type_string, w, true);
-		if (!name)
+		if (!name || !name_ok(w, json_object_get_string(name)))
 			continue;
 		pathf(sub, "%s/referrals", dir);
 		mkdir_ok(sub);
@@ -736,7 +801,7 @@ static void restore_host(struct json_object *h, const char *where)
 	char dir[PATH_LEN];
 	int err;
 
-	if (!nqn)
+	if (!nqn || !name_ok(where, json_object_get_string(nqn)))
 		return;
 	pathf(dir, "%s/hosts/%s", root, json_object_get_string(nqn));
 	err = mkdir_ok(dir);
@@ -974,9 +1039,12 @@ static const struct nvmf_cmd cmd = {
 static int do_restore(const char *file)
 {
 	struct json_object *doc;
+	struct statfs sfs;
 	char err[512];
 	int failed;
 
+	plain_tree = !statfs(root, &sfs) && sfs.f_type != CONFIGFS_MAGIC &&
+		     sfs.f_type != FUSE_SUPER_MAGIC;
 	if (nvmf_json_load(file, &doc, err, sizeof(err))) {
 		fprintf(stderr, "nvmetcli: restore: %s\n", err);
 		return NVMF_EXIT_FAILURE;
@@ -1039,6 +1107,13 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "save")) {
 		struct json_object *o = nvmetcli_dump();
 
+		if (walk_err) {
+			json_object_put(o);
+			fprintf(stderr,
+				"nvmetcli: save: %s: %s; %s left unchanged\n",
+				walk_err_path, strerror(-walk_err), file);
+			return NVMF_EXIT_FAILURE;
+		}
 		ret = save_file(o, file);
 		json_object_put(o);
 		if (ret) {

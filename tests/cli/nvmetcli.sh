@@ -87,6 +87,32 @@ run save "$tmp/empty.json"
 [ "$(tr -d ' \n' <"$tmp/empty.json")" = '{"hosts":[],"ports":[],"subsystems":[]}' ] &&
 	ok "save of an empty tree" || bad "empty save: $(cat "$tmp/empty.json")"
 
+# names from the document stay inside --root
+expect_err "subsystem NQN '../../escape'" 1 "subsystems\[0\]: '../../escape' is not a valid name" \
+	'{"subsystems": [{"nqn": "../../escape"}]}'
+expect_err "attribute '../../../x'" 1 "attr.../../../x: '../../../x' is not a valid name" \
+	'{"subsystems": [{"nqn": "s", "attr": {"../../../x": "1"}}]}'
+expect_err "host NQN '..'" 1 "hosts\[0\]: '..' is not a valid name" '{"hosts": [{"nqn": ".."}]}'
+expect_err "referral name 'a/b'" 1 "referrals\[0\]: 'a/b' is not a valid name" \
+	'{"ports": [{"portid": 1, "referrals": [{"name": "a/b"}]}]}'
+[ -e "$tmp/escape" ] || [ -e "$tmp/x" ] || [ -e "$tmp/subsystems_.." ] &&
+	bad "restore created something outside --root: $(ls "$tmp")" ||
+	ok "nothing created outside --root"
+
+# save of a tree that cannot be read fully: fails, the old file stays
+tree
+run restore "$fix/rdma.json"
+run save "$tmp/good.json"
+cp "$tmp/good.json" "$tmp/good.copy"
+s1=$(ls "$tmp/t/subsystems" | head -1)
+rm -rf "$tmp/t/subsystems/$s1/namespaces"
+: >"$tmp/t/subsystems/$s1/namespaces" # not a directory: cannot be listed
+run save "$tmp/good.json"
+[ $? = 1 ] && grep -q "namespaces: Not a directory; .*good.json left unchanged" "$tmp/err" &&
+	cmp -s "$tmp/good.json" "$tmp/good.copy" &&
+	ok "save of an unreadable tree: exit 1, the file left as it was" ||
+	bad "unreadable tree: exit $?, $(cat "$tmp/err"), file $(cmp "$tmp/good.json" "$tmp/good.copy")"
+
 run save /nonexistent-dir/x.json
 [ $? = 1 ] && grep -q "nonexistent-dir" "$tmp/err" && ok "save to a bad path: exit 1, names it" ||
 	bad "save to a bad path: $(cat "$tmp/err")"
