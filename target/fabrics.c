@@ -127,6 +127,20 @@ static void connect_io(struct nvmf_connect_command *c, struct nvmet_req *req,
 				offsetof(struct nvmf_connect_data, cntlid));
 		return;
 	}
+	/*
+	 * A controller lives on one port (its admin queue's): I/O queues
+	 * through another port would outlive an unlink from that port.
+	 */
+	if (ctrl->port != req->sq->port) {
+		nvmf_obj_info(req->sq->log_prefix,
+			      "I/O queue %u connect: controller %u is on "
+			      "another port",
+			      qid, cntlid);
+		nvmet_ctrl_put(ctrl);
+		connect_invalid(req, true,
+				offsetof(struct nvmf_connect_data, cntlid));
+		return;
+	}
 	if (qid > nvmet_subsys_max_qid(ctrl->subsys) ||
 	    !(ctrl->cc & NVME_CC_EN)) {
 		nvmet_ctrl_put(ctrl);

@@ -72,7 +72,10 @@ static int setup(void **state)
 		 "\"nqn.2014-08.org.test:other\"]}],"
 		 "\"ports\":[{\"portid\":7,\"addr\":{\"trtype\":\"rdma\","
 		 "\"adrfam\":\"ipv4\",\"traddr\":\"10.0.0.1\",\"trsvcid\":"
-		 "\"4420\"},\"subsystems\":[\"" OPEN "\",\"" CLOSED "\"]}]}",
+		 "\"4420\"},\"subsystems\":[\"" OPEN "\",\"" CLOSED "\"]},"
+		 "{\"portid\":8,\"addr\":{\"trtype\":\"rdma\","
+		 "\"adrfam\":\"ipv4\",\"traddr\":\"10.0.0.1\",\"trsvcid\":"
+		 "\"4421\"},\"subsystems\":[\"" OPEN "\"]}]}",
 		 f->img, f->img);
 	assert_int_equal(nvmf_cfg_parse(doc, "t", &f->cfg, err, sizeof(err)),
 			 0);
@@ -354,6 +357,13 @@ static void test_properties_and_io_queue(void **state)
 				 asq.ctrl->cntlid, 127, NULL),
 			 ST(NVME_SCT_CMD_SPECIFIC,
 			    NVME_SC_CONNECT_INVALID_PARAM));
+	/* through another port: refused (unlinking that port would miss it) */
+	sq_init(f, &iosq, 1);
+	iosq.port = TAILQ_NEXT(asq.port, link);
+	assert_non_null(iosq.port);
+	assert_int_equal(
+		connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL),
+		ST(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM));
 	/* attr_qid_max 2: queue 3 is refused, as Number of Queues said */
 	nvmet_find_subsys(&f->tgt, OPEN)->qid_max = 2;
 	sq_init(f, &iosq, 3);
