@@ -321,11 +321,23 @@ int nvmet_ns_enable(struct nvmet_ns *ns, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no device path", ns->cfg.where);
 		return -EINVAL;
 	}
-	if (ns->fd < 0) {
-		ret = nvmet_ns_open(ns, err, errlen);
-		if (ret)
-			return ret;
+	if (ns->fd >= 0) {
+		/*
+		 * Left open by a drain that timed out: it may be another
+		 * device than device_path names now.  Never serve it again;
+		 * close it once its last request is gone, then open afresh.
+		 */
+		if (atomic_load(&ns->inflight)) {
+			snprintf(err, errlen,
+				 "%s: %d requests still running on the previous device",
+				 ns->cfg.where, atomic_load(&ns->inflight));
+			return -EBUSY;
+		}
+		nvmet_ns_close(ns);
 	}
+	ret = nvmet_ns_open(ns, err, errlen);
+	if (ret)
+		return ret;
 	if (ns->cfg.has_uuid)
 		memcpy(ns->uuid, ns->cfg.uuid, 16);
 	else

@@ -737,9 +737,48 @@ static void test_ns_changed_aen(void **state)
 	nvmet_ctrl_put(sq.ctrl);
 }
 
+/*
+ * A drain that timed out leaves the old device open; a later enable must
+ * not serve it after device_path changed (it did: 256 blocks of the old
+ * file, not the new one's 512).
+ */
+static void test_ns_stale_device(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_subsys *s = nvmet_find_subsys(&f->tgt, OPEN);
+	char img2[] = "/tmp/nvmet-core2-XXXXXX", err[256];
+	struct nvmet_ns *ns, *held;
+	int fd;
+
+	fd = mkstemp(img2);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 2 << 20), 0); /* 512 blocks */
+	close(fd);
+	held = nvmet_ns_get(s, 1);
+	assert_non_null(held);
+	assert_int_equal(held->nr_blocks, 256);
+	nvmet_model_lock(&f->tgt);
+	ns = nvmet_find_ns_any(s, 1);
+	nvmet_ns_disable(ns); /* the drain gave up: fd still open */
+	free(ns->cfg.path);
+	ns->cfg.path = strdup(img2);
+	assert_int_equal(nvmet_ns_enable(ns, err, sizeof(err)), -EBUSY);
+	assert_non_null(strstr(err, "still running on the previous device"));
+	assert_false(ns->enabled);
+	nvmet_model_unlock(&f->tgt);
+	nvmet_ns_put(held);
+	nvmet_model_lock(&f->tgt);
+	assert_int_equal(nvmet_ns_enable(ns, err, sizeof(err)), 0);
+	assert_int_equal(ns->nr_blocks, 512);
+	nvmet_model_unlock(&f->tgt);
+	unlink(img2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ns_stale_device, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_connects, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_kato_set_later, setup,
