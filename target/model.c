@@ -328,9 +328,10 @@ int nvmet_ns_enable(struct nvmet_ns *ns, char *err, size_t errlen)
 		 * close it once its last request is gone, then open afresh.
 		 */
 		if (atomic_load(&ns->inflight)) {
-			snprintf(err, errlen,
-				 "%s: %d requests still running on the previous device",
-				 ns->cfg.where, atomic_load(&ns->inflight));
+			snprintf(
+				err, errlen,
+				"%s: %d requests still running on the previous device",
+				ns->cfg.where, atomic_load(&ns->inflight));
 			return -EBUSY;
 		}
 		nvmet_ns_close(ns);
