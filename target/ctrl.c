@@ -143,8 +143,10 @@ int nvmet_ctrl_install_sq(struct nvmet_ctrl *ctrl, struct nvmet_sq *sq)
 	else
 		ctrl->sqs[sq->qid] = sq;
 	pthread_mutex_unlock(&ctrl->lock);
-	if (!ret)
+	if (!ret) {
 		sq->ctrl = ctrl;
+		nvmet_sq_connected(sq);
+	}
 	return ret;
 }
 

@@ -34,6 +34,10 @@ enum {
 	OPT_RUN_DIR,
 	OPT_NO_UDEV,
 	OPT_CONFIGFS,
+	OPT_MAX_QUEUES,
+	OPT_MAX_HOST_QUEUES,
+	OPT_MAX_CONNECTING,
+	OPT_CONNECT_TIMEOUT,
 };
 
 static const struct nvmf_opt tgt_opts[] = {
@@ -51,6 +55,15 @@ static const struct nvmf_opt tgt_opts[] = {
 	{ "run-dir", OPT_RUN_DIR, required_argument, "DIR",
 	  "port state files in DIR/ports/ID/ (default /run/nvmf-tgt; "
 	  "'' for none)" },
+	{ "max-queues", OPT_MAX_QUEUES, required_argument, "N",
+	  "accept at most N queues (connections) in all (default 4096)" },
+	{ "max-host-queues", OPT_MAX_HOST_QUEUES, required_argument, "N",
+	  "and at most N from one host address (default 1024)" },
+	{ "max-connecting", OPT_MAX_CONNECTING, required_argument, "N",
+	  "and at most N that have not sent their Connect yet (default 128)" },
+	{ "connect-timeout", OPT_CONNECT_TIMEOUT, required_argument, "S",
+	  "disconnect a new queue without a Connect after S seconds "
+	  "(default 10; 0: never)" },
 	{ "no-udev", OPT_NO_UDEV, no_argument, NULL,
 	  "do not repair ports on udev events (RDMA device added, link up)" },
 	{ "foreground", 'f', no_argument, NULL,
@@ -78,6 +91,7 @@ struct tgt_opts {
 	const char *run_dir;
 	long threads;
 	long repair_s;
+	struct nvmet_limits limits;
 	bool foreground;
 	bool no_udev;
 };
@@ -89,6 +103,7 @@ static int parse_args(int argc, char **argv, struct tgt_opts *o)
 	struct option longopts[NVMF_ARGS_MAX + 1];
 	char shortopts[3 * NVMF_ARGS_MAX + 2];
 	int c, idx;
+	long v;
 
 	nvmf_args_build(&tgt_cmd, longopts, shortopts);
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -120,6 +135,30 @@ static int parse_args(int argc, char **argv, struct tgt_opts *o)
 			break;
 		case OPT_CONFIGFS:
 			o->configfs = optarg;
+			break;
+		case OPT_MAX_QUEUES:
+			if (nvmf_parse_long(&tgt_cmd, "max-queues", optarg, 1,
+					    1 << 20, &v))
+				return -EINVAL;
+			o->limits.max_queues = (unsigned int)v;
+			break;
+		case OPT_MAX_HOST_QUEUES:
+			if (nvmf_parse_long(&tgt_cmd, "max-host-queues", optarg,
+					    1, 1 << 20, &v))
+				return -EINVAL;
+			o->limits.max_host_queues = (unsigned int)v;
+			break;
+		case OPT_MAX_CONNECTING:
+			if (nvmf_parse_long(&tgt_cmd, "max-connecting", optarg,
+					    1, 1 << 20, &v))
+				return -EINVAL;
+			o->limits.max_connecting = (unsigned int)v;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (nvmf_parse_long(&tgt_cmd, "connect-timeout", optarg,
+					    0, 3600, &v))
+				return -EINVAL;
+			o->limits.connect_timeout_ms = (unsigned int)v * 1000;
 			break;
 		case 'f':
 			o->foreground = true;
@@ -437,6 +476,7 @@ int main(int argc, char **argv)
 	long cpus;
 
 	nvmf_log_set_ident("nvmf-tgt");
+	nvmet_limits_default(&o.limits);
 	if (parse_args(argc, argv, &o))
 		return NVMF_EXIT_USAGE;
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -450,8 +490,9 @@ int main(int argc, char **argv)
 	m.tgt.run_dir = o.run_dir && !o.run_dir[0] ? NULL : o.run_dir;
 	m.tgt.ops = &nvmet_rdma_ops;
 	snprintf(err, sizeof(err), "out of memory");
-	if (nvmet_tgt_init(&m.tgt) ||
-	    (cfg && nvmet_tgt_apply(&m.tgt, cfg, err, sizeof(err)))) {
+	ret = nvmet_tgt_init(&m.tgt);
+	m.tgt.limits = o.limits;
+	if (ret || (cfg && nvmet_tgt_apply(&m.tgt, cfg, err, sizeof(err)))) {
 		fprintf(stderr, "nvmf-tgt: %s\n", err);
 		nvmet_tgt_release(&m.tgt);
 		nvmf_cfg_free(cfg);

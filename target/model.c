@@ -704,6 +704,8 @@ int nvmet_tgt_init(struct nvmet_tgt *tgt)
 	TAILQ_INIT(&tgt->subsystems);
 	TAILQ_INIT(&tgt->ports);
 	TAILQ_INIT(&tgt->hosts);
+	TAILQ_INIT(&tgt->peers);
+	nvmet_limits_default(&tgt->limits);
 	atomic_store(&tgt->genctr, 1);
 	tgt->disc = subsys_alloc(tgt, NVME_DISC_NQN);
 	if (!tgt->disc)
@@ -764,6 +766,7 @@ void nvmet_tgt_release(struct nvmet_tgt *tgt)
 	tgt->disc = NULL;
 	tgt->nr_subsys = 0;
 	tgt->nr_ports = 0;
+	nvmet_peers_free(tgt);
 	pthread_rwlock_destroy(&tgt->model_lock);
 	pthread_mutex_destroy(&tgt->state_lock);
 }

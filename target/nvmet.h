@@ -218,8 +218,11 @@ struct nvmet_sq {
 	uint16_t sqhd;
 	bool sqhd_disabled;
 	uint32_t inline_data_size;
-	unsigned int io_inflight; /* backend operations, worker only */
-	char log_prefix[32];	  /* "queue 3/1" */
+	unsigned int io_inflight;	  /* backend operations, worker only */
+	char log_prefix[32];		  /* "queue 3/1" */
+	struct nvmet_peer *peer;	  /* admitted from (main thread) */
+	bool connected;			  /* Connect succeeded (worker) */
+	struct nvmf_timer *connect_timer; /* Connect deadline (worker) */
 };
 
 /* One backend operation of a request, on its worker's io_uring. */
@@ -263,6 +266,11 @@ struct nvmet_transport_ops {
 	void (*queue_response)(struct nvmet_req *req);
 	/* Ask the transport to disconnect a queue; any thread. */
 	void (*disconnect_queue)(struct nvmet_sq *sq);
+	/*
+	 * Optional: the queue's Connect succeeded (the resources a host
+	 * gets only once it is let in); the queue's worker.
+	 */
+	void (*queue_connected)(struct nvmet_sq *sq);
 	/* The local address a queue is connected to (for wildcard ports). */
 	void (*local_traddr)(struct nvmet_sq *sq, char *buf, size_t size);
 };
@@ -288,6 +296,22 @@ struct nvmet_worker {
  * model_lock for writing; other threads read it under model_lock held for
  * reading (the main thread reads it without).
  */
+/* Admission of new queues (admit.c); 0 for a count: none admitted. */
+#define NVMET_DEFAULT_MAX_QUEUES	 4096
+#define NVMET_DEFAULT_MAX_HOST_QUEUES	 1024
+#define NVMET_DEFAULT_MAX_CONNECTING	 128
+#define NVMET_DEFAULT_CONNECT_TIMEOUT_MS 10000
+
+struct nvmet_limits {
+	unsigned int max_queues;	 /* transport queues in all */
+	unsigned int max_host_queues;	 /* from one host address */
+	unsigned int max_connecting;	 /* admitted, no Connect yet */
+	unsigned int connect_timeout_ms; /* 0: no deadline */
+};
+
+struct nvmet_peer;
+struct sockaddr;
+
 struct nvmet_tgt {
 	struct nvmf_loop *loop; /* main thread */
 	pthread_rwlock_t model_lock;
@@ -306,7 +330,22 @@ struct nvmet_tgt {
 	atomic_uint_fast64_t genctr; /* discovery generation counter */
 	unsigned int repair_interval_ms;
 	const char *run_dir; /* port state files, or NULL */
+	struct nvmet_limits limits;
+	TAILQ_HEAD(, nvmet_peer) peers; /* main thread */
+	unsigned int nr_queues;		/* main thread */
+	unsigned int admit_warned;	/* main thread */
+	atomic_uint nr_connecting;
 };
+
+/* admit.c */
+void nvmet_limits_default(struct nvmet_limits *l);
+int nvmet_queue_admit(struct nvmet_tgt *tgt, struct nvmet_sq *sq,
+		      const struct sockaddr *peer);
+void nvmet_queue_leave(struct nvmet_tgt *tgt, struct nvmet_sq *sq);
+void nvmet_peers_free(struct nvmet_tgt *tgt);
+int nvmet_sq_start(struct nvmet_sq *sq);
+void nvmet_sq_connected(struct nvmet_sq *sq);
+void nvmet_sq_stop(struct nvmet_sq *sq);
 
 /*
  * model.c: the configuration model.  Functions that change it run on the

@@ -16,7 +16,8 @@
  * in-capsule data area as a second SGE, so inline data is page aligned for
  * O_DIRECT) and twice as many response contexts, so a command buffer can be
  * reposted before its response's SEND completes, as the kernel target does.
- * Data of keyed SGLs goes through a per-queue pool of MDTS-sized buffers.
+ * Data of keyed SGLs goes through a per-queue pool of MDTS-sized buffers:
+ * one until the queue's Connect succeeds, recv_depth after.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -188,6 +189,11 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return reject(ev->id, NVME_RDMA_CM_NO_RSC);
+	if (nvmet_queue_admit(l->port->tgt, &q->sq,
+			      rdma_get_peer_addr(ev->id))) {
+		free(q);
+		return reject(ev->id, NVME_RDMA_CM_NO_RSC);
+	}
 	q->rdev = *rdevp;
 	*rdevp = NULL;
 	q->type = CTX_QUEUE;
@@ -201,7 +207,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	q->sq.size = (uint16_t)q->recv_depth;
 	q->sq.inline_data_size = q->sq.qid ? l->port->cfg.inline_data_size : 0;
 	q->nr_rsps = q->recv_depth * 2;
-	q->nr_chunks = q->recv_depth;
+	q->max_chunks = q->recv_depth;
 	TAILQ_INIT(&q->free_rsps);
 	TAILQ_INIT(&q->wait_cmds);
 	TAILQ_INIT(&q->wait_data);
@@ -503,5 +509,6 @@ const struct nvmet_transport_ops nvmet_rdma_ops = {
 	.stop_listen = rdma_stop_listen,
 	.queue_response = nvmet_rdma_queue_response,
 	.disconnect_queue = nvmet_rdma_disconnect_queue,
+	.queue_connected = nvmet_rdma_queue_connected,
 	.local_traddr = rdma_local_traddr,
 };

@@ -62,6 +62,18 @@ struct rdma_cmd {
 	TAILQ_ENTRY(rdma_cmd) link; /* waiting for a response context */
 };
 
+/* A registered area of the data pool, and a chunk of it. */
+struct rdma_region {
+	void *buf;
+	size_t size;
+	struct ibv_mr *mr;
+};
+
+struct rdma_chunk {
+	void *addr;
+	uint32_t lkey;
+};
+
 /* A response context: the request being processed. */
 struct rdma_rsp {
 	struct nvmet_req req;
@@ -114,11 +126,17 @@ struct rdma_queue {
 	int nr_rsps;
 	struct nvme_completion *cqes;
 	struct ibv_mr *cqe_mr;
-	void *data_buf;
-	struct ibv_mr *data_mr;
-	int *free_chunks;
+	/*
+	 * The data pool: one chunk until the queue's Connect succeeds (all
+	 * a Connect needs, so a connection that never authenticates pins
+	 * little), then max_chunks.
+	 */
+	struct rdma_region data[2]; /* chunk 0; the rest after Connect */
+	struct rdma_chunk *chunks;  /* max_chunks */
+	int *free_chunks;	    /* max_chunks */
 	int nr_free_chunks;
 	int nr_chunks;
+	int max_chunks;
 	TAILQ_HEAD(, rdma_rsp) free_rsps;
 	TAILQ_HEAD(, rdma_cmd) wait_cmds; /* no free response context */
 	TAILQ_HEAD(, rdma_rsp) wait_data; /* no free data buffer */
@@ -133,6 +151,7 @@ void nvmet_rdma_queue_forget(struct rdma_queue *q);
 /* rdma_queue.c */
 int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q);
 int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q);
+void nvmet_rdma_queue_connected(struct nvmet_sq *sq);
 int nvmet_rdma_queue_create_qp(struct rdma_queue *q);
 void nvmet_rdma_queue_release(void *arg);
 void nvmet_rdma_queue_start(void *arg);

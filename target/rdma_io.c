@@ -20,11 +20,6 @@ static void rsp_map_data(struct rdma_rsp *rsp);
 static void rsp_post_response(struct rdma_rsp *rsp);
 /* ---- data buffers ------------------------------------------------------------ */
 
-static void *chunk_addr(struct rdma_queue *q, int chunk)
-{
-	return (uint8_t *)q->data_buf + (size_t)chunk * NVMET_MAX_XFER;
-}
-
 static int chunk_get(struct rdma_queue *q)
 {
 	if (!q->nr_free_chunks)
@@ -204,8 +199,9 @@ static void rsp_map_data(struct rdma_rsp *rsp)
 		return;
 	}
 	rsp->chunk = chunk_get(q);
-	rsp->req.data = chunk_addr(q, rsp->chunk);
+	rsp->req.data = q->chunks[rsp->chunk].addr;
 	rsp->data_sge.addr = (uintptr_t)rsp->req.data;
+	rsp->data_sge.lkey = q->chunks[rsp->chunk].lkey;
 	if (read)
 		post_read(rsp);
 	else

@@ -85,26 +85,76 @@ int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q)
 	return 0;
 }
 
+/* Register n more chunks of the data pool in region r. */
+static int add_chunks(struct rdma_queue *q, struct rdma_region *r, int n)
+{
+	int i;
+
+	r->size = (size_t)n * NVMET_MAX_XFER;
+	r->buf = alloc_buf(r->size);
+	if (!r->buf)
+		return -ENOMEM;
+	r->mr = ibv_reg_mr(q->dev->pd, r->buf, r->size, IBV_ACCESS_LOCAL_WRITE);
+	if (!r->mr)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		q->chunks[q->nr_chunks] =
+			(struct rdma_chunk){ (uint8_t *)r->buf +
+						     (size_t)i * NVMET_MAX_XFER,
+					     r->mr->lkey };
+		q->free_chunks[q->nr_free_chunks++] = q->nr_chunks++;
+	}
+	return 0;
+}
+
+static void free_region(struct rdma_region *r)
+{
+	if (r->mr)
+		ibv_dereg_mr(r->mr);
+	free_buf(r->buf, r->size);
+	*r = (struct rdma_region){ 0 };
+}
+
+/*
+ * The queue's worker (nvmet_transport_ops.queue_connected): its Connect
+ * succeeded, so it gets the rest of its data pool.  Without the memory it
+ * still works, one data transfer at a time.
+ */
+void nvmet_rdma_queue_connected(struct nvmet_sq *sq)
+{
+	struct rdma_queue *q = container_of(sq, struct rdma_queue, sq);
+	int ret;
+
+	if (q->nr_chunks >= q->max_chunks || q->data[1].buf)
+		return;
+	ret = add_chunks(q, &q->data[1], q->max_chunks - q->nr_chunks);
+	if (ret) {
+		nvmf_obj_warn(q->sq.log_prefix,
+			      "data pool of %d buffers: %s; going on with %d",
+			      q->max_chunks, strerror(-ret), q->nr_chunks);
+		free_region(&q->data[1]);
+	}
+}
+
 int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q)
 {
 	struct ibv_pd *pd = q->dev->pd;
-	size_t data = (size_t)q->nr_chunks * NVMET_MAX_XFER;
-	int i;
+	int i, ret;
 
 	q->rsps = calloc(q->nr_rsps, sizeof(*q->rsps));
 	q->cqes = alloc_buf((size_t)q->nr_rsps * sizeof(*q->cqes));
-	q->data_buf = alloc_buf(data);
-	q->free_chunks = calloc(q->nr_chunks, sizeof(int));
-	if (!q->rsps || !q->cqes || !q->data_buf || !q->free_chunks)
+	q->chunks = calloc(q->max_chunks, sizeof(*q->chunks));
+	q->free_chunks = calloc(q->max_chunks, sizeof(int));
+	if (!q->rsps || !q->cqes || !q->chunks || !q->free_chunks)
 		return -ENOMEM;
 	q->cqe_mr = ibv_reg_mr(pd, q->cqes,
 			       (size_t)q->nr_rsps * sizeof(*q->cqes),
 			       IBV_ACCESS_LOCAL_WRITE);
-	q->data_mr = ibv_reg_mr(pd, q->data_buf, data, IBV_ACCESS_LOCAL_WRITE);
-	if (!q->cqe_mr || !q->data_mr)
+	if (!q->cqe_mr)
 		return -errno;
-	for (i = 0; i < q->nr_chunks; i++)
-		q->free_chunks[q->nr_free_chunks++] = i;
+	ret = add_chunks(q, &q->data[0], 1);
+	if (ret)
+		return ret;
 	for (i = 0; i < q->nr_rsps; i++) {
 		struct rdma_rsp *r = &q->rsps[i];
 
@@ -120,7 +170,6 @@ int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q)
 		r->send_wr.sg_list = &r->send_sge;
 		r->send_wr.num_sge = 1;
 		r->send_wr.send_flags = IBV_SEND_SIGNALED;
-		r->data_sge.lkey = q->data_mr->lkey;
 		r->rdma_wr.wr_id = (uintptr_t)&r->read_ctx;
 		r->rdma_wr.sg_list = &r->data_sge;
 		r->rdma_wr.num_sge = 1;
@@ -177,8 +226,8 @@ void nvmet_rdma_queue_release(void *arg)
 		ibv_destroy_cq(q->cq);
 	if (q->channel)
 		ibv_destroy_comp_channel(q->channel);
-	if (q->data_mr)
-		ibv_dereg_mr(q->data_mr);
+	free_region(&q->data[0]);
+	free_region(&q->data[1]);
 	if (q->cqe_mr)
 		ibv_dereg_mr(q->cqe_mr);
 	if (q->inline_mr)
@@ -199,13 +248,14 @@ void nvmet_rdma_queue_release(void *arg)
 		nvmet_ctrl_put(q->sq.ctrl);
 	if (q->sq.port)
 		nvmet_port_queue_put(q->sq.port);
+	nvmet_queue_leave(q->tgt, &q->sq);
 	nvmf_obj_debug(q->sq.log_prefix, "released");
 	free(q->cmds);
 	free_buf(q->cmd_buf, (size_t)q->recv_depth * RDMA_CMD_SIZE);
 	free_buf(q->inline_buf, (size_t)q->recv_depth * q->sq.inline_data_size);
 	free(q->rsps);
 	free_buf(q->cqes, (size_t)q->nr_rsps * sizeof(*q->cqes));
-	free_buf(q->data_buf, (size_t)q->nr_chunks * NVMET_MAX_XFER);
+	free(q->chunks);
 	free(q->free_chunks);
 	free(q);
 }
@@ -217,7 +267,8 @@ void nvmet_rdma_queue_start(void *arg)
 
 	q->watch = nvmf_watch_add(q->sq.worker->loop, q->channel->fd, EPOLLIN,
 				  nvmet_rdma_cq_event, q);
-	if (!q->watch || ibv_req_notify_cq(q->cq, 0)) {
+	if (!q->watch || ibv_req_notify_cq(q->cq, 0) ||
+	    nvmet_sq_start(&q->sq)) {
 		nvmet_rdma_queue_fatal(q, "cannot watch the completion queue");
 		return;
 	}
@@ -246,6 +297,7 @@ void nvmet_rdma_queue_stop(void *arg)
 		if (q->watch)
 			nvmf_watch_del(q->watch);
 		q->watch = NULL;
+		nvmet_sq_stop(&q->sq);
 		if (q->sq.ctrl)
 			nvmet_ctrl_remove_sq(q->sq.ctrl, &q->sq);
 	}

@@ -4,6 +4,7 @@
  * Connect rules, properties, Identify, log pages, cntlid allocation and
  * I/O command checks - everything a host sees apart from the RDMA wire.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -138,9 +139,9 @@ static uint16_t run(struct nvmet_sq *sq, struct treq *t)
 	return le16toh(t->cqe.status);
 }
 
-static uint16_t connect(struct nvmet_sq *sq, const char *subnqn,
-			const char *hostnqn, uint16_t cntlid, uint16_t sqsize,
-			uint16_t *result)
+static uint16_t do_connect(struct nvmet_sq *sq, const char *subnqn,
+			   const char *hostnqn, uint16_t cntlid,
+			   uint16_t sqsize, uint16_t *result)
 {
 	struct treq t = { 0 };
 	struct nvmf_connect_data *d = (void *)t.data;
@@ -177,24 +178,24 @@ static void test_connect_rules(void **state)
 	uint16_t cntlid;
 
 	sq_init(f, &sq, 0);
-	assert_int_equal(connect(&sq, OPEN, HOST, 5, 31, NULL),
+	assert_int_equal(do_connect(&sq, OPEN, HOST, 5, 31, NULL),
 			 ST(NVME_SCT_CMD_SPECIFIC,
 			    NVME_SC_CONNECT_INVALID_PARAM));
-	assert_int_equal(connect(&sq, "nqn.2014-08.org.test:none", HOST, 0xffff,
-				 31, NULL),
+	assert_int_equal(do_connect(&sq, "nqn.2014-08.org.test:none", HOST,
+				    0xffff, 31, NULL),
 			 ST(NVME_SCT_CMD_SPECIFIC,
 			    NVME_SC_CONNECT_INVALID_PARAM));
-	assert_int_equal(connect(&sq, CLOSED, HOST, 0xffff, 31, NULL),
+	assert_int_equal(do_connect(&sq, CLOSED, HOST, 0xffff, 31, NULL),
 			 ST(NVME_SCT_CMD_SPECIFIC,
 			    NVME_SC_CONNECT_INVALID_HOST));
-	assert_int_equal(connect(&sq, OPEN, HOST, 0xffff, 0, NULL),
+	assert_int_equal(do_connect(&sq, OPEN, HOST, 0xffff, 0, NULL),
 			 ST(NVME_SCT_CMD_SPECIFIC,
 			    NVME_SC_CONNECT_INVALID_PARAM));
-	assert_int_equal(connect(&sq, OPEN, HOST, 0xffff, 31, &cntlid), 0);
+	assert_int_equal(do_connect(&sq, OPEN, HOST, 0xffff, 31, &cntlid), 0);
 	assert_int_equal(cntlid, 10); /* cntlid_min */
 	assert_non_null(sq.ctrl);
 	/* a second Connect on the same queue is a sequence error */
-	assert_int_equal(connect(&sq, OPEN, HOST, 0xffff, 31, NULL),
+	assert_int_equal(do_connect(&sq, OPEN, HOST, 0xffff, 31, NULL),
 			 ST(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR));
 	nvmet_ctrl_remove_sq(sq.ctrl, &sq);
 	nvmet_ctrl_put(sq.ctrl);
@@ -331,7 +332,7 @@ static void test_properties_and_io_queue(void **state)
 	uint64_t cap;
 
 	sq_init(f, &asq, 0);
-	assert_int_equal(connect(&asq, OPEN, HOST, 0xffff, 31, NULL), 0);
+	assert_int_equal(do_connect(&asq, OPEN, HOST, 0xffff, 31, NULL), 0);
 	cap = prop_get(&asq, NVME_REG_CAP, true);
 	assert_int_equal(NVME_CAP_MQES(cap), 127);
 	assert_true(cap & NVME_CAP_CSS_NVM);
@@ -342,7 +343,7 @@ static void test_properties_and_io_queue(void **state)
 	/* an I/O queue cannot connect before CC.EN */
 	sq_init(f, &iosq, 1);
 	assert_int_equal(
-		connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL),
+		do_connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL),
 		ST(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM));
 	assert_int_equal(prop_set(&asq, NVME_REG_CC,
 				  NVME_CC_EN | 6u << NVME_CC_IOSQES_SHIFT |
@@ -351,10 +352,10 @@ static void test_properties_and_io_queue(void **state)
 	assert_int_equal(prop_get(&asq, NVME_REG_CSTS, false), NVME_CSTS_RDY);
 	/* wrong cntlid, wrong host, then right */
 	assert_int_equal(
-		connect(&iosq, OPEN, HOST, asq.ctrl->cntlid + 1, 127, NULL),
+		do_connect(&iosq, OPEN, HOST, asq.ctrl->cntlid + 1, 127, NULL),
 		ST(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM));
-	assert_int_equal(connect(&iosq, OPEN, "nqn.2014-08.org.test:x",
-				 asq.ctrl->cntlid, 127, NULL),
+	assert_int_equal(do_connect(&iosq, OPEN, "nqn.2014-08.org.test:x",
+				    asq.ctrl->cntlid, 127, NULL),
 			 ST(NVME_SCT_CMD_SPECIFIC,
 			    NVME_SC_CONNECT_INVALID_PARAM));
 	/* through another port: refused (unlinking that port would miss it) */
@@ -362,17 +363,17 @@ static void test_properties_and_io_queue(void **state)
 	iosq.port = TAILQ_NEXT(asq.port, link);
 	assert_non_null(iosq.port);
 	assert_int_equal(
-		connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL),
+		do_connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL),
 		ST(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM));
 	/* attr_qid_max 2: queue 3 is refused, as Number of Queues said */
 	nvmet_find_subsys(&f->tgt, OPEN)->qid_max = 2;
 	sq_init(f, &iosq, 3);
 	assert_int_equal(
-		connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL),
+		do_connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL),
 		ST(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM));
 	sq_init(f, &iosq, 1);
 	assert_int_equal(
-		connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL), 0);
+		do_connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 127, NULL), 0);
 	assert_ptr_equal(iosq.ctrl, asq.ctrl);
 
 	/* shutdown */
@@ -408,7 +409,7 @@ static void test_identify(void **state)
 	uint8_t uuid[16];
 
 	sq_init(f, &sq, 0);
-	assert_int_equal(connect(&sq, OPEN, HOST, 0xffff, 31, NULL), 0);
+	assert_int_equal(do_connect(&sq, OPEN, HOST, 0xffff, 31, NULL), 0);
 	identify(&t, NVME_ID_CNS_CTRL, 0);
 	assert_int_equal(run(&sq, &t), 0);
 	assert_int_equal(t.req.data_len, 4096);
@@ -467,18 +468,18 @@ static void test_cntlid_range(void **state)
 
 	for (i = 0; i < 3; i++) {
 		sq_init(f, &sq[i], 0);
-		assert_int_equal(connect(&sq[i], OPEN, HOST, 0xffff, 31, &id),
-				 0);
+		assert_int_equal(
+			do_connect(&sq[i], OPEN, HOST, 0xffff, 31, &id), 0);
 		assert_true(id >= 10 && id <= 12);
 	}
 	/* the range 10..12 is used up */
 	sq_init(f, &sq[3], 0);
-	assert_int_equal(connect(&sq[3], OPEN, HOST, 0xffff, 31, NULL),
+	assert_int_equal(do_connect(&sq[3], OPEN, HOST, 0xffff, 31, NULL),
 			 ST(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_CTRL_BUSY));
 	id = sq[1].ctrl->cntlid;
 	nvmet_ctrl_remove_sq(sq[1].ctrl, &sq[1]);
 	nvmet_ctrl_put(sq[1].ctrl);
-	assert_int_equal(connect(&sq[3], OPEN, HOST, 0xffff, 31, &id), 0);
+	assert_int_equal(do_connect(&sq[3], OPEN, HOST, 0xffff, 31, &id), 0);
 	for (i = 0; i < 4; i++) {
 		if (i == 1)
 			continue;
@@ -496,7 +497,7 @@ static void test_discovery_log(void **state)
 	struct treq t = { 0 };
 
 	sq_init(f, &sq, 0);
-	assert_int_equal(connect(&sq, NVME_DISC_NQN, HOST, 0xffff, 31, NULL),
+	assert_int_equal(do_connect(&sq, NVME_DISC_NQN, HOST, 0xffff, 31, NULL),
 			 0);
 	t.cmd.common.opcode = nvme_admin_get_log_page;
 	t.cmd.common.flags = NVME_CMD_SGL_METABUF;
@@ -545,12 +546,12 @@ static void test_io_checks(void **state)
 	t.req.cqe = &t.cqe;
 	assert_int_equal(nvmet_req_init(&t.req, &iosq),
 			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE));
-	assert_int_equal(connect(&asq, OPEN, HOST, 0xffff, 31, NULL), 0);
+	assert_int_equal(do_connect(&asq, OPEN, HOST, 0xffff, 31, NULL), 0);
 	prop_set(&asq, NVME_REG_CC,
 		 NVME_CC_EN | 6u << NVME_CC_IOSQES_SHIFT |
 			 4u << NVME_CC_IOCQES_SHIFT);
-	assert_int_equal(connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 31, NULL),
-			 0);
+	assert_int_equal(
+		do_connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 31, NULL), 0);
 
 	/* valid: 8 blocks at LBA 248 of 256 */
 	t.cmd.rw.slba = htole64(248);
@@ -685,7 +686,7 @@ static void test_ns_changed_aen(void **state)
 
 	nvmf_loop_bind_thread(f->worker.loop);
 	sq_init(f, &sq, 0);
-	assert_int_equal(connect(&sq, OPEN, HOST, 0xffff, 31, NULL), 0);
+	assert_int_equal(do_connect(&sq, OPEN, HOST, 0xffff, 31, NULL), 0);
 	/* namespace attribute notices, as the kernel host enables them */
 	t.cmd.common.opcode = nvme_admin_set_features;
 	t.cmd.common.flags = NVME_CMD_SGL_METABUF;
@@ -774,9 +775,98 @@ static void test_ns_stale_device(void **state)
 	unlink(img2);
 }
 
+static struct sockaddr *ipv4(struct sockaddr_in *sin, const char *addr)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(40000);
+	assert_int_equal(inet_pton(AF_INET, addr, &sin->sin_addr), 1);
+	return (struct sockaddr *)sin;
+}
+
+/* New queues within the limits: in all, per host address, connecting. */
+static void test_admission_limits(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_in a, b;
+	struct nvmet_sq sq[5];
+
+	f->tgt.limits = (struct nvmet_limits){ .max_queues = 3,
+					       .max_host_queues = 2,
+					       .max_connecting = 2 };
+	for (int i = 0; i < 5; i++)
+		sq_init(f, &sq[i], 1);
+	assert_int_equal(
+		nvmet_queue_admit(&f->tgt, &sq[0], ipv4(&a, "10.0.0.2")), 0);
+	assert_int_equal(
+		nvmet_queue_admit(&f->tgt, &sq[1], ipv4(&a, "10.0.0.2")), 0);
+	/* two still connecting: nobody else */
+	assert_int_equal(nvmet_queue_admit(&f->tgt, &sq[2],
+					   ipv4(&b, "10.0.0.3")),
+			 -EBUSY);
+	nvmet_sq_connected(&sq[0]);
+	/* 10.0.0.2 has its two (the port does not matter) */
+	a.sin_port = htons(40001);
+	assert_int_equal(nvmet_queue_admit(&f->tgt, &sq[2],
+					   (struct sockaddr *)&a),
+			 -EBUSY);
+	assert_int_equal(
+		nvmet_queue_admit(&f->tgt, &sq[2], ipv4(&b, "10.0.0.3")), 0);
+	nvmet_sq_connected(&sq[2]);
+	/* three in all */
+	assert_int_equal(nvmet_queue_admit(&f->tgt, &sq[3],
+					   ipv4(&b, "10.0.0.3")),
+			 -EBUSY);
+	nvmet_queue_leave(&f->tgt, &sq[1]); /* went away before its Connect */
+	assert_int_equal(atomic_load(&f->tgt.nr_connecting), 0);
+	assert_int_equal(
+		nvmet_queue_admit(&f->tgt, &sq[3], ipv4(&b, "10.0.0.3")), 0);
+	nvmet_queue_leave(&f->tgt, &sq[0]);
+	nvmet_queue_leave(&f->tgt, &sq[2]);
+	nvmet_queue_leave(&f->tgt, &sq[3]);
+	nvmet_queue_leave(&f->tgt, &sq[4]); /* never admitted: nothing */
+	assert_int_equal(f->tgt.nr_queues, 0);
+	assert_int_equal(atomic_load(&f->tgt.nr_connecting), 0);
+	assert_true(TAILQ_EMPTY(&f->tgt.peers));
+}
+
+/* A queue without a Connect is disconnected at its deadline, not before. */
+static void test_connect_deadline(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_sq idle, good;
+	int before = disconnects;
+	uint64_t start;
+
+	nvmf_loop_bind_thread(f->worker.loop);
+	f->tgt.limits.connect_timeout_ms = 50;
+	sq_init(f, &idle, 0);
+	sq_init(f, &good, 0);
+	start = nvmf_now_ms();
+	assert_int_equal(nvmet_sq_start(&idle), 0);
+	assert_int_equal(nvmet_sq_start(&good), 0);
+	assert_int_equal(do_connect(&good, OPEN, HOST, 0xffff, 31, NULL), 0);
+	assert_true(good.connected);
+	while (disconnects == before && nvmf_now_ms() - start < 2000)
+		nvmf_loop_run_once(f->worker.loop, 10);
+	assert_int_equal(disconnects, before + 1);
+	assert_true(nvmf_now_ms() - start >= 50);
+	/* the connected one stays */
+	nvmf_loop_run_once(f->worker.loop, 100);
+	assert_int_equal(disconnects, before + 1);
+	nvmet_sq_stop(&idle);
+	nvmet_sq_stop(&good);
+	nvmet_ctrl_remove_sq(good.ctrl, &good);
+	nvmet_ctrl_put(good.ctrl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_admission_limits, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_connect_deadline, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ns_stale_device, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_connects, setup,

@@ -6,8 +6,12 @@
  * kernel target) give.  Synchronous and blocking: it is a test tool.
  *
  * Usage: nvmf-wire-test -a ADDR [-s PORT] -n OPEN_NQN -r RESTRICTED_NQN
+ *                       [-c MAX_CONNECTING -t CONNECT_TIMEOUT_S]
  *   OPEN_NQN admits any host; RESTRICTED_NQN must not admit this tool's
- *   host NQN (nqn.2014-08.org.nvmf-lab:wire-test).
+ *   host NQN (nqn.2014-08.org.nvmf-lab:wire-test).  With -c and -t, the
+ *   target runs with --max-connecting and --connect-timeout set to these
+ *   values, and nothing else connects meanwhile: queues that never send a
+ *   Connect are refused beyond the limit and disconnected in time.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +46,7 @@ struct conn {
 };
 
 static const char *addr, *port = "4420", *open_nqn, *restricted_nqn;
+static long max_connecting, connect_timeout_s;
 static int passed, failed;
 
 static void result(bool ok, const char *fmt, ...)
@@ -531,12 +536,70 @@ static void io_cases(struct conn *a)
 	conn_close(&q);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Queues that never send a Connect: at most max_connecting at a time, and
+ * each disconnected by the target connect_timeout_s after it came in.
+ */
+static void admit_cases(void)
+{
+	struct nvme_rdma_cm_req req = { .hrqsize = htole16(32),
+					.hsqsize = htole16(31) };
+	struct conn *c = calloc((size_t)max_connecting + 1, sizeof(*c));
+	struct rdma_cm_event *ev;
+	double start, first = 0, last = 0;
+	int i, ret, open = 0, gone = 0;
+
+	start = now_s();
+	for (i = 0; i < max_connecting; i++)
+		open += conn_open(&c[i], &req, sizeof(req)) == 0;
+	result(open == max_connecting,
+	       "%d queues without a Connect: %d established (want all)",
+	       (int)max_connecting, open);
+	ret = conn_open(&c[max_connecting], &req, sizeof(req));
+	result(ret == NVME_RDMA_CM_NO_RSC,
+	       "one more without a Connect: reject status %d (want 6)", ret);
+	conn_close(&c[max_connecting]);
+	/* the target disconnects each at its deadline, not before */
+	for (i = 0; i < max_connecting; i++) {
+		if (!c[i].ec)
+			continue;
+		ev = cm_wait(&c[i], (int)(connect_timeout_s * 1000) + 20000);
+		if (!ev)
+			continue;
+		if (ev->event == RDMA_CM_EVENT_DISCONNECTED) {
+			last = now_s() - start;
+			if (!gone++)
+				first = last;
+		}
+		rdma_ack_cm_event(ev);
+	}
+	result(gone == max_connecting && first >= connect_timeout_s - 0.5,
+	       "disconnected by the target: %d of %d, %.1f-%.1f s after "
+	       "they came in (want all, after %ld s)",
+	       gone, (int)max_connecting, first, last, connect_timeout_s);
+	for (i = 0; i <= max_connecting; i++)
+		conn_close(&c[i]);
+	ret = conn_open(&c[0], &req, sizeof(req));
+	result(ret == 0, "a new queue after they went: %s",
+	       ret ? "refused" : "established");
+	conn_close(&c[0]);
+	free(c);
+}
+
 int main(int argc, char **argv)
 {
 	struct conn a = { 0 };
 	int c;
 
-	while ((c = getopt(argc, argv, "a:s:n:r:h")) != -1) {
+	while ((c = getopt(argc, argv, "a:s:n:r:c:t:h")) != -1) {
 		switch (c) {
 		case 'a':
 			addr = optarg;
@@ -550,10 +613,17 @@ int main(int argc, char **argv)
 		case 'r':
 			restricted_nqn = optarg;
 			break;
+		case 'c':
+			max_connecting = strtol(optarg, NULL, 0);
+			break;
+		case 't':
+			connect_timeout_s = strtol(optarg, NULL, 0);
+			break;
 		default:
 			fprintf(stderr,
 				"usage: nvmf-wire-test -a ADDR [-s PORT] "
-				"-n OPEN_NQN -r RESTRICTED_NQN\n");
+				"-n OPEN_NQN -r RESTRICTED_NQN "
+				"[-c MAX_CONNECTING -t CONNECT_TIMEOUT_S]\n");
 			return c == 'h' ? NVMF_EXIT_OK : NVMF_EXIT_USAGE;
 		}
 	}
@@ -569,6 +639,9 @@ int main(int argc, char **argv)
 		io_cases(&a);
 	}
 	conn_close(&a);
+	if (max_connecting > 0 && max_connecting < 1000 &&
+	    connect_timeout_s > 0)
+		admit_cases();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
 }

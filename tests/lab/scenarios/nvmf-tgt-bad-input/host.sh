@@ -14,7 +14,8 @@ fio_pid=$!
 lab_event "verified fio running on $dev"
 sleep 2
 "$LAB_BUILD/tests/wire/nvmf-wire-test" -a "$LAB_PEER" -s 4420 -n "$OPEN" \
-	-r "$RESTRICTED" >"$LAB_OUT/wire-test.txt" 2>&1
+	-r "$RESTRICTED" -c "$MAX_CONNECTING" -t "$CONNECT_TIMEOUT" \
+	>"$LAB_OUT/wire-test.txt" 2>&1
 wire=$?
 cat "$LAB_OUT/wire-test.txt"
 lab_report "nvmf-wire-test: $(tail -1 "$LAB_OUT/wire-test.txt")"

@@ -15,7 +15,8 @@ cat >"$LAB_OUT/nvmf-tgt.json" <<JSON
   ]
 }
 JSON
-lab_tgt_start "$LAB_OUT/nvmf-tgt.json" --log-level debug ||
+lab_tgt_start "$LAB_OUT/nvmf-tgt.json" --log-level debug \
+	--max-connecting "$MAX_CONNECTING" --connect-timeout "$CONNECT_TIMEOUT" ||
 	lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
 lab_signal target-ready
 lab_wait host-done 340
