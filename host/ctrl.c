@@ -79,8 +79,14 @@ static void req_drop(struct nvmf_req *req)
 	req_free(req);
 }
 
+/*
+ * In-flight user requests go back to be sent again after the reconnect -
+ * except one that timed out more than max_retries times: a command the
+ * target never answers fails, instead of being retried forever.
+ */
 static void queue_teardown(struct nvmf_ctrl *c, struct nvmf_hq *hq,
-			   struct nvmf_req_list *requeue)
+			   struct nvmf_req_list *requeue,
+			   struct nvmf_req_list *failed)
 {
 	struct nvmf_req_list out = TAILQ_HEAD_INITIALIZER(out);
 	struct nvmf_req *req;
@@ -91,10 +97,16 @@ static void queue_teardown(struct nvmf_ctrl *c, struct nvmf_hq *hq,
 	while ((req = TAILQ_FIRST(&out))) {
 		TAILQ_REMOVE(&out, req, link);
 		req->hq = NULL;
-		if (req->flags & NVMF_REQ_INTERNAL)
+		if (req->flags & NVMF_REQ_INTERNAL) {
 			req_drop(req);
-		else
+		} else if (req->timeouts > c->opts.max_retries) {
+			ctrl_warn(c,
+				  "command 0x%02x timed out %d times: failed",
+				  req->cmd.common.opcode, req->timeouts);
+			TAILQ_INSERT_TAIL(failed, req, link);
+		} else {
 			TAILQ_INSERT_TAIL(requeue, req, link);
+		}
 	}
 	nvmf_slots_fini(&hq->slots);
 	c->queues[hq->qid] = NULL;
@@ -108,6 +120,8 @@ static void queue_teardown(struct nvmf_ctrl *c, struct nvmf_hq *hq,
 void ctrl_teardown(struct nvmf_ctrl *c)
 {
 	struct nvmf_req_list requeue = TAILQ_HEAD_INITIALIZER(requeue);
+	struct nvmf_req_list failed = TAILQ_HEAD_INITIALIZER(failed);
+	struct nvmf_req *req;
 	int i, n = 0;
 
 	nvmf_timer_disarm(c->ka_timer);
@@ -115,7 +129,7 @@ void ctrl_teardown(struct nvmf_ctrl *c)
 	c->ka_outstanding = false;
 	for (i = NVMF_HOST_MAX_QUEUES; i >= 0; i--) {
 		if (c->queues[i]) {
-			queue_teardown(c, c->queues[i], &requeue);
+			queue_teardown(c, c->queues[i], &requeue, &failed);
 			n++;
 		}
 	}
@@ -134,6 +148,11 @@ void ctrl_teardown(struct nvmf_ctrl *c)
 	TAILQ_CONCAT(&c->pending, &requeue, link);
 	if (n)
 		ctrl_debug(c, "%d queue(s) torn down", n);
+	while ((req = TAILQ_FIRST(&failed))) {
+		TAILQ_REMOVE(&failed, req, link);
+		req->err = -ETIMEDOUT;
+		req_complete(req);
+	}
 }
 
 /* ---- delete --------------------------------------------------------------- */
@@ -454,6 +473,11 @@ static int check_opts(const struct nvmf_trid *t, const struct nvmf_ctrl_opts *o,
 			 o->queue_size);
 		return -EINVAL;
 	}
+	if (o->max_retries < 0 || o->max_retries > 100) {
+		snprintf(err, errlen, "max_retries %d is not in 0-100",
+			 o->max_retries);
+		return -EINVAL;
+	}
 	if (o->reconnect_delay < 1 || o->keep_alive_tmo < 0 ||
 	    o->io_timeout < 1) {
 		snprintf(err, errlen,
@@ -476,6 +500,7 @@ void nvmf_ctrl_opts_init(struct nvmf_ctrl_opts *o)
 	o->ctrl_loss_tmo = 600;
 	o->fast_io_fail_tmo = -1;
 	o->io_timeout = 30;
+	o->max_retries = 5; /* the kernel's nvme_core.max_retries */
 }
 
 static void ctrl_free(struct nvmf_ctrl *c)

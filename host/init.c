@@ -603,10 +603,12 @@ void ctrl_tick(void *arg)
 			req = hq->slots.reqs[i];
 			if (!req || !req->deadline_ms || now < req->deadline_ms)
 				continue;
-			snprintf(
-				why, sizeof(why),
-				"command 0x%02x (cid %u) on queue %d timed out",
-				req->cmd.common.opcode, req->cid, q);
+			req->timeouts++;
+			snprintf(why, sizeof(why),
+				 "command 0x%02x (cid %u) on queue %d timed "
+				 "out (%d of %d)",
+				 req->cmd.common.opcode, req->cid, q,
+				 req->timeouts, c->opts.max_retries + 1);
 			ctrl_warn(c, "%s", why);
 			ctrl_error(c, why);
 			return;

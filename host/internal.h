@@ -53,6 +53,7 @@ struct nvmf_req {
 	uint16_t cid;
 	uint16_t status; /* CQE status >> 1 */
 	int err;	 /* < 0: host-side failure */
+	int timeouts;	 /* times it timed out (io_timeout) */
 	uint32_t dw0;
 	uint64_t result; /* completion dwords 0-1 */
 	nvmf_req_done_fn done;

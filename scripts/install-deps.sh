@@ -11,7 +11,7 @@ libcmocka-dev uuid-dev liburing-dev"
 RUNTIME_PACKAGES="rdma-core ibverbs-providers fuse3"
 # The soft-RoCE lab (tests/lab/lab.sh fetches its kernel itself).
 LAB_PACKAGES="qemu-system-x86 busybox-static cpio kmod iproute2
-ibverbs-utils rdmacm-utils nvme-cli fio python3-configshell-fb gdb"
+ibverbs-utils rdmacm-utils nvme-cli fio python3-configshell-fb gdb dmsetup"
 
 missing=""
 for p in $BUILD_PACKAGES $RUNTIME_PACKAGES $LAB_PACKAGES; do

@@ -193,7 +193,7 @@ static void fio_free(struct fuse_io *io)
 static int status_errno(int status)
 {
 	if (status == -ENODEV || status == -ENOLINK || status == -EINVAL ||
-	    status == -ENOMEM)
+	    status == -ENOMEM || status == -ETIMEDOUT)
 		return -status;
 	return EIO;
 }

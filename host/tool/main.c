@@ -154,6 +154,9 @@ int conn_opt(const struct nvmf_cmd *cmd, int c, const char *arg,
 			       &o->fast_io_fail_tmo);
 	case OPT_IO_TIMEOUT:
 		return int_arg(cmd, "io-timeout", arg, 1, 3600, &o->io_timeout);
+	case OPT_MAX_RETRIES:
+		return int_arg(cmd, "max-retries", arg, 0, 100,
+			       &o->max_retries);
 	case OPT_LOG_LEVEL:
 		if (nvmf_parse_choice(cmd, "log-level", arg, levels, &idx))
 			return -1;

@@ -33,6 +33,7 @@ enum {
 	OPT_SIZE,
 	OPT_NO_UDEV,
 	OPT_IO_TIMEOUT,
+	OPT_MAX_RETRIES,
 	OPT_LOG_FILE,
 	OPT_BUSY_POLL,
 };
@@ -81,9 +82,12 @@ struct conn_args {
 		{ "fast_io_fail_tmo", OPT_FAST_IO_FAIL, required_argument,       \
 		  "S",                                                           \
 		  "fail I/O after S seconds of reconnecting (default off)" },    \
+		{ "io-timeout", OPT_IO_TIMEOUT, required_argument, "S",          \
+		  "command timeout in seconds (default 30)" },                   \
 	{                                                                        \
-		"io-timeout", OPT_IO_TIMEOUT, required_argument, "S",            \
-			"command timeout in seconds (default 30)"                \
+		"max-retries", OPT_MAX_RETRIES, required_argument, "N",          \
+			"send a command that timed out again N times, then "     \
+			"fail it (default 5)"                                    \
 	}
 
 /*

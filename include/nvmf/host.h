@@ -23,6 +23,8 @@
  *                  reconnecting (path error); reconnects go on
  *   -ENODEV        the controller was deleted (ctrl_loss_tmo expired,
  *                  a Connect failed with DNR, or nvmf_ctrl_disconnect())
+ *   -ETIMEDOUT     the command timed out (io_timeout) max_retries + 1
+ *                  times: each timeout reconnected and sent it again
  *   -EINVAL        a bad request (alignment, range, size, namespace)
  *   -ENOMEM        no memory for the request
  *
@@ -85,7 +87,8 @@ struct nvmf_ctrl_opts {
 	int ctrl_loss_tmo;		  /* seconds, 600; < 0 = forever */
 	int fast_io_fail_tmo;		  /* seconds, -1 = off */
 	int io_timeout;			  /* seconds per command, 30 */
-	bool poll;			  /* no library thread (see above) */
+	int max_retries; /* resends after a command's own timeout, 5 (0-100) */
+	bool poll;	 /* no library thread (see above) */
 	/* Called on the controller's thread when its state or namespaces change. */
 	void (*event_cb)(void *arg, struct nvmf_ctrl *ctrl);
 	void *event_arg;

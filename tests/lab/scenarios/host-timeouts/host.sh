@@ -58,6 +58,33 @@ lab_report "B live again $(lab_ms "$(cat "$LAB_SYNC/back-at")" "$(lab_now_ns)") 
 lab_fio_verify after "$fb" --rw=randwrite --bs=4k --iodepth=8 --size=8M ||
 	lab_fail "B: verified fio after the outage failed"
 lab_event "B: back, verified fio ok"
+# C: a command the target never answers (its namespace 2 is suspended)
+# times out, is sent again MAX_RETRIES times, and then fails
+c=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 -c 1 -D \
+	--io-timeout "$IO_TMO" --max-retries "$MAX_RETRIES" 2>&1) ||
+	lab_fail "connect C: $c"
+fc=$(lab_host_file "$c" 2)
+lab_signal suspend
+lab_wait suspended 60
+t=$(lab_now_ns)
+timeout 300 dd if="$fc" of=/dev/null bs=4k count=1 iflag=direct 2>"$LAB_OUT/read-c.err"
+rc=$?
+ms=$(lab_ms "$t" "$(lab_now_ns)")
+lab_signal resume
+[ $rc != 124 ] || lab_fail "C: a read the target never answers was still being retried after 300 s"
+[ $rc != 0 ] || lab_fail "C: the read succeeded on a suspended namespace?"
+grep -q 'Connection timed out' "$LAB_OUT/read-c.err" ||
+	lab_fail "C: expected 'Connection timed out', got: $(cat "$LAB_OUT/read-c.err")"
+sends=$(grep -F "[$c] command 0x02" "$LAB_OUT/nvmf-host.log" | grep -c "timed out (")
+[ "$sends" = $((MAX_RETRIES + 1)) ] ||
+	lab_fail "C: the read timed out $sends times (want $((MAX_RETRIES + 1)): io-timeout $IO_TMO s, max-retries $MAX_RETRIES)"
+lab_report "C: a read the target never answers failed after $ms ms, sent $sends times (io-timeout $IO_TMO s, max-retries $MAX_RETRIES): $(head -1 "$LAB_OUT/read-c.err")"
+lab_wait resumed 60
+c_live() { [ "$(lab_host_state "$c")" = live ]; }
+lab_retry 30 c_live || lab_fail "C is not live after the namespace came back: $(lab_host_state "$c")"
+dd if="$fc" of=/dev/null bs=4k count=1 iflag=direct 2>"$LAB_OUT/read-c2.err" ||
+	lab_fail "C: a read after the namespace came back failed: $(cat "$LAB_OUT/read-c2.err")"
+lab_event "C: live again, namespace 2 readable"
 "$NVMF_HOST" disconnect-all >/dev/null || lab_fail "disconnect-all failed"
 lab_signal host-done
 lab_pass
