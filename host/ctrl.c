@@ -443,12 +443,36 @@ static int ctrl_host_ids(struct nvmf_ctrl *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The transports, by trtype; tests may add one (fuzz harnesses). */
+static const struct nvmf_host_transport_ops *transports[4] = {
+	&nvmf_host_rdma_ops,
+};
+
+static const struct nvmf_host_transport_ops *transport_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(transports); i++)
+		if (transports[i] && !strcmp(transports[i]->name, name))
+			return transports[i];
+	return NULL;
+}
+
+int nvmf_host_transport_register(const struct nvmf_host_transport_ops *ops)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(transports); i++) {
+		if (!transports[i]) {
+			transports[i] = ops;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
 static int check_opts(const struct nvmf_trid *t, const struct nvmf_ctrl_opts *o,
 		      char *err, size_t errlen)
 {
 	const char *why;
 
-	if (strcmp(t->trtype, "rdma")) {
+	if (!transport_find(t->trtype)) {
 		snprintf(err, errlen,
 			 "transport '%s' is not supported "
 			 "(only rdma)",
@@ -537,7 +561,7 @@ static struct nvmf_ctrl *ctrl_alloc(const struct nvmf_trid *trid,
 		snprintf(c->trid.trsvcid, sizeof(c->trid.trsvcid), "%s",
 			 NVMF_HOST_DEFAULT_SVCID);
 	c->opts = *opts;
-	c->ops = &nvmf_host_rdma_ops;
+	c->ops = transport_find(trid->trtype);
 	c->discovery = strcmp(trid->subnqn, NVMF_DISCOVERY_NQN) == 0;
 	snprintf(c->name, sizeof(c->name), "ctrl%d %s:%s",
 		 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED), c->trid.traddr,

@@ -125,6 +125,8 @@ struct nvmf_host_transport_ops {
 };
 
 extern const struct nvmf_host_transport_ops nvmf_host_rdma_ops;
+/* Add a transport (ops->name is its trtype).  Return: 0 or -ENOSPC. */
+int nvmf_host_transport_register(const struct nvmf_host_transport_ops *ops);
 
 /* Transport -> controller. */
 void nvmf_hq_transport_up(struct nvmf_hq *hq);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run every test: install dependencies, build (-Werror) and run the unit
-# tests under ASan+UBSan, then the unit tests, the style check and the
-# qemu soft-RoCE lab scenarios on the normal build.  Prints a final
+# tests under ASan+UBSan, the libFuzzer harnesses (a bounded time each),
+# then the unit tests, the style check and the qemu soft-RoCE lab
+# scenarios on the normal build.  Prints a final
 # "N passed, N failed" line; exits non-zero if anything failed.
 #
 # Usage: scripts/test.sh [ctest arguments for the main run, e.g. -L unit]
@@ -33,6 +34,10 @@ scripts/build.sh --asan || { echo "build failed"; echo "0 passed, 1 failed"; exi
 log=$(mktemp)
 echo "== unit tests under ASan+UBSan (build-asan)"
 ctest --test-dir build-asan -L unit --output-on-failure 2>&1 | tee "$log"
+count "$log"
+
+echo "== libFuzzer harnesses (build-fuzz), from their seed corpora"
+ctest --test-dir build-fuzz -L fuzz --output-on-failure 2>&1 | tee "$log"
 count "$log"
 
 echo "== all tests (build): unit, style, lab"

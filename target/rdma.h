@@ -144,6 +144,21 @@ struct rdma_queue {
 	TAILQ_ENTRY(rdma_queue) link;	  /* main thread list */
 };
 
+/* A command's data descriptor, checked (rdma_sgl.c). */
+struct rdma_sgl {
+	enum { RDMA_SGL_NONE, RDMA_SGL_INLINE, RDMA_SGL_KEYED } kind;
+	uint32_t off; /* in-capsule: offset in the in-capsule data */
+	uint32_t len;
+	uint64_t addr; /* keyed: the host's buffer */
+	uint32_t key;
+	bool invalidate;
+};
+
+uint16_t nvmet_rdma_parse_sgl(const union nvme_command *cmd,
+			      enum nvmet_data_dir dir, uint32_t data_len,
+			      uint32_t inline_size, uint32_t received,
+			      struct rdma_sgl *out);
+
 /* rdma.c */
 void nvmet_rdma_dev_put(struct rdma_dev *d);
 void nvmet_rdma_queue_forget(struct rdma_queue *q);

@@ -208,71 +208,36 @@ static void rsp_map_data(struct rdma_rsp *rsp)
 		rsp_execute(rsp);
 }
 
-/*
- * In-capsule data: offset and length come from the host, so check them
- * without arithmetic that can wrap, and against the bytes that really
- * arrived (not just the buffer size: a short capsule would otherwise
- * hand the namespace the buffer's previous contents).
- */
-static uint16_t map_inline(struct rdma_rsp *rsp)
-{
-	struct nvme_sgl_desc *sgl = &rsp->req.cmd->common.dptr.sgl;
-	uint64_t off = le64toh(sgl->addr);
-	uint32_t len = le32toh(sgl->length);
-	uint32_t received = rsp->cmd->inline_len;
-
-	if (rsp->req.dir != NVMET_DATA_TO_CTRL || !rsp->q->sq.inline_data_size)
-		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
-	if (off > rsp->q->sq.inline_data_size ||
-	    len > rsp->q->sq.inline_data_size - off)
-		return nvmet_status(NVME_SCT_GENERIC,
-				    NVME_SC_SGL_INVALID_OFFSET);
-	if (off > received || len > received - off)
-		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA);
-	if (len != rsp->req.data_len)
-		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA);
-	rsp->req.data = (uint8_t *)rsp->cmd->inline_data + off;
-	return 0;
-}
-
 /* Return: 0 if the data is mapped or being fetched, else a status. */
 static uint16_t map_sgl(struct rdma_rsp *rsp)
 {
-	union nvme_data_ptr *dptr = &rsp->req.cmd->common.dptr;
+	struct rdma_queue *q = rsp->q;
+	struct rdma_sgl sgl;
 	uint16_t status;
-	uint32_t len;
 
-	/* a command without data: accept a null descriptor of either kind */
-	if (!rsp->req.data_len && !dptr->sgl.length &&
-	    dptr->sgl.type == NVME_SGL_FMT_DATA_DESC) {
-		rsp_execute(rsp);
-		return 0;
-	}
-	switch (dptr->sgl.type) {
-	case NVME_SGL_TYPE_INLINE:
-		status = map_inline(rsp);
-		if (!status)
-			rsp_execute(rsp);
+	status = nvmet_rdma_parse_sgl(rsp->req.cmd, rsp->req.dir,
+				      rsp->req.data_len, q->sq.inline_data_size,
+				      rsp->cmd->inline_len, &sgl);
+	if (status) {
+		nvmf_obj_debug(q->sq.log_prefix, "SGL type 0x%02x: status 0x%x",
+			       rsp->req.cmd->common.dptr.sgl.type, status);
 		return status;
-	case NVME_SGL_TYPE_KEYED:
-	case NVME_SGL_TYPE_KEYED_INV:
-		len = nvme_sgl_keyed_len(&dptr->ksgl);
-		rsp->invalidate = dptr->sgl.type == NVME_SGL_TYPE_KEYED_INV;
-		rsp->rkey = nvme_sgl_keyed_key(&dptr->ksgl);
-		rsp->remote_addr = le64toh(dptr->ksgl.addr);
-		if (len != rsp->req.data_len)
-			return nvmet_status(NVME_SCT_GENERIC,
-					    NVME_SC_SGL_INVALID_DATA);
-		if (!len) {
-			rsp_execute(rsp);
-			return 0;
-		}
+	}
+	switch (sgl.kind) {
+	case RDMA_SGL_INLINE:
+		rsp->req.data = (uint8_t *)rsp->cmd->inline_data + sgl.off;
+		break;
+	case RDMA_SGL_KEYED:
+		rsp->invalidate = sgl.invalidate;
+		rsp->rkey = sgl.key;
+		rsp->remote_addr = sgl.addr;
 		rsp_map_data(rsp);
 		return 0;
+	case RDMA_SGL_NONE:
+		break;
 	}
-	nvmf_obj_debug(rsp->q->sq.log_prefix, "SGL type 0x%02x unsupported",
-		       dptr->sgl.type);
-	return nvmet_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_TYPE);
+	rsp_execute(rsp);
+	return 0;
 }
 
 static void start_cmd(struct rdma_rsp *rsp, struct rdma_cmd *cmd)

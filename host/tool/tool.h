@@ -100,6 +100,10 @@ void conn_args_init(struct conn_args *a);
 /* Check what every connection needs.  Return: 0 or -1 (reported). */
 int conn_args_check(const struct nvmf_cmd *cmd, struct conn_args *a,
 		    bool need_nqn);
+/* disclog.c: the discovery log page of controller c. */
+int disclog_read(struct nvmf_ctrl *c, uint8_t **log, uint64_t *numrec);
+void disclog_print(FILE *out, const uint8_t *log, uint64_t n, bool json);
+
 /* getopt loop epilogue: unknown option, missing value. */
 int opt_error(const struct nvmf_cmd *cmd, int c, char **argv);
 
