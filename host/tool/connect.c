@@ -71,6 +71,7 @@ struct daemon {
 	char state_dir[600];
 	char mount[512];
 	int sig_fd;
+	int lock_fd; /* flock on state_dir/lock, held for the daemon's life */
 	bool dead;
 	bool stopping;
 };
@@ -145,7 +146,11 @@ static void reactor_event(void *arg, enum nvmf_reactor_event ev,
 	nvmf_ctrl_kick(d->ctrl);
 }
 
-/* Take the lowest free name nvmfN (mkdir is the lock). */
+/*
+ * Take the lowest free name nvmfN (mkdir is the lock), removing on the way
+ * the entries of daemons that are gone, and lock the entry for the
+ * daemon's life.
+ */
 static int claim_name(struct daemon *d, const char *run_dir)
 {
 	char base[512];
@@ -159,10 +164,24 @@ static int claim_name(struct daemon *d, const char *run_dir)
 		snprintf(d->name, sizeof(d->name), "nvmf%d", i);
 		snprintf(d->state_dir, sizeof(d->state_dir), "%s/%s", base,
 			 d->name);
-		if (!mkdir(d->state_dir, 0755))
-			return 0;
-		if (errno != EEXIST)
-			return -errno;
+		if (mkdir(d->state_dir, 0755)) {
+			if (errno != EEXIST)
+				return -errno;
+			/* taken - unless by a daemon that is gone */
+			if (!ctrl_entry_reap(d->state_dir))
+				continue;
+			if (mkdir(d->state_dir, 0755)) {
+				if (errno != EEXIST)
+					return -errno;
+				continue;
+			}
+		}
+		d->lock_fd = ctrl_lock_take(d->state_dir);
+		if (d->lock_fd < 0) {
+			rmdir(d->state_dir);
+			return d->lock_fd;
+		}
+		return 0;
 	}
 	return -ENOSPC;
 }
@@ -173,7 +192,12 @@ static void release_name(struct daemon *d)
 
 	snprintf(path, sizeof(path), "%s/status.json", d->state_dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock", d->state_dir);
+	unlink(path);
 	rmdir(d->state_dir);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	d->lock_fd = -1;
 }
 
 struct dup_check {
@@ -328,7 +352,7 @@ static int parse(int argc, char **argv, struct conn_args *a, bool *dup)
 int cmd_connect(int argc, char **argv)
 {
 	struct conn_args a;
-	struct daemon d = { .args = &a, .sig_fd = -1 };
+	struct daemon d = { .args = &a, .sig_fd = -1, .lock_fd = -1 };
 	struct dup_check dc = { .trid = &a.trid };
 	char why[256] = "", msg[600];
 	int report_fd = -1, ret;

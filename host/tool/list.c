@@ -9,13 +9,27 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "loop.h"
 #include "tool.h"
+
+#ifndef FUSE_SUPER_MAGIC
+#define FUSE_SUPER_MAGIC 0x65735546
+#endif
+/* an entry without a lock this old was left by a connect that died */
+#define CLAIM_GRACE_S 60
 
 static uint64_t real_ms(void)
 {
@@ -123,20 +137,134 @@ static int64_t jint(struct json_object *o, const char *k)
 						     0;
 }
 
+/*
+ * A connect daemon holds an exclusive flock on DIR/lock for its life, so
+ * an entry whose lock is free belongs to a daemon that is gone (kill -9,
+ * OOM, a crash) - whatever its pid is now used for.  The lock file is
+ * created locked under another name and renamed into place, so nobody
+ * sees it unlocked.  Return: the fd to keep open, or -errno.
+ */
+int ctrl_lock_take(const char *dir)
+{
+	char tmp[700], path[700];
+	int fd, ret;
+
+	snprintf(tmp, sizeof(tmp), "%s/.lock.tmp", dir);
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) || rename(tmp, path)) {
+		ret = -errno;
+		close(fd);
+		unlink(tmp);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * Is dir the entry of a daemon that is gone?  Return: -1 if not (or it
+ * cannot tell), else an fd holding the entry's lock (or -2 for an entry
+ * that never got one), to keep while removing the entry.
+ */
+static int entry_stale_lock(const char *dir)
+{
+	struct stat st, fst;
+	char path[700];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT && !stat(dir, &st) &&
+		    time(NULL) - st.st_mtime > CLAIM_GRACE_S)
+			return -2;
+		return -1;
+	}
+	/* locked: alive; or the lock file was replaced meanwhile */
+	if (flock(fd, LOCK_EX | LOCK_NB) || fstat(fd, &fst) ||
+	    stat(path, &st) || st.st_ino != fst.st_ino ||
+	    st.st_dev != fst.st_dev) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool entry_alive(const char *dir)
+{
+	int fd = entry_stale_lock(dir);
+
+	if (fd >= 0)
+		close(fd);
+	return fd == -1;
+}
+
+/*
+ * Remove the entry of a daemon that is gone: its dead FUSE mount
+ * (detached), its files and its directory, so that its name can be
+ * taken again.  Return: true if it was removed.
+ */
+static bool entry_reap(const char *dir)
+{
+	const char *const files[] = { "status.json", ".status.json.tmp",
+				      ".lock.tmp", "lock" };
+	char path[1024], mount[512] = "";
+	struct json_object *o;
+	bool detached = false;
+	struct statfs sfs;
+	pid_t pid = 0;
+	int fd, ret;
+
+	fd = entry_stale_lock(dir);
+	if (fd == -1)
+		return false;
+	snprintf(path, sizeof(path), "%s/status.json", dir);
+	o = json_object_from_file(path);
+	if (o) {
+		snprintf(mount, sizeof(mount), "%s", jstr(o, "mount"));
+		pid = (pid_t)jint(o, "pid");
+		json_object_put(o);
+	}
+	/* only a FUSE mount (a dead one gives ENOTCONN) is ours to detach */
+	if (mount[0]) {
+		ret = statfs(mount, &sfs);
+		if ((!ret && (uint32_t)sfs.f_type == FUSE_SUPER_MAGIC) ||
+		    (ret && errno == ENOTCONN))
+			detached = !umount2(mount, MNT_DETACH);
+		rmdir(mount); /* if empty */
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+	if (fd >= 0)
+		close(fd);
+	nvmf_warn("%s: removed: its daemon (pid %d) is gone%s%s", dir, (int)pid,
+		  detached ? "; its dead mount detached: " : "",
+		  detached ? mount : "");
+	return true;
+}
+
+bool ctrl_entry_reap(const char *dir)
+{
+	return entry_reap(dir);
+}
+
 /* Load a running controller's status.  Return: the object, or NULL. */
 static struct json_object *status_load(const char *dir)
 {
 	char path[1024];
 	struct json_object *o;
-	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/status.json", dir);
 	o = json_object_from_file(path);
 	if (!o)
 		return NULL;
-	pid = (pid_t)jint(o, "pid");
-	if (pid <= 0 || (kill(pid, 0) && errno == ESRCH)) {
-		json_object_put(o); /* a daemon that died: stale */
+	if (jint(o, "pid") <= 0 || !entry_alive(dir)) {
+		json_object_put(o); /* a daemon that is gone: stale */
 		return NULL;
 	}
 	return o;
@@ -165,6 +293,8 @@ static int each_json(const char *run_dir,
 				fn(o, dir, arg);
 				json_object_put(o);
 				count++;
+			} else {
+				entry_reap(dir); /* if its daemon is gone */
 			}
 		}
 		free(ents[i]);
@@ -313,21 +443,42 @@ struct disc_arg {
 	int done;
 };
 
-/* Stop one daemon and wait (up to 30 s) until it removed its files. */
+/*
+ * Stop one daemon and wait (up to 30 s) until it exited.  The signal goes
+ * through a pidfd taken while the entry is still locked by its daemon
+ * and still names that pid: never to a process that reused the pid of a
+ * daemon that is gone.
+ */
 static int stop_daemon(const struct ctrl_status *s)
 {
+	struct pollfd pfd = { .events = POLLIN };
+	struct json_object *o;
 	char path[1024];
-	uint64_t end = nvmf_now_ms() + 30000;
+	pid_t pid = 0;
+	int ret;
 
+	pfd.fd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+	if (pfd.fd < 0)
+		return errno == ESRCH ? 0 : -errno;
 	snprintf(path, sizeof(path), "%s/status.json", s->dir);
-	if (kill(s->pid, SIGTERM))
-		return -errno;
-	while (nvmf_now_ms() < end) {
-		if (kill(s->pid, 0) && errno == ESRCH)
-			return 0;
-		usleep(20000);
+	o = json_object_from_file(path);
+	if (o) {
+		pid = (pid_t)jint(o, "pid");
+		json_object_put(o);
 	}
-	return -ETIMEDOUT;
+	if (pid != s->pid || !entry_alive(s->dir)) {
+		close(pfd.fd);
+		entry_reap(s->dir);
+		return 0; /* gone meanwhile */
+	}
+	if (syscall(SYS_pidfd_send_signal, pfd.fd, SIGTERM, NULL, 0)) {
+		ret = errno == ESRCH ? 0 : -errno;
+		close(pfd.fd);
+		return ret;
+	}
+	ret = poll(&pfd, 1, 30000); /* readable when it exited */
+	close(pfd.fd);
+	return ret == 1 ? 0 : ret ? -errno : -ETIMEDOUT;
 }
 
 static void disc_fn(const struct ctrl_status *s, void *arg)

@@ -124,7 +124,12 @@ struct ctrl_status {
 	char host_traddr[NVMF_HOST_ADDR_SIZE];
 	char dir[512];
 };
-/* Call fn for each running controller.  Return: how many. */
+/* The daemon's lock on its state directory: an fd to keep, or -errno. */
+int ctrl_lock_take(const char *dir);
+/* Remove dir if its daemon is gone.  Return: true if removed. */
+bool ctrl_entry_reap(const char *dir);
+/* Call fn for each running controller (and remove the entries of daemons
+ * that are gone).  Return: how many. */
 int ctrl_status_each(const char *run_dir,
 		     void (*fn)(const struct ctrl_status *s, void *arg),
 		     void *arg);

@@ -88,6 +88,26 @@ done
 "$H" list | grep -q 'No NVMe-oF controllers' || lab_fail "controllers left after the cycles"
 lab_event "$CYCLES connect/read/disconnect cycles: ok"
 
+# kill -9 of a daemon: the next command removes its entry and detaches its
+# dead mount, and the next connect takes the same name again
+k=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 2>"$LAB_OUT/kill.err") ||
+	lab_fail "connect before kill -9: $(cat "$LAB_OUT/kill.err")"
+kpid=$(lab_host_pid "$k")
+kill -9 "$kpid"
+lab_retry 20 bash -c "! kill -0 $kpid 2>/dev/null" || lab_fail "$k's daemon survived kill -9"
+grep -q " /run/nvmf-host/$k fuse" /proc/mounts ||
+	lab_event "note: no dead mount of $k after kill -9"
+"$H" list >"$LAB_OUT/list-after-kill.txt" 2>&1
+grep -q "^$k:" "$LAB_OUT/list-after-kill.txt" && lab_fail "$k still listed after its daemon was killed"
+grep -q " /run/nvmf-host/$k " /proc/mounts && lab_fail "$k's dead mount is left"
+k2=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 2>"$LAB_OUT/kill.err") ||
+	lab_fail "connect after kill -9: $(cat "$LAB_OUT/kill.err")"
+[ "$k2" = "$k" ] || lab_fail "the connect after kill -9 took $k2, not $k again"
+dd if="$(lab_host_file "$k2")" of=/dev/null bs=4k count=1 iflag=direct 2>"$LAB_OUT/kill.err" ||
+	lab_fail "read on $k2 after kill -9: $(cat "$LAB_OUT/kill.err")"
+"$H" disconnect -d "$k2" >/dev/null 2>&1 || lab_fail "disconnect $k2 failed"
+lab_report "kill -9 of $k's daemon: list removed its entry ($(grep -m1 -o 'removed:.*' "$LAB_OUT/list-after-kill.txt")); the next connect took $k2 again and reads"
+
 # bad input: a one-line reason and a non-zero exit, never a hang
 bad() {	# bad WHAT EXPECTED-RC CMD...: must fail with that code within 30 s
 	local what=$1 want=$2 rc

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# nvmf-host's run-dir entries when a connect daemon is gone (kill -9, OOM,
+# crash): list and disconnect remove the entry (its name can be taken
+# again), and nothing is ever signalled through the pid it recorded - that
+# pid may belong to another process by now.  A daemon that is alive holds
+# the flock on its entry's lock file.  No RDMA needed: the entries are
+# made by hand, as a daemon leaves them.
+# Usage: nvmf-host-entries.sh NVMF_HOST
+set -u
+host=$1
+tmp=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL $*"; failed=$((failed + 1)); }
+run="$tmp/run"
+
+# entry NAME PID [locked]: what a daemon writes (lock file included)
+entry() {
+	mkdir -p "$run/ctrl/$1" "$run/$1"
+	cat >"$run/ctrl/$1/status.json" <<JSON
+{ "name": "$1", "pid": $2, "subnqn": "nqn.2014-08.org.test:$1",
+  "trtype": "rdma", "traddr": "10.0.0.1", "trsvcid": "4420",
+  "host_traddr": "", "mount": "$run/$1", "state": "live",
+  "state_since_ms": 0, "namespaces": [] }
+JSON
+	: >"$run/ctrl/$1/lock"
+}
+
+# an unrelated process that got the pid of a daemon that is gone
+sleep 600 &
+bystander=$!
+pids+=($bystander)
+
+entry nvmf0 $bystander
+"$host" list --run-dir "$run" >"$tmp/out" 2>"$tmp/err"
+if ! grep -q nvmf0 "$tmp/out" && [ ! -e "$run/ctrl/nvmf0" ] && [ ! -e "$run/nvmf0" ]; then
+	ok "list: the entry of a daemon that is gone is not listed, and removed ($(head -1 "$tmp/err"))"
+else
+	bad "list: $(cat "$tmp/out" "$tmp/err" | head -3 | tr '\n' ' '); entry left: $(ls "$run/ctrl")"
+fi
+
+entry nvmf1 $bystander
+"$host" disconnect -d nvmf1 --run-dir "$run" >"$tmp/out" 2>&1
+if kill -0 $bystander 2>/dev/null; then
+	ok "disconnect: the process that has the recorded pid was not signalled"
+else
+	bad "disconnect signalled pid $bystander, which is not a daemon"
+fi
+[ ! -e "$run/ctrl/nvmf1" ] && ok "disconnect: the entry is removed" ||
+	bad "disconnect: entry nvmf1 left"
+
+# a live daemon: it holds the lock; disconnect signals it, and only it
+entry nvmf2 0
+flock -x "$run/ctrl/nvmf2/lock" sleep 600 &
+holder=$!
+pids+=($holder)
+for _ in $(seq 50); do
+	flock -n -x "$run/ctrl/nvmf2/lock" true 2>/dev/null || break
+	sleep 0.1
+done
+sed -i "s/\"pid\": 0/\"pid\": $holder/" "$run/ctrl/nvmf2/status.json"
+"$host" list --run-dir "$run" >"$tmp/out" 2>&1
+grep -q nvmf2 "$tmp/out" && ok "list: a daemon holding its lock is listed" ||
+	bad "list: live nvmf2 not listed: $(cat "$tmp/out")"
+"$host" disconnect -d nvmf2 --run-dir "$run" >"$tmp/out" 2>&1
+sleep 0.5
+if ! kill -0 $holder 2>/dev/null && kill -0 $bystander 2>/dev/null; then
+	ok "disconnect: SIGTERM went to the daemon holding the entry"
+else
+	bad "disconnect of a live entry: holder alive=$(kill -0 $holder 2>/dev/null && echo yes || echo no) $(cat "$tmp/out")"
+fi
+
+# a connect that died before taking its lock: left alone for a minute
+mkdir -p "$run/ctrl/nvmf3"
+"$host" list --run-dir "$run" >/dev/null 2>&1
+[ -d "$run/ctrl/nvmf3" ] && ok "an entry being claimed (no lock yet) is left alone" ||
+	bad "a fresh entry without a lock was removed"
+touch -d '2 minutes ago' "$run/ctrl/nvmf3"
+"$host" list --run-dir "$run" >/dev/null 2>&1
+[ ! -e "$run/ctrl/nvmf3" ] && ok "an entry left without a lock for a minute is removed" ||
+	bad "an old entry without a lock was kept"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
