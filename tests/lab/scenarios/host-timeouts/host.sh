@@ -66,6 +66,7 @@ c=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 -c 1 -D \
 fc=$(lab_host_file "$c" 2)
 lab_signal suspend
 lab_wait suspended 60
+logstart=$(($(wc -l <"$LAB_OUT/nvmf-host.log") + 1))
 t=$(lab_now_ns)
 timeout 300 dd if="$fc" of=/dev/null bs=4k count=1 iflag=direct 2>"$LAB_OUT/read-c.err"
 rc=$?
@@ -75,7 +76,9 @@ lab_signal resume
 [ $rc != 0 ] || lab_fail "C: the read succeeded on a suspended namespace?"
 grep -q 'Connection timed out' "$LAB_OUT/read-c.err" ||
 	lab_fail "C: expected 'Connection timed out', got: $(cat "$LAB_OUT/read-c.err")"
-sends=$(grep -F "[$c] command 0x02" "$LAB_OUT/nvmf-host.log" | grep -c "timed out (")
+# "HH:MM:SS.mmm nvmfN warn  [ctrlK addr] command 0x02 ... timed out (i of n)"
+sends=$(tail -n +"$logstart" "$LAB_OUT/nvmf-host.log" |
+	grep -cE "^[^ ]+ $c warn .*\] command 0x02 .* timed out \(")
 [ "$sends" = $((MAX_RETRIES + 1)) ] ||
 	lab_fail "C: the read timed out $sends times (want $((MAX_RETRIES + 1)): io-timeout $IO_TMO s, max-retries $MAX_RETRIES)"
 lab_report "C: a read the target never answers failed after $ms ms, sent $sends times (io-timeout $IO_TMO s, max-retries $MAX_RETRIES): $(head -1 "$LAB_OUT/read-c.err")"
