@@ -12,7 +12,15 @@ set -u
 host=$1
 tmp=$(mktemp -d)
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$tmp"' EXIT
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		pkill -P "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 passed=0
 failed=0
 ok() { echo "ok   $*"; passed=$((passed + 1)); }
@@ -32,7 +40,7 @@ JSON
 }
 
 # an unrelated process that got the pid of a daemon that is gone
-sleep 600 &
+sleep 600 >/dev/null 2>&1 &
 bystander=$!
 pids+=($bystander)
 
@@ -56,7 +64,7 @@ fi
 
 # a live daemon: it holds the lock; disconnect signals it, and only it
 entry nvmf2 0
-flock -x "$run/ctrl/nvmf2/lock" sleep 600 &
+flock -x "$run/ctrl/nvmf2/lock" sleep 600 >/dev/null 2>&1 &
 holder=$!
 pids+=($holder)
 for _ in $(seq 50); do
