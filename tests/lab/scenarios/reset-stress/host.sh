@@ -26,7 +26,9 @@ io "$C2" & p2=$!
 (
 	ok=0 failed=0 max=0
 	while [ ! -e "$LAB_SYNC/io-stop" ]; do
+		# 0 before the first connect creates the log (grep prints nothing)
 		lost=$(grep -c "controller deleted: " "$LAB_OUT/churn.log" 2>/dev/null)
+		lost=${lost:-0}
 		t0=$(lab_now_ns)
 		if c=$("$NVMF_HOST" connect -t rdma -a "$LAB_PEER" -s 4420 \
 			-n "$NQN_1" -D -l 5 -c 1 --log-level debug \
