@@ -15,18 +15,6 @@
 
 #define MAX_RECORDS 16
 
-static void enable(struct fz_tgt *f, struct nvmet_sq *asq)
-{
-	static struct fz_req r;
-
-	memset(&r, 0, sizeof(r));
-	r.cmd.prop_set.opcode = nvme_fabrics_command;
-	r.cmd.prop_set.fctype = nvme_fabrics_type_property_set;
-	r.cmd.prop_set.offset = htole32(NVME_REG_CC);
-	r.cmd.prop_set.value = htole64(0x460001); /* IOSQES 6, IOCQES 4, EN */
-	fz_run(f, asq, &r, 0, NULL, 0);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_tgt *f = fz_tgt_get();
@@ -42,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_sq_init(f, &lone, data[0] & 1, 1);
 	if (!fz_connect(f, &asq, data[0] & 2 ? NVME_DISC_NQN : FZ_OPEN, 0xffff,
 			&cntlid)) {
-		enable(f, &asq);
+		fz_enable(f, &asq);
 		fz_connect(f, &iosq, FZ_OPEN, cntlid, NULL);
 	}
 	data++;

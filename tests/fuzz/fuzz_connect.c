@@ -12,18 +12,6 @@
 
 #include "fz_tgt.h"
 
-static void enable(struct fz_tgt *f, struct nvmet_sq *asq)
-{
-	static struct fz_req r;
-
-	memset(&r, 0, sizeof(r));
-	r.cmd.prop_set.opcode = nvme_fabrics_command;
-	r.cmd.prop_set.fctype = nvme_fabrics_type_property_set;
-	r.cmd.prop_set.offset = htole32(NVME_REG_CC);
-	r.cmd.prop_set.value = htole64(0x460001);
-	fz_run(f, asq, &r, 0, NULL, 0);
-}
-
 static void one_connect(struct fz_tgt *f, struct nvmet_sq *sq, struct fz_req *r,
 			const uint8_t *p, size_t n, uint16_t cntlid)
 {
@@ -72,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode & 1) {
 		if (fz_connect(f, &asq, FZ_OPEN, 0xffff, &cntlid))
 			return 0;
-		enable(f, &asq);
+		fz_enable(f, &asq);
 	}
 	fz_sq_init(f, &sq, mode & 1 ? 1 : 0, port);
 	n = size < rec ? size : rec;

@@ -202,6 +202,18 @@ uint16_t fz_connect(struct fz_tgt *f, struct nvmet_sq *sq, const char *subnqn,
 	return st;
 }
 
+void fz_enable(struct fz_tgt *f, struct nvmet_sq *asq)
+{
+	static struct fz_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.cmd.prop_set.opcode = nvme_fabrics_command;
+	r.cmd.prop_set.fctype = nvme_fabrics_type_property_set;
+	r.cmd.prop_set.offset = htole32(NVME_REG_CC);
+	r.cmd.prop_set.value = htole64(0x460001);
+	fz_run(f, asq, &r, 0, NULL, 0);
+}
+
 void fz_sq_fini(struct nvmet_sq *sq)
 {
 	struct nvmet_ctrl *ctrl = sq->ctrl;

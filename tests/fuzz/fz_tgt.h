@@ -48,6 +48,8 @@ uint16_t fz_connect(struct fz_tgt *f, struct nvmet_sq *sq, const char *subnqn,
  */
 uint16_t fz_run(struct fz_tgt *f, struct nvmet_sq *sq, struct fz_req *r,
 		uint32_t received, const uint8_t *fill, size_t fill_len);
+/* Property Set CC.EN (IOSQES 6, IOCQES 4) on the admin queue asq. */
+void fz_enable(struct fz_tgt *f, struct nvmet_sq *asq);
 /* Drop sq's controller as the transport does when a queue goes. */
 void fz_sq_fini(struct nvmet_sq *sq);
 
