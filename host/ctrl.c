@@ -173,9 +173,8 @@ static void ctrl_finish_delete(struct nvmf_ctrl *c, int err)
 /* Delete now: no shutdown handshake (the connection is gone). */
 void ctrl_delete(struct nvmf_ctrl *c, int err, const char *why)
 {
-	if (c->state == NVMF_CTRL_DEAD || c->deleting)
+	if (ctrl_deleting(c))
 		return;
-	c->deleting = true;
 	if (c->state == NVMF_CTRL_NEW)
 		ctrl_set_state(c, NVMF_CTRL_CONNECTING, "first connect");
 	ctrl_set_error(c, "%s", why);
@@ -198,13 +197,12 @@ static void ctrl_disconnect_work(void *arg)
 	struct nvmf_ctrl *c = arg;
 	union nvme_command cmd;
 
-	if (c->state == NVMF_CTRL_DEAD || c->deleting)
+	if (ctrl_deleting(c))
 		return;
 	if (c->state != NVMF_CTRL_LIVE) {
 		ctrl_delete(c, -ENODEV, "disconnect requested");
 		return;
 	}
-	c->deleting = true;
 	ctrl_set_state(c, NVMF_CTRL_DELETING, "disconnect requested");
 	nvmf_timer_disarm(c->ka_timer);
 	/* fail what waits; what is in flight completes or is failed */
@@ -246,7 +244,7 @@ static bool loss_expired(struct nvmf_ctrl *c)
 void ctrl_attempt_failed(struct nvmf_ctrl *c, int err, bool dnr,
 			 const char *why)
 {
-	if (c->deleting) {
+	if (ctrl_deleting(c)) {
 		/* never reconnect (nor stay half deleted) once deleting */
 		ctrl_error(c, why);
 		return;
@@ -282,7 +280,7 @@ void ctrl_error(struct nvmf_ctrl *c, const char *why)
 {
 	if (c->state == NVMF_CTRL_DEAD)
 		return;
-	if (c->deleting) {
+	if (ctrl_deleting(c)) {
 		/* the connection failed during the shutdown: finish without it */
 		ctrl_info(c, "shutdown interrupted: %s", why);
 		ctrl_finish_delete(c, -ENODEV);
@@ -324,7 +322,7 @@ static void loss_fire(void *arg)
 	struct nvmf_ctrl *c = arg;
 	char why[96];
 
-	if (c->state == NVMF_CTRL_LIVE || c->deleting)
+	if (c->state == NVMF_CTRL_LIVE || ctrl_deleting(c))
 		return;
 	snprintf(why, sizeof(why),
 		 "ctrl_loss_tmo (%d s) expired after %u "
@@ -338,7 +336,7 @@ static void failfast_fire(void *arg)
 {
 	struct nvmf_ctrl *c = arg;
 
-	if (c->state == NVMF_CTRL_LIVE || c->deleting)
+	if (c->state == NVMF_CTRL_LIVE || ctrl_deleting(c))
 		return;
 	pthread_mutex_lock(&c->lock);
 	c->info.fail_fast = true;
@@ -591,18 +589,74 @@ out_free:
 	return NULL;
 }
 
-/* Wait (thread mode) or poll (poll mode) until cond_fn(arg) holds. */
+/*
+ * Wait until cond_fn(arg) holds: the owner of a poll-mode controller runs
+ * its loop meanwhile; any other thread sleeps until the loop's thread
+ * (the library's, or the owner's) wakes it.  Only one thread ever runs a
+ * controller's loop.
+ */
 void ctrl_wait(struct nvmf_ctrl *c, bool (*cond_fn)(void *), void *arg)
 {
-	if (!c->own_thread) {
+	if (!c->own_thread && nvmf_loop_on_thread(c->loop)) {
+		c->loop_depth++;
 		while (!cond_fn(arg))
 			nvmf_loop_run_once(c->loop, 100);
+		c->loop_depth--;
 		return;
 	}
 	pthread_mutex_lock(&c->lock);
 	while (!cond_fn(arg))
 		pthread_cond_wait(&c->cond, &c->lock);
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- the API's threading rules (include/nvmf/host.h) ------------------------ */
+
+/* Inside a callback: on the loop's thread, while the loop runs. */
+static bool in_callback(struct nvmf_ctrl *c)
+{
+	if (!nvmf_loop_on_thread(c->loop))
+		return false;
+	return c->own_thread || c->loop_depth > 0;
+}
+
+/*
+ * A call starts: counted, so that nvmf_ctrl_disconnect() waits for it
+ * before freeing the controller.  Sequentially consistent: either this
+ * call sees closing, or the closer sees this call counted.
+ * Return: 0, or -ENODEV (shut down: the call must not go on).
+ */
+int ctrl_api_enter(struct nvmf_ctrl *c)
+{
+	atomic_fetch_add(&c->api_users, 1);
+	if (atomic_load(&c->closing)) {
+		ctrl_api_leave(c);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/* A call that works on a shut-down controller too (reads its state). */
+void ctrl_api_hold(struct nvmf_ctrl *c)
+{
+	atomic_fetch_add(&c->api_users, 1);
+}
+
+void ctrl_api_leave(struct nvmf_ctrl *c)
+{
+	if (atomic_fetch_sub(&c->api_users, 1) == 1 &&
+	    atomic_load(&c->closing)) {
+		/* the last call out: nvmf_ctrl_disconnect() may be waiting */
+		pthread_mutex_lock(&c->lock);
+		pthread_cond_broadcast(&c->cond);
+		pthread_mutex_unlock(&c->lock);
+	}
+}
+
+/* May this thread block until the controller's loop has done some work? */
+int ctrl_may_wait(struct nvmf_ctrl *c)
+{
+	return in_callback(c) ? -EDEADLK : 0;
 }
 
 static bool first_done(void *arg)
@@ -619,12 +673,20 @@ static bool is_dead(void *arg)
 	return c->state == NVMF_CTRL_DEAD;
 }
 
-static void ctrl_stop(struct nvmf_ctrl *c)
+/*
+ * Stop the loop's thread and free the controller.  With drain: requests
+ * that other threads submitted while it was being deleted, and that the
+ * loop has not seen, are failed here (no thread can add more: none is
+ * inside the library).
+ */
+static void ctrl_stop(struct nvmf_ctrl *c, bool drain)
 {
 	if (c->own_thread) {
 		nvmf_loop_stop(c->loop);
 		pthread_join(c->thread, NULL);
 	}
+	if (drain)
+		ctrl_fail_pending(c, -ENODEV);
 	ctrl_free(c);
 }
 
@@ -668,7 +730,7 @@ int nvmf_ctrl_connect(const struct nvmf_trid *trid,
 		ret = c->first_err ? c->first_err : -EIO;
 		snprintf(err, errlen, "%s", c->first_why);
 		ctrl_wait(c, is_dead, c);
-		ctrl_stop(c);
+		ctrl_stop(c, false);
 		return ret;
 	}
 	*out = c;
@@ -678,14 +740,39 @@ out_free:
 	return ret;
 }
 
-void nvmf_ctrl_disconnect(struct nvmf_ctrl *c)
+int nvmf_ctrl_shutdown(struct nvmf_ctrl *c)
 {
-	if (c->own_thread)
-		nvmf_loop_post(c->loop, ctrl_disconnect_work, c);
-	else
-		ctrl_disconnect_work(c);
-	ctrl_wait(c, is_dead, c);
-	ctrl_stop(c);
+	if (atomic_exchange(&c->closing, true))
+		return 0;
+	/* always through the loop: never re-entered from a callback */
+	if (nvmf_loop_post(c->loop, ctrl_disconnect_work, c)) {
+		atomic_store(&c->closing, false);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool dead_and_unused(void *arg)
+{
+	struct nvmf_ctrl *c = arg;
+
+	return c->state == NVMF_CTRL_DEAD && !atomic_load(&c->api_users);
+}
+
+int nvmf_ctrl_disconnect(struct nvmf_ctrl *c)
+{
+	int ret;
+
+	if (in_callback(c))
+		return -EDEADLK;
+	if (!c->own_thread && !nvmf_loop_on_thread(c->loop))
+		return -EPERM;
+	ret = nvmf_ctrl_shutdown(c);
+	if (ret)
+		return ret;
+	ctrl_wait(c, dead_and_unused, c);
+	ctrl_stop(c, true);
+	return 0;
 }
 
 static void kick_work(void *arg)
@@ -702,18 +789,29 @@ static void kick_work(void *arg)
 
 void nvmf_ctrl_kick(struct nvmf_ctrl *c)
 {
+	if (ctrl_api_enter(c))
+		return;
 	if (nvmf_loop_on_thread(c->loop))
 		kick_work(c);
 	else
 		nvmf_loop_post(c->loop, kick_work, c);
+	ctrl_api_leave(c);
 }
 
 int nvmf_ctrl_poll(struct nvmf_ctrl *c, int timeout_ms)
 {
-	int q, n, ret = nvmf_loop_run_once(c->loop, timeout_ms);
+	int q, n, ret;
 
+	if (c->own_thread)
+		return -EINVAL;
+	if (!nvmf_loop_on_thread(c->loop))
+		return -EPERM;
+	if (c->loop_depth)
+		return -EBUSY;
+	c->loop_depth++;
+	ret = nvmf_loop_run_once(c->loop, timeout_ms);
 	if (timeout_ms || ret < 0)
-		return ret;
+		goto out;
 	/* busy polling: reap the completion queues directly */
 	for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++) {
 		if (!c->queues[q] || c->queues[q]->state != NVMF_HQ_LIVE)
@@ -722,19 +820,25 @@ int nvmf_ctrl_poll(struct nvmf_ctrl *c, int timeout_ms)
 		if (n > 0)
 			ret += n;
 	}
+out:
+	c->loop_depth--;
 	return ret;
 }
 
 int nvmf_ctrl_fd(const struct nvmf_ctrl *c)
 {
+	if (c->own_thread)
+		return -EINVAL;
 	return nvmf_loop_fd(c->loop);
 }
 
 void nvmf_ctrl_get_info(struct nvmf_ctrl *c, struct nvmf_ctrl_info *info)
 {
+	ctrl_api_hold(c);
 	pthread_mutex_lock(&c->lock);
 	*info = c->info;
 	pthread_mutex_unlock(&c->lock);
+	ctrl_api_leave(c);
 }
 
 const struct nvmf_trid *nvmf_ctrl_trid(const struct nvmf_ctrl *c)
@@ -746,10 +850,12 @@ int nvmf_ctrl_get_ns(struct nvmf_ctrl *c, struct nvmf_ns_info *ns, int max)
 {
 	int n;
 
+	ctrl_api_hold(c);
 	pthread_mutex_lock(&c->lock);
 	n = c->nr_ns;
 	if (ns && max > 0)
 		memcpy(ns, c->ns, sizeof(*ns) * (size_t)(n < max ? n : max));
 	pthread_mutex_unlock(&c->lock);
+	ctrl_api_leave(c);
 	return n;
 }

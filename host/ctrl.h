@@ -24,6 +24,19 @@ void ctrl_attempt_failed(struct nvmf_ctrl *c, int err, bool dnr,
 void ctrl_error(struct nvmf_ctrl *c, const char *why);
 void ctrl_live(struct nvmf_ctrl *c);
 void ctrl_wait(struct nvmf_ctrl *c, bool (*cond_fn)(void *), void *arg);
+/* The API's threading rules (include/nvmf/host.h). */
+int ctrl_api_enter(struct nvmf_ctrl *c);
+void ctrl_api_hold(struct nvmf_ctrl *c);
+void ctrl_api_leave(struct nvmf_ctrl *c);
+int ctrl_may_wait(struct nvmf_ctrl *c);
+
+/* Being deleted or dead: never reconnect, fail what is submitted. */
+static inline bool ctrl_deleting(const struct nvmf_ctrl *c)
+{
+	return c->state == NVMF_CTRL_DELETING ||
+	       c->state == NVMF_CTRL_DELETING_NOIO ||
+	       c->state == NVMF_CTRL_DEAD;
+}
 
 /* init.c */
 void ctrl_attempt_start(struct nvmf_ctrl *c);

@@ -95,7 +95,7 @@ void ctrl_attempt_start(struct nvmf_ctrl *c)
 {
 	int ret;
 
-	if (c->deleting || c->step != INIT_IDLE)
+	if (ctrl_deleting(c) || c->step != INIT_IDLE)
 		return;
 	c->attempt_start = nvmf_now_ms();
 	c->io_live = 0;
@@ -198,7 +198,7 @@ void nvmf_hq_transport_error(struct nvmf_hq *hq, int err, const char *why)
 
 	snprintf(msg, sizeof(msg), "queue %u: %s", hq->qid, why);
 	/* during a disconnect's shutdown too: ctrl_error() finishes it */
-	if (c->state == NVMF_CTRL_LIVE || c->deleting)
+	if (c->state == NVMF_CTRL_LIVE || ctrl_deleting(c))
 		ctrl_error(c, msg);
 	else if (c->step != INIT_IDLE)
 		ctrl_attempt_failed(c, err, false, msg);

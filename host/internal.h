@@ -12,6 +12,7 @@
 #define NVMF_HOST_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
@@ -217,6 +218,10 @@ struct nvmf_ctrl {
 	struct nvmf_loop *loop;
 	pthread_t thread;
 	bool own_thread;
+	/* the API's threading rules (include/nvmf/host.h), any thread */
+	atomic_int api_users; /* calls inside the library */
+	atomic_bool closing;  /* nvmf_ctrl_shutdown() or _disconnect() */
+	int loop_depth;	      /* poll mode: the owner is running the loop */
 	bool discovery;
 	char name[300]; /* log prefix */
 	uint8_t hostid[16];
@@ -265,7 +270,6 @@ struct nvmf_ctrl {
 	struct nvmf_timer *loss_timer;
 	struct nvmf_timer *failfast_timer;
 	bool ka_outstanding;
-	bool deleting;
 	struct nvmf_pool pool;
 	bool pool_ready;
 };

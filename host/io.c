@@ -161,7 +161,7 @@ void ctrl_kick_pending(struct nvmf_ctrl *c)
 /* A user request on the loop thread. */
 static void ctrl_queue_req(struct nvmf_ctrl *c, struct nvmf_req *req)
 {
-	if (c->deleting || c->state == NVMF_CTRL_DEAD) {
+	if (ctrl_deleting(c)) {
 		req->err = -ENODEV;
 		req_complete(req);
 		return;
@@ -250,6 +250,7 @@ int nvmf_ctrl_find_ns(struct nvmf_ctrl *c, uint32_t nsid,
 {
 	int i, ret = -ENOENT;
 
+	ctrl_api_hold(c);
 	pthread_mutex_lock(&c->lock);
 	for (i = 0; i < c->nr_ns; i++) {
 		if (!nsid || c->ns[i].nsid == nsid) {
@@ -259,6 +260,7 @@ int nvmf_ctrl_find_ns(struct nvmf_ctrl *c, uint32_t nsid,
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
+	ctrl_api_leave(c);
 	return ret;
 }
 
@@ -302,21 +304,28 @@ static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
 int nvmf_io_submit(struct nvmf_ctrl *c, const struct nvmf_io *io, nvmf_io_cb cb,
 		   void *arg)
 {
-	struct nvmf_req *req = req_alloc();
-	int ret;
+	struct nvmf_req *req;
+	int ret = ctrl_api_enter(c);
 
-	if (!req)
-		return -ENOMEM;
+	if (ret)
+		return ret;
+	req = req_alloc();
+	if (!req) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	ret = io_prepare(c, req, io);
 	if (ret) {
 		req_free(req);
-		return ret;
+		goto out;
 	}
 	req->user_cb = cb;
 	req->user_arg = arg;
 	ret = submit_any_thread(c, req);
 	if (ret)
 		req_free(req);
+out:
+	ctrl_api_leave(c);
 	return ret;
 }
 
@@ -350,12 +359,20 @@ static void sync_io_cb(void *arg, int status)
 int nvmf_io_sync(struct nvmf_ctrl *c, const struct nvmf_io *io)
 {
 	struct sync_call s = { .ctrl = c };
-	int ret = nvmf_io_submit(c, io, sync_io_cb, &s);
+	int ret = ctrl_may_wait(c);
 
 	if (ret)
 		return ret;
-	ctrl_wait(c, sync_done, &s);
-	return s.status;
+	ret = ctrl_api_enter(c);
+	if (ret)
+		return ret;
+	ret = nvmf_io_submit(c, io, sync_io_cb, &s);
+	if (!ret) {
+		ctrl_wait(c, sync_done, &s);
+		ret = s.status;
+	}
+	ctrl_api_leave(c);
+	return ret;
 }
 
 static void sync_admin_done(struct nvmf_req *req)
@@ -367,14 +384,22 @@ int nvmf_admin_sync(struct nvmf_ctrl *c, const void *sqe, void *buf,
 		    uint32_t len, bool to_host, uint32_t *dw0)
 {
 	struct sync_call s = { .ctrl = c };
-	struct nvmf_req *req = req_alloc();
-	int ret;
+	struct nvmf_req *req;
+	int ret = ctrl_may_wait(c);
 
-	if (!req)
-		return -ENOMEM;
+	if (ret)
+		return ret;
+	ret = ctrl_api_enter(c);
+	if (ret)
+		return ret;
 	if (len > c->info.max_io_bytes) {
-		req_free(req);
-		return -EINVAL;
+		ret = -EINVAL;
+		goto out;
+	}
+	req = req_alloc();
+	if (!req) {
+		ret = -ENOMEM;
+		goto out;
 	}
 	memcpy(&req->cmd, sqe, sizeof(req->cmd));
 	req->buf = len ? buf : NULL;
@@ -385,12 +410,15 @@ int nvmf_admin_sync(struct nvmf_ctrl *c, const void *sqe, void *buf,
 	ret = submit_any_thread(c, req);
 	if (ret) {
 		req_free(req);
-		return ret;
+		goto out;
 	}
 	ctrl_wait(c, sync_done, &s);
 	if (dw0)
 		*dw0 = s.dw0;
-	return s.status;
+	ret = s.status;
+out:
+	ctrl_api_leave(c);
+	return ret;
 }
 
 /* ---- memory ------------------------------------------------------------------- */
@@ -420,15 +448,25 @@ static int mr_call(struct nvmf_ctrl *c, void *buf, size_t len, bool add)
 	struct mr_call m = {
 		.sync = { .ctrl = c }, .buf = buf, .len = len, .add = add
 	};
+	int ret;
 
+	if (add)
+		ret = ctrl_api_enter(c);
+	else
+		ctrl_api_hold(c), ret = 0; /* unregister on a shut-down one */
+	if (ret)
+		return ret;
 	if (nvmf_loop_on_thread(c->loop)) {
-		mr_work(&m);
-		return m.sync.status;
+		mr_work(&m); /* no wait: allowed from a callback */
+		ret = m.sync.status;
+	} else if (nvmf_loop_post(c->loop, mr_work, &m)) {
+		ret = -ENOMEM;
+	} else {
+		ctrl_wait(c, sync_done, &m.sync);
+		ret = m.sync.status;
 	}
-	if (nvmf_loop_post(c->loop, mr_work, &m))
-		return -ENOMEM;
-	ctrl_wait(c, sync_done, &m.sync);
-	return m.sync.status;
+	ctrl_api_leave(c);
+	return ret;
 }
 
 int nvmf_ctrl_register(struct nvmf_ctrl *c, void *buf, size_t len)
@@ -448,14 +486,15 @@ void nvmf_ctrl_unregister(struct nvmf_ctrl *c, void *buf)
 void *nvmf_buf_alloc(struct nvmf_ctrl *c, size_t len)
 {
 	bool init = false;
+	void *buf = NULL;
 
-	if (len > NVMF_HOST_MAX_IO)
+	if (len > NVMF_HOST_MAX_IO || ctrl_api_enter(c))
 		return NULL;
 	pthread_mutex_lock(&c->lock);
 	if (!c->pool_ready) {
 		if (nvmf_pool_init(&c->pool, NVMF_HOST_MAX_IO, POOL_CHUNKS)) {
 			pthread_mutex_unlock(&c->lock);
-			return NULL;
+			goto out;
 		}
 		c->pool_ready = init = true;
 	}
@@ -463,11 +502,18 @@ void *nvmf_buf_alloc(struct nvmf_ctrl *c, size_t len)
 	if (init &&
 	    nvmf_ctrl_register(c, c->pool.base, c->pool.chunk * c->pool.nr))
 		ctrl_warn(c, "buffer pool not registered: I/O will copy");
-	return nvmf_pool_get(&c->pool);
+	buf = nvmf_pool_get(&c->pool);
+out:
+	ctrl_api_leave(c);
+	return buf;
 }
 
 void nvmf_buf_free(struct nvmf_ctrl *c, void *buf)
 {
-	if (buf && nvmf_pool_put(&c->pool, buf))
+	if (!buf)
+		return;
+	ctrl_api_hold(c);
+	if (nvmf_pool_put(&c->pool, buf))
 		ctrl_warn(c, "nvmf_buf_free of %p: not a pool buffer", buf);
+	ctrl_api_leave(c);
 }

@@ -22,30 +22,59 @@
  *   -ENOLINK       fast_io_fail_tmo expired while the controller was
  *                  reconnecting (path error); reconnects go on
  *   -ENODEV        the controller was deleted (ctrl_loss_tmo expired,
- *                  a Connect failed with DNR, or nvmf_ctrl_disconnect())
+ *                  a Connect failed with DNR, nvmf_ctrl_shutdown() or
+ *                  nvmf_ctrl_disconnect())
  *   -ETIMEDOUT     the command timed out (io_timeout) max_retries + 1
  *                  times: each timeout reconnected and sent it again
  *   -EINVAL        a bad request (alignment, range, size, namespace)
  *   -ENOMEM        no memory for the request
+ *   -EDEADLK, -EPERM, -EBUSY, -EINVAL: a call made where the threading
+ *                  rules below do not allow it (nothing was done)
  *
- * Threading and ownership:
- *   - All of a controller's work runs on one event loop.  By default the
- *     library runs it on a thread of its own and completion callbacks are
- *     called on that thread.  With opts.poll set there is no library
- *     thread: the thread that called nvmf_ctrl_connect() drives the
- *     controller with nvmf_ctrl_poll() (or waits for nvmf_ctrl_fd() to be
- *     readable and then calls nvmf_ctrl_poll(ctrl, 0)), and callbacks run
- *     inside nvmf_ctrl_poll().
- *   - nvmf_io_submit() may be called from any thread, including from a
- *     completion callback.  The synchronous wrappers must not be called
- *     from a completion callback.
+ * Threading and ownership (checked: a call that breaks a rule returns the
+ * error named here instead of corrupting the controller):
+ *   - All of a controller's work runs on one event loop, and only one
+ *     thread ever runs it.  By default the library runs it on a thread of
+ *     its own and completion callbacks are called on that thread.  With
+ *     opts.poll set there is no library thread: the thread that called
+ *     nvmf_ctrl_connect() (the owner) drives the controller with
+ *     nvmf_ctrl_poll() (or waits for nvmf_ctrl_fd() to be readable and
+ *     then calls nvmf_ctrl_poll(ctrl, 0)), and callbacks run inside
+ *     nvmf_ctrl_poll() or inside a synchronous call of the owner.
+ *   - nvmf_ctrl_poll() and nvmf_ctrl_fd(): poll mode only (-EINVAL
+ *     otherwise); nvmf_ctrl_poll() on the owner thread only (-EPERM), and
+ *     not from a callback (-EBUSY).
+ *   - nvmf_io_submit(), nvmf_ctrl_kick(), nvmf_ctrl_shutdown(),
+ *     nvmf_ctrl_register(), nvmf_ctrl_unregister(), the nvmf_ctrl_get_*()
+ *     and nvmf_buf_*() calls: any thread, including a completion callback.
+ *   - nvmf_io_sync() and nvmf_admin_sync(): any thread, but not from a
+ *     callback (-EDEADLK: the loop they wait for is the one running the
+ *     callback).
+ *   - In poll mode a thread other than the owner that waits for the
+ *     controller (the synchronous calls, nvmf_ctrl_register(), the first
+ *     nvmf_buf_alloc()) sleeps until the owner's nvmf_ctrl_poll() has done
+ *     the work.
  *   - The data buffer of a request belongs to the library from submission
  *     until its callback runs.  Buffers from nvmf_buf_alloc() or inside a
  *     region given to nvmf_ctrl_register() are used by the RDMA NIC
  *     directly; others are copied through the library's registered bounce
  *     buffers.
- *   - nvmf_ctrl_disconnect() must not be called from a callback; it fails
- *     every request still queued with -ENODEV, then frees the controller.
+ *
+ * Ending a controller:
+ *   - nvmf_ctrl_shutdown() (any thread, never blocks) starts deleting it:
+ *     every call that starts afterwards fails with -ENODEV, and every
+ *     request queued or in flight completes (-ENODEV if it did not finish
+ *     first).  The controller stays allocated: threads still submitting
+ *     see -ENODEV and can be stopped and joined safely.
+ *   - nvmf_ctrl_disconnect() shuts the controller down if that was not
+ *     done, waits until every request has completed and every call that
+ *     was inside the library on another thread has returned, and frees
+ *     the controller.  Not from a callback (-EDEADLK); in poll mode on the
+ *     owner thread only (-EPERM).  It may run while other threads are
+ *     inside the library, but no call may start once it has returned (the
+ *     controller is freed): stop other threads after nvmf_ctrl_shutdown()
+ *     and before nvmf_ctrl_disconnect().  Callbacks of requests submitted
+ *     from other threads while it runs may be called on its thread.
  */
 #ifndef NVMF_HOST_H
 #define NVMF_HOST_H
@@ -168,8 +197,17 @@ int nvmf_ctrl_connect(const struct nvmf_trid *trid,
 		      const struct nvmf_ctrl_opts *opts,
 		      struct nvmf_ctrl **ctrl, char *err, size_t errlen);
 
-/* Delete the controller (see above) and free it. */
-void nvmf_ctrl_disconnect(struct nvmf_ctrl *ctrl);
+/*
+ * Start deleting the controller; it stays allocated (see above).  Any
+ * thread.  Return: 0, or -ENOMEM.
+ */
+int nvmf_ctrl_shutdown(struct nvmf_ctrl *ctrl);
+/*
+ * Delete the controller (see above) and free it.
+ * Return: 0 (freed), or -EDEADLK / -EPERM (called where it must not be:
+ * nothing done).
+ */
+int nvmf_ctrl_disconnect(struct nvmf_ctrl *ctrl);
 
 /* Reconnect now if reconnecting (a device or link came back). Any thread. */
 void nvmf_ctrl_kick(struct nvmf_ctrl *ctrl);

@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host library's threading contract (include/nvmf/host.h), through a
+ * fake transport that plays a well-behaved target: which calls are
+ * allowed from which thread, that only one thread ever runs a
+ * controller's loop, and that shutting a controller down or freeing it
+ * while other threads are inside the library loses no request and
+ * touches no freed memory (this test runs under ASan in CI).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+#include "log.h"
+
+#define SUBMITTERS 4
+
+/* ---- a fake target ---------------------------------------------------------- */
+
+struct pending {
+	struct nvmf_hq *hq;
+	uint16_t cid;
+	TAILQ_ENTRY(pending) link;
+};
+TAILQ_HEAD(pending_list, pending);
+
+static struct pending_list answerq = TAILQ_HEAD_INITIALIZER(answerq);
+static struct pending_list parked = TAILQ_HEAD_INITIALIZER(parked);
+static bool deliver_posted;
+static bool shut_down;	 /* CC.SHN written */
+static bool park_reads;	 /* reads are never answered */
+static atomic_int nr_parked_reads;
+/* the thread that runs the controller's loop, and calls made elsewhere */
+static pthread_t loop_thread;
+static bool have_loop_thread;
+static atomic_int off_thread;
+
+static void on_loop_thread(void)
+{
+	if (!have_loop_thread) {
+		loop_thread = pthread_self();
+		have_loop_thread = true;
+	} else if (!pthread_equal(loop_thread, pthread_self())) {
+		atomic_fetch_add(&off_thread, 1);
+	}
+}
+
+static void fake_reset(void)
+{
+	struct pending *p;
+
+	while ((p = TAILQ_FIRST(&answerq))) {
+		TAILQ_REMOVE(&answerq, p, link);
+		free(p);
+	}
+	while ((p = TAILQ_FIRST(&parked))) {
+		TAILQ_REMOVE(&parked, p, link);
+		free(p);
+	}
+	deliver_posted = false;
+	shut_down = false;
+	park_reads = false;
+	have_loop_thread = false;
+	atomic_store(&off_thread, 0);
+	atomic_store(&nr_parked_reads, 0);
+}
+
+static int fk_ctrl_init(struct nvmf_ctrl *c)
+{
+	(void)c;
+	return 0;
+}
+
+static void fk_ctrl_fini(struct nvmf_ctrl *c)
+{
+	(void)c;
+}
+
+static void up_work(void *arg)
+{
+	nvmf_hq_transport_up(arg);
+}
+
+static int fk_queue_connect(struct nvmf_hq *hq)
+{
+	on_loop_thread();
+	return nvmf_loop_post(hq->ctrl->loop, up_work, hq);
+}
+
+static void drop_queue(struct pending_list *list, struct nvmf_hq *hq)
+{
+	struct pending *p, *next;
+
+	for (p = TAILQ_FIRST(list); p; p = next) {
+		next = TAILQ_NEXT(p, link);
+		if (p->hq == hq) {
+			TAILQ_REMOVE(list, p, link);
+			free(p);
+		}
+	}
+}
+
+static void fk_queue_teardown(struct nvmf_hq *hq)
+{
+	on_loop_thread();
+	drop_queue(&answerq, hq);
+	drop_queue(&parked, hq);
+}
+
+static void fk_ctrl_release(struct nvmf_ctrl *c)
+{
+	(void)c;
+}
+
+static void id_ctrl(uint8_t *b)
+{
+	static const char nqn[] = "nqn.2014-08.org.test:sub";
+
+	memset(b, 0, 4096);
+	memcpy(b + 4, "TEST", 4);
+	memcpy(b + 24, "fake tgt", 8);
+	memcpy(b + 64, "1.0 ", 4);
+	b[77] = 5; /* mdts: 128 KiB */
+	b[78] = 1; /* cntlid */
+	b[80] = 0x00, b[81] = 0x03, b[82] = 0x01; /* version 1.3 */
+	b[111] = 1;
+	b[259] = 3;
+	b[512] = 0x66, b[513] = 0x44;
+	b[514] = 128;
+	b[516] = 1; /* nn */
+	b[536] = 0x05, b[538] = 0x10; /* SGL: keyed, offsets */
+	memcpy(b + 768, nqn, sizeof(nqn));
+	b[1792] = (64 + 4096) / 16 & 0xff, b[1793] = (64 + 4096) / 16 >> 8;
+	b[1796] = 1;
+	b[1803] = 1;
+}
+
+static void id_ns(uint8_t *b)
+{
+	memset(b, 0, 4096);
+	b[1] = 0x10, b[9] = 0x10, b[17] = 0x10; /* 4096 blocks */
+	b[130] = 12;				  /* lbaf 0: 4 KiB */
+}
+
+/* The answer a sane target gives; false: never answered. */
+static bool answer(struct nvmf_hq *hq, struct nvmf_req *req,
+		   struct nvme_completion *cqe, uint8_t *data, size_t *len)
+{
+	const struct nvme_common_command *cmd = &req->cmd.common;
+	uint32_t cdw10 = le32toh(cmd->cdw10), cdw11 = le32toh(cmd->cdw11);
+	uint64_t result = 0;
+
+	*len = 0;
+	switch (cmd->opcode) {
+	case 0x7f:
+		switch (req->cmd.fabrics.fctype) {
+		case 0x01: /* Connect */
+			result = 1;
+			break;
+		case 0x04: /* Property Get: CAP, VS, CSTS */
+			if (cdw11 == 0x00)
+				result = 127 | 1 << 16 | 20 << 24 | 1ull << 37;
+			else if (cdw11 == 0x08)
+				result = 0x10300;
+			else if (cdw11 == 0x1c)
+				result = 1 | (shut_down ? 8 : 0);
+			break;
+		case 0x00: /* Property Set: the second CC write shuts down */
+			if (cdw11 == 0x14 && (cdw10 & 0xc000))
+				shut_down = true;
+			break;
+		}
+		break;
+	case 0x06: /* Identify */
+		if ((cdw10 & 0xff) == 1) {
+			id_ctrl(data);
+		} else if ((cdw10 & 0xff) == 2) {
+			memset(data, 0, 4096);
+			data[0] = 1;
+		} else if ((cdw10 & 0xff) == 0) {
+			id_ns(data);
+		} else {
+			memset(data, 0, 4096);
+		}
+		*len = 4096;
+		break;
+	case 0x0c: /* AER: no event */
+		return false;
+	case 0x02: /* Get Log Page (admin) or Read */
+		if (hq->qid && park_reads) {
+			atomic_fetch_add(&nr_parked_reads, 1);
+			return false;
+		}
+		*len = req->len < 4096 ? req->len : 4096;
+		memset(data, 0, *len);
+		break;
+	default:
+		break;
+	}
+	memset(cqe, 0, sizeof(*cqe));
+	cqe->result.u64 = htole64(result);
+	cqe->command_id = req->cid;
+	return true;
+}
+
+static void deliver(void *arg)
+{
+	static uint8_t data[4096];
+	struct nvme_completion cqe;
+	struct pending *p;
+	struct nvmf_req *req;
+	struct nvmf_hq *hq;
+	size_t len;
+
+	(void)arg;
+	on_loop_thread();
+	deliver_posted = false;
+	while ((p = TAILQ_FIRST(&answerq))) {
+		TAILQ_REMOVE(&answerq, p, link);
+		hq = p->hq;
+		req = nvmf_slots_find(&hq->slots, p->cid);
+		if (!req || !answer(hq, req, &cqe, data, &len)) {
+			TAILQ_INSERT_TAIL(&parked, p, link);
+			continue;
+		}
+		free(p);
+		if ((req->flags & NVMF_REQ_TO_HOST) && req->buf)
+			memcpy(req->buf, data, len < req->len ? len : req->len);
+		nvmf_hq_complete(hq, &cqe);
+	}
+}
+
+static int fk_submit(struct nvmf_hq *hq, struct nvmf_req *req)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	on_loop_thread();
+	if (!p)
+		return -ENOMEM;
+	p->hq = hq;
+	p->cid = req->cid;
+	TAILQ_INSERT_TAIL(&answerq, p, link);
+	if (!deliver_posted) {
+		deliver_posted = true;
+		nvmf_loop_post(hq->ctrl->loop, deliver, NULL);
+	}
+	return 0;
+}
+
+static int fk_poll(struct nvmf_hq *hq)
+{
+	(void)hq;
+	on_loop_thread();
+	return 0;
+}
+
+static int fk_mr_add(struct nvmf_ctrl *c, void *buf, size_t len)
+{
+	(void)c, (void)buf, (void)len;
+	on_loop_thread();
+	return 0;
+}
+
+static void fk_mr_del(struct nvmf_ctrl *c, void *buf)
+{
+	(void)c, (void)buf;
+	on_loop_thread();
+}
+
+static const struct nvmf_host_transport_ops fake_ops = {
+	.name = "fake",
+	.ctrl_init = fk_ctrl_init,
+	.ctrl_fini = fk_ctrl_fini,
+	.queue_connect = fk_queue_connect,
+	.queue_teardown = fk_queue_teardown,
+	.ctrl_release = fk_ctrl_release,
+	.submit = fk_submit,
+	.poll = fk_poll,
+	.mr_add = fk_mr_add,
+	.mr_del = fk_mr_del,
+};
+
+static struct nvmf_ctrl *connect_fake(bool poll)
+{
+	struct nvmf_trid trid = { 0 };
+	struct nvmf_ctrl_opts opts;
+	struct nvmf_ctrl *c = NULL;
+	char err[256];
+	int ret;
+
+	fake_reset();
+	strcpy(trid.trtype, "fake");
+	strcpy(trid.traddr, "10.0.0.1");
+	strcpy(trid.subnqn, "nqn.2014-08.org.test:sub");
+	nvmf_ctrl_opts_init(&opts);
+	strcpy(opts.hostnqn, "nqn.2014-08.org.test:host");
+	strcpy(opts.hostid, "6ee6a4b6-2c1b-4a4e-9d2c-2a6e1e0a0f01");
+	opts.poll = poll;
+	opts.nr_io_queues = 2;
+	opts.queue_size = 32;
+	opts.keep_alive_tmo = 0;
+	ret = nvmf_ctrl_connect(&trid, &opts, &c, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "connect: %s\n", err);
+	assert_int_equal(ret, 0);
+	return c;
+}
+
+static void read_io(struct nvmf_io *io, void *buf)
+{
+	memset(io, 0, sizeof(*io));
+	io->op = NVMF_IO_READ;
+	io->nsid = 1;
+	io->len = 4096;
+	io->buf = buf;
+}
+
+/* ---- calls from a completion callback ----------------------------------------- */
+
+struct cb_check {
+	struct nvmf_ctrl *ctrl;
+	bool done;
+	int poll, sync, admin, disconnect, submit, submitted_done;
+};
+
+static void inner_done(void *arg, int status)
+{
+	struct cb_check *k = arg;
+
+	k->submitted_done = status == 0 ? 1 : status;
+}
+
+static void calls_in_callback(void *arg, int status)
+{
+	static uint8_t buf[4096];
+	struct cb_check *k = arg;
+	uint8_t sqe[64] = { 0x18 }; /* keep alive */
+	struct nvmf_io io;
+
+	assert_int_equal(status, 0);
+	read_io(&io, buf);
+	k->poll = nvmf_ctrl_poll(k->ctrl, 0);
+	k->sync = nvmf_io_sync(k->ctrl, &io);
+	k->admin = nvmf_admin_sync(k->ctrl, sqe, NULL, 0, false, NULL);
+	k->disconnect = nvmf_ctrl_disconnect(k->ctrl);
+	k->submit = nvmf_io_submit(k->ctrl, &io, inner_done, k);
+	k->done = true;
+}
+
+static void check_callback_rules(struct nvmf_ctrl *c, bool poll)
+{
+	static uint8_t buf[4096];
+	struct cb_check k = { .ctrl = c };
+	struct nvmf_io io;
+	int i;
+
+	read_io(&io, buf);
+	assert_int_equal(nvmf_io_submit(c, &io, calls_in_callback, &k), 0);
+	for (i = 0; i < 500 && !(k.done && k.submitted_done); i++) {
+		if (poll)
+			nvmf_ctrl_poll(c, 10);
+		else
+			usleep(10000);
+	}
+	assert_true(k.done);
+	assert_int_equal(k.poll, poll ? -EBUSY : -EINVAL);
+	assert_int_equal(k.sync, -EDEADLK);
+	assert_int_equal(k.admin, -EDEADLK);
+	assert_int_equal(k.disconnect, -EDEADLK);
+	assert_int_equal(k.submit, 0);
+	assert_int_equal(k.submitted_done, 1);
+}
+
+/* ---- poll mode: one thread runs the loop ---------------------------------------- */
+
+struct other_thread {
+	struct nvmf_ctrl *ctrl;
+	int poll, disconnect, sync, sync_after_shutdown;
+	atomic_bool done;
+};
+
+static void *poll_mode_other(void *arg)
+{
+	struct other_thread *o = arg;
+	uint8_t *buf = malloc(4096);
+	struct nvmf_io io;
+
+	read_io(&io, buf);
+	o->poll = nvmf_ctrl_poll(o->ctrl, 0);
+	o->disconnect = nvmf_ctrl_disconnect(o->ctrl);
+	/* waits for the owner's nvmf_ctrl_poll(); runs no loop itself */
+	o->sync = nvmf_io_sync(o->ctrl, &io);
+	free(buf);
+	atomic_store(&o->done, true);
+	return NULL;
+}
+
+static void test_poll_mode_rules(void **state)
+{
+	struct nvmf_ctrl *c = connect_fake(true);
+	struct other_thread o = { .ctrl = c };
+	pthread_t t;
+	int i;
+
+	(void)state;
+	assert_true(nvmf_ctrl_fd(c) >= 0);
+	assert_int_equal(pthread_create(&t, NULL, poll_mode_other, &o), 0);
+	for (i = 0; i < 1000 && !atomic_load(&o.done); i++)
+		nvmf_ctrl_poll(c, 10);
+	pthread_join(t, NULL);
+	assert_int_equal(o.poll, -EPERM);
+	assert_int_equal(o.disconnect, -EPERM);
+	assert_int_equal(o.sync, 0);
+	check_callback_rules(c, true);
+	/* every transport call came from the owner thread */
+	assert_int_equal(atomic_load(&off_thread), 0);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+}
+
+static void test_thread_mode_rules(void **state)
+{
+	struct nvmf_ctrl *c = connect_fake(false);
+	uint8_t *buf = malloc(4096);
+	struct nvmf_io io;
+
+	(void)state;
+	assert_int_equal(nvmf_ctrl_poll(c, 0), -EINVAL);
+	assert_int_equal(nvmf_ctrl_fd(c), -EINVAL);
+	read_io(&io, buf);
+	assert_int_equal(nvmf_io_sync(c, &io), 0);
+	check_callback_rules(c, false);
+	assert_int_equal(atomic_load(&off_thread), 0);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	free(buf);
+}
+
+/* ---- shutdown while other threads submit ------------------------------------------ */
+
+struct submitter {
+	struct nvmf_ctrl *ctrl;
+	atomic_int *accepted, *completed, *bad_status;
+	int last;
+	atomic_int inflight; /* at most MAX_INFLIGHT, like an application */
+};
+
+#define MAX_INFLIGHT 64
+
+static void count_done(void *arg, int status)
+{
+	struct submitter *s = arg;
+
+	if (status != 0 && status != -ENODEV)
+		atomic_fetch_add(s->bad_status, 1);
+	atomic_fetch_add(s->completed, 1);
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+static void *submit_until_enodev(void *arg)
+{
+	struct submitter *s = arg;
+	uint8_t *buf = malloc(4096);
+	struct nvmf_io io;
+
+	read_io(&io, buf);
+	for (;;) {
+		if (atomic_load(&s->inflight) >= MAX_INFLIGHT) {
+			sched_yield();
+			continue;
+		}
+		atomic_fetch_add(&s->inflight, 1);
+		s->last = nvmf_io_submit(s->ctrl, &io, count_done, s);
+		if (s->last) {
+			atomic_fetch_sub(&s->inflight, 1);
+			break;
+		}
+		atomic_fetch_add(s->accepted, 1);
+	}
+	/* read into until its last callback: freed after the disconnect */
+	return buf;
+}
+
+static void shutdown_race(bool poll)
+{
+	atomic_int accepted = 0, completed = 0, bad = 0;
+	struct nvmf_ctrl *c = connect_fake(poll);
+	struct submitter s[SUBMITTERS];
+	pthread_t t[SUBMITTERS];
+	void *bufs[SUBMITTERS];
+	uint8_t *one = malloc(4096);
+	struct nvmf_io io;
+	int i;
+
+	for (i = 0; i < SUBMITTERS; i++) {
+		s[i] = (struct submitter){ c, &accepted, &completed, &bad, 0,
+					   0 };
+		assert_int_equal(
+			pthread_create(&t[i], NULL, submit_until_enodev, &s[i]),
+			0);
+	}
+	for (i = 0; i < 20 || atomic_load(&completed) < 100; i++) {
+		if (poll)
+			nvmf_ctrl_poll(c, 5);
+		else
+			usleep(5000);
+	}
+	assert_int_equal(nvmf_ctrl_shutdown(c), 0);
+	assert_int_equal(nvmf_ctrl_shutdown(c), 0); /* twice: no harm */
+	for (i = 0; i < SUBMITTERS; i++) {
+		pthread_join(t[i], &bufs[i]);
+		assert_int_equal(s[i].last, -ENODEV);
+	}
+	read_io(&io, one);
+	assert_int_equal(nvmf_io_submit(c, &io, count_done, &s[0]), -ENODEV);
+	assert_int_equal(nvmf_io_sync(c, &io), -ENODEV);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	/* each accepted request called back exactly once, none lost */
+	fprintf(stderr, "%s mode: %d requests accepted, %d called back\n",
+		poll ? "poll" : "thread", atomic_load(&accepted),
+		atomic_load(&completed));
+	assert_int_equal(atomic_load(&completed), atomic_load(&accepted));
+	assert_int_equal(atomic_load(&bad), 0);
+	assert_true(atomic_load(&accepted) >= 100);
+	for (i = 0; i < SUBMITTERS; i++)
+		free(bufs[i]);
+	free(one);
+}
+
+static void test_shutdown_while_submitting_thread(void **state)
+{
+	(void)state;
+	shutdown_race(false);
+}
+
+static void test_shutdown_while_submitting_poll(void **state)
+{
+	(void)state;
+	shutdown_race(true);
+}
+
+/* ---- disconnect while other threads wait inside the library ------------------------ */
+
+struct waiter {
+	struct nvmf_ctrl *ctrl;
+	int ret;
+};
+
+static void *sync_read(void *arg)
+{
+	struct waiter *w = arg;
+	uint8_t *buf = malloc(4096);
+	struct nvmf_io io;
+
+	read_io(&io, buf);
+	w->ret = nvmf_io_sync(w->ctrl, &io);
+	free(buf);
+	return NULL;
+}
+
+#define WAITERS 16
+
+static void disconnect_while_waiting(void)
+{
+	struct nvmf_ctrl *c = connect_fake(false);
+	struct waiter w[WAITERS];
+	pthread_t t[WAITERS];
+	int i;
+
+	park_reads = true;
+	for (i = 0; i < WAITERS; i++) {
+		w[i] = (struct waiter){ c, 1 };
+		assert_int_equal(pthread_create(&t[i], NULL, sync_read, &w[i]),
+				 0);
+	}
+	/* every thread waits inside nvmf_io_sync() for a read in flight */
+	for (i = 0; i < 1000 && atomic_load(&nr_parked_reads) < WAITERS; i++)
+		usleep(5000);
+	assert_int_equal(atomic_load(&nr_parked_reads), WAITERS);
+	/* frees the controller only after every waiter has left */
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	for (i = 0; i < WAITERS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].ret, -ENODEV);
+	}
+}
+
+static void test_disconnect_while_waiting(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20; i++) /* the waiters race the free: repeat */
+		disconnect_while_waiting();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_poll_mode_rules),
+		cmocka_unit_test(test_thread_mode_rules),
+		cmocka_unit_test(test_shutdown_while_submitting_thread),
+		cmocka_unit_test(test_shutdown_while_submitting_poll),
+		cmocka_unit_test(test_disconnect_while_waiting),
+	};
+
+	nvmf_log_set_level(NVMF_LOG_WARN);
+	if (nvmf_host_transport_register(&fake_ops))
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
