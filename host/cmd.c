@@ -129,7 +129,8 @@ int nvmf_cmd_io(union nvme_command *cmd, const struct nvmf_io *io,
 }
 
 bool nvmf_sgl_build(union nvme_command *cmd, uint32_t len, bool to_host,
-		    uint32_t icd_max, uint64_t addr, uint32_t rkey)
+		    uint32_t icd_max, uint64_t addr, uint32_t rkey,
+		    bool invalidate)
 {
 	cmd->common.flags = NVME_CMD_SGL_METABUF;
 	if (len && !to_host && len <= icd_max) {
@@ -138,7 +139,7 @@ bool nvmf_sgl_build(union nvme_command *cmd, uint32_t len, bool to_host,
 	}
 	/* no data: a null keyed descriptor, as the kernel host sends */
 	nvme_sgl_set_keyed(&cmd->common.dptr, len ? addr : 0, len,
-			   len ? rkey : 0, 0);
+			   len ? rkey : 0, len && invalidate);
 	return false;
 }
 

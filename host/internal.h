@@ -175,11 +175,13 @@ int nvmf_cmd_io(union nvme_command *cmd, const struct nvmf_io *io,
 
 /*
  * Data pointer of a command: in-capsule when the data goes to the
- * controller and fits (icd_max > 0), else keyed.
+ * controller and fits (icd_max > 0), else keyed (asking the target to
+ * invalidate rkey with its response when invalidate).
  * Return: true when the data goes in the capsule.
  */
 bool nvmf_sgl_build(union nvme_command *cmd, uint32_t len, bool to_host,
-		    uint32_t icd_max, uint64_t addr, uint32_t rkey);
+		    uint32_t icd_max, uint64_t addr, uint32_t rkey,
+		    bool invalidate);
 
 /*
  * The largest transfer: the controller's MDTS (Identify, a power of two of

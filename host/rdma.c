@@ -17,6 +17,18 @@
  * context the controller's objects live on is librdmacm's, and it may
  * close it when the last cm_id on a removed device is destroyed
  * (common/rdma_dev.h).
+ *
+ * Remote access: the target gets an rkey for one request's data only, for
+ * that request's life, as the kernel host's per-I/O memory registration
+ * does.  Memory is registered for local access and memory-window binding;
+ * each command slot has a type 2 memory window, bound to the request's
+ * buffer (remote write for a read, remote read for a write) by a BIND_MW
+ * work request posted with the command, and the SGL asks the target to
+ * invalidate it with its response (SEND with invalidate).  A response that
+ * did not invalidate it is held until a LOCAL_INV completes, so no rkey
+ * outlives its request.  A device without type 2 windows (or
+ * opts.persistent_rkeys) falls back to registering the data buffers for
+ * remote access for the life of the connection, and says so.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +47,8 @@
 #define ICD_MAX	       (16u * 1024)
 #define WR_RECV	       (1ull << 32)
 #define WR_SEND	       (2ull << 32)
+#define WR_INV	       (4ull << 32) /* local invalidate of a slot's window */
+#define WR_BIND	       (8ull << 32) /* unsignaled: seen only on errors */
 #define CQ_BATCH       32
 /*
  * Bounce buffers (for data outside registered memory) per queue: fewer
@@ -64,12 +78,20 @@ struct rdma_ctrl {
 	struct nvmf_watch *cc_watch;
 	struct nvmf_watch *async_watch;
 	int max_rd_atom;
+	bool use_mw;  /* per-I/O memory windows on this device */
 	uint32_t gen; /* bumped by ctrl_release: stop touching old objects */
 	TAILQ_HEAD(, rdma_region) regions;
 	TAILQ_HEAD(, rdma_hq) parked; /* torn down; cm_id destroyed last */
 };
 
-enum { SLOT_SENT = 1, SLOT_SEND_DONE = 2, SLOT_RESP = 4, SLOT_BOUNCE = 8 };
+enum {
+	SLOT_SENT = 1,
+	SLOT_SEND_DONE = 2,
+	SLOT_RESP = 4,
+	SLOT_BOUNCE = 8,
+	SLOT_MW = 16,  /* the slot's window is bound: the target has access */
+	SLOT_INV = 32, /* a local invalidate of it is posted */
+};
 
 struct rdma_hq {
 	struct nvmf_hq *hq;
@@ -92,6 +114,8 @@ struct rdma_hq {
 	uint16_t *slot_bounce; /* chunk of a slot (when SLOT_BOUNCE) */
 	uint8_t *slot_flags;
 	struct nvme_completion *slot_cqe;
+	struct ibv_mw **slot_mw; /* per slot, with use_mw; ->rkey: current */
+	uint32_t nr_mw;
 	struct nvmf_timer *cm_timer;
 	bool established;
 	bool failed;
@@ -121,11 +145,17 @@ static void hq_fail(struct rdma_hq *rq, int err, const char *fmt, ...)
 
 /* ---- regions ------------------------------------------------------------------ */
 
+/* Access for memory the target may reach: through windows only, if we can. */
+static int data_access(const struct rdma_ctrl *rc)
+{
+	return IBV_ACCESS_LOCAL_WRITE |
+	       (rc->use_mw ? IBV_ACCESS_MW_BIND :
+			     IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE);
+}
+
 static int region_reg(struct rdma_ctrl *rc, struct rdma_region *r)
 {
-	r->mr = ibv_reg_mr(rc->pd, r->addr, r->len,
-			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ |
-				   IBV_ACCESS_REMOTE_WRITE);
+	r->mr = ibv_reg_mr(rc->pd, r->addr, r->len, data_access(rc));
 	return r->mr ? 0 : -errno;
 }
 
@@ -215,8 +245,31 @@ static int post_recv(struct rdma_hq *rq, uint32_t i)
 	return ibv_post_recv(rq->id->qp, &wr, &bad);
 }
 
-static void handle_recv(struct rdma_hq *rq, uint32_t i)
+/* A slot completes once its send, its response and its window are done. */
+static void slot_try_deliver(struct rdma_hq *rq, uint16_t cid)
 {
+	uint8_t f = rq->slot_flags[cid];
+
+	if ((f & SLOT_SEND_DONE) && (f & SLOT_RESP) && !(f & SLOT_MW))
+		slot_deliver(rq, cid);
+}
+
+/* The target did not invalidate the slot's window: do it here. */
+static int post_local_inv(struct rdma_hq *rq, uint16_t cid)
+{
+	struct ibv_send_wr wr = { .wr_id = WR_INV | cid,
+				  .opcode = IBV_WR_LOCAL_INV,
+				  .send_flags = IBV_SEND_SIGNALED,
+				  .invalidate_rkey = rq->slot_mw[cid]->rkey },
+			   *bad;
+
+	rq->slot_flags[cid] |= SLOT_INV;
+	return ibv_post_send(rq->id->qp, &wr, &bad);
+}
+
+static void handle_recv(struct rdma_hq *rq, const struct ibv_wc *wc)
+{
+	uint32_t i = (uint32_t)wc->wr_id;
 	struct nvme_completion cqe = rq->recv[i];
 	uint16_t cid = cqe.command_id;
 
@@ -228,19 +281,43 @@ static void handle_recv(struct rdma_hq *rq, uint32_t i)
 		hq_fail(rq, -EPROTO, "response for unknown command id %u", cid);
 		return;
 	}
+	if (rq->slot_flags[cid] & SLOT_RESP) {
+		hq_fail(rq, -EPROTO, "second response for command id %u", cid);
+		return;
+	}
 	rq->slot_cqe[cid] = cqe;
 	rq->slot_flags[cid] |= SLOT_RESP;
-	if (rq->slot_flags[cid] & SLOT_SEND_DONE)
-		slot_deliver(rq, cid);
+	if (wc->wc_flags & IBV_WC_WITH_INV) {
+		/* only the window we gave this command may be invalidated */
+		if (!(rq->slot_flags[cid] & SLOT_MW) ||
+		    wc->invalidated_rkey != rq->slot_mw[cid]->rkey) {
+			hq_fail(rq, -EPROTO,
+				"response for command id %u invalidated rkey "
+				"0x%x, not its own",
+				cid, wc->invalidated_rkey);
+			return;
+		}
+		rq->slot_flags[cid] &= (uint8_t)~SLOT_MW;
+	} else if (rq->slot_flags[cid] & SLOT_MW) {
+		if (post_local_inv(rq, cid)) {
+			hq_fail(rq, -EIO, "cannot post a local invalidate");
+			return;
+		}
+	}
+	slot_try_deliver(rq, cid);
 }
 
-static void handle_send(struct rdma_hq *rq, uint16_t cid)
+static void handle_send(struct rdma_hq *rq, uint64_t wr_id)
 {
+	uint16_t cid = (uint16_t)wr_id;
+
 	if (cid >= rq->hq->slots.depth)
 		return;
-	rq->slot_flags[cid] |= SLOT_SEND_DONE;
-	if (rq->slot_flags[cid] & SLOT_RESP)
-		slot_deliver(rq, cid);
+	if (wr_id & WR_INV)
+		rq->slot_flags[cid] &= (uint8_t) ~(SLOT_MW | SLOT_INV);
+	else
+		rq->slot_flags[cid] |= SLOT_SEND_DONE;
+	slot_try_deliver(rq, cid);
 }
 
 /* Return: false when the queue went away under us. */
@@ -254,9 +331,9 @@ static bool handle_wc(struct rdma_ctrl *rc, struct rdma_hq *rq,
 		return rc->gen == gen;
 	}
 	if (wc->wr_id & WR_RECV)
-		handle_recv(rq, (uint32_t)wc->wr_id);
+		handle_recv(rq, wc);
 	else
-		handle_send(rq, (uint16_t)wc->wr_id);
+		handle_send(rq, wc->wr_id);
 	return rc->gen == gen;
 }
 
@@ -395,6 +472,17 @@ static int ctrl_device_get(struct rdma_ctrl *rc, struct ibv_context *verbs)
 	if (ibv_query_device(verbs, &attr))
 		return -errno;
 	rc->max_rd_atom = attr.max_qp_rd_atom;
+	rc->use_mw = !c->opts.persistent_rkeys && attr.max_mw > 0 &&
+		     (attr.device_cap_flags & (IBV_DEVICE_MEM_WINDOW_TYPE_2A |
+					       IBV_DEVICE_MEM_WINDOW_TYPE_2B));
+	if (!rc->use_mw)
+		ctrl_warn(c,
+			  "%s: %s: data buffers are open to the target for "
+			  "the whole connection",
+			  ibv_get_device_name(verbs->device),
+			  c->opts.persistent_rkeys ?
+				  "persistent rkeys requested" :
+				  "no type 2 memory windows");
 	rc->pd = ibv_alloc_pd(verbs);
 	rc->cc = ibv_create_comp_channel(verbs);
 	if (!rc->pd || !rc->cc || set_nonblock(rc->cc->fd))
@@ -464,9 +552,21 @@ static int hq_buffers(struct rdma_hq *rq)
 		rq->bounce_free[i] = (uint16_t)(rq->nr_bounce - 1 - i);
 	rq->nr_bounce_free = rq->nr_bounce;
 	rq->mr = ibv_reg_mr(rq->rc->pd, rq->buf, rq->buf_len,
-			    IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ |
-				    IBV_ACCESS_REMOTE_WRITE);
-	return rq->mr ? 0 : -errno;
+			    data_access(rq->rc));
+	if (!rq->mr)
+		return -errno;
+	if (!rq->rc->use_mw)
+		return 0;
+	rq->slot_mw = calloc(slots, sizeof(*rq->slot_mw));
+	if (!rq->slot_mw)
+		return -ENOMEM;
+	for (i = 0; i < slots; i++) {
+		rq->slot_mw[i] = ibv_alloc_mw(rq->rc->pd, IBV_MW_TYPE_2);
+		if (!rq->slot_mw[i])
+			return errno ? -errno : -ENOMEM;
+		rq->nr_mw = i + 1u;
+	}
+	return 0;
 }
 
 static int hq_create_qp(struct rdma_hq *rq)
@@ -479,7 +579,7 @@ static int hq_create_qp(struct rdma_hq *rq)
 	ret = ctrl_device_get(rq->rc, rq->id->verbs);
 	if (ret)
 		return ret;
-	rq->cq = ibv_create_cq(rq->id->verbs, hq->size * 2 + 1, rq, rq->rc->cc,
+	rq->cq = ibv_create_cq(rq->id->verbs, hq->size * 3 + 1, rq, rq->rc->cc,
 			       0);
 	if (!rq->cq || ibv_req_notify_cq(rq->cq, 0))
 		return -errno;
@@ -488,7 +588,8 @@ static int hq_create_qp(struct rdma_hq *rq)
 		return ret;
 	qa.send_cq = qa.recv_cq = rq->cq;
 	qa.qp_type = IBV_QPT_RC;
-	qa.cap.max_send_wr = hq->slots.depth + 1u;
+	/* per command: a window bind, the send, a local invalidate */
+	qa.cap.max_send_wr = hq->slots.depth * (rq->rc->use_mw ? 3u : 1u) + 1u;
 	qa.cap.max_recv_wr = hq->size;
 	qa.cap.max_send_sge = qa.cap.max_recv_sge = 1;
 	if (rdma_create_qp(rq->id, rq->rc->pd, &qa))
@@ -674,6 +775,10 @@ static void queue_release(struct nvmf_hq *hq, bool park)
 			rdma_disconnect(rq->id);
 		rdma_destroy_qp(rq->id);
 	}
+	/* windows are bound to the MRs: they go first */
+	for (uint32_t i = 0; i < rq->nr_mw; i++)
+		ibv_dealloc_mw(rq->slot_mw[i]);
+	free(rq->slot_mw);
 	if (rq->mr)
 		ibv_dereg_mr(rq->mr);
 	if (rq->cq)
@@ -753,13 +858,18 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 				  .num_sge = 1,
 				  .opcode = IBV_WR_SEND,
 				  .send_flags = IBV_SEND_SIGNALED },
-			   *bad;
+			   bind = { .wr_id = WR_BIND | cid,
+				    .opcode = IBV_WR_BIND_MW,
+				    .next = &wr },
+			   *first = &wr, *bad;
+	uint32_t rkey = 0;
 	uint64_t addr = (uintptr_t)req->buf;
 	uint8_t flags = SLOT_SENT, *capsule;
 	struct ibv_mr *mr = NULL;
 	union nvme_command *cmd;
 	struct ibv_sge sge;
 	bool inl;
+	int ret;
 
 	if (!rq || rq->failed || req->len > NVMF_HOST_MAX_IO)
 		return -EIO;
@@ -786,17 +896,40 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 			flags |= SLOT_BOUNCE;
 		}
 	}
+	if (mr && rq->rc->use_mw) {
+		/* open this buffer to the target for this request only */
+		rkey = ibv_inc_rkey(rq->slot_mw[cid]->rkey);
+		bind.bind_mw.mw = rq->slot_mw[cid];
+		bind.bind_mw.rkey = rkey;
+		bind.bind_mw.bind_info.mr = mr;
+		bind.bind_mw.bind_info.addr = addr;
+		bind.bind_mw.bind_info.length = req->len;
+		bind.bind_mw.bind_info.mw_access_flags =
+			to_host ? IBV_ACCESS_REMOTE_WRITE :
+				  IBV_ACCESS_REMOTE_READ;
+		first = &bind;
+		flags |= SLOT_MW;
+	} else if (mr) {
+		rkey = mr->rkey;
+	}
 	sge.addr = (uintptr_t)capsule;
 	sge.length = sizeof(*cmd);
 	sge.lkey = rq->mr->lkey;
 	if (nvmf_sgl_build(cmd, req->len, to_host, inl ? rq->icd_max : 0, addr,
-			   mr ? mr->rkey : 0)) {
+			   rkey, flags & SLOT_MW)) {
 		memcpy(capsule + sizeof(*cmd), req->buf, req->len);
 		sge.length += req->len;
 	}
 	wr.sg_list = &sge;
 	rq->slot_flags[cid] = flags;
-	if (ibv_post_send(rq->id->qp, &wr, &bad)) {
+	ret = ibv_post_send(rq->id->qp, first, &bad);
+	/*
+	 * The window's current key, which the provider passes with the next
+	 * bind (type 2 binds through post_send do not update it).
+	 */
+	if ((flags & SLOT_MW) && (!ret || bad != first))
+		rq->slot_mw[cid]->rkey = rkey;
+	if (ret) {
 		if (flags & SLOT_BOUNCE)
 			rq->bounce_free[rq->nr_bounce_free++] =
 				rq->slot_bounce[cid];

@@ -38,6 +38,9 @@ static const struct nvmf_opt perf_opts[] = {
 	  "check every read against what was written" },
 	{ "busy-poll", OPT_BUSY_POLL, no_argument, NULL,
 	  "poll completions in a loop instead of waiting for events" },
+	{ "persistent-rkeys", OPT_PERSISTENT_RKEYS, no_argument, NULL,
+	  "open the buffers to the target for the whole run, not per I/O "
+	  "(to measure what per-I/O memory windows cost)" },
 	{ "hostnqn", 'H', required_argument, "NQN", "host NQN" },
 	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
 	  "error, warn (default), info or debug" },
@@ -428,6 +431,9 @@ int cmd_perf(int argc, char **argv)
 			break;
 		case OPT_BUSY_POLL:
 			p.busy_poll = true;
+			break;
+		case OPT_PERSISTENT_RKEYS:
+			opts.persistent_rkeys = true;
 			break;
 		case 'H':
 			snprintf(opts.hostnqn, sizeof(opts.hostnqn), "%s",

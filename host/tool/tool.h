@@ -36,6 +36,7 @@ enum {
 	OPT_MAX_RETRIES,
 	OPT_LOG_FILE,
 	OPT_BUSY_POLL,
+	OPT_PERSISTENT_RKEYS,
 };
 
 struct conn_args {

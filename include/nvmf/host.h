@@ -118,6 +118,12 @@ struct nvmf_ctrl_opts {
 	int io_timeout;			  /* seconds per command, 30 */
 	int max_retries; /* resends after a command's own timeout, 5 (0-100) */
 	bool poll;	 /* no library thread (see above) */
+	/*
+	 * Data buffers open to the target (RDMA remote access) for the
+	 * whole connection instead of one request's data for that request
+	 * (a per-I/O memory window): fewer work requests, less safe.
+	 */
+	bool persistent_rkeys;
 	/* Called on the controller's thread when its state or namespaces change. */
 	void (*event_cb)(void *arg, struct nvmf_ctrl *ctrl);
 	void *event_arg;

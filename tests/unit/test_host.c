@@ -89,24 +89,26 @@ static void test_sgl(void **state)
 	(void)state;
 	/* a small write in the capsule when the controller takes it */
 	memset(&cmd, 0, sizeof(cmd));
-	assert_true(nvmf_sgl_build(&cmd, 4096, false, 8192, 0x1000, 7));
+	assert_true(nvmf_sgl_build(&cmd, 4096, false, 8192, 0x1000, 7, true));
 	assert_int_equal(cmd.common.flags, NVME_CMD_SGL_METABUF);
 	assert_int_equal(cmd.common.dptr.sgl.type, 0x01);
 	assert_int_equal(le64toh(cmd.common.dptr.sgl.addr), 0);
 	assert_int_equal(le32toh(cmd.common.dptr.sgl.length), 4096);
 	/* too large, or a read, or no in-capsule data: keyed */
-	assert_false(nvmf_sgl_build(&cmd, 8193, false, 8192, 0x1000, 7));
+	assert_false(nvmf_sgl_build(&cmd, 8193, false, 8192, 0x1000, 7, false));
 	assert_int_equal(cmd.common.dptr.ksgl.type, 0x40);
 	assert_false(nvmf_sgl_build(&cmd, 4096, true, 8192, 0xabcdef12345,
-				    0x11223344));
+				    0x11223344, false));
 	assert_int_equal(cmd.common.dptr.ksgl.type, 0x40);
 	assert_int_equal(le64toh(cmd.common.dptr.ksgl.addr), 0xabcdef12345);
 	assert_int_equal(nvme_sgl_keyed_len(&cmd.common.dptr.ksgl), 4096);
 	assert_int_equal(nvme_sgl_keyed_key(&cmd.common.dptr.ksgl), 0x11223344);
-	assert_false(nvmf_sgl_build(&cmd, 4096, false, 0, 0x1000, 9));
+	/* a per-I/O memory window: the target invalidates it (0x4f) */
+	assert_false(nvmf_sgl_build(&cmd, 4096, false, 0, 0x1000, 9, true));
 	assert_int_equal(nvme_sgl_keyed_key(&cmd.common.dptr.ksgl), 9);
+	assert_int_equal(cmd.common.dptr.ksgl.type, 0x4f);
 	/* no data: a null keyed descriptor */
-	assert_false(nvmf_sgl_build(&cmd, 0, false, 8192, 0x1000, 9));
+	assert_false(nvmf_sgl_build(&cmd, 0, false, 8192, 0x1000, 9, true));
 	assert_int_equal(cmd.common.dptr.ksgl.type, 0x40);
 	assert_int_equal(nvme_sgl_keyed_len(&cmd.common.dptr.ksgl), 0);
 	assert_int_equal(nvme_sgl_keyed_key(&cmd.common.dptr.ksgl), 0);

@@ -39,8 +39,8 @@ TAILQ_HEAD(pending_list, pending);
 static struct pending_list answerq = TAILQ_HEAD_INITIALIZER(answerq);
 static struct pending_list parked = TAILQ_HEAD_INITIALIZER(parked);
 static bool deliver_posted;
-static bool shut_down;	 /* CC.SHN written */
-static bool park_reads;	 /* reads are never answered */
+static bool shut_down;	/* CC.SHN written */
+static bool park_reads; /* reads are never answered */
 static atomic_int nr_parked_reads;
 /* the thread that runs the controller's loop, and calls made elsewhere */
 static pthread_t loop_thread;
@@ -132,14 +132,14 @@ static void id_ctrl(uint8_t *b)
 	memcpy(b + 4, "TEST", 4);
 	memcpy(b + 24, "fake tgt", 8);
 	memcpy(b + 64, "1.0 ", 4);
-	b[77] = 5; /* mdts: 128 KiB */
-	b[78] = 1; /* cntlid */
+	b[77] = 5;				  /* mdts: 128 KiB */
+	b[78] = 1;				  /* cntlid */
 	b[80] = 0x00, b[81] = 0x03, b[82] = 0x01; /* version 1.3 */
 	b[111] = 1;
 	b[259] = 3;
 	b[512] = 0x66, b[513] = 0x44;
 	b[514] = 128;
-	b[516] = 1; /* nn */
+	b[516] = 1;		      /* nn */
 	b[536] = 0x05, b[538] = 0x10; /* SGL: keyed, offsets */
 	memcpy(b + 768, nqn, sizeof(nqn));
 	b[1792] = (64 + 4096) / 16 & 0xff, b[1793] = (64 + 4096) / 16 >> 8;
@@ -151,7 +151,7 @@ static void id_ns(uint8_t *b)
 {
 	memset(b, 0, 4096);
 	b[1] = 0x10, b[9] = 0x10, b[17] = 0x10; /* 4096 blocks */
-	b[130] = 12;				  /* lbaf 0: 4 KiB */
+	b[130] = 12;				/* lbaf 0: 4 KiB */
 }
 
 /* The answer a sane target gives; false: never answered. */
@@ -503,11 +503,12 @@ static void shutdown_race(bool poll)
 	int i;
 
 	for (i = 0; i < SUBMITTERS; i++) {
-		s[i] = (struct submitter){ c, &accepted, &completed, &bad, 0,
-					   0 };
-		assert_int_equal(
-			pthread_create(&t[i], NULL, submit_until_enodev, &s[i]),
-			0);
+		s[i] = (struct submitter){
+			c, &accepted, &completed, &bad, 0, 0
+		};
+		assert_int_equal(pthread_create(&t[i], NULL,
+						submit_until_enodev, &s[i]),
+				 0);
 	}
 	for (i = 0; i < 20 || atomic_load(&completed) < 100; i++) {
 		if (poll)

@@ -33,7 +33,10 @@ ojob seqread -w read -o 131072 -q 8
 ojob lat -w randread -o 4096 -q 1
 ojob latpoll -w randread -o 4096 -q 1 --busy-poll
 ojob randreadpoll -w randread -o 4096 -q 32 --busy-poll
-lab_event "nvmf-host perf: 4 runs done"
+# what per-I/O memory windows cost: the same without them
+ojob randreadpk -w randread -o 4096 -q 32 --persistent-rkeys
+ojob latpk -w randread -o 4096 -q 1 --persistent-rkeys
+lab_event "nvmf-host perf: 8 runs done"
 
 python3 - "$LAB_OUT" >"$LAB_OUT/bench.txt" <<'PY'
 import json, os, re, sys
@@ -53,7 +56,10 @@ rows = [("4k randread QD32", "randread", "read", "iops", "IOPS"),
         ("4k read QD1 latency", "lat", "read", "lat", "us (mean)"),
         ("  same, busy polling", "lat", "read", "lat", "us (mean)", "latpoll"),
         ("4k randread QD32 poll", "randread", "read", "iops", "IOPS",
-         "randreadpoll")]
+         "randreadpoll"),
+        ("4k randread QD32 pk", "randread", "read", "iops", "IOPS",
+         "randreadpk"),
+        ("4k read QD1 lat pk", "lat", "read", "lat", "us (mean)", "latpk")]
 print("%-22s %12s %12s %8s  %s" % ("bench-host", "kernel", "nvmf-host",
                                    "ratio", "unit"))
 for row in rows:
@@ -62,7 +68,8 @@ for row in rows:
     ratio = k / o if what == "lat" else o / k
     print("%-22s %12.1f %12.1f %8.2f  %s" % (title, k, o, ratio, unit))
 print("ratio: ours relative to the kernel host, >1 is better for us "
-      "(latency: kernel/ours); 'poll' rows: nvmf-host perf --busy-poll "
+      "(latency: kernel/ours); 'poll' rows: nvmf-host perf --busy-poll, "
+      "'pk' rows: --persistent-rkeys (no per-I/O memory window), "
       "against the same kernel runs")
 PY
 [ -s "$LAB_OUT/bench.txt" ] || lab_fail "no figures"
