@@ -79,6 +79,7 @@ struct rdma_ctrl {
 	struct nvmf_watch *async_watch;
 	int max_rd_atom;
 	bool use_mw;  /* per-I/O memory windows on this device */
+	bool rxe;     /* soft-RoCE: see wc_invalidated() */
 	uint32_t gen; /* bumped by ctrl_release: stop touching old objects */
 	TAILQ_HEAD(, rdma_region) regions;
 	TAILQ_HEAD(, rdma_hq) parked; /* torn down; cm_id destroyed last */
@@ -267,12 +268,30 @@ static int post_local_inv(struct rdma_hq *rq, uint16_t cid)
 	return ibv_post_send(rq->id->qp, &wr, &bad);
 }
 
+/* RXE_VENDOR_ID in the kernel's drivers/infiniband/sw/rxe */
+#define RXE_VENDOR_ID 0xffffff
+
+/*
+ * Did the target's SEND invalidate an rkey?  rxe writes the kernel's
+ * IB_WC_WITH_INVALIDATE (bit 2, which is IBV_WC_IP_CSUM_OK in user space)
+ * into user completion queues, not IBV_WC_WITH_INV (bit 3), so on rxe both
+ * count: a local invalidate of a window already invalidated crashes rxe
+ * (6.1's rxe_do_invalidate_mw puts the window's NULL QP).
+ */
+static bool wc_invalidated(const struct rdma_ctrl *rc, const struct ibv_wc *wc)
+{
+	return (wc->wc_flags & IBV_WC_WITH_INV) ||
+	       (rc->rxe && (wc->wc_flags & IBV_WC_IP_CSUM_OK));
+}
+
 static void handle_recv(struct rdma_hq *rq, const struct ibv_wc *wc)
 {
 	uint32_t i = (uint32_t)wc->wr_id;
 	struct nvme_completion cqe = rq->recv[i];
 	uint16_t cid = cqe.command_id;
 
+	if (rq->failed)
+		return; /* no local invalidate on a queue being torn down */
 	if (post_recv(rq, i)) {
 		hq_fail(rq, -EIO, "cannot post a receive");
 		return;
@@ -287,7 +306,7 @@ static void handle_recv(struct rdma_hq *rq, const struct ibv_wc *wc)
 	}
 	rq->slot_cqe[cid] = cqe;
 	rq->slot_flags[cid] |= SLOT_RESP;
-	if (wc->wc_flags & IBV_WC_WITH_INV) {
+	if (wc_invalidated(rq->rc, wc)) {
 		/* only the window we gave this command may be invalidated */
 		if (!(rq->slot_flags[cid] & SLOT_MW) ||
 		    wc->invalidated_rkey != rq->slot_mw[cid]->rkey) {
@@ -472,6 +491,7 @@ static int ctrl_device_get(struct rdma_ctrl *rc, struct ibv_context *verbs)
 	if (ibv_query_device(verbs, &attr))
 		return -errno;
 	rc->max_rd_atom = attr.max_qp_rd_atom;
+	rc->rxe = attr.vendor_id == RXE_VENDOR_ID;
 	rc->use_mw = !c->opts.persistent_rkeys && attr.max_mw > 0 &&
 		     (attr.device_cap_flags & (IBV_DEVICE_MEM_WINDOW_TYPE_2A |
 					       IBV_DEVICE_MEM_WINDOW_TYPE_2B));

@@ -23,9 +23,9 @@ io() {
 	done
 	echo "$n" >"$LAB_OUT/passes-$name"
 }
-io A "$(lab_host_file "$CA")" --size=16M & pa=$!
-io B "$(lab_host_file "$CB")" --size=16M & pb=$!
-io K "$kdev" --offset=128M --size=16M & pk=$!
+io A "$(lab_host_file "$CA")" --size=8M & pa=$!
+io B "$(lab_host_file "$CB")" --size=8M & pb=$!
+io K "$kdev" --offset=128M --size=8M & pk=$!
 # every state of the three controllers, as it changes
 (
 	declare -A last
