@@ -7,7 +7,8 @@
  * writes when the controller takes them).
  *
  * Ownership: every verbs object belongs to exactly one place.  A queue
- * owns its cm_id, QP, CQ, buffer and MR; the controller's transport state
+ * owns its cm_id, QP, CQ, buffer, MR and memory windows (released first:
+ * a bound window holds the QP and the MR); the controller's transport state
  * (struct rdma_ctrl) owns the PD, the completion channel, the async event
  * watch and the MRs of registered regions.  Teardown (queue_teardown, then
  * ctrl_release) destroys all of them at once - on DEVICE_REMOVAL too,
@@ -790,15 +791,18 @@ static void queue_release(struct nvmf_hq *hq, bool park)
 	if (!rq)
 		return;
 	nvmf_timer_destroy(rq->cm_timer);
-	if (rq->id && rq->id->qp) {
-		if (rq->established)
-			rdma_disconnect(rq->id);
-		rdma_destroy_qp(rq->id);
-	}
-	/* windows are bound to the MRs: they go first */
+	if (rq->id && rq->id->qp && rq->established)
+		rdma_disconnect(rq->id);
+	/*
+	 * A bound window holds its QP and its MR (rxe's destroy of a QP
+	 * with windows still bound waits and warns): windows go first.
+	 */
 	for (uint32_t i = 0; i < rq->nr_mw; i++)
 		ibv_dealloc_mw(rq->slot_mw[i]);
 	free(rq->slot_mw);
+	rq->nr_mw = 0;
+	if (rq->id && rq->id->qp)
+		rdma_destroy_qp(rq->id);
 	if (rq->mr)
 		ibv_dereg_mr(rq->mr);
 	if (rq->cq)
