@@ -25,11 +25,11 @@
 #include "tool.h"
 
 /*
- * Time runs 1000 times faster here (linked with --wrap): the host's
+ * Time runs 10000 times faster here (linked with --wrap): the host's
  * timers (CSTS.RDY polling up to CAP.TO, reconnect delays, deadlines)
- * then cost milliseconds per input, not seconds.
+ * then cost about a millisecond per input, not seconds.
  */
-#define SPEEDUP 1000
+#define SPEEDUP 10000
 
 uint64_t __real_nvmf_now_ns(void);
 int __real_timerfd_settime(int fd, int flags, const struct itimerspec *new,
