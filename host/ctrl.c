@@ -653,10 +653,14 @@ void ctrl_api_leave(struct nvmf_ctrl *c)
 	}
 }
 
-/* May this thread block until the controller's loop has done some work? */
-int ctrl_may_wait(struct nvmf_ctrl *c)
+/*
+ * A call that blocks until the controller's loop has done some work
+ * starts: not from a callback (that loop is the one running it).
+ * Return: 0 (leave with ctrl_api_leave()), -EDEADLK or -ENODEV.
+ */
+int ctrl_api_enter_wait(struct nvmf_ctrl *c)
 {
-	return in_callback(c) ? -EDEADLK : 0;
+	return in_callback(c) ? -EDEADLK : ctrl_api_enter(c);
 }
 
 static bool first_done(void *arg)

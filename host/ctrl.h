@@ -28,7 +28,7 @@ void ctrl_wait(struct nvmf_ctrl *c, bool (*cond_fn)(void *), void *arg);
 int ctrl_api_enter(struct nvmf_ctrl *c);
 void ctrl_api_hold(struct nvmf_ctrl *c);
 void ctrl_api_leave(struct nvmf_ctrl *c);
-int ctrl_may_wait(struct nvmf_ctrl *c);
+int ctrl_api_enter_wait(struct nvmf_ctrl *c);
 
 /* Being deleted or dead: never reconnect, fail what is submitted. */
 static inline bool ctrl_deleting(const struct nvmf_ctrl *c)

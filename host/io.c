@@ -359,11 +359,8 @@ static void sync_io_cb(void *arg, int status)
 int nvmf_io_sync(struct nvmf_ctrl *c, const struct nvmf_io *io)
 {
 	struct sync_call s = { .ctrl = c };
-	int ret = ctrl_may_wait(c);
+	int ret = ctrl_api_enter_wait(c);
 
-	if (ret)
-		return ret;
-	ret = ctrl_api_enter(c);
 	if (ret)
 		return ret;
 	ret = nvmf_io_submit(c, io, sync_io_cb, &s);
@@ -385,11 +382,8 @@ int nvmf_admin_sync(struct nvmf_ctrl *c, const void *sqe, void *buf,
 {
 	struct sync_call s = { .ctrl = c };
 	struct nvmf_req *req;
-	int ret = ctrl_may_wait(c);
+	int ret = ctrl_api_enter_wait(c);
 
-	if (ret)
-		return ret;
-	ret = ctrl_api_enter(c);
 	if (ret)
 		return ret;
 	if (len > c->info.max_io_bytes) {
@@ -448,13 +442,11 @@ static int mr_call(struct nvmf_ctrl *c, void *buf, size_t len, bool add)
 	struct mr_call m = {
 		.sync = { .ctrl = c }, .buf = buf, .len = len, .add = add
 	};
-	int ret;
+	int ret = 0;
 
-	if (add)
-		ret = ctrl_api_enter(c);
-	else
-		ctrl_api_hold(c), ret = 0; /* unregister on a shut-down one */
-	if (ret)
+	if (!add)
+		ctrl_api_hold(c); /* unregister on a shut-down one too */
+	else if ((ret = ctrl_api_enter(c)))
 		return ret;
 	if (nvmf_loop_on_thread(c->loop)) {
 		mr_work(&m); /* no wait: allowed from a callback */
