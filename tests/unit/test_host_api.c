@@ -453,6 +453,7 @@ struct submitter {
 	atomic_int *accepted, *completed, *bad_status;
 	int last;
 	atomic_int inflight; /* at most MAX_INFLIGHT, like an application */
+	atomic_bool finished;
 };
 
 #define MAX_INFLIGHT 64
@@ -487,6 +488,7 @@ static void *submit_until_enodev(void *arg)
 		}
 		atomic_fetch_add(s->accepted, 1);
 	}
+	atomic_store(&s->finished, true);
 	/* read into until its last callback: freed after the disconnect */
 	return buf;
 }
@@ -503,9 +505,8 @@ static void shutdown_race(bool poll)
 	int i;
 
 	for (i = 0; i < SUBMITTERS; i++) {
-		s[i] = (struct submitter){
-			c, &accepted, &completed, &bad, 0, 0
-		};
+		s[i] = (struct submitter){ c, &accepted, &completed, &bad,
+					   0, 0,	 false };
 		assert_int_equal(pthread_create(&t[i], NULL,
 						submit_until_enodev, &s[i]),
 				 0);
@@ -518,6 +519,17 @@ static void shutdown_race(bool poll)
 	}
 	assert_int_equal(nvmf_ctrl_shutdown(c), 0);
 	assert_int_equal(nvmf_ctrl_shutdown(c), 0); /* twice: no harm */
+	/*
+	 * A submitter waiting for a free slot sees -ENODEV only once its
+	 * requests complete, which in poll mode needs the owner's polls.
+	 */
+	for (i = 0; i < SUBMITTERS; i++)
+		while (!atomic_load(&s[i].finished)) {
+			if (poll)
+				nvmf_ctrl_poll(c, 5);
+			else
+				usleep(1000);
+		}
 	for (i = 0; i < SUBMITTERS; i++) {
 		pthread_join(t[i], &bufs[i]);
 		assert_int_equal(s[i].last, -ENODEV);
