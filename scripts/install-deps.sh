@@ -7,13 +7,14 @@ set -eu
 
 BUILD_PACKAGES="build-essential cmake pkg-config git clang-format
 libibverbs-dev librdmacm-dev libudev-dev libjson-c-dev libfuse3-dev
-libcmocka-dev uuid-dev liburing-dev
+libcmocka-dev uuid-dev liburing-dev libnl-genl-3-dev
 clang libclang-rt-14-dev"
 # clang and its runtime: the libFuzzer harnesses (tests/fuzz).
 RUNTIME_PACKAGES="rdma-core ibverbs-providers fuse3"
 # The soft-RoCE lab (tests/lab/lab.sh fetches its kernel itself).
 LAB_PACKAGES="qemu-system-x86 busybox-static cpio kmod iproute2
-ibverbs-utils rdmacm-utils nvme-cli fio python3-configshell-fb gdb dmsetup"
+ibverbs-utils rdmacm-utils nvme-cli fio python3-configshell-fb gdb dmsetup
+e2fsprogs"
 
 missing=""
 for p in $BUILD_PACKAGES $RUNTIME_PACKAGES $LAB_PACKAGES; do

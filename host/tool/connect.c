@@ -1,21 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nvmf-host connect: connect a controller and serve its namespaces as
- * files until it is disconnected (SIGTERM, "nvmf-host disconnect") or
- * deleted (ctrl_loss_tmo).  One daemon per controller; its state is in
+ * block devices (NBD, nbd.c) or files (FUSE, fuse.c) until it is
+ * disconnected (SIGTERM, "nvmf-host disconnect") or deleted
+ * (ctrl_loss_tmo).  One daemon per controller; its state is in
  * RUN_DIR/ctrl/NAME/status.json, its files in the mount directory
  * (default RUN_DIR/NAME/nNSID).
+ *
+ * With block devices the entry also holds recover.json: the connect
+ * arguments and the devices.  If the daemon dies, the kernel keeps the
+ * devices and their requests, and "nvmf-host recover NAME" (a supervisor
+ * such as nvmf-host-recover@NAME.service) starts a daemon that connects
+ * the controller again and re-attaches them.
  *
  * The daemon drives the controller in the library's poll mode from its
  * own loop, which also serves FUSE, signals, and the udev reactor: an
  * RDMA device added or a network interface changing makes a reconnecting
  * controller try again at once.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,8 +42,16 @@ static const struct nvmf_opt connect_opts[] = {
 	CONN_OPTS_ADDR,
 	{ "nqn", 'n', required_argument, "NQN", "subsystem NQN (required)" },
 	CONN_OPTS_CTRL,
+	{ "export", OPT_EXPORT, required_argument, "KIND",
+	  "nbd: a block device per namespace (default); fuse: files" },
+	{ "nbd-timeout", OPT_NBD_TIMEOUT, required_argument, "S",
+	  "block devices: request timeout, also the pause after a daemon "
+	  "crash (default 30)" },
+	{ "nbd-conns", OPT_NBD_CONNS, required_argument, "N",
+	  "block devices: connections (queues) per device (default: one per "
+	  "I/O queue, at most 4)" },
 	{ "mount", OPT_MOUNT, required_argument, "DIR",
-	  "where the namespace files appear (default RUN_DIR/NAME)" },
+	  "fuse: where the namespace files appear (default RUN_DIR/NAME)" },
 	{ "run-dir", OPT_RUN_DIR, required_argument, "DIR",
 	  "status directory (default " NVMF_HOST_RUN_DIR ")" },
 	{ "no-udev", OPT_NO_UDEV, no_argument, NULL,
@@ -50,10 +70,12 @@ static const struct nvmf_cmd connect_cmd = {
 	.prog = "nvmf-host connect",
 	.synopsis = "-t rdma -a ADDR -s PORT -n NQN [options]",
 	.summary = "Connect to an NVMe-oF controller and export its namespaces "
-		   "as files (FUSE).\nPrints the controller name once it is "
-		   "live and the files exist.  The controller\nsurvives RDMA "
-		   "device resets: it reconnects every reconnect-delay "
-		   "seconds until\nctrl-loss-tmo; I/O waits meanwhile.",
+		   "as block devices\n(/dev/nbdN) or files (--export fuse).  "
+		   "Prints the controller name once it is\nlive and the "
+		   "devices exist.  The controller survives RDMA device "
+		   "resets: it\nreconnects every reconnect-delay seconds until "
+		   "ctrl-loss-tmo; I/O waits meanwhile.\nBlock devices also "
+		   "survive the daemon: see 'nvmf-host recover'.",
 	.opts = connect_opts,
 };
 
@@ -62,6 +84,15 @@ struct daemon {
 	struct nvmf_loop *loop;
 	struct nvmf_ctrl *ctrl;
 	struct nvmf_fuse *fuse;
+	struct nvmf_nbd *nbd;
+	struct nvmf_nbd_attach devs[NVMF_NBD_MAX_NS];
+	int nr_devs;
+	struct nvmf_nbd_attach attach[NVMF_NBD_MAX_NS]; /* recover */
+	unsigned int nr_attach;
+	bool recovering;
+	bool attached; /* the block devices are ours (until they are released) */
+	int argc;      /* connect's arguments, for recover.json */
+	char **argv;
 	struct nvmf_reactor *reactor;
 	struct nvmf_watch *ctrl_watch;
 	struct nvmf_watch *sig_watch;
@@ -86,7 +117,8 @@ static void status_update(struct daemon *d, bool force)
 	if (!force && !memcmp(&info, &d->last, sizeof(info)))
 		return;
 	d->last = info;
-	if (ctrl_status_write(d->state_dir, d->name, d->mount, d->ctrl))
+	if (ctrl_status_write(d->state_dir, d->name, d->mount, d->ctrl,
+			      d->nbd ? d->devs : NULL, d->nr_devs))
 		nvmf_warn("%s: cannot write %s/status.json", d->name,
 			  d->state_dir);
 }
@@ -102,8 +134,8 @@ static void ctrl_event(void *arg, struct nvmf_ctrl *ctrl)
 	status_update(d, true);
 	if (info.state == NVMF_CTRL_DEAD && !d->dead) {
 		d->dead = true;
-		nvmf_err("%s: controller deleted: %s; removing its files",
-			 d->name, info.last_error);
+		nvmf_err("%s: controller deleted: %s; removing its %s", d->name,
+			 info.last_error, d->nbd ? "block devices" : "files");
 		nvmf_loop_stop(d->loop);
 	}
 }
@@ -190,6 +222,8 @@ static void release_name(struct daemon *d)
 {
 	char path[700];
 
+	snprintf(path, sizeof(path), "%s/" CTRL_RECOVER_FILE, d->state_dir);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/status.json", d->state_dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/lock", d->state_dir);
@@ -198,6 +232,22 @@ static void release_name(struct daemon *d)
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	d->lock_fd = -1;
+}
+
+/*
+ * The entry goes with the daemon - unless a recover failed before its
+ * devices were handed over: they still wait, so the entry stays for
+ * another try.
+ */
+static void release_entry(struct daemon *d)
+{
+	if (d->recovering && !d->attached) {
+		if (d->lock_fd >= 0)
+			close(d->lock_fd);
+		d->lock_fd = -1;
+		return;
+	}
+	release_name(d);
 }
 
 struct dup_check {
@@ -234,6 +284,117 @@ static int setup_signals(struct daemon *d)
 	return d->sig_watch ? 0 : -ENOMEM;
 }
 
+/* Write RUN_DIR/ctrl/NAME/recover.json atomically. */
+static int recover_write(struct daemon *d)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *args = json_object_new_array();
+	struct json_object *devs = json_object_new_array();
+	char tmp[700], path[700];
+	int i, ret = 0;
+
+	for (i = 0; i < d->argc; i++)
+		json_object_array_add(args, json_object_new_string(d->argv[i]));
+	for (i = 0; i < d->nr_devs; i++) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "nsid",
+				       json_object_new_int64(d->devs[i].nsid));
+		json_object_object_add(e, "index",
+				       json_object_new_int(d->devs[i].index));
+		json_object_array_add(devs, e);
+	}
+	json_object_object_add(o, "name", json_object_new_string(d->name));
+	json_object_object_add(o, "args", args);
+	json_object_object_add(o, "devices", devs);
+	snprintf(tmp, sizeof(tmp), "%s/." CTRL_RECOVER_FILE ".tmp",
+		 d->state_dir);
+	snprintf(path, sizeof(path), "%s/" CTRL_RECOVER_FILE, d->state_dir);
+	if (json_object_to_file_ext(tmp, o,
+				    JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_NOSLASHESCAPE) ||
+	    rename(tmp, path))
+		ret = -EIO;
+	json_object_put(o);
+	return ret;
+}
+
+static int export_nbd(struct daemon *d, char *why, size_t whylen)
+{
+	struct conn_args *a = d->args;
+	struct nvmf_nbd_conf conf = {
+		.timeout = (unsigned int)a->nbd_timeout,
+		.ctrl_loss_tmo = a->opts.ctrl_loss_tmo,
+		.conns = (unsigned int)a->nbd_conns,
+		.attach = d->attach,
+		.nr_attach = d->nr_attach,
+	};
+	struct nvmf_ctrl_info info;
+	char *p;
+	int ret;
+
+	nvmf_ctrl_get_info(d->ctrl, &info);
+	snprintf(conf.ident, sizeof(conf.ident), "nvmf-%s", info.serial);
+	/* a name for /dev/disk/by-id: no spaces or slashes */
+	for (p = conf.ident; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-_", *p))
+			*p = '_';
+	while (p > conf.ident && p[-1] == '_')
+		*--p = 0;
+	d->mount[0] = 0;
+	ret = nvmf_nbd_start(&d->nbd, d->ctrl, d->loop, d->name, &conf, why,
+			     whylen);
+	if (ret)
+		return ret;
+	d->attached = true;
+	d->nr_devs = nvmf_nbd_devices(d->nbd, d->devs, NVMF_NBD_MAX_NS);
+	ret = recover_write(d);
+	if (ret)
+		snprintf(why, whylen, "cannot write %.200s/" CTRL_RECOVER_FILE,
+			 d->state_dir);
+	return ret;
+}
+
+/*
+ * recover: the block devices wait for this daemon as long as the
+ * controller would have waited for its target, so a connect that fails is
+ * tried again every reconnect-delay seconds until ctrl-loss-tmo (forever
+ * for -1), as the dead daemon's controller would have done - unless a
+ * signal says stop.
+ */
+static int recover_connect(struct daemon *d, char *why, size_t whylen)
+{
+	struct conn_args *a = d->args;
+	struct pollfd pfd = { .fd = d->sig_fd, .events = POLLIN };
+	uint64_t start = nvmf_now_ms(), limit;
+	int ret, attempt = 0;
+
+	limit = a->opts.ctrl_loss_tmo < 0 ?
+			UINT64_MAX :
+			(uint64_t)a->opts.ctrl_loss_tmo * 1000;
+	for (;;) {
+		why[0] = 0;
+		ret = nvmf_ctrl_connect(&a->trid, &a->opts, &d->ctrl, why,
+					whylen);
+		attempt++;
+		if (!ret || ret == -EINVAL ||
+		    nvmf_now_ms() - start +
+				    (uint64_t)a->opts.reconnect_delay * 1000 >
+			    limit)
+			return ret;
+		nvmf_warn("%s: recover: connect attempt %d failed: %s; next in "
+			  "%d s",
+			  d->name, attempt, why[0] ? why : strerror(-ret),
+			  a->opts.reconnect_delay);
+		if (poll(&pfd, 1, a->opts.reconnect_delay * 1000) > 0) {
+			snprintf(why, whylen,
+				 "stopped by a signal while "
+				 "reconnecting");
+			return -EINTR;
+		}
+	}
+}
+
 static int serve(struct daemon *d, char *why, size_t whylen)
 {
 	struct conn_args *a = d->args;
@@ -242,7 +403,9 @@ static int serve(struct daemon *d, char *why, size_t whylen)
 	a->opts.poll = true;
 	a->opts.event_cb = ctrl_event;
 	a->opts.event_arg = d;
-	ret = nvmf_ctrl_connect(&a->trid, &a->opts, &d->ctrl, why, whylen);
+	ret = d->recovering ? recover_connect(d, why, whylen) :
+			      nvmf_ctrl_connect(&a->trid, &a->opts, &d->ctrl,
+						why, whylen);
 	if (ret)
 		return ret;
 	snprintf(d->mount, sizeof(d->mount), "%s/%s", a->run_dir, d->name);
@@ -255,11 +418,14 @@ static int serve(struct daemon *d, char *why, size_t whylen)
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
-	ret = nvmf_fuse_start(&d->fuse, d->ctrl, d->loop, d->mount, d->name);
+	ret = a->export_nbd ? export_nbd(d, why, whylen) :
+			      nvmf_fuse_start(&d->fuse, d->ctrl, d->loop,
+					      d->mount, d->name);
 	if (ret) {
-		snprintf(why, whylen,
-			 "cannot export the namespaces at %.200s: %s", d->mount,
-			 strerror(-ret));
+		if (!why[0])
+			snprintf(why, whylen,
+				 "cannot export the namespaces at %.200s: %s",
+				 d->mount, strerror(-ret));
 		return ret;
 	}
 	if (!a->no_udev) {
@@ -278,18 +444,22 @@ static void shutdown_daemon(struct daemon *d)
 {
 	nvmf_reactor_destroy(d->reactor);
 	nvmf_timer_destroy(d->status_timer);
+	/* the kernel fails what is queued on the block devices */
+	nvmf_nbd_stop(d->nbd);
 	if (d->ctrl) {
-		/* completes (or fails) every FUSE request first */
+		/* completes (or fails) every FUSE or NBD request first */
 		nvmf_watch_del(d->ctrl_watch);
 		d->stopping = true;
 		nvmf_ctrl_disconnect(d->ctrl);
 		d->ctrl = NULL;
 	}
+	nvmf_nbd_free(d->nbd);
+	d->nbd = NULL;
 	nvmf_fuse_stop(d->fuse);
 	nvmf_watch_del(d->sig_watch);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
-	release_name(d);
+	release_entry(d);
 	nvmf_loop_destroy(d->loop);
 }
 
@@ -349,14 +519,59 @@ static int parse(int argc, char **argv, struct conn_args *a, bool *dup)
 	return conn_args_check(&connect_cmd, a, true) ? NVMF_EXIT_USAGE : 0;
 }
 
+/* Daemonize (unless foreground), connect, serve until told to stop. */
+static int run_daemon(struct daemon *d)
+{
+	struct conn_args *a = d->args;
+	char why[256] = "", msg[600];
+	int report_fd = -1, ret;
+
+	if (!a->foreground && nvmf_daemonize("nvmf-host connect", &report_fd)) {
+		release_entry(d);
+		fprintf(stderr, "nvmf-host: cannot daemonize\n");
+		return NVMF_EXIT_FAILURE;
+	}
+	nvmf_log_set_ident(d->name);
+	if (a->log_file && nvmf_log_to_file(a->log_file))
+		nvmf_warn("cannot log to %s", a->log_file);
+	d->loop = nvmf_loop_create();
+	ret = d->loop ? setup_signals(d) : -ENOMEM;
+	if (!ret)
+		ret = serve(d, why, sizeof(why));
+	if (ret) {
+		if (!why[0])
+			snprintf(why, sizeof(why), "%s", strerror(-ret));
+		snprintf(msg, sizeof(msg), "%s:%s: %s", a->trid.traddr,
+			 a->trid.trsvcid[0] ? a->trid.trsvcid : "4420", why);
+		nvmf_err("%s", msg);
+		if (a->foreground)
+			fprintf(stderr, "nvmf-host: %s\n", msg);
+		nvmf_daemon_report(&report_fd, false, msg);
+		shutdown_daemon(d);
+		return NVMF_EXIT_FAILURE;
+	}
+	if (d->nbd)
+		nvmf_info("%s: live, %d block devices%s", d->name, d->nr_devs,
+			  d->recovering ? " re-attached" : "");
+	else
+		nvmf_info("%s: live, namespaces in %s", d->name, d->mount);
+	if (a->foreground) {
+		printf("%s\n", d->name);
+		fflush(stdout);
+	}
+	nvmf_daemon_report(&report_fd, true, d->name);
+	nvmf_loop_run(d->loop);
+	shutdown_daemon(d);
+	return d->dead ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
+}
+
 int cmd_connect(int argc, char **argv)
 {
 	struct conn_args a;
 	struct daemon d = { .args = &a, .sig_fd = -1, .lock_fd = -1 };
 	struct dup_check dc = { .trid = &a.trid };
-	char why[256] = "", msg[600];
-	int report_fd = -1, ret;
 	bool dup = false;
+	int ret;
 
 	conn_args_init(&a);
 	ret = parse(argc, argv, &a, &dup);
@@ -376,37 +591,192 @@ int cmd_connect(int argc, char **argv)
 			strerror(-ret));
 		return NVMF_EXIT_FAILURE;
 	}
-	if (!a.foreground && nvmf_daemonize("nvmf-host connect", &report_fd)) {
-		release_name(&d);
-		fprintf(stderr, "nvmf-host connect: cannot daemonize\n");
+	d.argc = argc - 1;
+	d.argv = argv + 1;
+	return run_daemon(&d);
+}
+
+/* ---- recover ------------------------------------------------------------- */
+
+static const struct nvmf_opt recover_opts[] = {
+	{ "run-dir", OPT_RUN_DIR, required_argument, "DIR",
+	  "status directory (default " NVMF_HOST_RUN_DIR ")" },
+	{ "foreground", OPT_FOREGROUND, no_argument, NULL,
+	  "stay in the foreground, logging to stderr (for a supervisor)" },
+	{ "wait", OPT_WAIT, no_argument, NULL,
+	  "if the daemon runs, wait until it dies, then take over (exit 0 "
+	  "if it was disconnected instead)" },
+	NVMF_OPT_HELP,
+	{ 0 },
+};
+
+static const struct nvmf_cmd recover_cmd = {
+	.prog = "nvmf-host recover",
+	.synopsis = "NAME [--foreground] [--wait]",
+	.summary = "Start the daemon of controller NAME again after it died "
+		   "(kill -9, OOM, a bug):\nconnect with the arguments it was "
+		   "started with and re-attach its block devices,\nwhose "
+		   "requests the kernel kept meanwhile.  Requests that were in "
+		   "flight are sent\nagain once they time out "
+		   "(--nbd-timeout): a write may reach the namespace twice,\n"
+		   "with the same data.  As a supervisor "
+		   "(nvmf-host-recover@NAME.service):\n"
+		   "'recover --wait --foreground NAME' waits while the daemon "
+		   "runs and takes over\nwhen it dies.",
+	.opts = recover_opts,
+};
+
+/* Load NAME's recover.json: arguments into a (and d), devices into d. */
+static int recover_load(struct daemon *d, struct conn_args *a, char ***argvp)
+{
+	struct json_object *o, *args, *devs, *e, *v;
+	char path[700];
+	int argc, i, ret;
+	bool dup;
+
+	snprintf(path, sizeof(path), "%s/" CTRL_RECOVER_FILE, d->state_dir);
+	o = json_object_from_file(path);
+	if (!o || !json_object_object_get_ex(o, "args", &args) ||
+	    !json_object_object_get_ex(o, "devices", &devs) ||
+	    !json_object_is_type(args, json_type_array) ||
+	    !json_object_is_type(devs, json_type_array)) {
+		fprintf(stderr, "nvmf-host recover: %s: missing or bad\n",
+			path);
+		json_object_put(o);
 		return NVMF_EXIT_FAILURE;
 	}
-	nvmf_log_set_ident(d.name);
-	if (a.log_file && nvmf_log_to_file(a.log_file))
-		nvmf_warn("cannot log to %s", a.log_file);
-	d.loop = nvmf_loop_create();
-	ret = d.loop ? setup_signals(&d) : -ENOMEM;
-	if (!ret)
-		ret = serve(&d, why, sizeof(why));
+	argc = (int)json_object_array_length(args) + 1;
+	*argvp = calloc((size_t)argc + 1, sizeof(char *));
+	if (!*argvp) {
+		json_object_put(o);
+		return NVMF_EXIT_FAILURE;
+	}
+	(*argvp)[0] = strdup("connect");
+	for (i = 1; i < argc; i++)
+		(*argvp)[i] = strdup(json_object_get_string(
+			json_object_array_get_idx(args, (size_t)i - 1)));
+	for (i = 0;
+	     i < (int)json_object_array_length(devs) && i < NVMF_NBD_MAX_NS;
+	     i++) {
+		e = json_object_array_get_idx(devs, (size_t)i);
+		if (!json_object_object_get_ex(e, "nsid", &v))
+			continue;
+		d->attach[d->nr_attach].nsid =
+			(uint32_t)json_object_get_int64(v);
+		if (!json_object_object_get_ex(e, "index", &v))
+			continue;
+		d->attach[d->nr_attach++].index = json_object_get_int(v);
+	}
+	json_object_put(o);
+	optind = 0; /* parse the saved arguments from the start */
+	ret = parse(argc, *argvp, a, &dup);
 	if (ret) {
-		if (!why[0])
-			snprintf(why, sizeof(why), "%s", strerror(-ret));
-		snprintf(msg, sizeof(msg), "%s:%s: %s", a.trid.traddr,
-			 a.trid.trsvcid[0] ? a.trid.trsvcid : "4420", why);
-		nvmf_err("%s", msg);
-		if (a.foreground)
-			fprintf(stderr, "nvmf-host connect: %s\n", msg);
-		nvmf_daemon_report(&report_fd, false, msg);
-		shutdown_daemon(&d);
+		fprintf(stderr, "nvmf-host recover: %s: bad arguments\n", path);
+		return ret;
+	}
+	d->argc = argc - 1;
+	d->argv = *argvp + 1;
+	return 0;
+}
+
+/*
+ * Wait until the daemon of the entry at dir lets its lock go (exits or
+ * dies).  Return: 0, or 1 if the entry is gone (disconnected).
+ */
+static int entry_wait(const char *dir)
+{
+	char path[700];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 1 : 0;
+	while (flock(fd, LOCK_EX) && errno == EINTR)
+		;
+	/* a flock of ours would make the entry look alive: let it go */
+	close(fd);
+	return access(dir, F_OK) ? 1 : 0;
+}
+
+int cmd_recover(int argc, char **argv)
+{
+	struct option longopts[NVMF_ARGS_MAX + 1];
+	char shortopts[3 * NVMF_ARGS_MAX + 2];
+	const char *run_dir = NVMF_HOST_RUN_DIR, *name;
+	struct conn_args a;
+	struct daemon d = { .args = &a, .sig_fd = -1, .lock_fd = -1 };
+	bool foreground = false, wait = false;
+	char **saved = NULL;
+	int opt, ret;
+
+	nvmf_args_build(&recover_cmd, longopts, shortopts);
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
+		if (opt == OPT_RUN_DIR)
+			run_dir = optarg;
+		else if (opt == OPT_FOREGROUND)
+			foreground = true;
+		else if (opt == OPT_WAIT)
+			wait = true;
+		else if (opt == 'h') {
+			nvmf_args_usage(&recover_cmd, stdout);
+			return NVMF_EXIT_OK;
+		} else
+			return opt_error(&recover_cmd, opt, argv);
+	}
+	if (optind != argc - 1) {
+		nvmf_args_error(&recover_cmd, "give one controller NAME");
+		return NVMF_EXIT_USAGE;
+	}
+	name = argv[optind];
+	if (!*name || strchr(name, '/') || strlen(name) >= sizeof(d.name) ||
+	    name[0] == '.') {
+		nvmf_args_error(&recover_cmd,
+				"NAME '%s' is not a controller "
+				"name (nvmfN)",
+				name);
+		return NVMF_EXIT_USAGE;
+	}
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	snprintf(d.state_dir, sizeof(d.state_dir), "%s/ctrl/%s", run_dir, name);
+	d.lock_fd = ctrl_entry_take(d.state_dir);
+	while (wait && d.lock_fd == -EBUSY) {
+		/* sleep on the daemon's lock until it is released */
+		if (entry_wait(d.state_dir)) {
+			printf("%s: disconnected; nothing to recover\n", name);
+			return NVMF_EXIT_OK;
+		}
+		d.lock_fd = ctrl_entry_take(d.state_dir);
+		if (d.lock_fd == -ENOENT || d.lock_fd == -ENOMSG) {
+			printf("%s: disconnected; nothing to recover\n", name);
+			return NVMF_EXIT_OK;
+		}
+	}
+	if (d.lock_fd < 0) {
+		fprintf(stderr, "nvmf-host recover: %s: %s\n", name,
+			d.lock_fd == -EBUSY ?
+				"its daemon is running" :
+			d.lock_fd == -ENOENT ?
+				"no such controller" :
+			d.lock_fd == -ENOMSG ?
+				"nothing to recover (not exported "
+				"as block devices)" :
+				strerror(-d.lock_fd));
 		return NVMF_EXIT_FAILURE;
 	}
-	nvmf_info("%s: live, namespaces in %s", d.name, d.mount);
-	if (a.foreground) {
-		printf("%s\n", d.name);
-		fflush(stdout);
+	conn_args_init(&a);
+	ret = recover_load(&d, &a, &saved);
+	if (!ret) {
+		a.run_dir = run_dir;
+		a.foreground = foreground;
+		d.recovering = true;
+		ret = run_daemon(&d);
+	} else {
+		release_entry(&d);
 	}
-	nvmf_daemon_report(&report_fd, true, d.name);
-	nvmf_loop_run(d.loop);
-	shutdown_daemon(&d);
-	return d.dead ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
+	for (int i = 0; saved && saved[i]; i++)
+		free(saved[i]);
+	free(saved);
+	return ret;
 }

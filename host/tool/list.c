@@ -50,7 +50,9 @@ static void add_int(struct json_object *o, const char *k, int64_t v)
 }
 
 static struct json_object *status_json(const char *name, const char *mount,
-				       struct nvmf_ctrl *ctrl)
+				       struct nvmf_ctrl *ctrl,
+				       const struct nvmf_nbd_attach *devs,
+				       int nr_devs)
 {
 	const struct nvmf_trid *t = nvmf_ctrl_trid(ctrl);
 	struct json_object *o = json_object_new_object(), *arr;
@@ -68,6 +70,7 @@ static struct json_object *status_json(const char *name, const char *mount,
 	add_str(o, "trsvcid", t->trsvcid);
 	add_str(o, "host_traddr", t->host_traddr);
 	add_str(o, "mount", mount);
+	add_str(o, "export", devs ? "nbd" : "fuse");
 	add_str(o, "state", nvmf_ctrl_state_name(i.state));
 	add_int(o, "state_since_ms", (int64_t)i.state_since_real);
 	add_int(o, "cntlid", i.cntlid);
@@ -86,6 +89,13 @@ static struct json_object *status_json(const char *name, const char *mount,
 		struct json_object *j = json_object_new_object();
 
 		snprintf(file, sizeof(file), "%s/n%u", mount, ns[k].nsid);
+		if (devs) {
+			file[0] = 0;
+			for (int d = 0; d < nr_devs; d++)
+				if (devs[d].nsid == ns[k].nsid)
+					snprintf(file, sizeof(file),
+						 "/dev/nbd%d", devs[d].index);
+		}
 		add_int(j, "nsid", ns[k].nsid);
 		add_str(j, "file", file);
 		add_int(j, "size", (int64_t)(ns[k].blocks * ns[k].block_size));
@@ -97,9 +107,10 @@ static struct json_object *status_json(const char *name, const char *mount,
 }
 
 int ctrl_status_write(const char *dir, const char *name, const char *mount,
-		      struct nvmf_ctrl *ctrl)
+		      struct nvmf_ctrl *ctrl,
+		      const struct nvmf_nbd_attach *devs, int nr_devs)
 {
-	struct json_object *o = status_json(name, mount, ctrl);
+	struct json_object *o = status_json(name, mount, ctrl, devs, nr_devs);
 	char tmp[1024], path[1024];
 	int ret = 0;
 	FILE *f;
@@ -112,7 +123,9 @@ int ctrl_status_write(const char *dir, const char *name, const char *mount,
 		return -errno;
 	}
 	fprintf(f, "%s\n",
-		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		json_object_to_json_string_ext(
+			o, JSON_C_TO_STRING_PRETTY |
+				   JSON_C_TO_STRING_NOSLASHESCAPE));
 	if (fclose(f) || rename(tmp, path))
 		ret = -errno;
 	json_object_put(o);
@@ -201,15 +214,42 @@ static bool entry_alive(const char *dir)
 	return fd == -1;
 }
 
+/* The block devices a daemon that is gone left configured. */
+static int orphan_devices(const char *dir, int *index, int max)
+{
+	struct json_object *o, *arr, *e;
+	char path[1024];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/" CTRL_RECOVER_FILE, dir);
+	o = json_object_from_file(path);
+	if (!o)
+		return -1;
+	if (json_object_object_get_ex(o, "devices", &arr))
+		for (size_t i = 0; i < json_object_array_length(arr) && n < max;
+		     i++) {
+			e = json_object_array_get_idx(arr, i);
+			index[n++] = (int)jint(e, "index");
+		}
+	json_object_put(o);
+	return n;
+}
+
 /*
  * Remove the entry of a daemon that is gone: its dead FUSE mount
  * (detached), its files and its directory, so that its name can be
- * taken again.  Return: true if it was removed.
+ * taken again.  An entry whose block devices wait for a new daemon
+ * ("nvmf-host recover") stays, unless force: then its devices are
+ * disconnected first.  Return: true if it was removed.
  */
-static bool entry_reap(const char *dir)
+static bool entry_reap_force(const char *dir, bool force)
 {
-	const char *const files[] = { "status.json", ".status.json.tmp",
-				      ".lock.tmp", "lock" };
+	const char *const files[] = {
+		"status.json",	   ".status.json.tmp",		 ".lock.tmp",
+		CTRL_RECOVER_FILE, "." CTRL_RECOVER_FILE ".tmp", "lock"
+	};
+	int index[NVMF_NBD_MAX_NS], nr;
+	char why[256];
 	char path[1024], mount[512] = "";
 	struct json_object *o;
 	bool detached = false;
@@ -220,6 +260,14 @@ static bool entry_reap(const char *dir)
 	fd = entry_stale_lock(dir);
 	if (fd == -1)
 		return false;
+	nr = orphan_devices(dir, index, NVMF_NBD_MAX_NS);
+	if (nr >= 0 && !force) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	if (nr > 0 && nvmf_nbd_release(index, nr, why, sizeof(why)))
+		nvmf_warn("%s: %s", dir, why);
 	snprintf(path, sizeof(path), "%s/status.json", dir);
 	o = json_object_from_file(path);
 	if (o) {
@@ -248,9 +296,47 @@ static bool entry_reap(const char *dir)
 	return true;
 }
 
+static bool entry_reap(const char *dir)
+{
+	return entry_reap_force(dir, false);
+}
+
 bool ctrl_entry_reap(const char *dir)
 {
 	return entry_reap(dir);
+}
+
+int ctrl_entry_take(const char *dir)
+{
+	char path[700];
+	int index[1], old, fd;
+	struct stat st;
+
+	if (stat(dir, &st))
+		return -errno;
+	if (orphan_devices(dir, index, 1) < 0)
+		return -ENOMSG;
+	old = entry_stale_lock(dir);
+	if (old == -1)
+		return -EBUSY;
+	snprintf(path, sizeof(path), "%s/.lock.tmp", dir);
+	unlink(path); /* left by a daemon that died taking it */
+	fd = ctrl_lock_take(dir);
+	if (old >= 0)
+		close(old);
+	return fd;
+}
+
+bool ctrl_entry_orphan(const char *dir)
+{
+	int index[1], fd;
+
+	if (orphan_devices(dir, index, 1) < 0)
+		return false;
+	fd = entry_stale_lock(dir);
+	if (fd >= 0)
+		close(fd);
+	return fd != -1;
 }
 
 /* Load a running controller's status.  Return: the object, or NULL. */
@@ -264,6 +350,13 @@ static struct json_object *status_load(const char *dir)
 	if (!o)
 		return NULL;
 	if (jint(o, "pid") <= 0 || !entry_alive(dir)) {
+		if (ctrl_entry_orphan(dir)) {
+			/* gone, its devices waiting for a new daemon */
+			json_object_object_add(o, "orphan",
+					       json_object_new_boolean(1));
+			add_str(o, "state", "orphaned");
+			return o;
+		}
 		json_object_put(o); /* a daemon that is gone: stale */
 		return NULL;
 	}
@@ -321,6 +414,7 @@ static void each_status(struct json_object *o, const char *dir, void *arg)
 	snprintf(s.host_traddr, sizeof(s.host_traddr), "%s",
 		 jstr(o, "host_traddr"));
 	snprintf(s.dir, sizeof(s.dir), "%s", dir);
+	s.orphan = json_object_get_boolean(json_object_object_get(o, "orphan"));
 	e->fn(&s, e->arg);
 }
 
@@ -346,8 +440,15 @@ static void print_one(struct json_object *o, const char *dir, void *arg)
 		json_object_array_add(arg, json_object_get(o));
 		return;
 	}
-	printf("%s: %s for %.1f s\n", jstr(o, "name"), jstr(o, "state"),
-	       now > since ? (double)(now - since) / 1000 : 0.0);
+	if (json_object_get_boolean(json_object_object_get(o, "orphan")))
+		printf("%s: orphaned: its daemon (pid %lld) is gone; its block "
+		       "devices wait for\n  \"nvmf-host recover %s\" (or "
+		       "\"nvmf-host disconnect -d %s\")\n",
+		       jstr(o, "name"), (long long)jint(o, "pid"),
+		       jstr(o, "name"), jstr(o, "name"));
+	else
+		printf("%s: %s for %.1f s\n", jstr(o, "name"), jstr(o, "state"),
+		       now > since ? (double)(now - since) / 1000 : 0.0);
 	printf("  subnqn:     %s\n", jstr(o, "subnqn"));
 	printf("  address:    %s %s:%s%s%s\n", jstr(o, "trtype"),
 	       jstr(o, "traddr"), jstr(o, "trsvcid"),
@@ -427,8 +528,10 @@ int cmd_list(int argc, char **argv)
 	if (!each_json(run_dir, print_one, arr) && !arr)
 		printf("No NVMe-oF controllers connected.\n");
 	if (arr) {
-		printf("%s\n", json_object_to_json_string_ext(
-				       arr, JSON_C_TO_STRING_PRETTY));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       arr, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
 	}
 	return NVMF_EXIT_OK;
@@ -490,6 +593,16 @@ static void disc_fn(const struct ctrl_status *s, void *arg)
 	    (d->name && strcmp(d->name, s->name)))
 		return;
 	d->matched++;
+	if (s->orphan) {
+		/* no daemon: disconnect the devices it left */
+		if (entry_reap_force(s->dir, true))
+			d->done++;
+		else
+			fprintf(stderr,
+				"nvmf-host disconnect: %s: cannot remove it\n",
+				s->name);
+		return;
+	}
 	ret = stop_daemon(s);
 	if (ret)
 		fprintf(stderr, "nvmf-host disconnect: %s (pid %d): %s\n",

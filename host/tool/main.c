@@ -21,8 +21,11 @@ static const struct {
 } cmds[] = {
 	{ "discover", cmd_discover, "print a discovery controller's log" },
 	{ "connect", cmd_connect,
-	  "connect a controller; its namespaces become files" },
+	  "connect a controller; its namespaces become block devices" },
 	{ "list", cmd_list, "list the connected controllers" },
+	{ "recover", cmd_recover,
+	  "start a controller's daemon again; its block devices kept "
+	  "their I/O" },
 	{ "disconnect", cmd_disconnect,
 	  "disconnect controllers by NQN or name" },
 	{ "disconnect-all", cmd_disconnect_all, "disconnect every controller" },
@@ -73,6 +76,8 @@ void conn_args_init(struct conn_args *a)
 	nvmf_ctrl_opts_init(&a->opts);
 	snprintf(a->trid.trtype, sizeof(a->trid.trtype), "rdma");
 	a->run_dir = NVMF_HOST_RUN_DIR;
+	a->export_nbd = true;
+	a->nbd_timeout = 30;
 }
 
 static int copy_arg(const struct nvmf_cmd *cmd, const char *opt, char *dst,
@@ -103,6 +108,7 @@ int conn_opt(const struct nvmf_cmd *cmd, int c, const char *arg,
 {
 	static const char *const levels[] = { "error", "warn", "info", "debug",
 					      NULL };
+	static const char *const exports[] = { "nbd", "fuse", NULL };
 	struct nvmf_ctrl_opts *o = &a->opts;
 	int idx;
 
@@ -157,6 +163,16 @@ int conn_opt(const struct nvmf_cmd *cmd, int c, const char *arg,
 	case OPT_MAX_RETRIES:
 		return int_arg(cmd, "max-retries", arg, 0, 100,
 			       &o->max_retries);
+	case OPT_EXPORT:
+		if (nvmf_parse_choice(cmd, "export", arg, exports, &idx))
+			return -1;
+		a->export_nbd = idx == 0;
+		return 1;
+	case OPT_NBD_TIMEOUT:
+		return int_arg(cmd, "nbd-timeout", arg, 1, 3600,
+			       &a->nbd_timeout);
+	case OPT_NBD_CONNS:
+		return int_arg(cmd, "nbd-conns", arg, 1, 4, &a->nbd_conns);
 	case OPT_LOG_LEVEL:
 		if (nvmf_parse_choice(cmd, "log-level", arg, levels, &idx))
 			return -1;

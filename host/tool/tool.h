@@ -8,6 +8,7 @@
 #define NVMF_HOST_TOOL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "args.h"
@@ -21,6 +22,7 @@ int cmd_list(int argc, char **argv);
 int cmd_disconnect(int argc, char **argv);
 int cmd_disconnect_all(int argc, char **argv);
 int cmd_perf(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
 
 /* Options shared by discover, connect and perf (values > 255). */
 enum {
@@ -37,6 +39,10 @@ enum {
 	OPT_LOG_FILE,
 	OPT_BUSY_POLL,
 	OPT_PERSISTENT_RKEYS,
+	OPT_EXPORT,
+	OPT_NBD_TIMEOUT,
+	OPT_NBD_CONNS,
+	OPT_WAIT,
 };
 
 struct conn_args {
@@ -46,6 +52,9 @@ struct conn_args {
 	const char *run_dir;
 	const char *log_file;
 	bool foreground;
+	bool export_nbd; /* else FUSE */
+	int nbd_timeout; /* seconds */
+	int nbd_conns;	 /* 0 = one per I/O queue */
 	bool json;
 	bool no_udev;
 };
@@ -115,6 +124,39 @@ int nvmf_fuse_start(struct nvmf_fuse **out, struct nvmf_ctrl *ctrl,
 		    struct nvmf_loop *loop, const char *dir, const char *name);
 void nvmf_fuse_stop(struct nvmf_fuse *f);
 
+/* Block devices for a controller's namespaces, through NBD (nbd.c). */
+#define NVMF_NBD_MAX_NS 64
+struct nvmf_nbd;
+struct nvmf_nbd_attach {
+	uint32_t nsid;
+	int index; /* /dev/nbdINDEX */
+};
+struct nvmf_nbd_conf {
+	unsigned int timeout; /* request timeout, seconds */
+	int ctrl_loss_tmo;    /* the devices wait as long for a daemon */
+	unsigned int conns;   /* per device; 0 = one per I/O queue */
+	bool read_only;
+	char ident[64]; /* backend identifier prefix: nvmf-SERIAL */
+	/* re-attach these devices instead of taking new ones (recover) */
+	const struct nvmf_nbd_attach *attach;
+	unsigned int nr_attach;
+};
+int nvmf_nbd_start(struct nvmf_nbd **out, struct nvmf_ctrl *ctrl,
+		   struct nvmf_loop *loop, const char *name,
+		   const struct nvmf_nbd_conf *conf, char *why, size_t len);
+/*
+ * Disconnect the devices (the kernel fails what is still queued); the
+ * requests still running complete into nothing.  Free once the controller
+ * has completed them all.
+ */
+void nvmf_nbd_stop(struct nvmf_nbd *n);
+void nvmf_nbd_free(struct nvmf_nbd *n);
+/* The devices: nsid and index of each.  Return: how many. */
+int nvmf_nbd_devices(const struct nvmf_nbd *n, struct nvmf_nbd_attach *out,
+		     int max);
+/* Disconnect devices whose daemon is gone.  Return: 0 or -errno (why). */
+int nvmf_nbd_release(const int *index, int nr, char *why, size_t len);
+
 /* Controller status files (list.c). */
 struct ctrl_status {
 	char name[32];
@@ -124,7 +166,18 @@ struct ctrl_status {
 	char trsvcid[NVMF_HOST_SVCID_SIZE];
 	char host_traddr[NVMF_HOST_ADDR_SIZE];
 	char dir[512];
+	bool orphan; /* daemon gone, block devices kept for a new one */
 };
+/* In a controller's entry: how to start its daemon again (recover). */
+#define CTRL_RECOVER_FILE "recover.json"
+/* Is dir the entry of a daemon that is gone, its devices kept? */
+bool ctrl_entry_orphan(const char *dir);
+/*
+ * Take over an orphaned entry (recover): its lock for the new daemon.
+ * Return: the fd to keep, -EBUSY (its daemon runs), -ENOENT, -ENOMSG (no
+ * devices to recover) or -errno.
+ */
+int ctrl_entry_take(const char *dir);
 /* The daemon's lock on its state directory: an fd to keep, or -errno. */
 int ctrl_lock_take(const char *dir);
 /* Remove dir if its daemon is gone.  Return: true if removed. */
@@ -135,6 +188,7 @@ int ctrl_status_each(const char *run_dir,
 		     void (*fn)(const struct ctrl_status *s, void *arg),
 		     void *arg);
 int ctrl_status_write(const char *dir, const char *name, const char *mount,
-		      struct nvmf_ctrl *ctrl);
+		      struct nvmf_ctrl *ctrl,
+		      const struct nvmf_nbd_attach *devs, int nr_devs);
 
 #endif /* NVMF_HOST_TOOL_H */

@@ -539,13 +539,15 @@ lab_tgt_stop() {
 NVMF_HOST=$LAB_BUILD/host/nvmf-host
 
 # lab_host_connect NQN [ADDR] [SVCID] [args...]: nvmf-host connect; prints
-# the controller name.
+# the controller name.  The scenarios written for namespace files export
+# FUSE files unless args say --export nbd (the tool's default).
 lab_host_connect() {
 	local nqn=$1 addr=${2:-$LAB_PEER} svc=${3:-4420}
 	shift 3 2>/dev/null || shift $#
 	modprobe fuse 2>/dev/null
 	"$NVMF_HOST" connect -t rdma -a "$addr" -s "$svc" -n "$nqn" \
-		--log-level info --log-file "$LAB_OUT/nvmf-host.log" "$@"
+		--log-level info --log-file "$LAB_OUT/nvmf-host.log" \
+		--export fuse "$@"
 }
 
 # lab_host_file NAME [NSID]: the namespace file of controller NAME.

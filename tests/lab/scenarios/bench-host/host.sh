@@ -33,16 +33,33 @@ ojob seqread -w read -o 131072 -q 8
 ojob lat -w randread -o 4096 -q 1
 ojob latpoll -w randread -o 4096 -q 1 --busy-poll
 ojob randreadpoll -w randread -o 4096 -q 32 --busy-poll
-# what per-I/O memory windows cost: the same without them
-ojob randreadpk -w randread -o 4096 -q 32 --persistent-rkeys
-ojob latpk -w randread -o 4096 -q 1 --persistent-rkeys
-lab_event "nvmf-host perf: 8 runs done"
+lab_event "nvmf-host perf: 6 runs done"
+
+# the same fio jobs on nvmf-host's block device (NBD export)
+bname=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 --export nbd 2>&1) ||
+	lab_fail "nvmf-host connect (block device) failed: $bname"
+bdev=$(lab_host_field "$bname" file)
+[ -b "$bdev" ] || lab_fail "no block device for $bname: '$bdev'"
+bjob() {	# bjob NAME fio-args...: fio on our block device, JSON kept
+	local name=$1
+	shift
+	fio --name="$name" --filename="$bdev" --ioengine=libaio --direct=1 \
+		--time_based --runtime="$RUNTIME" --ramp_time=2 \
+		--output-format=json --output="$LAB_OUT/block-$name.json" "$@" ||
+		lab_fail "fio $name on $bdev failed"
+}
+bjob randread --rw=randread --bs=4k --iodepth=32
+bjob randwrite --rw=randwrite --bs=4k --iodepth=32
+bjob seqread --rw=read --bs=128k --iodepth=8
+bjob lat --rw=randread --bs=4k --iodepth=1
+"$NVMF_HOST" disconnect -d "$bname" >/dev/null || lab_fail "disconnect $bname failed"
+lab_event "nvmf-host block device $bdev: 4 fio runs done"
 
 python3 - "$LAB_OUT" >"$LAB_OUT/bench.txt" <<'PY'
 import json, os, re, sys
 d = sys.argv[1]
-def kernel(name, rw, what):
-    j = json.load(open(os.path.join(d, "kernel-%s.json" % name)))["jobs"][0][rw]
+def kernel(name, rw, what, who="kernel"):
+    j = json.load(open(os.path.join(d, "%s-%s.json" % (who, name))))["jobs"][0][rw]
     return {"iops": j["iops"], "bw": j["bw"] / 1024.0,
             "lat": j["clat_ns"]["mean"] / 1000.0}[what]
 def ours(name, what):
@@ -57,20 +74,25 @@ rows = [("4k randread QD32", "randread", "read", "iops", "IOPS"),
         ("  same, busy polling", "lat", "read", "lat", "us (mean)", "latpoll"),
         ("4k randread QD32 poll", "randread", "read", "iops", "IOPS",
          "randreadpoll"),
-        ("4k randread QD32 pk", "randread", "read", "iops", "IOPS",
-         "randreadpk"),
-        ("4k read QD1 lat pk", "lat", "read", "lat", "us (mean)", "latpk")]
+        ("blk 4k randread QD32", "randread", "read", "iops", "IOPS", "B"),
+        ("blk 4k randwrite QD32", "randwrite", "write", "iops", "IOPS", "B"),
+        ("blk 128k seq read QD8", "seqread", "read", "bw", "MiB/s", "B"),
+        ("blk 4k read QD1 lat", "lat", "read", "lat", "us (mean)", "B")]
 print("%-22s %12s %12s %8s  %s" % ("bench-host", "kernel", "nvmf-host",
                                    "ratio", "unit"))
 for row in rows:
     title, name, rw, what, unit = row[:5]
-    k, o = kernel(name, rw, what), ours(row[5] if len(row) > 5 else name, what)
+    k = kernel(name, rw, what)
+    if len(row) > 5 and row[5] == "B":
+        o = kernel(name, rw, what, "block")
+    else:
+        o = ours(row[5] if len(row) > 5 else name, what)
     ratio = k / o if what == "lat" else o / k
     print("%-22s %12.1f %12.1f %8.2f  %s" % (title, k, o, ratio, unit))
 print("ratio: ours relative to the kernel host, >1 is better for us "
       "(latency: kernel/ours); 'poll' rows: nvmf-host perf --busy-poll, "
-      "'pk' rows: --persistent-rkeys (no per-I/O memory window), "
-      "against the same kernel runs")
+      "'blk' rows: the same fio job on nvmf-host's block device "
+      "(/dev/nbdN) instead of the kernel's /dev/nvmeXnY")
 PY
 [ -s "$LAB_OUT/bench.txt" ] || lab_fail "no figures"
 while read -r line; do lab_report "$line"; done <"$LAB_OUT/bench.txt"

@@ -31,7 +31,7 @@ io "$C2" & p2=$!
 		lost=${lost:-0}
 		t0=$(lab_now_ns)
 		if c=$("$NVMF_HOST" connect -t rdma -a "$LAB_PEER" -s 4420 \
-			-n "$NQN_1" -D -l 5 -c 1 --log-level debug \
+			-n "$NQN_1" -D -l 5 -c 1 --log-level debug --export fuse \
 			--log-file "$LAB_OUT/churn.log" 2>>"$LAB_OUT/churn.err"); then
 			dd if="$(lab_host_file "$c")" of=/dev/null bs=64k count=16 \
 				iflag=direct status=none 2>>"$LAB_OUT/churn.err"
