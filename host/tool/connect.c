@@ -302,6 +302,8 @@ static int recover_write(struct daemon *d)
 				       json_object_new_int64(d->devs[i].nsid));
 		json_object_object_add(e, "index",
 				       json_object_new_int(d->devs[i].index));
+		json_object_object_add(
+			e, "conns", json_object_new_int((int)d->devs[i].conns));
 		json_object_array_add(devs, e);
 	}
 	json_object_object_add(o, "name", json_object_new_string(d->name));
@@ -665,7 +667,12 @@ static int recover_load(struct daemon *d, struct conn_args *a, char ***argvp)
 			(uint32_t)json_object_get_int64(v);
 		if (!json_object_object_get_ex(e, "index", &v))
 			continue;
-		d->attach[d->nr_attach++].index = json_object_get_int(v);
+		d->attach[d->nr_attach].index = json_object_get_int(v);
+		d->attach[d->nr_attach].conns = 1;
+		if (json_object_object_get_ex(e, "conns", &v))
+			d->attach[d->nr_attach].conns =
+				(unsigned int)json_object_get_int(v);
+		d->nr_attach++;
 	}
 	json_object_put(o);
 	optind = 0; /* parse the saved arguments from the start */

@@ -113,7 +113,9 @@ struct nbd_sock {
 	int fd; /* ours; -1 while dead and draining */
 	unsigned int gen;
 	struct nvmf_watch *watch;
-	uint32_t inflight; /* read from this socket, not yet answered */
+	uint32_t inflight;	  /* read from this socket, not yet answered */
+	bool used;		  /* a request came on the current socket */
+	unsigned int idle_deaths; /* sockets in a row that ended unused */
 	/* receiving */
 	struct nbd_wire_req hdr;
 	size_t hdr_got;
@@ -618,6 +620,7 @@ static bool sock_read(struct nbd_sock *s)
 				}
 				memcpy(io->reply.handle, s->hdr.handle, 8);
 				s->inflight++;
+				s->used = true;
 				if (type == NBD_OP_WRITE) {
 					s->rx = io;
 					s->data_got = 0;
@@ -730,6 +733,18 @@ static void sock_try_attach(struct nbd_sock *s)
 
 	if (n->stopping || s->fd >= 0 || s->inflight)
 		return;
+	/*
+	 * A socket the kernel did not take (it had no dead connection to
+	 * replace) ends at once, unused: do not loop on that.
+	 */
+	s->idle_deaths = s->used ? 0 : s->idle_deaths + 1;
+	if (s->idle_deaths > 3) {
+		nvmf_err("%s: nbd%d: connection %u: the kernel ended %u new "
+			 "sockets unused; giving up on it",
+			 n->name, s->dev->index, s->idx, s->idle_deaths - 1);
+		return;
+	}
+	s->used = false;
 	kfd = sock_open(s);
 	if (kfd < 0) {
 		nvmf_err("%s: nbd%d: no new connection: %s", n->name,
@@ -850,13 +865,22 @@ int nvmf_nbd_start(struct nvmf_nbd **out, struct nvmf_ctrl *ctrl,
 		struct nbd_dev *dev = &n->devs[n->nr_devs];
 		int index = -1;
 
+		dev->nr_socks = conns;
 		for (unsigned int k = 0; k < conf->nr_attach; k++)
-			if (conf->attach[k].nsid == ns[i].nsid)
+			if (conf->attach[k].nsid == ns[i].nsid) {
 				index = conf->attach[k].index;
+				/* the kernel has that many to replace */
+				dev->nr_socks = conf->attach[k].conns;
+			}
 		if (conf->nr_attach && index < 0)
 			continue; /* a namespace that appeared meanwhile */
+		if (!dev->nr_socks || dev->nr_socks > NBD_MAX_CONNS) {
+			snprintf(why, len, "namespace %u: %u connections",
+				 ns[i].nsid, dev->nr_socks);
+			ret = -EINVAL;
+			goto fail;
+		}
 		dev->n = n;
-		dev->nr_socks = conns;
 		ret = dev_start(dev, &ns[i], index, why, len);
 		if (ret)
 			goto fail;
@@ -864,6 +888,18 @@ int nvmf_nbd_start(struct nvmf_nbd **out, struct nvmf_ctrl *ctrl,
 		nvmf_info("%s: namespace %u is /dev/nbd%d (%u connections)%s",
 			  name, ns[i].nsid, dev->index, conns,
 			  index >= 0 ? ", re-attached" : "");
+	}
+	/* devices whose namespace is gone: nothing will serve them again */
+	for (unsigned int k = 0; k < conf->nr_attach; k++) {
+		bool found = false;
+
+		for (unsigned int d = 0; d < n->nr_devs; d++)
+			found |= n->devs[d].index == conf->attach[k].index;
+		if (found)
+			continue;
+		nvmf_warn("%s: namespace %u is gone: disconnecting /dev/nbd%d",
+			  name, conf->attach[k].nsid, conf->attach[k].index);
+		nbd_nl_disconnect(n, conf->attach[k].index);
 	}
 	*out = n;
 	return 0;
@@ -890,6 +926,7 @@ int nvmf_nbd_devices(const struct nvmf_nbd *n, struct nvmf_nbd_attach *out,
 	for (i = 0; i < n->nr_devs && (int)i < max; i++) {
 		out[i].nsid = n->devs[i].nsid;
 		out[i].index = n->devs[i].index;
+		out[i].conns = n->devs[i].nr_socks;
 	}
 	return (int)i;
 }

@@ -129,7 +129,8 @@ void nvmf_fuse_stop(struct nvmf_fuse *f);
 struct nvmf_nbd;
 struct nvmf_nbd_attach {
 	uint32_t nsid;
-	int index; /* /dev/nbdINDEX */
+	int index;	    /* /dev/nbdINDEX */
+	unsigned int conns; /* its connections */
 };
 struct nvmf_nbd_conf {
 	unsigned int timeout; /* request timeout, seconds */

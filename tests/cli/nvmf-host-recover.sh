@@ -46,7 +46,7 @@ JSON
 	cat >"$run/ctrl/$1/recover.json" <<JSON
 { "name": "$1",
   "args": [ "-t", "rdma", "-a", "127.0.0.1", "-s", "4420",
-            "-n", "nqn.2014-08.org.test:$1", "--export", "nbd",
+            "-n", "nqn.2014-08.org.test:$1", "--export", "nbd", "-l", "3", "-c", "1",
             "--run-dir", "$run" ],
   "devices": [ { "nsid": 1, "index": 7 } ] }
 JSON
@@ -93,7 +93,7 @@ else
 fi
 # the daemon disconnects cleanly: its entry goes, then its lock
 rm -rf "$run/ctrl/nvmf1"
-pkill -P $holder; kill $holder
+pkill -P $holder; kill $holder 2>/dev/null
 for _ in $(seq 50); do
 	kill -0 $waiter 2>/dev/null || break
 	sleep 0.1
