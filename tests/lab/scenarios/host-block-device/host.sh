@@ -64,7 +64,15 @@ ss=$(blockdev --getss "$dev")
 want=$(lab_host_field "$name" size)
 [ "$size" = "$want" ] || lab_fail "$dev: $size bytes, the namespace has $want"
 [ "$ss" = "$(lab_host_field "$name" block_size)" ] || lab_fail "$dev: logical block size $ss"
-lab_report "connected $name: $dev, $size bytes, $ss-byte blocks ($(cat /sys/block/${dev#/dev/}/backend 2>/dev/null))"
+backend=$(cat "/sys/block/${dev#/dev/}/backend")
+lab_report "connected $name: $dev, $size bytes, $ss-byte blocks, backend $backend"
+# the udev rule's stable name (no udevd in the lab: udevadm test runs the
+# rules for the device as udevd would)
+cp "$LAB_REPO/host/71-nvmf-host.rules" /etc/udev/rules.d/ &&
+	udevadm test --action=change "/sys/block/${dev#/dev/}" >"$LAB_OUT/udev-test.txt" 2>&1
+grep -q "DEVLINKS=.*/dev/disk/by-id/$backend\b" "$LAB_OUT/udev-test.txt" ||
+	lab_fail "the udev rule gives no /dev/disk/by-id/$backend: $(grep -i 'DEVLINKS\|nvmf' "$LAB_OUT/udev-test.txt" | head -3)"
+lab_report "udev rule: /dev/disk/by-id/$backend"
 dd if=/dev/urandom of="$LAB_OUT/pat" bs=1M count=4 status=none
 dd if="$LAB_OUT/pat" of="$dev" bs=1M oflag=direct status=none || lab_fail "write to $dev failed"
 cmp -n $((4 << 20)) "$LAB_OUT/pat" "$dev" || lab_fail "read back from $dev differs"
@@ -78,7 +86,7 @@ lab_report "dd write/read-back 4 MiB, blkdiscard 1 MiB, fsync: ok"
 # device's completed-I/O count (/sys/block/nbdN/stat) sampled every 50 ms;
 # the longest time it did not move while fio kept 16 I/Os queued.
 lab_fio_verify kill "$dev" --rw=randwrite --bs=4k --iodepth=16 --size=32M \
-	--time_based --runtime=30 --verify_backlog=256 &
+	--time_based --runtime=20 --verify_backlog=256 &
 fio_pid=$!
 stat=/sys/block/${dev#/dev/}/stat
 (
