@@ -631,7 +631,7 @@ static const struct nvmf_cmd recover_cmd = {
 /* Load NAME's recover.json: arguments into a (and d), devices into d. */
 static int recover_load(struct daemon *d, struct conn_args *a, char ***argvp)
 {
-	struct json_object *o, *args, *devs, *e, *v;
+	struct json_object *o, *args, *devs;
 	char path[700];
 	int argc, i, ret;
 	bool dup;
@@ -657,24 +657,9 @@ static int recover_load(struct daemon *d, struct conn_args *a, char ***argvp)
 	for (i = 1; i < argc; i++)
 		(*argvp)[i] = strdup(json_object_get_string(
 			json_object_array_get_idx(args, (size_t)i - 1)));
-	for (i = 0;
-	     i < (int)json_object_array_length(devs) && i < NVMF_NBD_MAX_NS;
-	     i++) {
-		e = json_object_array_get_idx(devs, (size_t)i);
-		if (!json_object_object_get_ex(e, "nsid", &v))
-			continue;
-		d->attach[d->nr_attach].nsid =
-			(uint32_t)json_object_get_int64(v);
-		if (!json_object_object_get_ex(e, "index", &v))
-			continue;
-		d->attach[d->nr_attach].index = json_object_get_int(v);
-		d->attach[d->nr_attach].conns = 1;
-		if (json_object_object_get_ex(e, "conns", &v))
-			d->attach[d->nr_attach].conns =
-				(unsigned int)json_object_get_int(v);
-		d->nr_attach++;
-	}
 	json_object_put(o);
+	ret = ctrl_recover_devices(d->state_dir, d->attach, NVMF_NBD_MAX_NS);
+	d->nr_attach = ret > 0 ? (unsigned int)ret : 0;
 	optind = 0; /* parse the saved arguments from the start */
 	ret = parse(argc, *argvp, a, &dup);
 	if (ret) {

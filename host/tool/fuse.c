@@ -183,19 +183,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 static void fio_free(struct fuse_io *io)
 {
-	if (io->pool)
-		nvmf_buf_free(io->f->ctrl, io->buf);
-	else
-		free(io->buf);
+	export_buf_free(io->f->ctrl, io->buf, io->pool);
 	free(io);
-}
-
-static int status_errno(int status)
-{
-	if (status == -ENODEV || status == -ENOLINK || status == -EINVAL ||
-	    status == -ENOMEM || status == -ETIMEDOUT)
-		return -status;
-	return EIO;
 }
 
 static void fio_done(void *arg, int status)
@@ -203,7 +192,7 @@ static void fio_done(void *arg, int status)
 	struct fuse_io *io = arg;
 
 	if (status && !io->err) {
-		io->err = status_errno(status);
+		io->err = export_errno(status);
 		nvmf_warn("%s: %s failed: %s", io->f->name,
 			  io->write ? "write" : "read",
 			  status < 0 ? strerror(-status) : "NVMe error status");
@@ -241,7 +230,7 @@ static void fio_submit(struct fuse_io *io, uint32_t nsid, uint64_t off,
 		ret = nvmf_io_submit(io->f->ctrl, &cmd, fio_done, io);
 		if (ret) {
 			io->remaining--;
-			io->err = status_errno(ret);
+			io->err = export_errno(ret);
 			break;
 		}
 		done += n;
@@ -258,12 +247,7 @@ static struct fuse_io *fio_alloc(struct nvmf_fuse *f, fuse_req_t req,
 		return NULL;
 	io->f = f;
 	io->req = req;
-	if (len <= f->max_io) {
-		io->buf = nvmf_buf_alloc(f->ctrl, len);
-		io->pool = io->buf != NULL;
-	}
-	if (!io->buf && posix_memalign((void **)&io->buf, 4096, len))
-		io->buf = NULL;
+	io->buf = export_buf_alloc(f->ctrl, len, f->max_io, &io->pool);
 	if (!io->buf) {
 		free(io);
 		return NULL;
@@ -338,7 +322,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 
 static void simple_done(void *arg, int status)
 {
-	fuse_reply_err(arg, status ? status_errno(status) : 0);
+	fuse_reply_err(arg, status ? export_errno(status) : 0);
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
@@ -352,7 +336,7 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	(void)fi;
 	ret = nvmf_io_submit(f->ctrl, &io, simple_done, req);
 	if (ret)
-		fuse_reply_err(req, status_errno(ret));
+		fuse_reply_err(req, export_errno(ret));
 }
 
 /*
@@ -379,7 +363,7 @@ static void falloc_done(void *arg, int status)
 
 	a->io.offset += a->io.len;
 	if (status || a->io.offset == a->end) {
-		fuse_reply_err(a->req, status ? status_errno(status) : 0);
+		fuse_reply_err(a->req, status ? export_errno(status) : 0);
 		free(a);
 		return;
 	}
@@ -394,7 +378,7 @@ static void falloc_next(struct fuse_falloc *a)
 	a->io.len = left < a->chunk ? (uint32_t)left : a->chunk;
 	ret = nvmf_io_submit(a->f->ctrl, &a->io, falloc_done, a);
 	if (ret) {
-		fuse_reply_err(a->req, status_errno(ret));
+		fuse_reply_err(a->req, export_errno(ret));
 		free(a);
 	}
 }

@@ -214,8 +214,7 @@ static bool entry_alive(const char *dir)
 	return fd == -1;
 }
 
-/* The block devices a daemon that is gone left configured. */
-static int orphan_devices(const char *dir, int *index, int max)
+int ctrl_recover_devices(const char *dir, struct nvmf_nbd_attach *out, int max)
 {
 	struct json_object *o, *arr, *e;
 	char path[1024];
@@ -229,7 +228,12 @@ static int orphan_devices(const char *dir, int *index, int max)
 		for (size_t i = 0; i < json_object_array_length(arr) && n < max;
 		     i++) {
 			e = json_object_array_get_idx(arr, i);
-			index[n++] = (int)jint(e, "index");
+			out[n].nsid = (uint32_t)jint(e, "nsid");
+			out[n].index = (int)jint(e, "index");
+			out[n].conns = json_object_object_get(e, "conns") ?
+					       (unsigned int)jint(e, "conns") :
+					       1;
+			n++;
 		}
 	json_object_put(o);
 	return n;
@@ -248,7 +252,8 @@ static bool entry_reap_force(const char *dir, bool force)
 		"status.json",	   ".status.json.tmp",		 ".lock.tmp",
 		CTRL_RECOVER_FILE, "." CTRL_RECOVER_FILE ".tmp", "lock"
 	};
-	int index[NVMF_NBD_MAX_NS], nr;
+	struct nvmf_nbd_attach devs[NVMF_NBD_MAX_NS];
+	int nr;
 	char why[256];
 	char path[1024], mount[512] = "";
 	struct json_object *o;
@@ -260,13 +265,13 @@ static bool entry_reap_force(const char *dir, bool force)
 	fd = entry_stale_lock(dir);
 	if (fd == -1)
 		return false;
-	nr = orphan_devices(dir, index, NVMF_NBD_MAX_NS);
+	nr = ctrl_recover_devices(dir, devs, NVMF_NBD_MAX_NS);
 	if (nr >= 0 && !force) {
 		if (fd >= 0)
 			close(fd);
 		return false;
 	}
-	if (nr > 0 && nvmf_nbd_release(index, nr, why, sizeof(why)))
+	if (nr > 0 && nvmf_nbd_release(devs, nr, why, sizeof(why)))
 		nvmf_warn("%s: %s", dir, why);
 	snprintf(path, sizeof(path), "%s/status.json", dir);
 	o = json_object_from_file(path);
@@ -309,12 +314,13 @@ bool ctrl_entry_reap(const char *dir)
 int ctrl_entry_take(const char *dir)
 {
 	char path[700];
-	int index[1], old, fd;
+	struct nvmf_nbd_attach dev[1];
+	int old, fd;
 	struct stat st;
 
 	if (stat(dir, &st))
 		return -errno;
-	if (orphan_devices(dir, index, 1) < 0)
+	if (ctrl_recover_devices(dir, dev, 1) < 0)
 		return -ENOMSG;
 	old = entry_stale_lock(dir);
 	if (old == -1)
@@ -329,9 +335,10 @@ int ctrl_entry_take(const char *dir)
 
 bool ctrl_entry_orphan(const char *dir)
 {
-	int index[1], fd;
+	struct nvmf_nbd_attach dev[1];
+	int fd;
 
-	if (orphan_devices(dir, index, 1) < 0)
+	if (ctrl_recover_devices(dir, dev, 1) < 0)
 		return false;
 	fd = entry_stale_lock(dir);
 	if (fd >= 0)

@@ -5,6 +5,7 @@
  * its own that exports the namespaces as files through FUSE.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,4 +245,37 @@ int opt_error(const struct nvmf_cmd *cmd, int c, char **argv)
 	else
 		nvmf_args_error(cmd, "unknown option '%s'", argv[optind - 1]);
 	return NVMF_EXIT_USAGE;
+}
+
+/* ---- data buffers and errors of the exports (fuse.c, nbd.c) --------------- */
+
+void *export_buf_alloc(struct nvmf_ctrl *ctrl, size_t len, uint32_t max_io,
+		       bool *pool)
+{
+	void *buf = NULL;
+
+	*pool = false;
+	if (len <= max_io) {
+		buf = nvmf_buf_alloc(ctrl, len);
+		*pool = buf != NULL;
+	}
+	if (!buf && posix_memalign(&buf, 4096, len))
+		buf = NULL;
+	return buf;
+}
+
+void export_buf_free(struct nvmf_ctrl *ctrl, void *buf, bool pool)
+{
+	if (pool)
+		nvmf_buf_free(ctrl, buf);
+	else
+		free(buf);
+}
+
+int export_errno(int status)
+{
+	if (status == -ENODEV || status == -ENOLINK || status == -EINVAL ||
+	    status == -ENOMEM || status == -ETIMEDOUT)
+		return -status;
+	return EIO;
 }

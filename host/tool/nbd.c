@@ -350,10 +350,8 @@ static int nbd_nl_disconnect(struct nvmf_nbd *n, int index)
 
 static void io_free(struct nbd_io *io)
 {
-	if (io->pool)
-		nvmf_buf_free(io->s->dev->n->ctrl, io->buf);
-	else
-		free(io->buf);
+	if (io->buf)
+		export_buf_free(io->s->dev->n->ctrl, io->buf, io->pool);
 	free(io);
 }
 
@@ -367,27 +365,14 @@ static struct nbd_io *io_alloc(struct nbd_sock *s, uint32_t len)
 	io->s = s;
 	io->gen = s->gen;
 	io->len = len;
-	if (!len)
-		return io;
-	if (len <= n->max_io) {
-		io->buf = nvmf_buf_alloc(n->ctrl, len);
-		io->pool = io->buf != NULL;
-	}
-	if (!io->buf && posix_memalign((void **)&io->buf, 4096, len))
-		io->buf = NULL;
-	if (!io->buf) {
-		free(io);
-		return NULL;
+	if (len) {
+		io->buf = export_buf_alloc(n->ctrl, len, n->max_io, &io->pool);
+		if (!io->buf) {
+			free(io);
+			return NULL;
+		}
 	}
 	return io;
-}
-
-static uint32_t status_to_nbd(int status)
-{
-	if (status == -ENOSPC || status == -EPERM || status == -EINVAL ||
-	    status == -ENOMEM)
-		return (uint32_t)-status;
-	return EIO;
 }
 
 /* Send what can be sent of the reply queue without blocking. */
@@ -458,7 +443,8 @@ static void io_finish(struct nbd_io *io)
 		return;
 	}
 	io->reply.magic = htobe32(NBD_REPLY_MAGIC);
-	io->reply.error = htobe32(io->err ? status_to_nbd(io->err) : 0);
+	io->reply.error =
+		htobe32(io->err ? (uint32_t)export_errno(io->err) : 0);
 	if (io->err)
 		io->read = false;
 	io->next = NULL;
@@ -963,17 +949,18 @@ void nvmf_nbd_free(struct nvmf_nbd *n)
 }
 
 /* Disconnect devices left by a daemon that is gone (nvmf-host disconnect). */
-int nvmf_nbd_release(const int *index, int nr, char *why, size_t len)
+int nvmf_nbd_release(const struct nvmf_nbd_attach *devs, int nr, char *why,
+		     size_t len)
 {
 	struct nvmf_nbd n = { .family = -1 };
 	int i, ret, first = 0;
 
 	ret = nbd_nl_open(&n, why, len);
 	for (i = 0; !ret && i < nr; i++) {
-		ret = nbd_nl_disconnect(&n, index[i]);
+		ret = nbd_nl_disconnect(&n, devs[i].index);
 		if (ret && !first) {
 			first = ret;
-			snprintf(why, len, "/dev/nbd%d: %s", index[i],
+			snprintf(why, len, "/dev/nbd%d: %s", devs[i].index,
 				 strerror(-ret));
 		}
 		ret = 0;

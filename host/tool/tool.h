@@ -117,6 +117,16 @@ void disclog_print(FILE *out, const uint8_t *log, uint64_t n, bool json);
 /* getopt loop epilogue: unknown option, missing value. */
 int opt_error(const struct nvmf_cmd *cmd, int c, char **argv);
 
+/*
+ * A request's data buffer: from the registered pool when it fits (*pool
+ * set), else aligned memory the library copies through.  NULL: no memory.
+ */
+void *export_buf_alloc(struct nvmf_ctrl *ctrl, size_t len, uint32_t max_io,
+		       bool *pool);
+void export_buf_free(struct nvmf_ctrl *ctrl, void *buf, bool pool);
+/* The errno an export returns for a library status (> 0: NVMe status). */
+int export_errno(int status);
+
 /* FUSE export of a controller's namespaces (fuse.c). */
 struct nvmf_fuse;
 struct nvmf_loop;
@@ -156,7 +166,8 @@ void nvmf_nbd_free(struct nvmf_nbd *n);
 int nvmf_nbd_devices(const struct nvmf_nbd *n, struct nvmf_nbd_attach *out,
 		     int max);
 /* Disconnect devices whose daemon is gone.  Return: 0 or -errno (why). */
-int nvmf_nbd_release(const int *index, int nr, char *why, size_t len);
+int nvmf_nbd_release(const struct nvmf_nbd_attach *devs, int nr, char *why,
+		     size_t len);
 
 /* Controller status files (list.c). */
 struct ctrl_status {
@@ -171,6 +182,8 @@ struct ctrl_status {
 };
 /* In a controller's entry: how to start its daemon again (recover). */
 #define CTRL_RECOVER_FILE "recover.json"
+/* The devices in dir's recover.json.  Return: how many, -1 if no file. */
+int ctrl_recover_devices(const char *dir, struct nvmf_nbd_attach *out, int max);
 /* Is dir the entry of a daemon that is gone, its devices kept? */
 bool ctrl_entry_orphan(const char *dir);
 /*

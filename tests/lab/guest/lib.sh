@@ -563,6 +563,16 @@ lab_host_field() {
 # lab_host_state NAME: the controller's state.
 lab_host_state() { lab_host_field "$1" state; }
 
+# lab_host_wait_live NAME SECONDS: wait until controller NAME is live.
+lab_host_wait_live() {
+	local i
+	for i in $(seq $(($2 * 10))); do
+		[ "$(lab_host_state "$1")" = live ] && return 0
+		sleep 0.1
+	done
+	[ "$(lab_host_state "$1")" = live ]
+}
+
 # lab_host_pid NAME: the pid of controller NAME's daemon.
 lab_host_pid() {
 	local pid

@@ -4,14 +4,15 @@ modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
 lab_wait target-ready 120
 
 kdev=$(lab_nvme_connect "$NQN" "$LAB_PEER" 4420) || exit 1
-kjob() {	# kjob NAME fio-args...: the kernel host, JSON kept
-	local name=$1
-	shift
-	fio --name="$name" --filename="$kdev" --ioengine=libaio --direct=1 \
+fjob() {	# fjob WHO DEV NAME fio-args...: fio on DEV, JSON in WHO-NAME.json
+	local who=$1 dev=$2 name=$3
+	shift 3
+	fio --name="$name" --filename="$dev" --ioengine=libaio --direct=1 \
 		--time_based --runtime="$RUNTIME" --ramp_time=2 \
-		--output-format=json --output="$LAB_OUT/kernel-$name.json" "$@" ||
-		lab_fail "fio $name failed"
+		--output-format=json --output="$LAB_OUT/$who-$name.json" "$@" ||
+		lab_fail "fio $name on $dev failed"
 }
+kjob() { fjob kernel "$kdev" "$@"; }	# the kernel host
 kjob randread --rw=randread --bs=4k --iodepth=32
 kjob randwrite --rw=randwrite --bs=4k --iodepth=32
 kjob seqread --rw=read --bs=128k --iodepth=8
@@ -40,14 +41,7 @@ bname=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 --export nbd 2>&1) ||
 	lab_fail "nvmf-host connect (block device) failed: $bname"
 bdev=$(lab_host_field "$bname" file)
 [ -b "$bdev" ] || lab_fail "no block device for $bname: '$bdev'"
-bjob() {	# bjob NAME fio-args...: fio on our block device, JSON kept
-	local name=$1
-	shift
-	fio --name="$name" --filename="$bdev" --ioengine=libaio --direct=1 \
-		--time_based --runtime="$RUNTIME" --ramp_time=2 \
-		--output-format=json --output="$LAB_OUT/block-$name.json" "$@" ||
-		lab_fail "fio $name on $bdev failed"
-}
+bjob() { fjob block "$bdev" "$@"; }	# our block device
 bjob randread --rw=randread --bs=4k --iodepth=32
 bjob randwrite --rw=randwrite --bs=4k --iodepth=32
 bjob seqread --rw=read --bs=128k --iodepth=8

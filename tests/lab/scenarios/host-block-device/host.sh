@@ -151,16 +151,9 @@ fi
 lab_report "fast_io_fail: a read on $fdev failed 2.5 s into the reset: $(head -1 "$LAB_OUT/fastfail.err")"
 sleep 0.5
 lab_fault rdma-add || lab_fail "rdma link add failed"
-for _ in $(seq 600); do
-	[ "$(lab_host_state "$name")" = live ] && break
-	sleep 0.1
-done
-[ "$(lab_host_state "$name")" = live ] ||
+lab_host_wait_live "$name" 60 ||
 	lab_fail "$name not live 60 s after the device came back"
-for _ in $(seq 300); do
-	[ "$(lab_host_state "$fname")" = live ] && break
-	sleep 0.1
-done
+lab_host_wait_live "$fname" 30
 dd if="$fdev" of=/dev/null bs=4k count=1 iflag=direct status=none ||
 	lab_fail "$fdev (fast_io_fail) still fails I/O after the reconnect"
 "$H" disconnect -d "$fname" >/dev/null || lab_fail "disconnect $fname failed"
