@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -76,4 +77,25 @@ void nvmf_daemon_report(int *fd, bool ok, const char *msg)
 		nvmf_debug("cannot report to the parent: %s", strerror(errno));
 	close(*fd);
 	*fd = -1;
+}
+
+int nvmf_modprobe(const char *module)
+{
+	int status = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		execlp("modprobe", "modprobe", "-q", module, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -ENOENT;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ENOENT;
+}
+
+void nvmf_fuse_module(void)
+{
+	if (access("/dev/fuse", F_OK) && nvmf_modprobe("fuse"))
+		nvmf_warn("no /dev/fuse, and \"modprobe fuse\" failed");
 }

@@ -16,4 +16,16 @@ int nvmf_daemonize(const char *prog, int *report_fd);
 /* Tell the waiting parent (once; no-op if *fd < 0). msg may be NULL. */
 void nvmf_daemon_report(int *fd, bool ok, const char *msg);
 
+/*
+ * Load a kernel module ("modprobe -q MODULE", waited for).  Return: 0 if
+ * modprobe exited 0, else -ENOENT.
+ */
+int nvmf_modprobe(const char *module);
+
+/*
+ * Before a FUSE mount: without /dev/fuse (no static node, as on a system
+ * without systemd-tmpfiles), load the fuse module.
+ */
+void nvmf_fuse_module(void);
+
 #endif /* NVMF_COMMON_DAEMON_H */

@@ -84,7 +84,18 @@ enum nvme_feature {
 	NVME_FEAT_NUM_QUEUES = 0x07,
 	NVME_FEAT_ASYNC_EVENT = 0x0b,
 	NVME_FEAT_KATO = 0x0f,
+	NVME_FEAT_WRITE_PROTECT = 0x84, /* per namespace */
 };
+
+/* Namespace Write Protection Config (feature 0x84) states. */
+enum nvme_ns_write_protect {
+	NVME_NS_NO_WRITE_PROTECT = 0,
+	NVME_NS_WRITE_PROTECT = 1,
+	NVME_NS_WRITE_PROTECT_POWER_CYCLE = 2,
+	NVME_NS_WRITE_PROTECT_PERMANENT = 3,
+};
+
+#define NVME_NS_ATTR_RO (1u << 0) /* id_ns.nsattr: write protected */
 
 /* Controller properties (register offsets) for Property Get/Set. */
 enum nvme_property {
@@ -141,6 +152,7 @@ enum nvme_generic_sc {
 	NVME_SC_SGL_INVALID_OFFSET = 0x16,
 	NVME_SC_KA_TIMEOUT_EXPIRED = 0x19,
 	NVME_SC_KA_TIMEOUT_INVALID = 0x1a,
+	NVME_SC_NS_WRITE_PROTECTED = 0x20,
 	NVME_SC_LBA_RANGE = 0x80,
 	NVME_SC_CAP_EXCEEDED = 0x81,
 	NVME_SC_NS_NOT_READY = 0x82,

@@ -279,6 +279,7 @@ static void ns_identify_done(struct nvmf_ctrl *c, uint32_t nsid)
 	ns->block_size = 1u << ds;
 	ns->blocks = le64toh(id->nsze);
 	memcpy(ns->nguid, id->nguid, sizeof(ns->nguid));
+	ns->write_protected = id->nsattr & NVME_NS_ATTR_RO;
 }
 
 /* The next namespace to identify, or 0 when the list is done. */

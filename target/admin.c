@@ -115,7 +115,8 @@ static void execute_identify_ctrl(struct nvmet_req *req)
 	id->nn = htole32(nn > NVME_NS_LIST_MAX ? nn : NVME_NS_LIST_MAX);
 	id->mnan = id->nn;
 	id->oncs = htole16(NVME_CTRL_ONCS_DSM | NVME_CTRL_ONCS_WRITE_ZEROES);
-	id->vwc = 1; /* volatile write cache present */
+	id->vwc = 1;	   /* volatile write cache present */
+	id->nwpc = 1 << 0; /* no write protect and write protect */
 	id->awupf = 0;
 	/* power state 0: 25 W, as the kernel target reports */
 	id->psd[0].data[0] = 0xc4;
@@ -148,6 +149,8 @@ static void execute_identify_ns(struct nvmet_req *req)
 	id->flbas = 0;
 	id->lbaf[0].ds = (uint8_t)ns->blksz_shift;
 	id->nmic = 1; /* may be attached to several controllers */
+	if (atomic_load(&ns->readonly))
+		id->nsattr |= NVME_NS_ATTR_RO;
 	if (ns->has_nguid)
 		memcpy(id->nguid, ns->nguid, 16);
 	nvmet_req_complete(req, 0);
@@ -341,6 +344,70 @@ static uint16_t parse_get_log_page(struct nvmet_req *req)
 
 /* ---- features ------------------------------------------------------------ */
 
+/*
+ * Namespace Write Protection Config: write protect and no write protect
+ * (until power cycle and permanent are not offered: nwpc bit 0 only).
+ * Protecting flushes the namespace, as the kernel target does, so that
+ * what was written before is stable; every controller of the subsystem
+ * gets a namespace-changed event.
+ */
+static void set_feat_write_protect(struct nvmet_req *req, uint32_t cdw11)
+{
+	uint32_t nsid = le32toh(req->cmd->common.nsid);
+	struct nvmet_ns *ns;
+	bool ro, was;
+
+	if (nsid == 0 || nsid == 0xffffffff) {
+		nvmet_req_complete(req, nvmet_status(NVME_SCT_GENERIC,
+						     NVME_SC_INVALID_NS));
+		return;
+	}
+	switch (cdw11 & 7) {
+	case NVME_NS_NO_WRITE_PROTECT:
+		ro = false;
+		break;
+	case NVME_NS_WRITE_PROTECT:
+		ro = true;
+		break;
+	default:
+		nvmet_req_complete(req, INVALID_FIELD);
+		return;
+	}
+	ns = req->ns = nvmet_ns_get(req->sq->ctrl->subsys, nsid);
+	if (!ns) {
+		nvmet_req_complete(req, nvmet_status(NVME_SCT_GENERIC,
+						     NVME_SC_INVALID_NS));
+		return;
+	}
+	was = atomic_exchange(&ns->readonly, ro);
+	if (was != ro) {
+		nvmf_obj_info(req->sq->log_prefix, "namespace %u: %s", nsid,
+			      ro ? "write protected" : "write protect removed");
+		nvmet_ns_changed(ns->subsys, nsid);
+	}
+	if (ro)
+		nvmet_bdev_flush(req); /* completes req */
+	else
+		nvmet_req_complete(req, 0);
+}
+
+static void get_feat_write_protect(struct nvmet_req *req)
+{
+	uint32_t nsid = le32toh(req->cmd->common.nsid);
+	struct nvmet_ns *ns;
+
+	ns = req->ns = nvmet_ns_get(req->sq->ctrl->subsys, nsid);
+	if (!ns) {
+		nvmet_req_complete(req, nvmet_status(NVME_SCT_GENERIC,
+						     NVME_SC_INVALID_NS));
+		return;
+	}
+	nvmet_set_result(req, atomic_load(&ns->readonly) ?
+				      NVME_NS_WRITE_PROTECT :
+				      NVME_NS_NO_WRITE_PROTECT);
+	nvmet_req_complete(req, 0);
+}
+
 static void execute_set_features(struct nvmet_req *req)
 {
 	uint32_t cdw10 = le32toh(req->cmd->common.cdw10);
@@ -352,6 +419,10 @@ static void execute_set_features(struct nvmet_req *req)
 		nvmet_req_complete(req,
 				   nvmet_status(NVME_SCT_CMD_SPECIFIC,
 						NVME_SC_FEATURE_NOT_SAVEABLE));
+		return;
+	}
+	if ((cdw10 & 0xff) == NVME_FEAT_WRITE_PROTECT) {
+		set_feat_write_protect(req, cdw11);
 		return;
 	}
 	pthread_mutex_lock(&ctrl->lock);
@@ -387,6 +458,10 @@ static void execute_get_features(struct nvmet_req *req)
 	uint16_t status = 0;
 	uint32_t result = 0;
 
+	if ((cdw10 & 0xff) == NVME_FEAT_WRITE_PROTECT) {
+		get_feat_write_protect(req);
+		return;
+	}
 	pthread_mutex_lock(&ctrl->lock);
 	switch (cdw10 & 0xff) {
 	case NVME_FEAT_NUM_QUEUES:

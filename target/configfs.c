@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "configfs.h"
+#include "daemon.h"
 #include "log.h"
 #include "nqn.h"
 #include "nvmet.h"
@@ -1808,6 +1809,7 @@ int nvmet_configfs_start(struct nvmet_tgt *tgt, const char *dir,
 	if (geteuid() != 0)
 		opts[strlen(opts) - strlen(",allow_other")] = '\0';
 	sigaction(SIGUSR2, &sa, NULL);
+	nvmf_fuse_module();
 	cfs->fuse = fuse_new(&args, &cfs_ops, sizeof(cfs_ops), cfs);
 	fuse_opt_free_args(&args); /* fuse_new() may have copied them */
 	if (!cfs->fuse || fuse_mount(cfs->fuse, cfs->mountpoint)) {

@@ -74,6 +74,11 @@ uint16_t nvmet_parse_io_cmd(struct nvmet_req *req)
 	req->ns = nvmet_ns_get(req->sq->ctrl->subsys, nsid);
 	if (!req->ns)
 		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
+	if (atomic_load_explicit(&req->ns->readonly, memory_order_relaxed) &&
+	    req->cmd->common.opcode != nvme_cmd_read &&
+	    req->cmd->common.opcode != nvme_cmd_flush)
+		return nvmet_status(NVME_SCT_GENERIC,
+				    NVME_SC_NS_WRITE_PROTECTED);
 	switch (req->cmd->common.opcode) {
 	case nvme_cmd_read:
 	case nvme_cmd_write:

@@ -64,6 +64,8 @@ struct nvmet_ns {
 	atomic_int inflight; /* requests holding it (nvmet_ns_get) */
 	uint32_t ana_grpid;
 	bool resv_enable;
+	/* Namespace Write Protection (feature 0x84): set by any host */
+	atomic_bool readonly;
 	TAILQ_ENTRY(nvmet_ns) link; /* subsys->nss, ascending nsid */
 	int fd;			    /* -1 when not open */
 	bool blkdev;

@@ -105,6 +105,7 @@ struct daemon {
 	int lock_fd; /* flock on state_dir/lock, held for the daemon's life */
 	bool dead;
 	bool stopping;
+	bool ns_check; /* the controller changed: follow its namespaces */
 };
 
 static void status_update(struct daemon *d, bool force)
@@ -132,6 +133,7 @@ static void ctrl_event(void *arg, struct nvmf_ctrl *ctrl)
 		return; /* still connecting, or disconnecting */
 	nvmf_ctrl_get_info(ctrl, &info);
 	status_update(d, true);
+	d->ns_check = true;
 	if (info.state == NVMF_CTRL_DEAD && !d->dead) {
 		d->dead = true;
 		nvmf_err("%s: controller deleted: %s; removing its %s", d->name,
@@ -140,12 +142,36 @@ static void ctrl_event(void *arg, struct nvmf_ctrl *ctrl)
 	}
 }
 
+/*
+ * A live controller's namespaces changed (added, removed, resized, write
+ * protected): the block devices follow, outside the library's callback.
+ */
+static int recover_write(struct daemon *d);
+
+static void ns_follow(struct daemon *d)
+{
+	struct nvmf_ctrl_info info;
+
+	if (!d->ns_check || !d->nbd || d->stopping || d->dead)
+		return;
+	d->ns_check = false;
+	nvmf_ctrl_get_info(d->ctrl, &info);
+	if (info.state != NVMF_CTRL_LIVE || !nvmf_nbd_update(d->nbd))
+		return;
+	d->nr_devs = nvmf_nbd_devices(d->nbd, d->devs, NVMF_NBD_MAX_NS);
+	if (recover_write(d))
+		nvmf_warn("%s: cannot write %s/" CTRL_RECOVER_FILE, d->name,
+			  d->state_dir);
+	status_update(d, true);
+}
+
 static void ctrl_fd_event(void *arg, uint32_t events)
 {
 	struct daemon *d = arg;
 
 	(void)events;
 	nvmf_ctrl_poll(d->ctrl, 0);
+	ns_follow(d);
 }
 
 static void signal_event(void *arg, uint32_t events)
@@ -164,6 +190,7 @@ static void signal_event(void *arg, uint32_t events)
 
 static void status_tick(void *arg)
 {
+	ns_follow(arg);
 	status_update(arg, false);
 }
 

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "loop.h"
 #include "tool.h"
@@ -65,7 +66,7 @@ static void ns_stat(const struct nvmf_ns_info *ns, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = NS_INO(ns->nsid);
-	st->st_mode = S_IFREG | 0600;
+	st->st_mode = S_IFREG | (ns->write_protected ? 0400 : 0600);
 	st->st_nlink = 1;
 	st->st_size = (off_t)(ns->blocks * ns->block_size);
 	st->st_blksize = ns->block_size;
@@ -174,6 +175,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (!ns_get(f, INO_NSID(ino), &ns)) {
 		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	/* root is not stopped by the mode: a write protected namespace */
+	if (ns.write_protected && (fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EROFS);
 		return;
 	}
 	fi->direct_io = 1;
@@ -509,6 +515,7 @@ int nvmf_fuse_start(struct nvmf_fuse **out, struct nvmf_ctrl *ctrl,
 		ret = -EINVAL;
 		goto out_free;
 	}
+	nvmf_fuse_module();
 	if (fuse_session_mount(f->se, dir)) {
 		ret = -EIO;
 		goto out_free;

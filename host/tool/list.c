@@ -100,6 +100,9 @@ static struct json_object *status_json(const char *name, const char *mount,
 		add_str(j, "file", file);
 		add_int(j, "size", (int64_t)(ns[k].blocks * ns[k].block_size));
 		add_int(j, "block_size", ns[k].block_size);
+		json_object_object_add(
+			j, "write_protected",
+			json_object_new_boolean(ns[k].write_protected));
 		json_object_array_add(arr, j);
 	}
 	json_object_object_add(o, "namespaces", arr);
@@ -477,10 +480,14 @@ static void print_one(struct json_object *o, const char *dir, void *arg)
 	json_object_object_get_ex(o, "namespaces", &arr);
 	for (i = 0; arr && i < json_object_array_length(arr); i++) {
 		ns = json_object_array_get_idx(arr, i);
-		printf("  namespace %lld: %s, %lld bytes, %lld-byte blocks\n",
+		printf("  namespace %lld: %s, %lld bytes, %lld-byte blocks%s\n",
 		       (long long)jint(ns, "nsid"), jstr(ns, "file"),
 		       (long long)jint(ns, "size"),
-		       (long long)jint(ns, "block_size"));
+		       (long long)jint(ns, "block_size"),
+		       json_object_get_boolean(
+			       json_object_object_get(ns, "write_protected")) ?
+			       ", write protected" :
+			       "");
 	}
 }
 

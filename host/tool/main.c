@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "nqn.h"
+#include "nvme_spec.h"
 #include "util.h"
 #include "tool.h"
 
@@ -277,5 +278,7 @@ int export_errno(int status)
 	if (status == -ENODEV || status == -ENOLINK || status == -EINVAL ||
 	    status == -ENOMEM || status == -ETIMEDOUT)
 		return -status;
+	if ((status & 0x7ff) == NVME_SC_NS_WRITE_PROTECTED)
+		return EROFS;
 	return EIO;
 }

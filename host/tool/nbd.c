@@ -32,8 +32,15 @@
  * after a newer one - and only then gives the device a new socket.
  *
  * Not supported by the 6.1 driver, so not offered: write-zeroes (the
- * block layer writes zeroes instead), FUA (emulated with a flush), resize
- * of a device configured over netlink.
+ * block layer writes zeroes instead) and FUA (emulated with a flush).
+ *
+ * Namespace changes (nvmf_nbd_update, after the controller's rescan on a
+ * namespace-changed event): a new size is given to the live device
+ * (NBD_CMD_RECONFIGURE takes NBD_ATTR_SIZE_BYTES); a removed namespace's
+ * device is disconnected, so its I/O fails; a new namespace gets a new
+ * device.  A write protected namespace's device is read-only; a change of
+ * write protection later is logged (the driver takes the flag at connect
+ * only) and writes fail with an error meanwhile.
  */
 #include <endian.h>
 #include <errno.h>
@@ -49,9 +56,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "loop.h"
 #include "tool.h"
@@ -133,6 +140,8 @@ struct nbd_dev {
 	uint32_t block_size;
 	uint64_t size;
 	int index; /* /dev/nbdINDEX */
+	bool ro;   /* configured read-only (write protected namespace) */
+	bool gone; /* its namespace was removed: disconnected for good */
 	unsigned int nr_socks;
 	struct nbd_sock socks[NBD_MAX_CONNS];
 };
@@ -144,6 +153,7 @@ struct nvmf_nbd {
 	int family;
 	char name[32];
 	uint32_t max_io;
+	unsigned int conns; /* per new device */
 	unsigned int nr_devs;
 	struct nbd_dev devs[NVMF_NBD_MAX_NS];
 	struct nvmf_nbd_conf conf;
@@ -183,9 +193,6 @@ static int nl_valid_cb(struct nl_msg *msg, void *arg)
 /* The "nbd" family, loading the module if it is not there. */
 static int nbd_nl_open(struct nvmf_nbd *n, char *why, size_t len)
 {
-	int status;
-	pid_t pid;
-
 	n->nl = nl_socket_alloc();
 	if (!n->nl) {
 		snprintf(why, len, "out of memory");
@@ -198,13 +205,7 @@ static int nbd_nl_open(struct nvmf_nbd *n, char *why, size_t len)
 	n->family = genl_ctrl_resolve(n->nl, "nbd");
 	if (n->family >= 0)
 		return 0;
-	pid = fork();
-	if (pid == 0) {
-		execlp("modprobe", "modprobe", "-q", "nbd", (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, &status, 0);
+	nvmf_modprobe("nbd");
 	n->family = genl_ctrl_resolve(n->nl, "nbd");
 	if (n->family >= 0)
 		return 0;
@@ -249,14 +250,33 @@ static int nl_errno(int nlret)
 	}
 }
 
-/* Send msg (freed) and wait for the kernel's answer.  Return: 0 or -errno. */
+static int nl_ack_cb(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	*(bool *)arg = true;
+	return NL_STOP;
+}
+
+/*
+ * Send msg (freed) and wait for the kernel's answer: the reply (CONNECT's
+ * device index) comes in a datagram of its own before the ACK, so read
+ * until the ACK - nl_send_sync() reads once, and would leave the ACK for
+ * the next request to mistake for its own.  Return: 0 or -errno.
+ */
 static int nbd_nl_send(struct nvmf_nbd *n, struct nl_msg *msg, int *index)
 {
+	bool acked = false;
 	int dummy, ret;
 
 	nl_socket_modify_cb(n->nl, NL_CB_VALID, NL_CB_CUSTOM, nl_valid_cb,
 			    index ? index : &dummy);
-	ret = nl_send_sync(n->nl, msg);
+	nl_socket_modify_cb(n->nl, NL_CB_ACK, NL_CB_CUSTOM, nl_ack_cb, &acked);
+	ret = nl_send_auto(n->nl, msg);
+	nlmsg_free(msg);
+	while (ret >= 0 && !acked)
+		ret = nl_recvmsgs_default(n->nl);
+	if (ret < 0 && nl_errno(ret) == -EIO) /* say what EIO stands for */
+		nvmf_warn("%s: nbd netlink: %s", n->name, nl_geterror(ret));
 	return ret < 0 ? nl_errno(ret) : 0;
 }
 
@@ -311,8 +331,12 @@ static int nbd_nl_connect(struct nbd_dev *dev, const int *fds, bool ro)
 	ret = nbd_nl_send(n, msg, &index);
 	if (ret)
 		return ret;
-	if (index < 0)
+	if (index < 0) {
+		nvmf_warn("%s: nbd netlink: no device index in the kernel's "
+			  "answer to connect",
+			  n->name);
 		return -EIO;
+	}
 	dev->index = index;
 	return 0;
 }
@@ -333,6 +357,23 @@ static int nbd_nl_reconfigure(struct nbd_dev *dev, const int *fds,
 	nla_put_u64(msg, NBD_ATTR_TIMEOUT, (uint64_t)n->conf.timeout);
 	nla_put_u64(msg, NBD_ATTR_DEAD_CONN_TIMEOUT, dead_conn_tmo(n));
 	nl_put_socks(msg, fds, nr);
+	return nbd_nl_send(n, msg, NULL);
+}
+
+/* A new size (and block size) for a live device: the kernel tells udev. */
+static int nbd_nl_resize(struct nbd_dev *dev, uint64_t size, uint32_t bs)
+{
+	struct nvmf_nbd *n = dev->n;
+	struct nl_msg *msg = nl_msg_new(n, NBD_CMD_RECONFIGURE);
+	char ident[96];
+
+	if (!msg)
+		return -ENOMEM;
+	backend_ident(dev, ident, sizeof(ident));
+	nla_put_string(msg, NBD_ATTR_BACKEND_IDENTIFIER, ident);
+	nla_put_u32(msg, NBD_ATTR_INDEX, (uint32_t)dev->index);
+	nla_put_u64(msg, NBD_ATTR_SIZE_BYTES, size);
+	nla_put_u64(msg, NBD_ATTR_BLOCK_SIZE_BYTES, bs);
 	return nbd_nl_send(n, msg, NULL);
 }
 
@@ -717,7 +758,7 @@ static void sock_try_attach(struct nbd_sock *s)
 	struct nvmf_nbd *n = s->dev->n;
 	int kfd, ret;
 
-	if (n->stopping || s->fd >= 0 || s->inflight)
+	if (n->stopping || s->dev->gone || s->fd >= 0 || s->inflight)
 		return;
 	/*
 	 * A socket the kernel did not take (it had no dead connection to
@@ -752,18 +793,10 @@ static void sock_try_attach(struct nbd_sock *s)
 
 /* ---- devices ------------------------------------------------------------- */
 
-static int dev_start(struct nbd_dev *dev, const struct nvmf_ns_info *ns,
-		     int index, char *why, size_t len)
+/* Whether the kernel can make a block device of ns; why not in why. */
+static int ns_geometry_check(const struct nvmf_ns_info *ns, char *why,
+			     size_t len)
 {
-	struct nvmf_nbd *n = dev->n;
-	int kfds[NBD_MAX_CONNS];
-	unsigned int i;
-	int ret = 0;
-
-	dev->nsid = ns->nsid;
-	dev->block_size = ns->block_size;
-	dev->size = ns->blocks * ns->block_size;
-	dev->index = index;
 	if (ns->block_size < 512 || ns->block_size > 4096 ||
 	    (ns->block_size & (ns->block_size - 1))) {
 		snprintf(why, len,
@@ -779,6 +812,26 @@ static int dev_start(struct nbd_dev *dev, const struct nvmf_ns_info *ns,
 			 ns->nsid, (unsigned long long)ns->blocks);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+static int dev_start(struct nbd_dev *dev, const struct nvmf_ns_info *ns,
+		     int index, char *why, size_t len)
+{
+	struct nvmf_nbd *n = dev->n;
+	int kfds[NBD_MAX_CONNS] = { -1, -1, -1, -1 };
+	unsigned int i;
+	int ret;
+
+	dev->nsid = ns->nsid;
+	dev->block_size = ns->block_size;
+	dev->size = ns->blocks * ns->block_size;
+	dev->index = index;
+	dev->ro = n->conf.read_only || ns->write_protected;
+	dev->gone = false;
+	ret = ns_geometry_check(ns, why, len);
+	if (ret)
+		return ret;
 	for (i = 0; i < dev->nr_socks; i++) {
 		dev->socks[i].dev = dev;
 		dev->socks[i].idx = i;
@@ -790,7 +843,7 @@ static int dev_start(struct nbd_dev *dev, const struct nvmf_ns_info *ns,
 		}
 	}
 	if (!ret)
-		ret = index < 0 ? nbd_nl_connect(dev, kfds, n->conf.read_only) :
+		ret = index < 0 ? nbd_nl_connect(dev, kfds, dev->ro) :
 				  nbd_nl_reconfigure(dev, kfds, dev->nr_socks);
 	while (i-- > 0)
 		if (kfds[i] >= 0)
@@ -841,6 +894,7 @@ int nvmf_nbd_start(struct nvmf_nbd **out, struct nvmf_ctrl *ctrl,
 		conns = conf->conns;
 	if (conns > NBD_MAX_CONNS)
 		conns = NBD_MAX_CONNS;
+	n->conns = conns;
 	ret = nbd_nl_open(n, why, len);
 	if (ret)
 		goto fail;
@@ -871,8 +925,9 @@ int nvmf_nbd_start(struct nvmf_nbd **out, struct nvmf_ctrl *ctrl,
 		if (ret)
 			goto fail;
 		n->nr_devs++;
-		nvmf_info("%s: namespace %u is /dev/nbd%d (%u connections)%s",
+		nvmf_info("%s: namespace %u is /dev/nbd%d (%u connections)%s%s",
 			  name, ns[i].nsid, dev->index, conns,
+			  dev->ro ? ", read-only" : "",
 			  index >= 0 ? ", re-attached" : "");
 	}
 	/* devices whose namespace is gone: nothing will serve them again */
@@ -906,15 +961,160 @@ int nvmf_nbd_devices(const struct nvmf_nbd *n, struct nvmf_nbd_attach *out,
 		     int max)
 {
 	unsigned int i;
+	int nr = 0;
 
 	if (!n)
 		return 0;
-	for (i = 0; i < n->nr_devs && (int)i < max; i++) {
-		out[i].nsid = n->devs[i].nsid;
-		out[i].index = n->devs[i].index;
-		out[i].conns = n->devs[i].nr_socks;
+	for (i = 0; i < n->nr_devs && nr < max; i++) {
+		if (n->devs[i].gone)
+			continue;
+		out[nr].nsid = n->devs[i].nsid;
+		out[nr].index = n->devs[i].index;
+		out[nr].conns = n->devs[i].nr_socks;
+		nr++;
 	}
-	return (int)i;
+	return nr;
+}
+
+/*
+ * The namespace was removed: disconnect its device (the kernel fails what
+ * is queued and every later request; the device goes back to size 0 once
+ * nothing holds it open) and never re-attach it.
+ */
+static void dev_remove(struct nbd_dev *dev)
+{
+	struct nvmf_nbd *n = dev->n;
+	int ret;
+
+	dev->gone = true;
+	ret = nbd_nl_disconnect(n, dev->index);
+	nvmf_warn("%s: namespace %u was removed: /dev/nbd%d disconnected, its "
+		  "I/O fails%s%s",
+		  n->name, dev->nsid, dev->index, ret ? ": disconnect: " : "",
+		  ret ? strerror(-ret) : "");
+	for (unsigned int k = 0; k < dev->nr_socks; k++)
+		sock_close(&dev->socks[k]);
+}
+
+/* A slot for a new device: unused, or of a removed one that is drained. */
+static struct nbd_dev *dev_slot(struct nvmf_nbd *n)
+{
+	for (unsigned int d = 0; d < n->nr_devs; d++) {
+		struct nbd_dev *dev = &n->devs[d];
+		bool busy = !dev->gone;
+
+		for (unsigned int k = 0; k < dev->nr_socks; k++)
+			busy |= dev->socks[k].inflight != 0;
+		if (!busy) {
+			memset(dev, 0, sizeof(*dev));
+			return dev;
+		}
+	}
+	if (n->nr_devs == NVMF_NBD_MAX_NS)
+		return NULL;
+	return &n->devs[n->nr_devs++];
+}
+
+static void dev_update(struct nbd_dev *dev, const struct nvmf_ns_info *ns)
+{
+	struct nvmf_nbd *n = dev->n;
+	uint64_t size = ns->blocks * ns->block_size;
+	char why[160];
+	int ret;
+
+	if (size != dev->size || ns->block_size != dev->block_size) {
+		ret = ns_geometry_check(ns, why, sizeof(why));
+		if (!ret)
+			ret = nbd_nl_resize(dev, size, ns->block_size);
+		else
+			nvmf_err("%s: %s", n->name, why);
+		if (ret) {
+			nvmf_err("%s: namespace %u changed to %llu bytes in "
+				 "%u-byte blocks; /dev/nbd%d cannot follow "
+				 "(%s): removing it",
+				 n->name, ns->nsid, (unsigned long long)size,
+				 ns->block_size, dev->index, strerror(-ret));
+			dev_remove(dev);
+			return;
+		}
+		nvmf_info("%s: namespace %u resized: /dev/nbd%d is now %llu "
+			  "bytes in %u-byte blocks (was %llu)",
+			  n->name, ns->nsid, dev->index,
+			  (unsigned long long)size, ns->block_size,
+			  (unsigned long long)dev->size);
+		dev->size = size;
+		dev->block_size = ns->block_size;
+	}
+	if (ns->write_protected != dev->ro && !n->conf.read_only) {
+		/* the 6.1 driver takes the read-only flag at connect only */
+		nvmf_warn("%s: namespace %u is %s write protected: writes to "
+			  "/dev/nbd%d %s",
+			  n->name, ns->nsid,
+			  ns->write_protected ? "now" : "no longer", dev->index,
+			  ns->write_protected ? "fail with an I/O error" :
+						"succeed again");
+		dev->ro = ns->write_protected;
+	}
+}
+
+bool nvmf_nbd_update(struct nvmf_nbd *n)
+{
+	struct nvmf_ns_info ns[NVMF_NBD_MAX_NS];
+	bool changed = false, found;
+	unsigned int d;
+	char why[200];
+	int i, nr;
+
+	if (!n || n->stopping)
+		return false;
+	nr = nvmf_ctrl_get_ns(n->ctrl, ns, NVMF_NBD_MAX_NS);
+	if (nr > NVMF_NBD_MAX_NS)
+		nr = NVMF_NBD_MAX_NS;
+	for (d = 0; d < n->nr_devs; d++) {
+		struct nbd_dev *dev = &n->devs[d];
+
+		if (dev->gone)
+			continue;
+		for (i = 0; i < nr && ns[i].nsid != dev->nsid; i++)
+			;
+		if (i == nr) {
+			dev_remove(dev);
+			changed = true;
+		} else {
+			dev_update(dev, &ns[i]);
+			changed |= dev->gone;
+		}
+	}
+	for (i = 0; i < nr; i++) {
+		struct nbd_dev *dev;
+
+		found = false;
+		for (d = 0; d < n->nr_devs; d++)
+			found |= !n->devs[d].gone &&
+				 n->devs[d].nsid == ns[i].nsid;
+		if (found)
+			continue;
+		dev = dev_slot(n);
+		if (!dev) {
+			nvmf_err("%s: namespace %u: no room for a device (%d "
+				 "at most)",
+				 n->name, ns[i].nsid, NVMF_NBD_MAX_NS);
+			continue;
+		}
+		dev->n = n;
+		dev->nr_socks = n->conns;
+		if (dev_start(dev, &ns[i], -1, why, sizeof(why))) {
+			nvmf_err("%s: %s", n->name, why);
+			dev->gone = true; /* an empty slot */
+			continue;
+		}
+		changed = true;
+		nvmf_info("%s: namespace %u was added: it is /dev/nbd%d (%u "
+			  "connections)%s",
+			  n->name, ns[i].nsid, dev->index, dev->nr_socks,
+			  dev->ro ? ", read-only" : "");
+	}
+	return changed;
 }
 
 void nvmf_nbd_stop(struct nvmf_nbd *n)
@@ -928,6 +1128,8 @@ void nvmf_nbd_stop(struct nvmf_nbd *n)
 	for (d = 0; d < n->nr_devs; d++) {
 		struct nbd_dev *dev = &n->devs[d];
 
+		if (dev->gone)
+			continue;
 		/* the kernel fails what is still queued, then lets go */
 		ret = nbd_nl_disconnect(n, dev->index);
 		if (ret)

@@ -160,6 +160,12 @@ int nvmf_nbd_start(struct nvmf_nbd **out, struct nvmf_ctrl *ctrl,
  * requests still running complete into nothing.  Free once the controller
  * has completed them all.
  */
+/*
+ * Follow the controller's namespaces (after a namespace-changed event):
+ * resize, remove and add devices.  Return: whether the set of devices
+ * changed (recover.json and status.json need writing).
+ */
+bool nvmf_nbd_update(struct nvmf_nbd *n);
 void nvmf_nbd_stop(struct nvmf_nbd *n);
 void nvmf_nbd_free(struct nvmf_nbd *n);
 /* The devices: nsid and index of each.  Return: how many. */

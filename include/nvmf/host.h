@@ -160,6 +160,7 @@ struct nvmf_ns_info {
 	uint64_t blocks;     /* namespace size in blocks */
 	uint8_t uuid[16];    /* zero if the controller gives none */
 	uint8_t nguid[16];
+	bool write_protected; /* writes fail with Namespace Write Protected */
 };
 
 enum nvmf_io_op {

@@ -544,7 +544,6 @@ NVMF_HOST=$LAB_BUILD/host/nvmf-host
 lab_host_connect() {
 	local nqn=$1 addr=${2:-$LAB_PEER} svc=${3:-4420}
 	shift 3 2>/dev/null || shift $#
-	modprobe fuse 2>/dev/null
 	"$NVMF_HOST" connect -t rdma -a "$addr" -s "$svc" -n "$nqn" \
 		--log-level info --log-file "$LAB_OUT/nvmf-host.log" \
 		--export fuse "$@"

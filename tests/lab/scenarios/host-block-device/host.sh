@@ -186,6 +186,72 @@ lab_report "fsck -n clean; $(wc -l <"$LAB_OUT/sums.txt") files' checksums match 
 [ "$(blockdev --getsize64 "$dev" 2>/dev/null || echo 0)" = 0 ] || lab_fail "$dev still has a size after disconnect"
 [ ! -e "/run/nvmf-host/ctrl/$name" ] || lab_fail "the entry of $name is left: $(ls /run/nvmf-host/ctrl/$name)"
 lab_report "disconnect: $dev released, entry removed"
-grep -h 'nbd\|recover' "$LAB_OUT/nvmf-host.log" | tail -20 >"$LAB_OUT/host-nbd.txt"
+# 5. namespace changes, followed through namespace-changed events: a
+# namespace added on the target, write protected by another host (the
+# kernel host, Set Features 0x84), resized, and removed
+name=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 --export nbd -c 1 -l -1 \
+	--nbd-timeout "$NBD_TIMEOUT" 2>&1) || lab_fail "connect (namespace changes) failed: $name"
+# ns_dev NSID: the device of namespace NSID (the only controller now)
+ns_dev() { "$H" list | sed -n "s|^  namespace $1: \(/dev/nbd[0-9]*\),.*|\1|p"; }
+ns_line() { "$H" list | grep "^  namespace $1:"; }
+lab_signal ns-add
+lab_wait ns-added 60
+lab_retry 20 test -n "$(ns_dev 2)" || lab_fail "namespace 2 got no device 20 s after it was added: $("$H" list)"
+dev2=$(ns_dev 2)
+[ "$(blockdev --getsize64 "$dev2")" = $((64 << 20)) ] || lab_fail "$dev2: $(blockdev --getsize64 "$dev2") bytes, namespace 2 has 64 MiB"
+grep -q '"nsid": *2[^0-9]' "/run/nvmf-host/ctrl/$name/recover.json" || lab_fail "recover.json does not list namespace 2's device"
+dd if="$LAB_OUT/pat" of="$dev2" bs=1M count=1 oflag=direct status=none || lab_fail "write to $dev2 failed"
+lab_report "namespace 2 added on the target: $dev2, 64 MiB, in recover.json"
+# another host write protects namespace 2: a device made now is read-only,
+# the one that exists fails writes
+modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
+lab_nvme_connect "$NQN" "$LAB_PEER" 4420 >/dev/null
+for c in /sys/class/nvme/nvme*; do
+	[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NQN" ] && kctrl=/dev/${c##*/}
+done
+[ -c "${kctrl:-}" ] || lab_fail "no kernel host controller for $NQN"
+nvme set-feature "$kctrl" -n 2 -f 0x84 -v 1 >"$LAB_OUT/wp.txt" 2>&1 || lab_fail "nvme set-feature 0x84 (write protect) failed: $(cat "$LAB_OUT/wp.txt")"
+wp=$(nvme get-feature "$kctrl" -n 2 -f 0x84 2>&1)
+echo "$wp" | grep -q "Current value: *0x0*1\b" || lab_fail "get-feature 0x84 after write protect: $wp"
+# the kernel host reads the namespace attribute too: its disk turns ro
+kro() { cat /sys/block/nvme*n2/ro 2>/dev/null | head -1; }
+lab_retry 10 test "$(kro)" = 1 || lab_fail "the kernel host's disk of namespace 2 is not read-only (ro=$(kro))"
+lab_retry 10 sh -c "\"$H\" list | grep -q '^  namespace 2:.*write protected'" || lab_fail "list does not show namespace 2 write protected: $(ns_line 2)"
+if dd if="$LAB_OUT/pat" of="$dev2" bs=4k count=1 oflag=direct status=none 2>"$LAB_OUT/wp-write.err"; then
+	lab_fail "a write to write protected namespace 2 ($dev2) succeeded"
+fi
+dd if="$dev2" of=/dev/null bs=4k count=1 iflag=direct status=none || lab_fail "a read of write protected $dev2 failed"
+rname=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 --export nbd -D -c 1 2>&1) || lab_fail "connect (write protected) failed: $rname"
+rdev=$("$H" list | sed -n "/^$rname:/,/^[^ ]/s|^  namespace 2: \(/dev/nbd[0-9]*\),.*|\1|p")
+[ -b "$rdev" ] || lab_fail "no device for namespace 2 of $rname: $("$H" list)"
+[ "$(blockdev --getro "$rdev")" = 1 ] || lab_fail "$rdev (write protected namespace) is not read-only"
+if dd if="$LAB_OUT/pat" of="$rdev" bs=4k count=1 oflag=direct status=none 2>"$LAB_OUT/ro-write.err"; then
+	lab_fail "a write to read-only $rdev succeeded"
+fi
+"$H" disconnect -d "$rname" >/dev/null || lab_fail "disconnect $rname failed"
+lab_report "write protect by the kernel host (its own disk turned ro): $dev2 fails writes ($(head -1 "$LAB_OUT/wp-write.err")), reads work; a new connect makes $rdev read-only (write: $(head -1 "$LAB_OUT/ro-write.err"))"
+nvme set-feature "$kctrl" -n 2 -f 0x84 -v 0 >/dev/null 2>&1 || lab_fail "nvme set-feature 0x84 (no write protect) failed"
+lab_retry 10 dd if="$LAB_OUT/pat" of="$dev2" bs=4k count=1 oflag=direct status=none 2>/dev/null || lab_fail "$dev2 still fails writes after the write protection was removed"
+nvme disconnect -n "$NQN" >/dev/null 2>&1
+# resize: the target's file grows to 96 MiB (revalidate_size)
+lab_signal ns-grow
+lab_wait ns-grown 60
+lab_retry 20 test "$(blockdev --getsize64 "$dev2")" = $((96 << 20)) || lab_fail "$dev2 is $(blockdev --getsize64 "$dev2") bytes 20 s after namespace 2 grew to 96 MiB"
+dd if="$LAB_OUT/pat" of="$dev2" bs=1M count=1 seek=90 oflag=direct status=none || lab_fail "write beyond the old end of $dev2 failed"
+lab_report "namespace 2 grew to 96 MiB: $dev2 follows ($(ns_line 2 | sed 's/^ *//'))"
+# removal: the device fails I/O, it leaves list and recover.json
+exec 7<"$dev2" # held open, as a mounted filesystem would
+lab_signal ns-remove
+lab_wait ns-removed 60
+lab_retry 20 sh -c "! \"$H\" list | grep -q '^  namespace 2:'" || lab_fail "namespace 2 still listed 20 s after its removal"
+if dd if="$dev2" of=/dev/null bs=4k count=1 iflag=direct status=none 2>"$LAB_OUT/removed-read.err"; then
+	lab_fail "a read of $dev2 succeeded after namespace 2 was removed"
+fi
+exec 7<&-
+grep -q '"nsid": *2[^0-9]' "/run/nvmf-host/ctrl/$name/recover.json" && lab_fail "recover.json still lists namespace 2's device"
+dd if="$(ns_dev 1)" of=/dev/null bs=4k count=1 iflag=direct status=none || lab_fail "namespace 1 fails I/O after namespace 2 was removed"
+lab_report "namespace 2 removed: a read of $dev2 fails ($(head -1 "$LAB_OUT/removed-read.err")), namespace 1 unaffected"
+"$H" disconnect -d "$name" >/dev/null || lab_fail "disconnect $name failed"
+grep -h 'nbd\|recover\|namespace' "$LAB_OUT/nvmf-host.log" | tail -30 >"$LAB_OUT/host-nbd.txt"
 lab_signal host-done
 lab_pass

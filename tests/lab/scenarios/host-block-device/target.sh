@@ -9,9 +9,26 @@ lab_wait restart 600
 lab_fault kill nvmf-tgt
 mv "$LAB_OUT/nvmf-tgt.log" "$LAB_OUT/nvmf-tgt.log.1"
 sleep 2
-lab_tgt_start "$LAB_OUT/nvmf-tgt.json" ||
+# the second nvmf-tgt also has the configfs-compatible tree, for the
+# namespace changes
+cfs=/run/nvmf-lab-cfs
+mkdir -p "$cfs"
+lab_tgt_start "$LAB_OUT/nvmf-tgt.json" --configfs "$cfs" ||
 	lab_fail "nvmf-tgt did not restart: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
 lab_signal restarted
+ns=$cfs/subsystems/$NQN/namespaces/2
+lab_wait ns-add 600
+truncate -s 64M /run/ns2.img
+mkdir "$ns" && echo /run/ns2.img >"$ns/device_path" && echo 1 >"$ns/enable" ||
+	lab_fail "adding namespace 2 through the tree failed: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
+lab_signal ns-added
+lab_wait ns-grow 120
+truncate -s 96M /run/ns2.img && echo 1 >"$ns/revalidate_size" ||
+	lab_fail "revalidate_size failed: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
+lab_signal ns-grown
+lab_wait ns-remove 120
+echo 0 >"$ns/enable" && rmdir "$ns" || lab_fail "removing namespace 2 failed"
+lab_signal ns-removed
 lab_wait host-done 600
 lab_tgt_stop || lab_fail "nvmf-tgt did not shut down cleanly"
 lab_pass

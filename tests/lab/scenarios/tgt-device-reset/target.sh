@@ -4,7 +4,6 @@
 # namespace, a port unlinked and linked again.
 NVMETCLI=$LAB_BUILD/nvmetcli/nvmetcli
 modprobe brd rd_nr=2 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
-modprobe fuse || lab_fail "modprobe fuse failed"
 
 lab_tgt_config "$LAB_OUT/nvmf-tgt.json" "$NQN" /dev/ram0
 tree=/run/nvmf-tgt/config
