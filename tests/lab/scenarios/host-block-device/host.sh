@@ -51,6 +51,20 @@ kill_recover() {
 	T_KILL=$t0
 }
 
+# 0. no NBD driver (the module cannot be loaded: modprobe.d says so): one
+# line naming the way out, a non-zero exit, nothing left behind
+lsmod | grep -q '^nbd ' && lab_fail "nbd is loaded before the first connect"
+echo "install nbd /bin/false" >/etc/modprobe.d/nvmf-lab-no-nbd.conf
+if lab_host_connect "$NQN" "$LAB_PEER" 4420 --export nbd >"$LAB_OUT/no-nbd.txt" 2>&1; then
+	lab_fail "connect without an NBD driver succeeded: $(cat "$LAB_OUT/no-nbd.txt")"
+fi
+rm /etc/modprobe.d/nvmf-lab-no-nbd.conf
+grep -q -- "--export fuse" "$LAB_OUT/no-nbd.txt" || lab_fail "the error does not name --export fuse: $(cat "$LAB_OUT/no-nbd.txt")"
+[ "$(wc -l <"$LAB_OUT/no-nbd.txt")" = 1 ] || lab_fail "more than one line: $(cat "$LAB_OUT/no-nbd.txt")"
+left=$(ls /run/nvmf-host/ctrl/ 2>/dev/null)
+[ -z "$left" ] || lab_fail "a failed connect left /run/nvmf-host/ctrl/$left"
+lab_report "no NBD driver: connect fails with one line: $(cat "$LAB_OUT/no-nbd.txt")"
+
 # 1. connect, geometry, discard, flush
 name=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 --export nbd -c 1 -l -1 \
 	--nbd-timeout "$NBD_TIMEOUT" 2>&1) || lab_fail "connect failed: $name"
@@ -167,12 +181,22 @@ lab_report "ctrl-loss-tmo 2: $dname deleted, $ddev released (0 bytes, a read ret
 sleep 3
 lab_signal restart
 lab_wait restarted 120
-sleep 4
+sleep 3
+# the target's device resets under the file workload (one RDMA device)
+r0=$(lab_host_field "$name" reconnects)
+lab_signal tgt-reset
+lab_wait tgt-reset-done 120
+lab_retry 60 test "$(lab_host_field "$name" reconnects)" -gt "$r0" ||
+	lab_fail "$name did not reconnect within 60 s of the target's device reset"
+lab_host_wait_live "$name" 60 ||
+	lab_fail "$name not live 60 s after the target's device came back"
+lab_report "target device reset: $name reconnected (reconnects $r0 -> $(lab_host_field "$name" reconnects)) and is live"
+sleep 2
 kill_recover "$name" "fs kill 2 (supervisor)" wait
 sleep 4
 touch "$LAB_SYNC/fs-done"
 wait $work || lab_fail "the file workload failed (an I/O error through the faults)"
-lab_report "file workload: $(cat "$LAB_OUT/fs-writes") files written with fsync through 2 kills, a device reset and a target restart"
+lab_report "file workload: $(cat "$LAB_OUT/fs-writes") files written with fsync through 2 kills, host and target device resets and a target restart"
 (cd /mnt/blk && sha256sum f* >"$LAB_OUT/sums.txt")
 umount /mnt/blk || lab_fail "umount failed"
 fsck.ext4 -n -f "$dev" >"$LAB_OUT/fsck.txt" 2>&1 || lab_fail "fsck -n found problems: $(tail -3 "$LAB_OUT/fsck.txt")"

@@ -16,6 +16,12 @@ mkdir -p "$cfs"
 lab_tgt_start "$LAB_OUT/nvmf-tgt.json" --configfs "$cfs" ||
 	lab_fail "nvmf-tgt did not restart: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
 lab_signal restarted
+lab_wait tgt-reset 300
+lab_fault rdma-del || lab_fail "rdma link delete (target) failed: $LAB_FAULT_ERR"
+lab_report "target rdma link delete under the host's file workload: $LAB_LAST_FAULT_MS ms"
+sleep 2
+lab_fault rdma-add || lab_fail "rdma link add (target) failed"
+lab_signal tgt-reset-done
 ns=$cfs/subsystems/$NQN/namespaces/2
 lab_wait ns-add 600
 truncate -s 64M /run/ns2.img
