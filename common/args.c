@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,18 @@ void nvmf_args_usage(const struct nvmf_cmd *cmd, FILE *out)
 				 o->argname ? o->argname : "");
 		fprintf(out, "  %-30s %s\n", left, o->help);
 	}
+	fprintf(out, "  %-30s %s\n", "    --version", "show the version");
+}
+
+bool nvmf_args_version(const char *prog, int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--version")) {
+			printf("%s %s\n", prog, NVMF_VERSION);
+			return true;
+		}
+	}
+	return false;
 }
 
 void nvmf_args_error(const struct nvmf_cmd *cmd, const char *fmt, ...)

@@ -14,6 +14,7 @@
 #define NVMF_COMMON_ARGS_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 enum {
@@ -67,5 +68,11 @@ int nvmf_parse_long(const struct nvmf_cmd *cmd, const char *opt, const char *s,
 /* Parse one of choices (NULL-terminated); *idx is its index. */
 int nvmf_parse_choice(const struct nvmf_cmd *cmd, const char *opt,
 		      const char *s, const char *const *choices, int *idx);
+
+/*
+ * --version anywhere before "--" (every binary and command takes it):
+ * print "PROG VERSION" on stdout and return true; the caller exits 0.
+ */
+bool nvmf_args_version(const char *prog, int argc, char **argv);
 
 #endif /* NVMF_COMMON_ARGS_H */

@@ -1066,6 +1066,8 @@ int main(int argc, char **argv)
 	struct stat st;
 	int c, ret;
 
+	if (nvmf_args_version("nvmetcli", argc, argv))
+		return NVMF_EXIT_OK;
 	nvmf_args_build(&cmd, longopts, shortopts);
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (c == OPT_ROOT) {

@@ -31,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1780,6 +1782,28 @@ static void wake_handler(int sig)
 	(void)sig; /* interrupts the tree thread's read of /dev/fuse */
 }
 
+/*
+ * A previous nvmf-tgt killed with its tree mounted leaves a dead FUSE
+ * mount ("Transport endpoint is not connected"): detach it.
+ */
+static void clear_stale_mount(const char *dir)
+{
+	struct stat st;
+
+	if (!stat(dir, &st) || errno != ENOTCONN)
+		return;
+	if (umount2(dir, MNT_DETACH))
+		nvmf_warn(
+			"--configfs '%s': a dead mount of a previous nvmf-tgt "
+			"is in the way and cannot be removed (%s); "
+			"fusermount3 -u -z '%s' removes it",
+			dir, strerror(errno), dir);
+	else
+		nvmf_warn("--configfs '%s': removed the dead mount of a "
+			  "previous nvmf-tgt",
+			  dir);
+}
+
 int nvmet_configfs_start(struct nvmet_tgt *tgt, const char *dir,
 			 struct nvmet_configfs **out, char *err, size_t errlen)
 {
@@ -1800,6 +1824,7 @@ int nvmet_configfs_start(struct nvmet_tgt *tgt, const char *dir,
 	cfs->uid = geteuid();
 	cfs->gid = getegid();
 	pthread_mutex_init(&cfs->lock, NULL);
+	clear_stale_mount(dir);
 	if (!realpath(dir, cfs->mountpoint)) {
 		ret = -errno;
 		snprintf(err, errlen, "--configfs '%s': %s", dir,

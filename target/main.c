@@ -371,6 +371,14 @@ static void signal_cb(void *arg, uint32_t events)
 	(void)events;
 	if (read(m->sigfd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (si.ssi_signo == SIGHUP) {
+		/* never fatal: hosts stay connected */
+		nvmf_warn(
+			"SIGHUP: reloading the configuration is not supported "
+			"yet; ignored (changes go through the tree, or a "
+			"restart)");
+		return;
+	}
 	if (m->stopping)
 		return;
 	m->stopping = true;
@@ -391,6 +399,7 @@ static int setup_signals(struct tgt_main *m)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
@@ -475,6 +484,8 @@ int main(int argc, char **argv)
 	int ret, report_fd = -1;
 	long cpus;
 
+	if (nvmf_args_version("nvmf-tgt", argc, argv))
+		return NVMF_EXIT_OK;
 	nvmf_log_set_ident("nvmf-tgt");
 	nvmet_limits_default(&o.limits);
 	if (parse_args(argc, argv, &o))

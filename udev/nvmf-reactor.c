@@ -60,6 +60,7 @@ struct reactor_main {
 	struct nvmf_loop *loop;
 	struct nvmf_timer *burst;
 	int burst_left;
+	int sfd; /* signalfd: TERM/INT stop, HUP re-checks */
 };
 
 static int read_attr(const char *dir, const char *name, char *buf, size_t n)
@@ -245,8 +246,18 @@ static void event_cb(void *arg, enum nvmf_reactor_event ev, const char *name)
 
 static void signal_cb(void *arg, uint32_t events)
 {
+	struct reactor_main *m = arg;
+	struct signalfd_siginfo si;
+
 	(void)events;
-	nvmf_loop_stop(arg);
+	if (read(m->sfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGHUP) {
+		nvmf_info("SIGHUP: checking every port now");
+		check_all(m);
+		return;
+	}
+	nvmf_loop_stop(m->loop);
 }
 
 static int run(struct reactor_main *m, long interval)
@@ -260,12 +271,14 @@ static int run(struct reactor_main *m, long interval)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	m->sfd = sfd;
 	m->loop = nvmf_loop_create();
 	if (sfd < 0 || !m->loop)
 		return -errno;
-	sw = nvmf_watch_add(m->loop, sfd, EPOLLIN, signal_cb, m->loop);
+	sw = nvmf_watch_add(m->loop, sfd, EPOLLIN, signal_cb, m);
 	m->burst = nvmf_timer_create(m->loop, burst_cb, m);
 	r = nvmf_reactor_create(m->loop, NULL, event_cb, m);
 	if (!r) {
@@ -298,6 +311,9 @@ int main(int argc, char **argv)
 	bool kernel = false, once = false;
 	long interval = 5;
 	int c, idx;
+
+	if (nvmf_args_version("nvmf-reactor", argc, argv))
+		return NVMF_EXIT_OK;
 
 	nvmf_log_set_ident("nvmf-reactor");
 	nvmf_args_build(&cmd, longopts, shortopts);

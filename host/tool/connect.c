@@ -184,6 +184,14 @@ static void signal_event(void *arg, uint32_t events)
 	if (read(d->sig_fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	signo = si.ssi_signo;
+	if (signo == SIGHUP) {
+		/* a daemon's SIGHUP: reopen the log (logrotate), stay */
+		if (d->args->log_file && nvmf_log_to_file(d->args->log_file))
+			nvmf_warn("%s: SIGHUP: cannot reopen %s", d->name,
+				  d->args->log_file);
+		nvmf_info("%s: SIGHUP: log reopened; still connected", d->name);
+		return;
+	}
 	nvmf_info("%s: signal %u: disconnecting", d->name, signo);
 	nvmf_loop_stop(d->loop);
 }

@@ -16,6 +16,14 @@
 #include "util.h"
 #include "tool.h"
 
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("nvmf-host %s\n", NVMF_VERSION);
+	return NVMF_EXIT_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -32,6 +40,7 @@ static const struct {
 	  "disconnect controllers by NQN or name" },
 	{ "disconnect-all", cmd_disconnect_all, "disconnect every controller" },
 	{ "perf", cmd_perf, "measure I/O (IOPS, bandwidth, latency)" },
+	{ "version", cmd_version, "show the version (as \"nvme version\")" },
 };
 
 static void usage(FILE *out)
@@ -53,6 +62,8 @@ int main(int argc, char **argv)
 
 	nvmf_log_set_ident("nvmf-host");
 	nvmf_log_set_level(NVMF_LOG_WARN);
+	if (nvmf_args_version("nvmf-host", argc, argv))
+		return NVMF_EXIT_OK;
 	if (argc < 2) {
 		usage(stderr);
 		return NVMF_EXIT_USAGE;

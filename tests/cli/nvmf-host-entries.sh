@@ -93,5 +93,12 @@ touch -d '2 minutes ago' "$run/ctrl/nvmf3"
 [ ! -e "$run/ctrl/nvmf3" ] && ok "an entry left without a lock for a minute is removed" ||
 	bad "an old entry without a lock was kept"
 
+# --version, and "version" as nvme-cli has it
+for args in --version version "connect --version"; do
+	v=$("$host" $args 2>&1)
+	[[ $v =~ ^nvmf-host\ [0-9]+\.[0-9]+\.[0-9]+$ ]] &&
+		ok "nvmf-host $args: $v" || bad "nvmf-host $args: '$v'"
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -35,7 +35,7 @@ bad() { echo "FAIL $*"; failed=$((failed + 1)); }
 
 # start [ARGS...]: nvmf-tgt in the foreground with the tree on $t
 start() {
-	mkdir -p "$t"
+	mkdir -p "$t" 2>/dev/null
 	"$tgt" --configfs "$t" --foreground --run-dir '' --no-udev "$@" \
 		>"$tmp/tgt.log" 2>&1 &
 	pid=$!
@@ -354,7 +354,34 @@ perl -0pe 's/"subsystems": \[\s*"[^"]*"\s*\]/"subsystems": []/' \
 	bad "round trip: $(diff "$tmp/nolink.json" "$tmp/again.json" | head -5 | tr '\n' ' ') $(cat "$tmp/err")"
 grep -c 'configfs: ' "$tmp/tgt.log" | grep -qv '^0$' &&
 	ok "every change is logged" || bad "no change logged"
+# SIGHUP is not fatal (hosts would lose their target)
+kill -HUP "$pid"
+sleep 0.5
+kill -0 "$pid" 2>/dev/null && [ -d "$t/subsystems" ] &&
+	grep -q "SIGHUP" "$tmp/tgt.log" &&
+	ok "SIGHUP: still running, the tree answers, the log says why" ||
+	bad "SIGHUP: $(tail -2 "$tmp/tgt.log")"
 stop && ok "second run: exit 0" || bad "second run: exit status $?"
+
+# ---- kill -9 leaves a dead mount; the next nvmf-tgt clears it
+start
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+pid=
+stat "$t" >/dev/null 2>&1 && bad "no dead mount after kill -9 (the test shows nothing)" ||
+	ok "kill -9 left a dead mount ($(stat "$t" 2>&1 | sed 's/.*: //'))"
+start
+grep -q "removed the dead mount" "$tmp/tgt.log" && [ -d "$t/subsystems" ] &&
+	ok "the next nvmf-tgt removed the dead mount and mounted the tree" ||
+	bad "after kill -9: $(tail -2 "$tmp/tgt.log")"
+stop && ok "third run: exit 0" || bad "third run: exit status $?"
+
+# ---- --version
+for b in "$tgt" "$cli"; do
+	v=$("$b" --version)
+	[[ $v =~ ^(nvmf-tgt|nvmetcli)\ [0-9]+\.[0-9]+\.[0-9]+$ ]] &&
+		ok "$v" || bad "$b --version: '$v'"
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -95,6 +95,13 @@ sync "$dev" 2>/dev/null
 echo 1 | dd of="$dev" bs=512 count=1 seek=8 oflag=direct,sync conv=fsync status=none ||
 	lab_fail "synchronous write with fsync failed"
 lab_report "dd write/read-back 4 MiB, blkdiscard 1 MiB, fsync: ok"
+# SIGHUP (logrotate's signal) reopens the log; the daemon stays
+pid=$(lab_host_pid "$name")
+kill -HUP "$pid"
+sleep 0.5
+[ "$(lab_host_pid "$name")" = "$pid" ] && kill -0 "$pid" && [ "$(lab_host_state "$name")" = live ] &&
+	grep -q "SIGHUP: log reopened" "$LAB_OUT/nvmf-host.log" ||
+	lab_fail "SIGHUP: the daemon of $name did not stay (pid $pid, state $(lab_host_state "$name"))"
 
 # 2. verified fio through a daemon kill -9 and recover.  The pause: the
 # device's completed-I/O count (/sys/block/nbdN/stat) sampled every 50 ms;
@@ -186,7 +193,8 @@ sleep 3
 r0=$(lab_host_field "$name" reconnects)
 lab_signal tgt-reset
 lab_wait tgt-reset-done 120
-lab_retry 60 test "$(lab_host_field "$name" reconnects)" -gt "$r0" ||
+reconnected() { [ "$(lab_host_field "$name" reconnects)" -gt "$r0" ]; }
+lab_retry 60 reconnected ||
 	lab_fail "$name did not reconnect within 60 s of the target's device reset"
 lab_host_wait_live "$name" 60 ||
 	lab_fail "$name not live 60 s after the target's device came back"
@@ -220,7 +228,8 @@ ns_dev() { "$H" list | sed -n "s|^  namespace $1: \(/dev/nbd[0-9]*\),.*|\1|p"; }
 ns_line() { "$H" list | grep "^  namespace $1:"; }
 lab_signal ns-add
 lab_wait ns-added 60
-lab_retry 20 test -n "$(ns_dev 2)" || lab_fail "namespace 2 got no device 20 s after it was added: $("$H" list)"
+has_ns2() { [ -n "$(ns_dev 2)" ]; }
+lab_retry 20 has_ns2 || lab_fail "namespace 2 got no device 20 s after it was added: $("$H" list)"
 dev2=$(ns_dev 2)
 [ "$(blockdev --getsize64 "$dev2")" = $((64 << 20)) ] || lab_fail "$dev2: $(blockdev --getsize64 "$dev2") bytes, namespace 2 has 64 MiB"
 grep -q '"nsid": *2[^0-9]' "/run/nvmf-host/ctrl/$name/recover.json" || lab_fail "recover.json does not list namespace 2's device"
@@ -239,7 +248,8 @@ wp=$(nvme get-feature "$kctrl" -n 2 -f 0x84 2>&1)
 echo "$wp" | grep -q "Current value: *0x0*1\b" || lab_fail "get-feature 0x84 after write protect: $wp"
 # the kernel host reads the namespace attribute too: its disk turns ro
 kro() { cat /sys/block/nvme*n2/ro 2>/dev/null | head -1; }
-lab_retry 10 test "$(kro)" = 1 || lab_fail "the kernel host's disk of namespace 2 is not read-only (ro=$(kro))"
+kro_set() { [ "$(kro)" = 1 ]; }
+lab_retry 10 kro_set || lab_fail "the kernel host's disk of namespace 2 is not read-only (ro=$(kro))"
 lab_retry 10 sh -c "\"$H\" list | grep -q '^  namespace 2:.*write protected'" || lab_fail "list does not show namespace 2 write protected: $(ns_line 2)"
 if dd if="$LAB_OUT/pat" of="$dev2" bs=4k count=1 oflag=direct status=none 2>"$LAB_OUT/wp-write.err"; then
 	lab_fail "a write to write protected namespace 2 ($dev2) succeeded"
@@ -260,7 +270,8 @@ nvme disconnect -n "$NQN" >/dev/null 2>&1
 # resize: the target's file grows to 96 MiB (revalidate_size)
 lab_signal ns-grow
 lab_wait ns-grown 60
-lab_retry 20 test "$(blockdev --getsize64 "$dev2")" = $((96 << 20)) || lab_fail "$dev2 is $(blockdev --getsize64 "$dev2") bytes 20 s after namespace 2 grew to 96 MiB"
+grown() { [ "$(blockdev --getsize64 "$dev2")" = $((96 << 20)) ]; }
+lab_retry 20 grown || lab_fail "$dev2 is $(blockdev --getsize64 "$dev2") bytes 20 s after namespace 2 grew to 96 MiB"
 dd if="$LAB_OUT/pat" of="$dev2" bs=1M count=1 seek=90 oflag=direct status=none || lab_fail "write beyond the old end of $dev2 failed"
 lab_report "namespace 2 grew to 96 MiB: $dev2 follows ($(ns_line 2 | sed 's/^ *//'))"
 # removal: the device fails I/O, it leaves list and recover.json
