@@ -590,6 +590,134 @@ static void test_io_checks(void **state)
 	nvmet_ctrl_put(asq.ctrl);
 }
 
+/* Set or get feature 0x84 (Namespace Write Protection Config). */
+static void feat_wp(struct treq *t, bool set, uint32_t nsid, uint32_t val)
+{
+	memset(t, 0, sizeof(*t));
+	t->cmd.common.opcode = set ? nvme_admin_set_features :
+				     nvme_admin_get_features;
+	t->cmd.common.flags = NVME_CMD_SGL_METABUF;
+	t->cmd.common.nsid = htole32(nsid);
+	t->cmd.common.cdw10 = htole32(NVME_FEAT_WRITE_PROTECT);
+	t->cmd.common.cdw11 = htole32(val);
+}
+
+/* Run a command that may complete later (a backend flush). */
+static uint16_t run_async(struct fixture *f, struct nvmet_sq *sq,
+			  struct treq *t)
+{
+	int before = completions;
+	uint16_t st;
+
+	t->req.cmd = &t->cmd;
+	t->req.cqe = &t->cqe;
+	st = nvmet_req_init(&t->req, sq);
+	if (st)
+		return st;
+	t->req.data = t->data;
+	nvmet_req_execute(&t->req);
+	for (int i = 0; i < 100 && completions == before; i++)
+		nvmf_loop_run_once(f->worker.loop, 10);
+	assert_int_equal(completions, before + 1);
+	return le16toh(t->cqe.status);
+}
+
+/* The status nvmet_req_init gives an I/O command on namespace nsid. */
+static uint16_t io_check(struct nvmet_sq *sq, uint8_t opcode, uint32_t nsid)
+{
+	struct treq t;
+
+	memset(&t, 0, sizeof(t));
+	t.cmd.rw.opcode = opcode;
+	t.cmd.rw.flags = NVME_CMD_SGL_METABUF;
+	t.cmd.rw.nsid = htole32(nsid);
+	t.req.cmd = &t.cmd;
+	t.req.cqe = &t.cqe;
+	return nvmet_req_init(&t.req, sq);
+}
+
+/*
+ * Namespace Write Protection as the kernel target offers it: write
+ * protect and none (not until power cycle, not permanent); NSATTR shows
+ * it; writes, Write Zeroes and Dataset Management fail with Namespace
+ * Write Protected, reads and flushes go on; other namespaces are not
+ * affected.
+ */
+static void test_write_protect(void **state)
+{
+	struct fixture *f = *state;
+	struct nvme_id_ctrl *id;
+	struct nvme_id_ns *ns;
+	struct nvmet_sq asq, iosq;
+	struct treq t;
+	const uint16_t wp = ST(NVME_SCT_GENERIC, NVME_SC_NS_WRITE_PROTECTED);
+
+	nvmf_loop_bind_thread(f->worker.loop);
+	assert_int_equal(nvmet_worker_ring_init(&f->worker), 0);
+	sq_init(f, &asq, 0);
+	sq_init(f, &iosq, 1);
+	assert_int_equal(do_connect(&asq, OPEN, HOST, 0xffff, 31, NULL), 0);
+	prop_set(&asq, NVME_REG_CC,
+		 NVME_CC_EN | 6u << NVME_CC_IOSQES_SHIFT |
+			 4u << NVME_CC_IOCQES_SHIFT);
+	assert_int_equal(
+		do_connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 31, NULL), 0);
+	id = (void *)t.data;
+	identify(&t, NVME_ID_CNS_CTRL, 0);
+	assert_int_equal(run(&asq, &t), 0);
+	assert_int_equal(id->nwpc, 1);
+
+	feat_wp(&t, false, 1, 0);
+	assert_int_equal(run(&asq, &t), 0);
+	assert_int_equal(le32toh(t.cqe.result.u32), NVME_NS_NO_WRITE_PROTECT);
+	feat_wp(&t, true, 1, NVME_NS_WRITE_PROTECT_POWER_CYCLE);
+	assert_int_equal(run(&asq, &t),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
+	feat_wp(&t, true, 1, NVME_NS_WRITE_PROTECT_PERMANENT);
+	assert_int_equal(run(&asq, &t),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
+	feat_wp(&t, true, 0xffffffff, NVME_NS_WRITE_PROTECT);
+	assert_int_equal(run(&asq, &t),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_NS));
+	feat_wp(&t, true, 2, NVME_NS_WRITE_PROTECT); /* disabled */
+	assert_int_equal(run(&asq, &t),
+			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_NS));
+
+	/* protect namespace 1: flushed first, then writes fail */
+	feat_wp(&t, true, 1, NVME_NS_WRITE_PROTECT);
+	assert_int_equal(run_async(f, &asq, &t), 0);
+	feat_wp(&t, false, 1, 0);
+	assert_int_equal(run(&asq, &t), 0);
+	assert_int_equal(le32toh(t.cqe.result.u32), NVME_NS_WRITE_PROTECT);
+	ns = (void *)t.data;
+	identify(&t, NVME_ID_CNS_NS, 1);
+	assert_int_equal(run(&asq, &t), 0);
+	assert_int_equal(ns->nsattr & NVME_NS_ATTR_RO, NVME_NS_ATTR_RO);
+	identify(&t, NVME_ID_CNS_NS, 3);
+	assert_int_equal(run(&asq, &t), 0);
+	assert_int_equal(ns->nsattr, 0);
+	assert_int_equal(io_check(&iosq, nvme_cmd_write, 1), wp);
+	assert_int_equal(io_check(&iosq, nvme_cmd_write_zeroes, 1), wp);
+	assert_int_equal(io_check(&iosq, nvme_cmd_dsm, 1), wp);
+	assert_int_equal(io_check(&iosq, nvme_cmd_read, 1), 0);
+	assert_int_equal(io_check(&iosq, nvme_cmd_flush, 1), 0);
+	assert_int_equal(io_check(&iosq, nvme_cmd_write, 3), 0);
+
+	/* and lift it */
+	feat_wp(&t, true, 1, NVME_NS_NO_WRITE_PROTECT);
+	assert_int_equal(run_async(f, &asq, &t), 0);
+	assert_int_equal(io_check(&iosq, nvme_cmd_write, 1), 0);
+	identify(&t, NVME_ID_CNS_NS, 1);
+	assert_int_equal(run(&asq, &t), 0);
+	assert_int_equal(ns->nsattr, 0);
+
+	nvmet_ctrl_remove_sq(iosq.ctrl, &iosq);
+	nvmet_ctrl_put(iosq.ctrl);
+	nvmet_ctrl_remove_sq(asq.ctrl, &asq);
+	nvmet_ctrl_put(asq.ctrl);
+	nvmet_worker_ring_exit(&f->worker);
+}
+
 static void read_attr(const char *dir, const char *name, char *buf, size_t size)
 {
 	char path[256];
@@ -883,6 +1011,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cntlid_range, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_discovery_log, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_write_protect, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_io_checks, setup,
 						teardown),
