@@ -70,6 +70,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "rdma_dev.h"
 
@@ -388,4 +389,16 @@ int nvmf_rdma_destroy_id(struct rdma_cm_id *id, struct nvmf_rdma_dev **devp)
 	*devp = NULL;
 	errno = err;
 	return ret;
+}
+
+void nvmf_rdma_load_modules(void)
+{
+	if (!access("/dev/infiniband/rdma_cm", F_OK))
+		return;
+	if (nvmf_modprobe("rdma_ucm"))
+		nvmf_debug("no /dev/infiniband/rdma_cm, and \"modprobe "
+			   "rdma_ucm\" failed");
+	else
+		nvmf_info("loaded rdma_ucm (/dev/infiniband/rdma_cm was "
+			  "missing)");
 }

@@ -68,6 +68,14 @@ struct nvmf_rdma_devs_stats {
 };
 void nvmf_rdma_devs_stats(struct nvmf_rdma_devs_stats *st);
 
+/*
+ * Before the first RDMA use of a tool (not of the library): without the
+ * connection manager's device (/dev/infiniband/rdma_cm), load rdma_ucm
+ * (it brings ib_uverbs), as rdma-core's udev rules do when a device
+ * appears on a system that runs udevd.
+ */
+void nvmf_rdma_load_modules(void);
+
 /* ---- librdmacm calls serialised with the release ------------------------ */
 
 int nvmf_rdma_get_cm_event(struct rdma_event_channel *ch,

@@ -714,7 +714,8 @@ int nvmf_ctrl_connect(const struct nvmf_trid *trid,
 	ret = c->ops->ctrl_init(c);
 	if (ret) {
 		snprintf(err, errlen, "%s transport: %s", c->ops->name,
-			 strerror(-ret));
+			 c->info.last_error[0] ? c->info.last_error :
+						 strerror(-ret));
 		goto out_free;
 	}
 	c->own_thread = !opts->poll;

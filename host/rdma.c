@@ -977,7 +977,17 @@ static int rdma_ctrl_init(struct nvmf_ctrl *c)
 	TAILQ_INIT(&rc->parked);
 	/* ENODEV while no RDMA device was ever seen by this process */
 	rc->ec = rdma_create_event_channel();
-	if (!rc->ec || set_nonblock(rc->ec->fd))
+	if (!rc->ec) {
+		ret = errno ? -errno : -ENOMEM;
+		ctrl_set_error(c,
+			       "no RDMA connection manager "
+			       "(/dev/infiniband/rdma_cm: %s): load rdma_ucm, "
+			       "or add an RDMA device",
+			       strerror(-ret));
+		free(rc);
+		return ret;
+	}
+	if (set_nonblock(rc->ec->fd))
 		goto out_errno;
 	rc->ec_watch =
 		nvmf_watch_add(c->loop, rc->ec->fd, EPOLLIN, cm_event_cb, rc);

@@ -15,6 +15,7 @@
 #include "configfs.h"
 #include "daemon.h"
 #include "log.h"
+#include "rdma_dev.h"
 #include "nvmet.h"
 #include "reactor.h"
 
@@ -490,6 +491,7 @@ int main(int argc, char **argv)
 	nvmet_limits_default(&o.limits);
 	if (parse_args(argc, argv, &o))
 		return NVMF_EXIT_USAGE;
+	nvmf_rdma_load_modules(); /* before any RDMA object: it forks */
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (!o.threads)
 		o.threads = cpus > 0 && cpus < 64 ? cpus : 1;

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "nqn.h"
 #include "nvme_spec.h"
+#include "rdma_dev.h"
 #include "util.h"
 #include "tool.h"
 
@@ -28,19 +29,24 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *help;
+	bool rdma; /* talks RDMA: load the modules it needs */
 } cmds[] = {
-	{ "discover", cmd_discover, "print a discovery controller's log" },
+	{ "discover", cmd_discover, "print a discovery controller's log",
+	  true },
 	{ "connect", cmd_connect,
-	  "connect a controller; its namespaces become block devices" },
-	{ "list", cmd_list, "list the connected controllers" },
+	  "connect a controller; its namespaces become block devices", true },
+	{ "list", cmd_list, "list the connected controllers", false },
 	{ "recover", cmd_recover,
 	  "start a controller's daemon again; its block devices kept "
-	  "their I/O" },
-	{ "disconnect", cmd_disconnect,
-	  "disconnect controllers by NQN or name" },
-	{ "disconnect-all", cmd_disconnect_all, "disconnect every controller" },
-	{ "perf", cmd_perf, "measure I/O (IOPS, bandwidth, latency)" },
-	{ "version", cmd_version, "show the version (as \"nvme version\")" },
+	  "their I/O",
+	  true },
+	{ "disconnect", cmd_disconnect, "disconnect controllers by NQN or name",
+	  false },
+	{ "disconnect-all", cmd_disconnect_all, "disconnect every controller",
+	  false },
+	{ "perf", cmd_perf, "measure I/O (IOPS, bandwidth, latency)", true },
+	{ "version", cmd_version, "show the version (as \"nvme version\")",
+	  false },
 };
 
 static void usage(FILE *out)
@@ -73,9 +79,13 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return NVMF_EXIT_OK;
 	}
-	for (i = 0; i < ARRAY_SIZE(cmds); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		if (cmds[i].rdma)
+			nvmf_rdma_load_modules();
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "nvmf-host: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return NVMF_EXIT_USAGE;

@@ -93,6 +93,20 @@ touch -d '2 minutes ago' "$run/ctrl/nvmf3"
 [ ! -e "$run/ctrl/nvmf3" ] && ok "an entry left without a lock for a minute is removed" ||
 	bad "an old entry without a lock was kept"
 
+# no RDMA connection manager here (or anywhere rdma_ucm cannot load): the
+# connect names it, exits 1 and leaves no entry
+if [ ! -e /dev/infiniband/rdma_cm ]; then
+	rm -rf "$tmp/cm"
+	timeout 30 "$host" connect -t rdma -a 127.0.0.1 -n nqn.2014-08.org.test:cm \
+		--run-dir "$tmp/cm" >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] && grep -q "rdma_cm.*rdma_ucm" "$tmp/out" &&
+		[ "$(wc -l <"$tmp/out")" = 1 ] &&
+		[ -z "$(ls "$tmp/cm/ctrl" 2>/dev/null)" ] &&
+		ok "connect without an RDMA connection manager: exit 1, $(cat "$tmp/out")" ||
+		bad "connect without rdma_cm: exit $rc, $(cat "$tmp/out"); left: $(ls "$tmp/cm/ctrl" 2>&1)"
+fi
+
 # --version, and "version" as nvme-cli has it
 for args in --version version "connect --version"; do
 	v=$("$host" $args 2>&1)

@@ -51,8 +51,12 @@ kill_recover() {
 	T_KILL=$t0
 }
 
-# 0. no NBD driver (the module cannot be loaded: modprobe.d says so): one
-# line naming the way out, a non-zero exit, nothing left behind
+# 0. rdma_ucm not loaded (as where no udevd runs rdma-core's rules): the
+# first connect loads it.  No NBD driver (the module cannot be loaded:
+# modprobe.d says so): one line naming the way out, a non-zero exit,
+# nothing left behind
+modprobe -r rdma_ucm || lab_fail "modprobe -r rdma_ucm failed"
+[ -e /dev/infiniband/rdma_cm ] && lab_fail "/dev/infiniband/rdma_cm is still there"
 lsmod | grep -q '^nbd ' && lab_fail "nbd is loaded before the first connect"
 echo "install nbd /bin/false" >/etc/modprobe.d/nvmf-lab-no-nbd.conf
 if lab_host_connect "$NQN" "$LAB_PEER" 4420 --export nbd >"$LAB_OUT/no-nbd.txt" 2>&1; then
@@ -64,6 +68,8 @@ grep -q -- "--export fuse" "$LAB_OUT/no-nbd.txt" || lab_fail "the error does not
 left=$(ls /run/nvmf-host/ctrl/ 2>/dev/null)
 [ -z "$left" ] || lab_fail "a failed connect left /run/nvmf-host/ctrl/$left"
 lab_report "no NBD driver: connect fails with one line: $(cat "$LAB_OUT/no-nbd.txt")"
+[ -e /dev/infiniband/rdma_cm ] || lab_fail "connect did not load rdma_ucm"
+lab_report "rdma_ucm was unloaded: the connect loaded it (/dev/infiniband/rdma_cm is back)"
 
 # 1. connect, geometry, discard, flush
 name=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 --export nbd -c 1 -l -1 \
