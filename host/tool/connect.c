@@ -30,6 +30,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -106,6 +107,8 @@ struct daemon {
 	bool dead;
 	bool stopping;
 	bool ns_check; /* the controller changed: follow its namespaces */
+	bool released; /* recover stopped by a signal: devices let go */
+	int report_fd; /* to the waiting parent, until it is told */
 };
 
 static void status_update(struct daemon *d, bool force)
@@ -276,7 +279,7 @@ static void release_name(struct daemon *d)
  */
 static void release_entry(struct daemon *d)
 {
-	if (d->recovering && !d->attached) {
+	if (d->recovering && !d->attached && !d->released) {
 		if (d->lock_fd >= 0)
 			close(d->lock_fd);
 		d->lock_fd = -1;
@@ -399,6 +402,54 @@ static int export_nbd(struct daemon *d, char *why, size_t whylen)
  * for -1), as the dead daemon's controller would have done - unless a
  * signal says stop.
  */
+/*
+ * While recover retries, the entry is this daemon's: status.json says so
+ * (state "recovering", the last error), not the dead daemon's "live".
+ */
+static void recover_status(struct daemon *d, int attempt, const char *why)
+{
+	char path[700], tmp[720];
+	struct json_object *o;
+	struct timespec ts;
+
+	snprintf(path, sizeof(path), "%s/status.json", d->state_dir);
+	o = json_object_from_file(path);
+	if (!o)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
+	json_object_object_add(o, "state",
+			       json_object_new_string("recovering"));
+	if (attempt == 1)
+		json_object_object_add(
+			o, "state_since_ms",
+			json_object_new_int64((int64_t)ts.tv_sec * 1000 +
+					      ts.tv_nsec / 1000000));
+	json_object_object_add(o, "reconnect_attempts",
+			       json_object_new_int(attempt));
+	json_object_object_add(o, "last_error", json_object_new_string(why));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_object_to_file_ext(tmp, o,
+				    JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_NOSLASHESCAPE) ||
+	    rename(tmp, path))
+		nvmf_warn("%s: cannot write %s", d->name, path);
+	json_object_put(o);
+}
+
+/* A signal stopped recover: as a disconnect, let the devices go. */
+static void recover_release(struct daemon *d)
+{
+	char why[200];
+
+	if (nvmf_nbd_release(d->attach, (int)d->nr_attach, why, sizeof(why)))
+		nvmf_warn("%s: releasing the block devices: %s", d->name, why);
+	else
+		nvmf_info("%s: recover stopped: block devices released",
+			  d->name);
+	d->released = true;
+}
+
 static int recover_connect(struct daemon *d, char *why, size_t whylen)
 {
 	struct conn_args *a = d->args;
@@ -419,14 +470,31 @@ static int recover_connect(struct daemon *d, char *why, size_t whylen)
 				    (uint64_t)a->opts.reconnect_delay * 1000 >
 			    limit)
 			return ret;
+		if (!why[0])
+			snprintf(why, whylen, "%s", strerror(-ret));
 		nvmf_warn("%s: recover: connect attempt %d failed: %s; next in "
 			  "%d s",
-			  d->name, attempt, why[0] ? why : strerror(-ret),
-			  a->opts.reconnect_delay);
+			  d->name, attempt, why, a->opts.reconnect_delay);
+		recover_status(d, attempt, why);
+		if (d->report_fd >= 0) {
+			/* do not keep the caller for ctrl-loss-tmo */
+			char msg[600];
+
+			snprintf(msg, sizeof(msg),
+				 "%s: not connected yet (%.300s); retrying "
+				 "every %d s in the background %s (\"nvmf-host "
+				 "list\" shows it)",
+				 d->name, why, a->opts.reconnect_delay,
+				 a->opts.ctrl_loss_tmo < 0 ?
+					 "until disconnected" :
+					 "until ctrl-loss-tmo");
+			nvmf_daemon_report(&d->report_fd, true, msg);
+		}
 		if (poll(&pfd, 1, a->opts.reconnect_delay * 1000) > 0) {
 			snprintf(why, whylen,
 				 "stopped by a signal while "
 				 "reconnecting");
+			recover_release(d);
 			return -EINTR;
 		}
 	}
@@ -561,9 +629,11 @@ static int run_daemon(struct daemon *d)
 {
 	struct conn_args *a = d->args;
 	char why[256] = "", msg[600];
-	int report_fd = -1, ret;
+	int ret;
 
-	if (!a->foreground && nvmf_daemonize("nvmf-host connect", &report_fd)) {
+	d->report_fd = -1;
+	if (!a->foreground &&
+	    nvmf_daemonize("nvmf-host connect", &d->report_fd)) {
 		release_entry(d);
 		fprintf(stderr, "nvmf-host: cannot daemonize\n");
 		return NVMF_EXIT_FAILURE;
@@ -583,7 +653,7 @@ static int run_daemon(struct daemon *d)
 		nvmf_err("%s", msg);
 		if (a->foreground)
 			fprintf(stderr, "nvmf-host: %s\n", msg);
-		nvmf_daemon_report(&report_fd, false, msg);
+		nvmf_daemon_report(&d->report_fd, false, msg);
 		shutdown_daemon(d);
 		return NVMF_EXIT_FAILURE;
 	}
@@ -596,7 +666,7 @@ static int run_daemon(struct daemon *d)
 		printf("%s\n", d->name);
 		fflush(stdout);
 	}
-	nvmf_daemon_report(&report_fd, true, d->name);
+	nvmf_daemon_report(&d->report_fd, true, d->name);
 	nvmf_loop_run(d->loop);
 	shutdown_daemon(d);
 	return d->dead ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
@@ -659,7 +729,11 @@ static const struct nvmf_cmd recover_cmd = {
 		   "with the same data.  As a supervisor "
 		   "(nvmf-host-recover@NAME.service):\n"
 		   "'recover --wait --foreground NAME' waits while the daemon "
-		   "runs and takes over\nwhen it dies.",
+		   "runs and takes over\nwhen it dies.  While the target "
+		   "cannot be reached, the connect is retried\nevery "
+		   "reconnect-delay until ctrl-loss-tmo; without --foreground "
+		   "that goes on in\nthe background after the first failure "
+		   "(\"recovering\" in list; disconnect stops it).",
 	.opts = recover_opts,
 };
 

@@ -135,5 +135,35 @@ else
 	bad "disconnect of an orphan: exit $rc, $(cat "$tmp/out"); left: $(ls "$run/ctrl/nvmf2" 2>&1)"
 fi
 
+# a recover that keeps retrying (ctrl-loss-tmo 60, reconnect-delay 1) does
+# not keep its caller: exit 0 with a line saying so; the entry says
+# "recovering" (this daemon, the last error); a disconnect stops it and
+# lets the devices go
+entry nvmf3 nbd
+sed -i 's/"-l", "3"/"-l", "60", "--reconnect-delay", "1"/' "$run/ctrl/nvmf3/recover.json"
+t0=$(date +%s%N)
+timeout 30 "$host" recover --run-dir "$run" nvmf3 >"$tmp/out" 2>&1
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ $rc -eq 0 ] && grep -q "retrying every 1 s in the background until ctrl-loss-tmo" "$tmp/out" &&
+	[ $ms -lt 20000 ]; then
+	ok "recover while the target is unreachable: exit 0 after $ms ms: $(cat "$tmp/out")"
+else
+	bad "recover in the background: exit $rc after $ms ms: $(cat "$tmp/out")"
+fi
+"$host" list --run-dir "$run" >"$tmp/out" 2>&1
+if grep -q "^nvmf3: recovering for" "$tmp/out" && grep -q "last error: .*rdma" "$tmp/out"; then
+	ok "list shows the retrying recover: $(grep -A5 '^nvmf3' "$tmp/out" | grep -m1 'last error' | sed 's/^ *//')"
+else
+	bad "list during the retries: $(grep -A6 '^nvmf3' "$tmp/out" | tr '\n' ' ')"
+fi
+"$host" disconnect -d nvmf3 --run-dir "$run" >"$tmp/out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && [ ! -e "$run/ctrl/nvmf3" ]; then
+	ok "disconnect stops the retrying recover: exit 0, entry removed"
+else
+	bad "disconnect of a retrying recover: exit $rc, $(cat "$tmp/out"); left: $(ls "$run/ctrl/nvmf3" 2>&1)"
+fi
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
