@@ -356,7 +356,10 @@ grep -c 'configfs: ' "$tmp/tgt.log" | grep -qv '^0$' &&
 	ok "every change is logged" || bad "no change logged"
 # SIGHUP is not fatal (hosts would lose their target)
 kill -HUP "$pid"
-sleep 0.5
+for _ in $(seq 50); do
+	grep -q "SIGHUP" "$tmp/tgt.log" && break
+	sleep 0.1
+done
 kill -0 "$pid" 2>/dev/null && [ -d "$t/subsystems" ] &&
 	grep -q "SIGHUP" "$tmp/tgt.log" &&
 	ok "SIGHUP: still running, the tree answers, the log says why" ||
