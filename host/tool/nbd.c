@@ -793,28 +793,6 @@ static void sock_try_attach(struct nbd_sock *s)
 
 /* ---- devices ------------------------------------------------------------- */
 
-/* Whether the kernel can make a block device of ns; why not in why. */
-static int ns_geometry_check(const struct nvmf_ns_info *ns, char *why,
-			     size_t len)
-{
-	if (ns->block_size < 512 || ns->block_size > 4096 ||
-	    (ns->block_size & (ns->block_size - 1))) {
-		snprintf(why, len,
-			 "namespace %u: block size %u cannot be a block "
-			 "device's (512 to 4096, a power of two)",
-			 ns->nsid, ns->block_size);
-		return -EINVAL;
-	}
-	if (!ns->blocks || ns->blocks > UINT64_MAX / ns->block_size / 2) {
-		snprintf(why, len,
-			 "namespace %u: size of %llu blocks cannot "
-			 "be a block device's",
-			 ns->nsid, (unsigned long long)ns->blocks);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int dev_start(struct nbd_dev *dev, const struct nvmf_ns_info *ns,
 		     int index, char *why, size_t len)
 {
@@ -829,7 +807,7 @@ static int dev_start(struct nbd_dev *dev, const struct nvmf_ns_info *ns,
 	dev->index = index;
 	dev->ro = n->conf.read_only || ns->write_protected;
 	dev->gone = false;
-	ret = ns_geometry_check(ns, why, len);
+	ret = nvmf_nbd_geometry_check(ns, why, len);
 	if (ret)
 		return ret;
 	for (i = 0; i < dev->nr_socks; i++) {
@@ -1023,7 +1001,7 @@ static void dev_update(struct nbd_dev *dev, const struct nvmf_ns_info *ns)
 	int ret;
 
 	if (size != dev->size || ns->block_size != dev->block_size) {
-		ret = ns_geometry_check(ns, why, sizeof(why));
+		ret = nvmf_nbd_geometry_check(ns, why, sizeof(why));
 		if (!ret)
 			ret = nbd_nl_resize(dev, size, ns->block_size);
 		else

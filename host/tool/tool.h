@@ -7,8 +7,11 @@
 #ifndef NVMF_HOST_TOOL_H
 #define NVMF_HOST_TOOL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "args.h"
@@ -152,6 +155,32 @@ struct nvmf_nbd_conf {
 	const struct nvmf_nbd_attach *attach;
 	unsigned int nr_attach;
 };
+/*
+ * Whether the kernel can make a block device of namespace ns (a logical
+ * block size of 512 to 4096, a power of two; a size in bytes that fits
+ * with room to spare).  Return: 0, or -EINVAL with the reason in why.
+ */
+static inline int nvmf_nbd_geometry_check(const struct nvmf_ns_info *ns,
+					  char *why, size_t len)
+{
+	if (ns->block_size < 512 || ns->block_size > 4096 ||
+	    (ns->block_size & (ns->block_size - 1))) {
+		snprintf(why, len,
+			 "namespace %u: block size %u cannot be a block "
+			 "device's (512 to 4096, a power of two)",
+			 ns->nsid, ns->block_size);
+		return -EINVAL;
+	}
+	if (!ns->blocks || ns->blocks > UINT64_MAX / ns->block_size / 2) {
+		snprintf(why, len,
+			 "namespace %u: size of %llu blocks cannot "
+			 "be a block device's",
+			 ns->nsid, (unsigned long long)ns->blocks);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int nvmf_nbd_start(struct nvmf_nbd **out, struct nvmf_ctrl *ctrl,
 		   struct nvmf_loop *loop, const char *name,
 		   const struct nvmf_nbd_conf *conf, char *why, size_t len);
