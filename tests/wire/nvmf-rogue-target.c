@@ -66,7 +66,7 @@ static struct rdma_cm_event *cm_wait(struct rogue *r,
 				     enum rdma_cm_event_type type)
 {
 	struct pollfd pfd = { .fd = r->ec->fd, .events = POLLIN };
-	struct rdma_cm_event *ev;
+	struct rdma_cm_event *ev = NULL;
 
 	if (poll(&pfd, 1, 120000) != 1 || rdma_get_cm_event(r->ec, &ev))
 		die("waiting for a CM event");
