@@ -35,11 +35,11 @@ run smart-log nvme smart-log "$dev"
 lab_event "nvme list, id-ctrl, id-ns, smart-log: ok"
 
 lab_fio_verify randwrite "$dev" --rw=randwrite --bs=4k --iodepth=16 \
-	--numjobs=2 --offset_increment=64M --size=32M ||
+	--numjobs=2 --offset_increment=64M --size="${FIO_4K_SIZE:-32M}" ||
 	lab_fail "fio 4k randwrite verify failed"
 lab_event "fio 4k randwrite (2 jobs, QD16) crc32c verify: ok"
 lab_fio_verify seq128k "$dev" --rw=write --bs=128k --iodepth=8 \
-	--size=128M || lab_fail "fio 128k write verify failed"
+	--size="${FIO_128K_SIZE:-128M}" || lab_fail "fio 128k write verify failed"
 lab_event "fio 128k seq write crc32c verify: ok"
 lab_report "kernel host -> nvmf-tgt: $(grep -h 'WRITE: bw' "$LAB_OUT"/fio-*.log | sed 's/^ *//; s/ (.*//' | tr '\n' ';')"
 run flush nvme flush "$dev"
