@@ -341,19 +341,31 @@ static int nbd_nl_connect(struct nbd_dev *dev, const int *fds, bool ro)
 	return 0;
 }
 
+/*
+ * NBD_CMD_RECONFIGURE of dev: a device configured with a backend
+ * identifier wants it again.  Return: the message, or NULL (ENOMEM).
+ */
+static struct nl_msg *nl_reconfigure_msg(struct nbd_dev *dev)
+{
+	struct nl_msg *msg = nl_msg_new(dev->n, NBD_CMD_RECONFIGURE);
+	char ident[96];
+
+	if (!msg)
+		return NULL;
+	backend_ident(dev, ident, sizeof(ident));
+	nla_put_string(msg, NBD_ATTR_BACKEND_IDENTIFIER, ident);
+	nla_put_u32(msg, NBD_ATTR_INDEX, (uint32_t)dev->index);
+	return msg;
+}
+
 static int nbd_nl_reconfigure(struct nbd_dev *dev, const int *fds,
 			      unsigned int nr)
 {
 	struct nvmf_nbd *n = dev->n;
-	struct nl_msg *msg = nl_msg_new(n, NBD_CMD_RECONFIGURE);
-	char ident[96];
+	struct nl_msg *msg = nl_reconfigure_msg(dev);
 
 	if (!msg)
 		return -ENOMEM;
-	/* a device configured with a backend identifier wants it again */
-	backend_ident(dev, ident, sizeof(ident));
-	nla_put_string(msg, NBD_ATTR_BACKEND_IDENTIFIER, ident);
-	nla_put_u32(msg, NBD_ATTR_INDEX, (uint32_t)dev->index);
 	nla_put_u64(msg, NBD_ATTR_TIMEOUT, (uint64_t)n->conf.timeout);
 	nla_put_u64(msg, NBD_ATTR_DEAD_CONN_TIMEOUT, dead_conn_tmo(n));
 	nl_put_socks(msg, fds, nr);
@@ -363,18 +375,13 @@ static int nbd_nl_reconfigure(struct nbd_dev *dev, const int *fds,
 /* A new size (and block size) for a live device: the kernel tells udev. */
 static int nbd_nl_resize(struct nbd_dev *dev, uint64_t size, uint32_t bs)
 {
-	struct nvmf_nbd *n = dev->n;
-	struct nl_msg *msg = nl_msg_new(n, NBD_CMD_RECONFIGURE);
-	char ident[96];
+	struct nl_msg *msg = nl_reconfigure_msg(dev);
 
 	if (!msg)
 		return -ENOMEM;
-	backend_ident(dev, ident, sizeof(ident));
-	nla_put_string(msg, NBD_ATTR_BACKEND_IDENTIFIER, ident);
-	nla_put_u32(msg, NBD_ATTR_INDEX, (uint32_t)dev->index);
 	nla_put_u64(msg, NBD_ATTR_SIZE_BYTES, size);
 	nla_put_u64(msg, NBD_ATTR_BLOCK_SIZE_BYTES, bs);
-	return nbd_nl_send(n, msg, NULL);
+	return nbd_nl_send(dev->n, msg, NULL);
 }
 
 static int nbd_nl_disconnect(struct nvmf_nbd *n, int index)

@@ -530,6 +530,17 @@ static void test_discovery_log(void **state)
 	nvmet_ctrl_put(sq.ctrl);
 }
 
+/* Connect an admin queue to OPEN, enable the controller, add I/O queue 1. */
+static void connect_io_queue(struct nvmet_sq *asq, struct nvmet_sq *iosq)
+{
+	assert_int_equal(do_connect(asq, OPEN, HOST, 0xffff, 31, NULL), 0);
+	prop_set(asq, NVME_REG_CC,
+		 NVME_CC_EN | 6u << NVME_CC_IOSQES_SHIFT |
+			 4u << NVME_CC_IOCQES_SHIFT);
+	assert_int_equal(
+		do_connect(iosq, OPEN, HOST, asq->ctrl->cntlid, 31, NULL), 0);
+}
+
 static void test_io_checks(void **state)
 {
 	struct fixture *f = *state;
@@ -546,12 +557,7 @@ static void test_io_checks(void **state)
 	t.req.cqe = &t.cqe;
 	assert_int_equal(nvmet_req_init(&t.req, &iosq),
 			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE));
-	assert_int_equal(do_connect(&asq, OPEN, HOST, 0xffff, 31, NULL), 0);
-	prop_set(&asq, NVME_REG_CC,
-		 NVME_CC_EN | 6u << NVME_CC_IOSQES_SHIFT |
-			 4u << NVME_CC_IOCQES_SHIFT);
-	assert_int_equal(
-		do_connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 31, NULL), 0);
+	connect_io_queue(&asq, &iosq);
 
 	/* valid: 8 blocks at LBA 248 of 256 */
 	t.cmd.rw.slba = htole64(248);
@@ -656,12 +662,7 @@ static void test_write_protect(void **state)
 	assert_int_equal(nvmet_worker_ring_init(&f->worker), 0);
 	sq_init(f, &asq, 0);
 	sq_init(f, &iosq, 1);
-	assert_int_equal(do_connect(&asq, OPEN, HOST, 0xffff, 31, NULL), 0);
-	prop_set(&asq, NVME_REG_CC,
-		 NVME_CC_EN | 6u << NVME_CC_IOSQES_SHIFT |
-			 4u << NVME_CC_IOCQES_SHIFT);
-	assert_int_equal(
-		do_connect(&iosq, OPEN, HOST, asq.ctrl->cntlid, 31, NULL), 0);
+	connect_io_queue(&asq, &iosq);
 	id = (void *)t.data;
 	identify(&t, NVME_ID_CNS_CTRL, 0);
 	assert_int_equal(run(&asq, &t), 0);
