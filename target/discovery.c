@@ -125,7 +125,11 @@ static void execute_disc_identify(struct nvmet_req *req)
 	nvmet_fill_id_ctrl_common(req, id);
 	id->cntrltype = NVME_CTRL_CNTRLTYPE_DISC;
 	id->lpa = 1 << 2; /* extended data for Get Log Page */
-	id->maxcmd = htole16(NVME_AQ_DEPTH);
+	/*
+	 * maxcmd stays the port's queue size, as the kernel target has it:
+	 * with 32 the kernel host logs "sqsize 128 > ctrl maxcmd 32,
+	 * clamping down" for every discovery controller.
+	 */
 	id->ioccsz = 0;
 	id->iorcsz = 0;
 	nvmet_req_complete(req, 0);

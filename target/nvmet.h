@@ -35,7 +35,7 @@
 #include "nvme_spec.h"
 #include "util.h"
 
-#define NVMET_MDTS	    5 /* 2^5 pages of 4 KiB: 128 KiB */
+#define NVMET_MDTS	    8 /* 2^8 pages of 4 KiB: 1 MiB, as the kernel */
 #define NVMET_MAX_XFER	    (4096u << NVMET_MDTS)
 #define NVMET_MAX_IO_QUEUES 64
 #define NVMET_AERL	    3 /* 0-based: 4 outstanding AERs */

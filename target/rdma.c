@@ -16,8 +16,8 @@
  * in-capsule data area as a second SGE, so inline data is page aligned for
  * O_DIRECT) and twice as many response contexts, so a command buffer can be
  * reposted before its response's SEND completes, as the kernel target does.
- * Data of keyed SGLs goes through a per-queue pool of MDTS-sized buffers:
- * one until the queue's Connect succeeds, recv_depth after.
+ * Data of keyed SGLs goes through buffers of the transfer's size from the
+ * pool its worker has on the device (rdma_pool.c), taken as I/O needs them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,7 +49,17 @@ void nvmet_rdma_queue_forget(struct rdma_queue *q)
 
 /* ---- devices ------------------------------------------------------------------ */
 
-static struct rdma_dev *dev_get(struct ibv_context *verbs)
+static void dev_free(struct rdma_dev *d)
+{
+	for (int i = 0; d->pools && i < d->nr_pools; i++)
+		nvmet_rdma_pool_destroy(d->pools[i]);
+	free(d->pools);
+	if (d->pd)
+		ibv_dealloc_pd(d->pd);
+	free(d);
+}
+
+static struct rdma_dev *dev_get(struct ibv_context *verbs, int nr_workers)
 {
 	struct rdma_dev *d;
 
@@ -63,11 +73,18 @@ static struct rdma_dev *dev_get(struct ibv_context *verbs)
 	if (!d)
 		return NULL;
 	d->pd = ibv_alloc_pd(verbs);
-	if (!d->pd || ibv_query_device(verbs, &d->attr)) {
-		if (d->pd)
-			ibv_dealloc_pd(d->pd);
-		free(d);
+	d->pools = calloc((size_t)nr_workers, sizeof(*d->pools));
+	if (!d->pd || !d->pools || ibv_query_device(verbs, &d->attr)) {
+		dev_free(d);
 		return NULL;
+	}
+	for (d->nr_pools = 0; d->nr_pools < nr_workers; d->nr_pools++) {
+		d->pools[d->nr_pools] =
+			nvmet_rdma_pool_create(d->pd, NVMET_RDMA_POOL_MAX);
+		if (!d->pools[d->nr_pools]) {
+			dev_free(d);
+			return NULL;
+		}
 	}
 	d->verbs = verbs;
 	d->refs = 1;
@@ -81,8 +98,7 @@ void nvmet_rdma_dev_put(struct rdma_dev *d)
 	if (--d->refs)
 		return;
 	TAILQ_REMOVE(&rdma_devs, d, link);
-	ibv_dealloc_pd(d->pd);
-	free(d);
+	dev_free(d);
 }
 
 /* nvmet_transport_ops.local_traddr: our address on this connection. */
@@ -207,7 +223,6 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	q->sq.size = (uint16_t)q->recv_depth;
 	q->sq.inline_data_size = q->sq.qid ? l->port->cfg.inline_data_size : 0;
 	q->nr_rsps = q->recv_depth * 2;
-	q->max_chunks = q->recv_depth;
 	TAILQ_INIT(&q->free_rsps);
 	TAILQ_INIT(&q->wait_cmds);
 	TAILQ_INIT(&q->wait_data);
@@ -218,7 +233,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	TAILQ_INSERT_TAIL(&rdma_queues, q, link);
 	ev->id->context = q;
 
-	q->dev = dev_get(ev->id->verbs);
+	q->dev = dev_get(ev->id->verbs, q->tgt->nr_workers);
 	ret = q->dev ? 0 : -ENOMEM;
 	if (!ret)
 		ret = nvmet_rdma_queue_create_qp(q);
@@ -241,6 +256,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 		return reject(ev->id, NVME_RDMA_CM_NO_RSC);
 	}
 	q->sq.worker = nvmet_pick_worker(q->tgt);
+	q->pool = q->dev->pools[q->sq.worker->index];
 	nvmf_loop_post(q->sq.worker->loop, nvmet_rdma_queue_start, q);
 	if (accept_queue(q, ev)) {
 		nvmf_obj_warn(q->sq.log_prefix, "rdma_accept: %s",
@@ -488,7 +504,7 @@ void nvmet_rdma_disconnect_all(void)
 
 bool nvmet_rdma_idle(void)
 {
-	return TAILQ_EMPTY(&rdma_queues);
+	return TAILQ_EMPTY(&rdma_queues) && !nvmet_rdma_queues_releasing();
 }
 
 void nvmet_rdma_exit(struct nvmet_tgt *tgt)
@@ -509,6 +525,5 @@ const struct nvmet_transport_ops nvmet_rdma_ops = {
 	.stop_listen = rdma_stop_listen,
 	.queue_response = nvmet_rdma_queue_response,
 	.disconnect_queue = nvmet_rdma_disconnect_queue,
-	.queue_connected = nvmet_rdma_queue_connected,
 	.local_traddr = rdma_local_traddr,
 };

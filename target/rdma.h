@@ -14,6 +14,7 @@
 #include <sys/queue.h>
 
 #include "nvmet.h"
+#include "range_map.h"
 #include "rdma_dev.h"
 
 #define RDMA_LISTEN_BACKLOG 128
@@ -29,14 +30,62 @@ struct rdma_wr_ctx {
 };
 
 /*
- * Our PD on a device context, shared by the queues on it.  Each queue
- * holds a reference and drops it before its cm_id is destroyed: the
- * context is librdmacm's, kept open by the cm_ids bound to it (rdma_dev.h).
+ * The data buffer pool of one worker on one device (rdma_pool.c): regions
+ * of NVMET_RDMA_POOL_REGION bytes, registered as the I/O in flight needs
+ * them, cut into runs of 4 KiB pages.
+ */
+#define NVMET_RDMA_POOL_PAGE   4096u
+#define NVMET_RDMA_POOL_REGION (2u << 20)
+#define NVMET_RDMA_POOL_MAX    (64u << 20) /* default, per worker and device */
+
+_Static_assert(NVMET_RDMA_POOL_REGION >= NVMET_MAX_XFER,
+	       "a region holds the largest transfer");
+_Static_assert(NVMET_RDMA_POOL_REGION / NVMET_RDMA_POOL_PAGE <= UINT16_MAX,
+	       "struct rdma_buf counts pages in 16 bits");
+
+struct rdma_pool_region {
+	void *buf;
+	struct ibv_mr *mr;
+	struct nvmet_range_map *map;
+};
+
+/* A data buffer taken from a pool; pages 0: none. */
+struct rdma_buf {
+	void *addr;
+	uint32_t lkey;
+	uint16_t region;
+	uint16_t start;
+	uint16_t pages;
+};
+
+struct rdma_rsp;
+
+struct rdma_pool {
+	struct ibv_pd *pd;
+	struct rdma_pool_region *regions; /* max_regions */
+	int nr_regions;
+	int max_regions;
+	unsigned int pages_used;
+	bool warned;
+	TAILQ_HEAD(, rdma_rsp) waiters; /* no room: in order, any queue */
+	struct {
+		uint64_t grows; /* regions registered */
+		uint64_t waits; /* requests that waited for room */
+	} stats;
+};
+
+/*
+ * Our PD on a device context, shared by the queues on it, and a data
+ * buffer pool per worker.  Each queue holds a reference and drops it
+ * before its cm_id is destroyed: the context is librdmacm's, kept open by
+ * the cm_ids bound to it (rdma_dev.h).
  */
 struct rdma_dev {
 	struct ibv_context *verbs;
 	struct ibv_pd *pd;
 	struct ibv_device_attr attr; /* queried once, in dev_get() */
+	struct rdma_pool **pools;    /* one per worker */
+	int nr_pools;
 	int refs;
 	TAILQ_ENTRY(rdma_dev) link;
 };
@@ -62,18 +111,6 @@ struct rdma_cmd {
 	TAILQ_ENTRY(rdma_cmd) link; /* waiting for a response context */
 };
 
-/* A registered area of the data pool, and a chunk of it. */
-struct rdma_region {
-	void *buf;
-	size_t size;
-	struct ibv_mr *mr;
-};
-
-struct rdma_chunk {
-	void *addr;
-	uint32_t lkey;
-};
-
 /* A response context: the request being processed. */
 struct rdma_rsp {
 	struct nvmet_req req;
@@ -85,7 +122,7 @@ struct rdma_rsp {
 	struct ibv_sge data_sge;
 	struct ibv_send_wr send_wr;
 	struct ibv_send_wr rdma_wr;
-	int chunk; /* data buffer index, -1 if none */
+	struct rdma_buf buf; /* keyed SGL data, from the queue's pool */
 	uint64_t remote_addr;
 	uint32_t rkey;
 	bool invalidate;
@@ -126,20 +163,10 @@ struct rdma_queue {
 	int nr_rsps;
 	struct nvme_completion *cqes;
 	struct ibv_mr *cqe_mr;
-	/*
-	 * The data pool: one chunk until the queue's Connect succeeds (all
-	 * a Connect needs, so a connection that never authenticates pins
-	 * little), then max_chunks.
-	 */
-	struct rdma_region data[2]; /* chunk 0; the rest after Connect */
-	struct rdma_chunk *chunks;  /* max_chunks */
-	int *free_chunks;	    /* max_chunks */
-	int nr_free_chunks;
-	int nr_chunks;
-	int max_chunks;
+	struct rdma_pool *pool; /* data buffers: the worker's, on dev */
 	TAILQ_HEAD(, rdma_rsp) free_rsps;
 	TAILQ_HEAD(, rdma_cmd) wait_cmds; /* no free response context */
-	TAILQ_HEAD(, rdma_rsp) wait_data; /* no free data buffer */
+	TAILQ_HEAD(, rdma_rsp) wait_data; /* a buffer, no READ credits */
 	TAILQ_HEAD(, rdma_rsp) wait_send; /* no send queue credits */
 	TAILQ_ENTRY(rdma_queue) link;	  /* main thread list */
 };
@@ -166,14 +193,23 @@ void nvmet_rdma_queue_forget(struct rdma_queue *q);
 /* rdma_queue.c */
 int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q);
 int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q);
-void nvmet_rdma_queue_connected(struct nvmet_sq *sq);
 int nvmet_rdma_queue_create_qp(struct rdma_queue *q);
 void nvmet_rdma_queue_release(void *arg);
+bool nvmet_rdma_queues_releasing(void);
 void nvmet_rdma_queue_start(void *arg);
 void nvmet_rdma_queue_stop(void *arg);
 void nvmet_rdma_disconnect_queue(struct nvmet_sq *sq);
 
+/* rdma_pool.c */
+struct rdma_pool *nvmet_rdma_pool_create(struct ibv_pd *pd, size_t max_bytes);
+void nvmet_rdma_pool_destroy(struct rdma_pool *p);
+/* Return: 0; -EAGAIN: wait for a buffer to come back; else cannot. */
+int nvmet_rdma_pool_get(struct rdma_pool *p, uint32_t len, struct rdma_buf *b);
+void nvmet_rdma_pool_put(struct rdma_pool *p, struct rdma_buf *b);
+
 /* rdma_io.c */
+void nvmet_rdma_pool_kick(struct rdma_pool *p);
+void nvmet_rdma_queue_drop_waiters(struct rdma_queue *q);
 int nvmet_rdma_post_recv(struct rdma_cmd *cmd);
 void nvmet_rdma_queue_fatal(struct rdma_queue *q, const char *why);
 void nvmet_rdma_queue_response(struct nvmet_req *req);

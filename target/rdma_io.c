@@ -18,20 +18,6 @@
 static void rsp_execute(struct rdma_rsp *rsp);
 static void rsp_map_data(struct rdma_rsp *rsp);
 static void rsp_post_response(struct rdma_rsp *rsp);
-/* ---- data buffers ------------------------------------------------------------ */
-
-static int chunk_get(struct rdma_queue *q)
-{
-	if (!q->nr_free_chunks)
-		return -1;
-	return q->free_chunks[--q->nr_free_chunks];
-}
-
-static void chunk_put(struct rdma_queue *q, int chunk)
-{
-	q->free_chunks[q->nr_free_chunks++] = chunk;
-}
-
 /* ---- posting ------------------------------------------------------------------ */
 
 int nvmet_rdma_post_recv(struct rdma_cmd *cmd)
@@ -57,16 +43,57 @@ static void rsp_free(struct rdma_rsp *rsp)
 	struct rdma_queue *q = rsp->q;
 
 	nvmet_req_release(&rsp->req);
-	if (rsp->chunk >= 0) {
-		chunk_put(q, rsp->chunk);
-		rsp->chunk = -1;
-	}
+	nvmet_rdma_pool_put(q->pool, &rsp->buf);
 	q->send_credits += rsp->credits;
 	rsp->credits = 0;
 	TAILQ_INSERT_HEAD(&q->free_rsps, rsp, link);
 }
 
 static void start_cmd(struct rdma_rsp *rsp, struct rdma_cmd *cmd);
+static void rsp_have_buf(struct rdma_rsp *rsp);
+static void post_read(struct rdma_rsp *rsp);
+
+/* The pool cannot give a buffer even with nothing in use. */
+static void rsp_no_buf(struct rdma_rsp *rsp)
+{
+	nvmet_req_complete(&rsp->req,
+			   nvmet_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL));
+}
+
+/*
+ * Buffers came back to the pool: start the requests that wait for one,
+ * in order, whatever their queue (all of them run on this worker).
+ */
+void nvmet_rdma_pool_kick(struct rdma_pool *p)
+{
+	struct rdma_rsp *rsp;
+	int ret;
+
+	while ((rsp = TAILQ_FIRST(&p->waiters))) {
+		ret = nvmet_rdma_pool_get(p, rsp->req.data_len, &rsp->buf);
+		if (ret == -EAGAIN)
+			break;
+		TAILQ_REMOVE(&p->waiters, rsp, link);
+		if (ret)
+			rsp_no_buf(rsp);
+		else
+			rsp_have_buf(rsp);
+	}
+}
+
+/* Worker, as the queue stops: its requests no longer wait for buffers. */
+void nvmet_rdma_queue_drop_waiters(struct rdma_queue *q)
+{
+	struct rdma_rsp *rsp, *next;
+
+	if (!q->pool)
+		return;
+	for (rsp = TAILQ_FIRST(&q->pool->waiters); rsp; rsp = next) {
+		next = TAILQ_NEXT(rsp, link);
+		if (rsp->q == q)
+			TAILQ_REMOVE(&q->pool->waiters, rsp, link);
+	}
+}
 
 /* Resources came back: restart whoever waits for them, in order. */
 static void queue_kick(struct rdma_queue *q)
@@ -74,6 +101,7 @@ static void queue_kick(struct rdma_queue *q)
 	struct rdma_rsp *rsp;
 	struct rdma_cmd *cmd;
 
+	nvmet_rdma_pool_kick(q->pool);
 	if (q->stopping)
 		return;
 	while ((rsp = TAILQ_FIRST(&q->wait_send)) &&
@@ -82,10 +110,10 @@ static void queue_kick(struct rdma_queue *q)
 		TAILQ_REMOVE(&q->wait_send, rsp, link);
 		rsp_post_response(rsp);
 	}
-	while ((rsp = TAILQ_FIRST(&q->wait_data)) && q->nr_free_chunks &&
-	       q->send_credits && q->read_credits) {
+	while ((rsp = TAILQ_FIRST(&q->wait_data)) && q->send_credits &&
+	       q->read_credits) {
 		TAILQ_REMOVE(&q->wait_data, rsp, link);
-		rsp_map_data(rsp);
+		post_read(rsp);
 	}
 	while ((cmd = TAILQ_FIRST(&q->wait_cmds)) &&
 	       (rsp = TAILQ_FIRST(&q->free_rsps))) {
@@ -149,6 +177,7 @@ void nvmet_rdma_queue_response(struct nvmet_req *req)
 	}
 	if (q->stopping) {
 		rsp_free(rsp);
+		nvmet_rdma_pool_kick(q->pool);
 		if (!q->sq.io_inflight)
 			nvmet_rdma_queue_stop(q); /* finish the handover */
 		return;
@@ -187,25 +216,46 @@ static void post_read(struct rdma_rsp *rsp)
 	}
 }
 
-/* Keyed SGL: a local buffer, filled by RDMA READ for host writes. */
-static void rsp_map_data(struct rdma_rsp *rsp)
+/* The request has its buffer: fill it by RDMA READ, or run the command. */
+static void rsp_have_buf(struct rdma_rsp *rsp)
 {
 	struct rdma_queue *q = rsp->q;
-	bool read = rsp->req.dir == NVMET_DATA_TO_CTRL;
 
-	if (!q->nr_free_chunks ||
-	    (read && (!q->send_credits || !q->read_credits))) {
+	rsp->req.data = rsp->buf.addr;
+	rsp->data_sge.addr = (uintptr_t)rsp->buf.addr;
+	rsp->data_sge.lkey = rsp->buf.lkey;
+	if (rsp->req.dir != NVMET_DATA_TO_CTRL) {
+		rsp_execute(rsp);
+		return;
+	}
+	if (!q->send_credits || !q->read_credits ||
+	    !TAILQ_EMPTY(&q->wait_data)) {
 		TAILQ_INSERT_TAIL(&q->wait_data, rsp, link);
 		return;
 	}
-	rsp->chunk = chunk_get(q);
-	rsp->req.data = q->chunks[rsp->chunk].addr;
-	rsp->data_sge.addr = (uintptr_t)rsp->req.data;
-	rsp->data_sge.lkey = q->chunks[rsp->chunk].lkey;
-	if (read)
-		post_read(rsp);
+	post_read(rsp);
+}
+
+/*
+ * Keyed SGL: a buffer from the pool, or a place on its wait list (behind
+ * the requests already there, so that a large transfer is not starved).
+ */
+static void rsp_map_data(struct rdma_rsp *rsp)
+{
+	struct rdma_pool *p = rsp->q->pool;
+	int ret = -EAGAIN;
+
+	if (TAILQ_EMPTY(&p->waiters))
+		ret = nvmet_rdma_pool_get(p, rsp->req.data_len, &rsp->buf);
+	if (ret == -EAGAIN) {
+		p->stats.waits++;
+		TAILQ_INSERT_TAIL(&p->waiters, rsp, link);
+		return;
+	}
+	if (ret)
+		rsp_no_buf(rsp);
 	else
-		rsp_execute(rsp);
+		rsp_have_buf(rsp);
 }
 
 /* Return: 0 if the data is mapped or being fetched, else a status. */
@@ -246,7 +296,6 @@ static void start_cmd(struct rdma_rsp *rsp, struct rdma_cmd *cmd)
 
 	rsp->cmd = cmd;
 	rsp->req.cmd = cmd->sqe;
-	rsp->chunk = -1;
 	rsp->invalidate = false;
 	rsp->credits = 0;
 	status = nvmet_req_init(&rsp->req, &rsp->q->sq);

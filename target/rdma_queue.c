@@ -85,81 +85,24 @@ int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q)
 	return 0;
 }
 
-/* Register n more chunks of the data pool in region r. */
-static int add_chunks(struct rdma_queue *q, struct rdma_region *r, int n)
-{
-	int i;
-
-	r->size = (size_t)n * NVMET_MAX_XFER;
-	r->buf = alloc_buf(r->size);
-	if (!r->buf)
-		return -ENOMEM;
-	r->mr = ibv_reg_mr(q->dev->pd, r->buf, r->size, IBV_ACCESS_LOCAL_WRITE);
-	if (!r->mr)
-		return -errno;
-	for (i = 0; i < n; i++) {
-		q->chunks[q->nr_chunks] =
-			(struct rdma_chunk){ (uint8_t *)r->buf +
-						     (size_t)i * NVMET_MAX_XFER,
-					     r->mr->lkey };
-		q->free_chunks[q->nr_free_chunks++] = q->nr_chunks++;
-	}
-	return 0;
-}
-
-static void free_region(struct rdma_region *r)
-{
-	if (r->mr)
-		ibv_dereg_mr(r->mr);
-	free_buf(r->buf, r->size);
-	*r = (struct rdma_region){ 0 };
-}
-
-/*
- * The queue's worker (nvmet_transport_ops.queue_connected): its Connect
- * succeeded, so it gets the rest of its data pool.  Without the memory it
- * still works, one data transfer at a time.
- */
-void nvmet_rdma_queue_connected(struct nvmet_sq *sq)
-{
-	struct rdma_queue *q = container_of(sq, struct rdma_queue, sq);
-	int ret;
-
-	if (q->nr_chunks >= q->max_chunks || q->data[1].buf)
-		return;
-	ret = add_chunks(q, &q->data[1], q->max_chunks - q->nr_chunks);
-	if (ret) {
-		nvmf_obj_warn(q->sq.log_prefix,
-			      "data pool of %d buffers: %s; going on with %d",
-			      q->max_chunks, strerror(-ret), q->nr_chunks);
-		free_region(&q->data[1]);
-	}
-}
-
 int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q)
 {
 	struct ibv_pd *pd = q->dev->pd;
-	int i, ret;
+	int i;
 
 	q->rsps = calloc(q->nr_rsps, sizeof(*q->rsps));
 	q->cqes = alloc_buf((size_t)q->nr_rsps * sizeof(*q->cqes));
-	q->chunks = calloc(q->max_chunks, sizeof(*q->chunks));
-	q->free_chunks = calloc(q->max_chunks, sizeof(int));
-	if (!q->rsps || !q->cqes || !q->chunks || !q->free_chunks)
+	if (!q->rsps || !q->cqes)
 		return -ENOMEM;
 	q->cqe_mr = ibv_reg_mr(pd, q->cqes,
 			       (size_t)q->nr_rsps * sizeof(*q->cqes),
 			       IBV_ACCESS_LOCAL_WRITE);
 	if (!q->cqe_mr)
 		return -errno;
-	ret = add_chunks(q, &q->data[0], 1);
-	if (ret)
-		return ret;
 	for (i = 0; i < q->nr_rsps; i++) {
 		struct rdma_rsp *r = &q->rsps[i];
 
 		r->q = q;
-		r->chunk = -1;
 		r->req.cqe = &q->cqes[i];
 		r->send_ctx.type = WR_SEND;
 		r->read_ctx.type = WR_READ;
@@ -207,10 +150,39 @@ int nvmet_rdma_queue_create_qp(struct rdma_queue *q)
 	return 0;
 }
 
+static void queue_release_finish(void *arg);
+static int releasing; /* queues between the two halves of their release */
+
+static bool queue_holds_bufs(const struct rdma_queue *q)
+{
+	for (int i = 0; q->rsps && i < q->nr_rsps; i++)
+		if (q->rsps[i].buf.pages)
+			return true;
+	return false;
+}
+
+/*
+ * Worker, between the two halves of a release: the QP is destroyed, so
+ * nothing can write into the queue's data buffers any more; give them back
+ * to the pool the worker shares with its other queues, and start whoever
+ * waited for them.
+ */
+static void queue_return_bufs(void *arg)
+{
+	struct rdma_queue *q = arg;
+
+	for (int i = 0; i < q->nr_rsps; i++)
+		nvmet_rdma_pool_put(q->pool, &q->rsps[i].buf);
+	nvmet_rdma_pool_kick(q->pool);
+	if (nvmf_loop_post(q->tgt->loop, queue_release_finish, q))
+		nvmf_obj_err(q->sq.log_prefix, "cannot finish the release");
+}
+
 /*
  * Main thread: the only place that releases a queue's RDMA objects, in
- * the order they depend on each other: QP, CQ, completion channel, MRs,
- * PD, and the cm_id last.
+ * the order they depend on each other: QP, CQ, completion channel, the
+ * data buffers the queue still holds (on its worker, which owns the
+ * pool), MRs, PD, and the cm_id last.
  */
 void nvmet_rdma_queue_release(void *arg)
 {
@@ -224,10 +196,28 @@ void nvmet_rdma_queue_release(void *arg)
 		rdma_destroy_qp(q->cm_id);
 	if (q->cq)
 		ibv_destroy_cq(q->cq);
+	q->cq = NULL;
 	if (q->channel)
 		ibv_destroy_comp_channel(q->channel);
-	free_region(&q->data[0]);
-	free_region(&q->data[1]);
+	q->channel = NULL;
+	if (q->sq.worker && q->pool && queue_holds_bufs(q)) {
+		releasing++;
+		if (!nvmf_loop_post(q->sq.worker->loop, queue_return_bufs, q))
+			return;
+		releasing--;
+		/* the pool keeps them until the device goes */
+		nvmf_obj_err(q->sq.log_prefix,
+			     "cannot give the data buffers back");
+	}
+	releasing++;
+	queue_release_finish(q);
+}
+
+static void queue_release_finish(void *arg)
+{
+	struct rdma_queue *q = arg;
+
+	releasing--;
 	if (q->cqe_mr)
 		ibv_dereg_mr(q->cqe_mr);
 	if (q->inline_mr)
@@ -255,9 +245,13 @@ void nvmet_rdma_queue_release(void *arg)
 	free_buf(q->inline_buf, (size_t)q->recv_depth * q->sq.inline_data_size);
 	free(q->rsps);
 	free_buf(q->cqes, (size_t)q->nr_rsps * sizeof(*q->cqes));
-	free(q->chunks);
-	free(q->free_chunks);
 	free(q);
+}
+
+/* Main thread: queues half released (their buffers on the way back). */
+bool nvmet_rdma_queues_releasing(void)
+{
+	return releasing;
 }
 
 /* Worker: start polling (the queue's objects exist, receives are posted). */
@@ -298,6 +292,7 @@ void nvmet_rdma_queue_stop(void *arg)
 			nvmf_watch_del(q->watch);
 		q->watch = NULL;
 		nvmet_sq_stop(&q->sq);
+		nvmet_rdma_queue_drop_waiters(q);
 		if (q->sq.ctrl)
 			nvmet_ctrl_remove_sq(q->sq.ctrl, &q->sq);
 	}

@@ -59,7 +59,7 @@ static int setup(void **state)
 	strcpy(f->img, "/tmp/nvmet-core-XXXXXX");
 	fd = mkstemp(f->img);
 	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, 1 << 20), 0); /* 256 blocks of 4K */
+	assert_int_equal(ftruncate(fd, 4 << 20), 0); /* 1024 blocks of 4K */
 	close(fd);
 	snprintf(doc, sizeof(doc),
 		 "{\"hosts\":[{\"nqn\":\"nqn.2014-08.org.test:other\"}],"
@@ -435,7 +435,7 @@ static void test_identify(void **state)
 
 	identify(&t, NVME_ID_CNS_NS, 3);
 	assert_int_equal(run(&sq, &t), 0);
-	assert_int_equal(le64toh(ns->nsze), 256);
+	assert_int_equal(le64toh(ns->nsze), 1024);
 	assert_int_equal(ns->lbaf[0].ds, 12);
 	identify(&t, NVME_ID_CNS_NS, 2); /* inactive: zeroes */
 	assert_int_equal(run(&sq, &t), 0);
@@ -559,19 +559,24 @@ static void test_io_checks(void **state)
 			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE));
 	connect_io_queue(&asq, &iosq);
 
-	/* valid: 8 blocks at LBA 248 of 256 */
-	t.cmd.rw.slba = htole64(248);
+	/* valid: 8 blocks at LBA 1016 of 1024 */
+	t.cmd.rw.slba = htole64(1016);
 	t.cmd.rw.length = htole16(7);
 	assert_int_equal(nvmet_req_init(&t.req, &iosq), 0);
 	assert_int_equal(t.req.data_len, 8 * 4096);
 	assert_int_equal(t.req.dir, NVMET_DATA_TO_HOST);
 	/* one block too far */
-	t.cmd.rw.slba = htole64(249);
+	t.cmd.rw.slba = htole64(1017);
 	assert_int_equal(nvmet_req_init(&t.req, &iosq),
 			 ST(NVME_SCT_GENERIC, NVME_SC_LBA_RANGE));
-	/* 33 blocks of 4 KiB: above MDTS (128 KiB) */
+	/* 256 blocks of 4 KiB: MDTS (1 MiB, as the kernel target) */
 	t.cmd.rw.slba = 0;
-	t.cmd.rw.length = htole16(32);
+	t.cmd.rw.length = htole16(255);
+	assert_int_equal(nvmet_req_init(&t.req, &iosq), 0);
+	assert_int_equal(t.req.data_len, 1 << 20);
+	nvmet_req_release(&t.req);
+	/* 257 blocks: above MDTS */
+	t.cmd.rw.length = htole16(256);
 	assert_int_equal(nvmet_req_init(&t.req, &iosq),
 			 ST(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
 	t.cmd.rw.length = 0;
@@ -869,8 +874,8 @@ static void test_ns_changed_aen(void **state)
 
 /*
  * A drain that timed out leaves the old device open; a later enable must
- * not serve it after device_path changed (it did: 256 blocks of the old
- * file, not the new one's 512).
+ * not serve it after device_path changed (it did: 1024 blocks of the old
+ * file, not the new one's 2048).
  */
 static void test_ns_stale_device(void **state)
 {
@@ -882,11 +887,11 @@ static void test_ns_stale_device(void **state)
 
 	fd = mkstemp(img2);
 	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, 2 << 20), 0); /* 512 blocks */
+	assert_int_equal(ftruncate(fd, 8 << 20), 0); /* 2048 blocks */
 	close(fd);
 	held = nvmet_ns_get(s, 1);
 	assert_non_null(held);
-	assert_int_equal(held->nr_blocks, 256);
+	assert_int_equal(held->nr_blocks, 1024);
 	nvmet_model_lock(&f->tgt);
 	ns = nvmet_find_ns_any(s, 1);
 	nvmet_ns_disable(ns); /* the drain gave up: fd still open */
@@ -899,7 +904,7 @@ static void test_ns_stale_device(void **state)
 	nvmet_ns_put(held);
 	nvmet_model_lock(&f->tgt);
 	assert_int_equal(nvmet_ns_enable(ns, err, sizeof(err)), 0);
-	assert_int_equal(ns->nr_blocks, 512);
+	assert_int_equal(ns->nr_blocks, 2048);
 	nvmet_model_unlock(&f->tgt);
 	unlink(img2);
 }

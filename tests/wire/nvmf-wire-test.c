@@ -490,13 +490,13 @@ static void io_cases(struct conn *a)
 	result(st == 0, "I/O queue Connect: status 0x%x", st);
 	inline_cases(&q);
 
-	/* 512 blocks of at least 512 bytes: 256 KiB, above MDTS (128 KiB) */
+	/* 4096 blocks of at least 512 bytes: 2 MiB, above MDTS (1 MiB) */
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.rw.opcode = nvme_cmd_read;
 	cmd.rw.nsid = htole32(1);
-	cmd.rw.length = htole16(511);
-	set_keyed(&q, &cmd, 256 * 1024 - 8192);
-	expect("Read of 512 blocks (above MDTS)",
+	cmd.rw.length = htole16(4095);
+	set_keyed(&q, &cmd, 2048 * 1024 - 8192);
+	expect("Read of 4096 blocks (above MDTS)",
 	       submit(&q, &cmd, NULL, 0, NULL), NVME_SCT_GENERIC,
 	       NVME_SC_INVALID_FIELD);
 	memset(&cmd, 0, sizeof(cmd));

@@ -24,7 +24,11 @@ run nvme-list nvme list
 grep -q "${dev#/dev/}" "$LAB_OUT/nvme-list.txt" || lab_fail "nvme list lacks $dev"
 run id-ctrl nvme id-ctrl "$ctrl"
 grep -q "^subnqn *: $NQN" "$LAB_OUT/id-ctrl.txt" || lab_fail "id-ctrl: wrong subnqn"
-grep -q '^mdts *: 5' "$LAB_OUT/id-ctrl.txt" || lab_fail "id-ctrl: mdts is not 5"
+# 1 MiB transfers and 128-command queues, as the kernel target offers
+grep -q '^mdts *: 8' "$LAB_OUT/id-ctrl.txt" || lab_fail "id-ctrl: mdts is not 8 (1 MiB)"
+grep -q '^maxcmd *: 128' "$LAB_OUT/id-ctrl.txt" || lab_fail "id-ctrl: maxcmd is not 128"
+! dmesg | grep -q 'clamping down' ||
+	lab_fail "the kernel host clamped its queues: $(dmesg | grep 'clamping down' | tail -1)"
 run id-ns nvme id-ns "$dev"
 # brd: 256 MiB in 512-byte sectors
 grep -q '^nsze *: 0x80000$' "$LAB_OUT/id-ns.txt" ||
@@ -41,6 +45,30 @@ lab_event "fio 4k randwrite (2 jobs, QD16) crc32c verify: ok"
 lab_fio_verify seq128k "$dev" --rw=write --bs=128k --iodepth=8 \
 	--size="${FIO_128K_SIZE:-128M}" || lab_fail "fio 128k write verify failed"
 lab_event "fio 128k seq write crc32c verify: ok"
+hw_kb=$(cat "/sys/block/${dev#/dev/}/queue/max_hw_sectors_kb")
+[ "$hw_kb" -ge 1024 ] || lab_fail "the kernel host's max_hw_sectors_kb is $hw_kb, not 1024 (MDTS 1 MiB)"
+lab_fio_verify seq1m "$dev" --rw=write --bs=1m --iodepth=4 \
+	--size="${FIO_128K_SIZE:-128M}" || lab_fail "fio 1m write verify failed"
+lab_event "fio 1m seq write crc32c verify (max_hw_sectors_kb $hw_kb): ok"
+# blktests nvme/029: nvme-cli user I/O up to MDTS, one command each
+head -c 1048576 /dev/urandom >"$LAB_OUT/1m.bin"
+for blocks in 1 8 255 256 1024 2048; do
+	bytes=$((blocks * 512))
+	head -c "$bytes" "$LAB_OUT/1m.bin" >"$LAB_OUT/uio.in"
+	nvme write "$dev" -s 4096 -c $((blocks - 1)) -z "$bytes" \
+		-d "$LAB_OUT/uio.in" >"$LAB_OUT/uio.log" 2>&1 ||
+		lab_fail "nvme write of $bytes bytes: $(tail -1 "$LAB_OUT/uio.log")"
+	nvme read "$dev" -s 4096 -c $((blocks - 1)) -z "$bytes" \
+		-d "$LAB_OUT/uio.out" >"$LAB_OUT/uio.log" 2>&1 ||
+		lab_fail "nvme read of $bytes bytes: $(tail -1 "$LAB_OUT/uio.log")"
+	cmp -s "$LAB_OUT/uio.in" "$LAB_OUT/uio.out" ||
+		lab_fail "nvme read of $bytes bytes returned other data"
+done
+if nvme read "$dev" -s 4096 -c 2048 -z 1049088 -d "$LAB_OUT/uio.out" \
+	>"$LAB_OUT/uio.log" 2>&1; then
+	lab_fail "nvme read of 2049 blocks (above MDTS) succeeded"
+fi
+lab_event "nvme-cli read/write of 512 B to 1 MiB, data compared; 2049 blocks refused: $(tail -1 "$LAB_OUT/uio.log")"
 lab_report "kernel host -> nvmf-tgt: $(grep -h 'WRITE: bw' "$LAB_OUT"/fio-*.log | sed 's/^ *//; s/ (.*//' | tr '\n' ';')"
 run flush nvme flush "$dev"
 run smart-log-after nvme smart-log "$dev"
