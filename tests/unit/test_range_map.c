@@ -16,8 +16,7 @@
 #include "range_map.h"
 
 /* The first run of n free units in the model, or -1. */
-static int model_first_fit(const uint8_t *used, unsigned int nr,
-			   unsigned int n)
+static int model_first_fit(const uint8_t *used, unsigned int nr, unsigned int n)
 {
 	unsigned int i, run = 0;
 
