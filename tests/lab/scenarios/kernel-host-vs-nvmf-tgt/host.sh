@@ -43,12 +43,12 @@ lab_fio_verify randwrite "$dev" --rw=randwrite --bs=4k --iodepth=16 \
 	lab_fail "fio 4k randwrite verify failed"
 lab_event "fio 4k randwrite (2 jobs, QD16) crc32c verify: ok"
 lab_fio_verify seq128k "$dev" --rw=write --bs=128k --iodepth=8 \
-	--size="${FIO_128K_SIZE:-128M}" || lab_fail "fio 128k write verify failed"
+	--size="${FIO_128K_SIZE:-64M}" || lab_fail "fio 128k write verify failed"
 lab_event "fio 128k seq write crc32c verify: ok"
 hw_kb=$(cat "/sys/block/${dev#/dev/}/queue/max_hw_sectors_kb")
 [ "$hw_kb" -ge 1024 ] || lab_fail "the kernel host's max_hw_sectors_kb is $hw_kb, not 1024 (MDTS 1 MiB)"
 lab_fio_verify seq1m "$dev" --rw=write --bs=1m --iodepth=4 \
-	--size="${FIO_128K_SIZE:-128M}" || lab_fail "fio 1m write verify failed"
+	--size="${FIO_128K_SIZE:-64M}" || lab_fail "fio 1m write verify failed"
 lab_event "fio 1m seq write crc32c verify (max_hw_sectors_kb $hw_kb): ok"
 # blktests nvme/029: nvme-cli user I/O up to MDTS, one command each
 head -c 1048576 /dev/urandom >"$LAB_OUT/1m.bin"

@@ -1,0 +1,93 @@
+# scale, target node: the kernel target then nvmf-tgt, MAX subsystems each.
+MAX=$MEM_N
+for n in $SIZES; do [ "$n" -gt "$MAX" ] && MAX=$n; done
+modprobe brd rd_nr="$MAX" rd_size=$((64 * 1024)) || lab_fail "modprobe brd failed"
+
+# MemAvailable in kB, with clean caches (less noise between two readings)
+mem_avail() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 1
+	awk '/MemAvailable/ { print $2 }' /proc/meminfo
+}
+
+# queue memory: MemAvailable before the host connected minus now
+report_mem() {	# report_mem WHO BEFORE_KB
+	local after q=$((MEM_N * (NQ + 1)))
+	after=$(mem_avail)
+	echo $(($2 - after)) >"$LAB_OUT/mem-$1"
+	lab_report "$1: $q queues ($MEM_N controllers x $((NQ + 1))) took $(($2 - after)) kB of MemAvailable: $((($2 - after) / q)) kB per queue"
+}
+
+# ---- 1. the kernel target ----------------------------------------------------
+modprobe nvmet_rdma || lab_fail "modprobe nvmet_rdma failed"
+p=$NVMET_CFS/ports/1
+mkdir "$p" && echo rdma >"$p/addr_trtype" && echo ipv4 >"$p/addr_adrfam" &&
+	echo "$LAB_IP" >"$p/addr_traddr" && echo 4420 >"$p/addr_trsvcid" ||
+	lab_fail "kernel target port setup failed"
+for i in $(seq "$MEM_N"); do
+	s=$NVMET_CFS/subsystems/$PFX$i
+	mkdir "$s" && echo 1 >"$s/attr_allow_any_host" &&
+		mkdir "$s/namespaces/1" &&
+		echo "/dev/ram$((i - 1))" >"$s/namespaces/1/device_path" &&
+		echo 1 >"$s/namespaces/1/enable" &&
+		ln -s "$s" "$p/subsystems/$PFX$i" ||
+		lab_fail "kernel target subsystem $i setup failed"
+done
+before=$(mem_avail)
+lab_signal kernel-ready
+lab_wait kernel-loaded 300
+report_mem "kernel target" "$before"
+lab_signal kernel-measured
+lab_wait kernel-done 120
+lab_kernel_target_teardown
+modprobe -r nvmet_rdma nvmet
+
+# ---- 2. nvmf-tgt -------------------------------------------------------------
+conf=$LAB_OUT/nvmf-tgt.json
+{
+	printf '{ "hosts": [], "ports": [ { "portid": 1, "referrals": [],\n'
+	printf '  "addr": { "adrfam": "ipv4", "traddr": "%s", "trsvcid": "4420", "trtype": "rdma" },\n' "$LAB_IP"
+	printf '  "param": { "inline_data_size": "4096" }, "subsystems": ['
+	for i in $(seq "$MAX"); do
+		printf '%s"%s%d"' "$([ "$i" -gt 1 ] && echo ,)" "$PFX" "$i"
+	done
+	printf ' ] } ],\n  "subsystems": ['
+	for i in $(seq "$MAX"); do
+		printf '%s\n    { "nqn": "%s%d", "allowed_hosts": [], "attr": { "allow_any_host": "1" },' \
+			"$([ "$i" -gt 1 ] && echo ,)" "$PFX" "$i"
+		printf ' "namespaces": [ { "nsid": 1, "enable": 1, "device": { "path": "/dev/ram%d" } } ] }' $((i - 1))
+	done
+	printf ' ] }\n'
+} >"$conf"
+lab_tgt_start "$conf" || lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
+before=$(mem_avail)
+lab_report "nvmf-tgt with $MAX subsystems: $(lab_proc_usage nvmf-tgt)"
+lab_signal tgt-ready
+lab_wait tgt-loaded 300
+report_mem nvmf-tgt "$before"
+lab_report "nvmf-tgt with $MEM_N controllers after random reads: $(lab_proc_usage nvmf-tgt)"
+k=$(cat "$LAB_OUT/mem-kernel target") t=$(cat "$LAB_OUT/mem-nvmf-tgt")
+[ "$k" -gt 0 ] &&
+	lab_report "queue memory: nvmf-tgt / kernel target = $(awk -v t="$t" -v k="$k" 'BEGIN { printf "%.2f", t / k }')"
+lab_signal tgt-measured
+
+# ---- 3. recovery of N controllers after a device reset -----------------------
+listening() { [ "$(lab_cm_listeners 4420)" -gt 0 ]; }
+for n in $SIZES; do
+	lab_wait "connected-$n" 300
+	lab_fault rdma-del || lab_fail "N=$n: rdma link delete failed: $LAB_FAULT_ERR"
+	del_ms=$LAB_LAST_FAULT_MS
+	sleep "$DOWN"
+	t_add=$(lab_now_ns)
+	echo "$t_add" >"$LAB_SYNC/add-$n.tmp"
+	mv "$LAB_SYNC/add-$n.tmp" "$LAB_SYNC/add-$n"
+	lab_fault rdma-add || lab_fail "N=$n: rdma link add failed"
+	lab_retry 15 listening || lab_fail "N=$n: the port is not listening 15 s after rdma link add"
+	lab_report "N=$n: rdma link delete $del_ms ms; port listening $(lab_ms "$t_add" "$(lab_now_ns)") ms after rdma link add"
+	lab_wait "recovered-$n" 300
+done
+lab_wait host-done 300
+lab_report "nvmf-tgt at the end: $(lab_proc_usage nvmf-tgt)"
+lab_tgt_stop || lab_fail "nvmf-tgt did not stop cleanly"
+lab_pass
