@@ -8,10 +8,20 @@
  * have subsystem links but no listening cm_id (`rdma res show cm_id`), and
  * re-links their subsystems: the last unlink disables the port, the first
  * link enables it again, which binds a new listener.
+ *
+ * Nothing destructive while the device is away: a port is re-linked only
+ * once its address can be bound on an RDMA device again (a link made while
+ * it cannot is refused by the kernel, and an unlinked subsystem would be
+ * lost).  Should a re-link still fail, the links not made are kept and
+ * made at the next check, so a port never ends with fewer links than it
+ * had.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <limits.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +36,6 @@
 #include "util.h"
 
 #define NVMET_ROOT	"/sys/kernel/config/nvmet"
-#define MAX_LINKS	64
 #define BURST_PERIOD_MS 200
 #define BURST_TRIES	25
 
@@ -102,13 +111,58 @@ static int listening(const char *addr, const char *svcid)
 	return found;
 }
 
+/* A subsystem link of a port: its name and where it points. */
+struct port_link {
+	char *path;   /* .../ports/ID/subsystems/NAME */
+	char *target; /* .../subsystems/NAME */
+};
+
+/*
+ * Links taken down by a re-link that could not make them again: made at
+ * every check until they are back.
+ */
+static struct port_link *pending;
+static size_t nr_pending;
+
+static void link_free(struct port_link *l)
+{
+	free(l->path);
+	free(l->target);
+}
+
+/*
+ * Make the pending links (logging each if they waited: verbose); return:
+ * how many are still pending.
+ */
+static size_t restore_pending(bool verbose)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < nr_pending; i++) {
+		struct port_link *l = &pending[i];
+
+		if (!symlink(l->target, l->path) || errno == EEXIST) {
+			if (verbose)
+				nvmf_info("re-linked %s", l->path);
+			link_free(l);
+			continue;
+		}
+		nvmf_debug("re-link %s: %s (will retry)", l->path,
+			   strerror(errno));
+		pending[kept++] = *l;
+	}
+	nr_pending = kept;
+	return kept;
+}
+
 /* Unlink every subsystem of a port, then link them again. */
 static int relink(const char *port, const char *log_prefix)
 {
-	char dir[PATH_MAX], path[PATH_MAX], *targets[MAX_LINKS];
-	char names[MAX_LINKS][256];
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct port_link *links = NULL, *p;
+	size_t n = 0, i;
 	struct dirent *de;
-	int n = 0, i, ret = 0;
+	int ret = 0;
 	DIR *d;
 
 	if (nvmf_path(dir, sizeof(dir), "%s/subsystems", port))
@@ -116,34 +170,112 @@ static int relink(const char *port, const char *log_prefix)
 	d = opendir(dir);
 	if (!d)
 		return -errno;
-	while ((de = readdir(d)) && n < MAX_LINKS) {
+	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (nvmf_path(path, sizeof(path), "%s/%s", dir, de->d_name))
 			continue;
-		targets[n] = realpath(path, NULL);
-		if (!targets[n])
-			continue;
-		snprintf(names[n], sizeof(names[n]), "%s", de->d_name);
+		p = realloc(links, (n + 1) * sizeof(*links));
+		if (!p) {
+			ret = -ENOMEM;
+			break;
+		}
+		links = p;
+		links[n].target = realpath(path, NULL);
+		links[n].path = strdup(path);
+		if (!links[n].target || !links[n].path) {
+			link_free(&links[n]);
+			ret = -ENOMEM;
+			break;
+		}
 		n++;
 	}
 	closedir(d);
-	for (i = 0; i < n; i++) {
-		nvmf_path(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (unlink(path) && errno != ENOENT)
-			nvmf_obj_warn(log_prefix, "unlink %s: %s", names[i],
-				      strerror(errno));
+	p = ret ? NULL : realloc(pending, (nr_pending + n) * sizeof(*pending));
+	if (!p && n) {
+		/* cannot remember them: touch nothing */
+		for (i = 0; i < n; i++)
+			link_free(&links[i]);
+		free(links);
+		return ret ? ret : -ENOMEM;
 	}
+	pending = p;
 	for (i = 0; i < n; i++) {
-		nvmf_path(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (symlink(targets[i], path) && !ret) {
-			ret = -errno;
-			nvmf_obj_info(log_prefix, "re-link %s: %s", names[i],
-				      strerror(errno));
+		if (unlink(links[i].path) && errno != ENOENT) {
+			nvmf_obj_warn(log_prefix, "unlink %s: %s",
+				      links[i].path, strerror(errno));
+			link_free(&links[i]);
+			continue;
 		}
-		free(targets[i]);
+		pending[nr_pending++] = links[i];
+	}
+	free(links);
+	if (restore_pending(false)) {
+		nvmf_obj_warn(log_prefix,
+			      "%zu subsystem link(s) not made yet; "
+			      "retrying at every check",
+			      nr_pending);
+		ret = -EAGAIN;
 	}
 	return ret;
+}
+
+/*
+ * Is addr (of family adrfam) on a network device that has an RDMA link
+ * now (`rdma link show`: "... netdev eth0")?  1 yes, 0 no, -1 cannot
+ * tell.  A port is re-linked only if so: the kernel refuses the first
+ * link of a port it cannot enable.  Nothing here opens an RDMA device (a
+ * librdmacm probe would keep the device open, and `rdma link delete`
+ * would wait for us).
+ */
+static int bindable(const char *adrfam, const char *addr)
+{
+	char ifname[IF_NAMESIZE + 1] = "", line[1024], want[IF_NAMESIZE + 16];
+	struct ifaddrs *ifa, *i;
+	unsigned char bin[sizeof(struct in6_addr)];
+	int family, found = 0;
+	FILE *p;
+
+	if (!strcmp(adrfam, "ipv4"))
+		family = AF_INET;
+	else if (!strcmp(adrfam, "ipv6"))
+		family = AF_INET6;
+	else
+		return -1;
+	if (inet_pton(family, addr, bin) != 1)
+		return -1;
+	if (!strcmp(addr, "0.0.0.0") || !strcmp(addr, "::"))
+		return 1; /* a wildcard listens wherever it can */
+	if (getifaddrs(&ifa))
+		return -1;
+	for (i = ifa; i && !ifname[0]; i = i->ifa_next) {
+		const void *a;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != family)
+			continue;
+		a = family == AF_INET ?
+			    (const void *)&((struct sockaddr_in *)i->ifa_addr)
+				    ->sin_addr :
+			    (const void *)&((struct sockaddr_in6 *)i->ifa_addr)
+				    ->sin6_addr;
+		if (!memcmp(a, bin, family == AF_INET ? 4 : 16))
+			snprintf(ifname, sizeof(ifname), "%s", i->ifa_name);
+	}
+	freeifaddrs(ifa);
+	if (!ifname[0])
+		return 0; /* no device has the address */
+	p = popen("rdma link show 2>/dev/null", "re");
+	if (!p)
+		return -1;
+	snprintf(want, sizeof(want), " netdev %s ", ifname);
+	while (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = ' ';
+		if (strstr(line, want))
+			found = 1;
+	}
+	if (pclose(p))
+		return found ? 1 : -1;
+	return found;
 }
 
 static bool has_links(const char *port)
@@ -168,18 +300,31 @@ static bool has_links(const char *port)
 /* Check one port; return: 1 if it still needs repair. */
 static int check_port(const char *port, const char *id)
 {
-	char trtype[32], addr[256], svcid[32], prefix[32];
+	char trtype[32], adrfam[32], addr[256], svcid[32], prefix[32];
 	int l;
 
 	nvmf_path(prefix, sizeof(prefix), "port %.20s", id);
 	if (read_attr(port, "addr_trtype", trtype, sizeof(trtype)) ||
 	    strcmp(trtype, "rdma") != 0 || !has_links(port) ||
+	    read_attr(port, "addr_adrfam", adrfam, sizeof(adrfam)) ||
 	    read_attr(port, "addr_traddr", addr, sizeof(addr)) ||
 	    read_attr(port, "addr_trsvcid", svcid, sizeof(svcid)))
 		return 0;
 	l = listening(addr, svcid);
 	if (l != 0)
 		return 0; /* bound, or we cannot tell: leave it alone */
+	l = bindable(adrfam, addr);
+	if (l < 0)
+		nvmf_obj_info(prefix,
+			      "cannot tell whether an RDMA device has %s now",
+			      addr);
+	if (l == 0) {
+		nvmf_obj_debug(prefix,
+			       "not listening on %s:%s, and no RDMA device "
+			       "has the address yet: waiting",
+			       addr, svcid);
+		return 1;
+	}
 	nvmf_obj_info(prefix, "linked but not listening on %s:%s: re-linking",
 		      addr, svcid);
 	if (relink(port, prefix))
@@ -198,12 +343,14 @@ static int check_all(struct reactor_main *m)
 	int n = 0;
 	DIR *d;
 
+	if (nr_pending && restore_pending(true))
+		n++;
 	if (nvmf_path(dir, sizeof(dir), "%s/ports", m->root))
-		return 0;
+		return n;
 	d = opendir(dir);
 	if (!d) {
 		nvmf_debug("%s: %s", dir, strerror(errno));
-		return 0;
+		return n;
 	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
