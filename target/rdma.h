@@ -68,10 +68,6 @@ struct rdma_pool {
 	unsigned int pages_used;
 	bool warned;
 	TAILQ_HEAD(, rdma_rsp) waiters; /* no room: in order, any queue */
-	struct {
-		uint64_t grows; /* regions registered */
-		uint64_t waits; /* requests that waited for room */
-	} stats;
 };
 
 /*
@@ -191,6 +187,8 @@ void nvmet_rdma_dev_put(struct rdma_dev *d);
 void nvmet_rdma_queue_forget(struct rdma_queue *q);
 
 /* rdma_queue.c */
+void *nvmet_rdma_alloc_buf(size_t size);
+void nvmet_rdma_free_buf(void *p, size_t size);
 int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q);
 int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q);
 int nvmet_rdma_queue_create_qp(struct rdma_queue *q);

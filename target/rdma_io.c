@@ -248,7 +248,6 @@ static void rsp_map_data(struct rdma_rsp *rsp)
 	if (TAILQ_EMPTY(&p->waiters))
 		ret = nvmet_rdma_pool_get(p, rsp->req.data_len, &rsp->buf);
 	if (ret == -EAGAIN) {
-		p->stats.waits++;
 		TAILQ_INSERT_TAIL(&p->waiters, rsp, link);
 		return;
 	}

@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "log.h"
 #include "rdma.h"
@@ -48,8 +47,7 @@ static void region_free(struct rdma_pool_region *r)
 {
 	if (r->mr)
 		ibv_dereg_mr(r->mr);
-	if (r->buf)
-		munmap(r->buf, NVMET_RDMA_POOL_REGION);
+	nvmet_rdma_free_buf(r->buf, NVMET_RDMA_POOL_REGION);
 	free(r->map);
 	*r = (struct rdma_pool_region){ 0 };
 }
@@ -67,25 +65,19 @@ void nvmet_rdma_pool_destroy(struct rdma_pool *p)
 	free(p);
 }
 
-/*
- * One more region.  Its own anonymous mapping, not heap memory: page
- * aligned (O_DIRECT), zeroed, and given back to the system with the pool.
- */
+/* One more region (an anonymous mapping: page aligned for O_DIRECT). */
 static int pool_grow(struct rdma_pool *p)
 {
 	struct rdma_pool_region *r = &p->regions[p->nr_regions];
-	void *buf;
 
 	if (p->nr_regions >= p->max_regions)
 		return -ENOSPC;
-	buf = mmap(NULL, NVMET_RDMA_POOL_REGION, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
+	r->buf = nvmet_rdma_alloc_buf(NVMET_RDMA_POOL_REGION);
+	if (!r->buf)
 		return -ENOMEM;
-	r->buf = buf;
 	r->map = nvmet_range_map_alloc(NVMET_RDMA_POOL_REGION /
 				       NVMET_RDMA_POOL_PAGE);
-	r->mr = ibv_reg_mr(p->pd, buf, NVMET_RDMA_POOL_REGION,
+	r->mr = ibv_reg_mr(p->pd, r->buf, NVMET_RDMA_POOL_REGION,
 			   IBV_ACCESS_LOCAL_WRITE);
 	if (!r->map || !r->mr) {
 		int ret = r->mr ? -ENOMEM : -errno;
@@ -94,7 +86,6 @@ static int pool_grow(struct rdma_pool *p)
 		return ret;
 	}
 	p->nr_regions++;
-	p->stats.grows++;
 	return 0;
 }
 

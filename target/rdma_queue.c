@@ -18,13 +18,13 @@
 
 /*
  * Registered buffers get mappings of their own, not heap memory: they are
- * large and live as long as their queue, and in the heap the chunks a
+ * large and live as long as their queue (or pool), and in the heap the chunks a
  * released queue leaves are split by small long-lived allocations (those
  * of a re-added device), so the heap grew by a queue's pool on every
  * device reset.  Anonymous mappings are page aligned, zeroed, and given
  * back to the system when the queue goes.
  */
-static void *alloc_buf(size_t size)
+void *nvmet_rdma_alloc_buf(size_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -32,7 +32,7 @@ static void *alloc_buf(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static void free_buf(void *p, size_t size)
+void nvmet_rdma_free_buf(void *p, size_t size)
 {
 	if (p)
 		munmap(p, size);
@@ -45,7 +45,8 @@ int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q)
 	int i;
 
 	q->cmds = calloc(q->recv_depth, sizeof(*q->cmds));
-	q->cmd_buf = alloc_buf((size_t)q->recv_depth * RDMA_CMD_SIZE);
+	q->cmd_buf =
+		nvmet_rdma_alloc_buf((size_t)q->recv_depth * RDMA_CMD_SIZE);
 	if (!q->cmds || !q->cmd_buf)
 		return -ENOMEM;
 	q->cmd_mr = ibv_reg_mr(pd, q->cmd_buf,
@@ -54,7 +55,8 @@ int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q)
 	if (!q->cmd_mr)
 		return -errno;
 	if (inl) {
-		q->inline_buf = alloc_buf((size_t)q->recv_depth * inl);
+		q->inline_buf =
+			nvmet_rdma_alloc_buf((size_t)q->recv_depth * inl);
 		if (!q->inline_buf)
 			return -ENOMEM;
 		q->inline_mr = ibv_reg_mr(pd, q->inline_buf,
@@ -91,7 +93,7 @@ int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q)
 	int i;
 
 	q->rsps = calloc(q->nr_rsps, sizeof(*q->rsps));
-	q->cqes = alloc_buf((size_t)q->nr_rsps * sizeof(*q->cqes));
+	q->cqes = nvmet_rdma_alloc_buf((size_t)q->nr_rsps * sizeof(*q->cqes));
 	if (!q->rsps || !q->cqes)
 		return -ENOMEM;
 	q->cqe_mr = ibv_reg_mr(pd, q->cqes,
@@ -200,16 +202,14 @@ void nvmet_rdma_queue_release(void *arg)
 	if (q->channel)
 		ibv_destroy_comp_channel(q->channel);
 	q->channel = NULL;
+	releasing++;
 	if (q->sq.worker && q->pool && queue_holds_bufs(q)) {
-		releasing++;
 		if (!nvmf_loop_post(q->sq.worker->loop, queue_return_bufs, q))
 			return;
-		releasing--;
 		/* the pool keeps them until the device goes */
 		nvmf_obj_err(q->sq.log_prefix,
 			     "cannot give the data buffers back");
 	}
-	releasing++;
 	queue_release_finish(q);
 }
 
@@ -241,10 +241,11 @@ static void queue_release_finish(void *arg)
 	nvmet_queue_leave(q->tgt, &q->sq);
 	nvmf_obj_debug(q->sq.log_prefix, "released");
 	free(q->cmds);
-	free_buf(q->cmd_buf, (size_t)q->recv_depth * RDMA_CMD_SIZE);
-	free_buf(q->inline_buf, (size_t)q->recv_depth * q->sq.inline_data_size);
+	nvmet_rdma_free_buf(q->cmd_buf, (size_t)q->recv_depth * RDMA_CMD_SIZE);
+	nvmet_rdma_free_buf(q->inline_buf,
+			    (size_t)q->recv_depth * q->sq.inline_data_size);
 	free(q->rsps);
-	free_buf(q->cqes, (size_t)q->nr_rsps * sizeof(*q->cqes));
+	nvmet_rdma_free_buf(q->cqes, (size_t)q->nr_rsps * sizeof(*q->cqes));
 	free(q);
 }
 

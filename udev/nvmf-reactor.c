@@ -89,26 +89,38 @@ static int read_attr(const char *dir, const char *name, char *buf, size_t n)
 	return 0;
 }
 
-/* Is there a LISTEN cm_id on addr:svcid?  -1 if `rdma` cannot tell. */
-static int listening(const char *addr, const char *svcid)
+/*
+ * Does a line of `rdma ARGS` hold want (and also, if not NULL)?  1 yes,
+ * 0 no, -1 the tool cannot tell.
+ */
+static int rdma_tool_match(const char *args, const char *want, const char *also)
 {
-	char line[1024], want[300];
+	char cmdline[128], line[1024];
 	int found = 0;
 	FILE *p;
 
-	p = popen("rdma res show cm_id 2>/dev/null", "re");
+	snprintf(cmdline, sizeof(cmdline), "rdma %s 2>/dev/null", args);
+	p = popen(cmdline, "re");
 	if (!p)
-		return -1;
-	if (nvmf_path(want, sizeof(want), "src-addr %s:%s ", addr, svcid))
 		return -1;
 	while (fgets(line, sizeof(line), p)) {
 		line[strcspn(line, "\n")] = ' ';
-		if (strstr(line, "state LISTEN") && strstr(line, want))
+		if (strstr(line, want) && (!also || strstr(line, also)))
 			found = 1;
 	}
 	if (pclose(p))
 		return found ? 1 : -1;
 	return found;
+}
+
+/* Is there a LISTEN cm_id on addr:svcid?  -1 if `rdma` cannot tell. */
+static int listening(const char *addr, const char *svcid)
+{
+	char want[300];
+
+	if (nvmf_path(want, sizeof(want), "src-addr %s:%s ", addr, svcid))
+		return -1;
+	return rdma_tool_match("res show cm_id", want, "state LISTEN");
 }
 
 /* A subsystem link of a port: its name and where it points. */
@@ -230,11 +242,10 @@ static int relink(const char *port, const char *log_prefix)
  */
 static int bindable(const char *adrfam, const char *addr)
 {
-	char ifname[IF_NAMESIZE + 1] = "", line[1024], want[IF_NAMESIZE + 16];
+	char ifname[IF_NAMESIZE + 1] = "", want[IF_NAMESIZE + 16];
 	struct ifaddrs *ifa, *i;
 	unsigned char bin[sizeof(struct in6_addr)];
-	int family, found = 0;
-	FILE *p;
+	int family;
 
 	if (!strcmp(adrfam, "ipv4"))
 		family = AF_INET;
@@ -264,18 +275,8 @@ static int bindable(const char *adrfam, const char *addr)
 	freeifaddrs(ifa);
 	if (!ifname[0])
 		return 0; /* no device has the address */
-	p = popen("rdma link show 2>/dev/null", "re");
-	if (!p)
-		return -1;
 	snprintf(want, sizeof(want), " netdev %s ", ifname);
-	while (fgets(line, sizeof(line), p)) {
-		line[strcspn(line, "\n")] = ' ';
-		if (strstr(line, want))
-			found = 1;
-	}
-	if (pclose(p))
-		return found ? 1 : -1;
-	return found;
+	return rdma_tool_match("link show", want, NULL);
 }
 
 static bool has_links(const char *port)

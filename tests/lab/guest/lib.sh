@@ -388,6 +388,19 @@ lab_kernel_target_setup() {
 	lab_event "kernel nvmet-rdma target: $nqn on $LAB_IP:$svcid (port $portid)"
 }
 
+# lab_kernel_subsys NQN PORTID [DEVICE]: one more kernel target subsystem
+# (any host), with namespace 1 on DEVICE if given, linked to port PORTID.
+lab_kernel_subsys() {
+	local s=$NVMET_CFS/subsystems/$1
+	mkdir "$s" && echo 1 >"$s/attr_allow_any_host" || return 1
+	if [ -n "${3:-}" ]; then
+		mkdir "$s/namespaces/1" &&
+			echo "$3" >"$s/namespaces/1/device_path" &&
+			echo 1 >"$s/namespaces/1/enable" || return 1
+	fi
+	ln -s "$s" "$NVMET_CFS/ports/$2/subsystems/$1"
+}
+
 lab_kernel_target_teardown() {
 	local d l
 	for l in "$NVMET_CFS"/ports/*/subsystems/*; do

@@ -5,10 +5,7 @@ lab_kernel_target_setup "$NQN" 1 4420 256 || lab_fail "kernel target setup faile
 # after every repair
 port=$NVMET_CFS/ports/1
 for i in $(seq 2 "$SUBSYS"); do
-	s=$NVMET_CFS/subsystems/$NQN-$i
-	mkdir "$s" && echo 1 >"$s/attr_allow_any_host" &&
-		ln -s "$s" "$port/subsystems/$NQN-$i" ||
-		lab_fail "subsystem $i setup failed"
+	lab_kernel_subsys "$NQN-$i" 1 || lab_fail "subsystem $i setup failed"
 done
 mkdir "$port/referrals/r1" && echo rdma >"$port/referrals/r1/addr_trtype" &&
 	echo ipv4 >"$port/referrals/r1/addr_adrfam" &&

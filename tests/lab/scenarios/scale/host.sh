@@ -23,13 +23,19 @@ disconnect_n() {
 	done
 }
 
-read_all() {	# 4k random reads on every namespace, QD16 each, 5 s
-	local i args=()
+# JOBS: a fio job per namespace of controllers 1..N
+fio_jobs() {
+	local i
+	JOBS=()
 	for i in $(seq "$1"); do
-		args+=(--name="c$i" --filename="$(lab_nvme_dev "$PFX$i")")
+		JOBS+=(--name="c$i" --filename="$(lab_nvme_dev "$PFX$i")")
 	done
+}
+
+read_all() {	# 4k random reads on every namespace, QD16 each, 5 s
+	fio_jobs "$1"
 	fio --ioengine=libaio --direct=1 --rw=randread --bs=4k --iodepth=16 \
-		--runtime=5 --time_based --group_reporting "${args[@]}" \
+		--runtime=5 --time_based --group_reporting "${JOBS[@]}" \
 		>"$LAB_OUT/fio-$2.log" 2>&1 || lab_fail "fio on $1 namespaces failed"
 	lab_event "$2: random reads on $1 controllers: $(grep -m1 -o 'IOPS=[^,]*' "$LAB_OUT/fio-$2.log")"
 }
@@ -88,12 +94,9 @@ for n in $SIZES; do
 	state_files "$n"
 	# queue-depth-1 readers on every controller, so that each notices the
 	# reset at once (an idle one would wait for its keep-alive)
-	args=()
-	for i in $(seq "$n"); do
-		args+=(--name="c$i" --filename="$(lab_nvme_dev "$PFX$i")")
-	done
+	fio_jobs "$n"
 	fio --ioengine=libaio --direct=1 --rw=randread --bs=4k --iodepth=1 \
-		--runtime=300 --time_based "${args[@]}" >"$LAB_OUT/fio-reset-$n.log" 2>&1 &
+		--runtime=300 --time_based "${JOBS[@]}" >"$LAB_OUT/fio-reset-$n.log" 2>&1 &
 	fio_pid=$!
 	sleep 2
 	lab_signal "connected-$n"

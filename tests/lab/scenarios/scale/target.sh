@@ -26,12 +26,7 @@ mkdir "$p" && echo rdma >"$p/addr_trtype" && echo ipv4 >"$p/addr_adrfam" &&
 	echo "$LAB_IP" >"$p/addr_traddr" && echo 4420 >"$p/addr_trsvcid" ||
 	lab_fail "kernel target port setup failed"
 for i in $(seq "$MEM_N"); do
-	s=$NVMET_CFS/subsystems/$PFX$i
-	mkdir "$s" && echo 1 >"$s/attr_allow_any_host" &&
-		mkdir "$s/namespaces/1" &&
-		echo "/dev/ram$((i - 1))" >"$s/namespaces/1/device_path" &&
-		echo 1 >"$s/namespaces/1/enable" &&
-		ln -s "$s" "$p/subsystems/$PFX$i" ||
+	lab_kernel_subsys "$PFX$i" 1 "/dev/ram$((i - 1))" ||
 		lab_fail "kernel target subsystem $i setup failed"
 done
 before=$(mem_avail)
