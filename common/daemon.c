@@ -4,9 +4,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +80,39 @@ void nvmf_daemon_report(int *fd, bool ok, const char *msg)
 		nvmf_debug("cannot report to the parent: %s", strerror(errno));
 	close(*fd);
 	*fd = -1;
+}
+
+int nvmf_notify(const char *state)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = getenv("NOTIFY_SOCKET");
+	size_t len;
+	ssize_t n;
+	int fd;
+
+	if (!path || !path[0])
+		return 0;
+	len = strlen(path);
+	if ((path[0] != '/' && path[0] != '@') || len >= sizeof(sun.sun_path)) {
+		nvmf_warn("NOTIFY_SOCKET '%s' is not a socket path", path);
+		return -EINVAL;
+	}
+	memcpy(sun.sun_path, path, len);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	n = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+		   (struct sockaddr *)&sun,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+	if (n < 0) {
+		n = -errno;
+		nvmf_warn("cannot notify %s of %s: %s", path, state,
+			  strerror(errno));
+	}
+	close(fd);
+	return n < 0 ? (int)n : 0;
 }
 
 int nvmf_modprobe(const char *module)

@@ -17,6 +17,13 @@ int nvmf_daemonize(const char *prog, int *report_fd);
 void nvmf_daemon_report(int *fd, bool ok, const char *msg);
 
 /*
+ * systemd's readiness protocol (Type=notify): send STATE ("READY=1",
+ * "STOPPING=1") to $NOTIFY_SOCKET, a datagram socket ('@' starts an
+ * abstract name).  No-op without NOTIFY_SOCKET.  Return: 0 or -errno.
+ */
+int nvmf_notify(const char *state);
+
+/*
  * Load a kernel module ("modprobe -q MODULE", waited for).  Return: 0 if
  * modprobe exited 0, else -ENOENT.
  */

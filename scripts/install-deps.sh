@@ -15,9 +15,11 @@ RUNTIME_PACKAGES="rdma-core ibverbs-providers fuse3"
 LAB_PACKAGES="qemu-system-x86 busybox-static cpio kmod iproute2
 ibverbs-utils rdmacm-utils nvme-cli fio python3-configshell-fb gdb dmsetup
 e2fsprogs"
+# Installation tests: man pages, bash completion, the .deb on a clean root.
+INSTALL_TEST_PACKAGES="man-db bash-completion debootstrap"
 
 missing=""
-for p in $BUILD_PACKAGES $RUNTIME_PACKAGES $LAB_PACKAGES; do
+for p in $BUILD_PACKAGES $RUNTIME_PACKAGES $LAB_PACKAGES $INSTALL_TEST_PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		grep -q 'install ok installed' || missing="$missing $p"
 done

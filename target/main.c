@@ -459,7 +459,9 @@ static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 	nvmf_info("running: %d subsystems, %d ports, %d workers",
 		  tgt->nr_subsys, tgt->nr_ports, tgt->nr_workers);
 	nvmf_daemon_report(report_fd, true, NULL);
+	nvmf_notify("READY=1");
 	ret = nvmf_loop_run(tgt->loop);
+	nvmf_notify("STOPPING=1");
 	nvmet_configfs_destroy(m->configfs);
 
 out_stop:

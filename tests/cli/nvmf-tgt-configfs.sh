@@ -379,6 +379,31 @@ grep -q "removed the dead mount" "$tmp/tgt.log" && [ -d "$t/subsystems" ] &&
 	bad "after kill -9: $(tail -2 "$tmp/tgt.log")"
 stop && ok "third run: exit 0" || bad "third run: exit status $?"
 
+# ---- readiness (systemd Type=notify): READY=1 once serving, STOPPING=1
+python3 - "$tmp/notify" >"$tmp/notify.log" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+while True:
+    m = s.recv(4096).decode()
+    print(m, flush=True)
+    if "STOPPING=1" in m:
+        break
+PY
+listener=$!
+for _ in $(seq 50); do [ -S "$tmp/notify" ] && break; sleep 0.1; done
+NOTIFY_SOCKET=$tmp/notify start
+for _ in $(seq 50); do grep -q READY=1 "$tmp/notify.log" && break; sleep 0.1; done
+grep -qx READY=1 "$tmp/notify.log" && [ -d "$t/subsystems" ] &&
+	ok "NOTIFY_SOCKET: READY=1 with the tree mounted" ||
+	bad "no READY=1: $(cat "$tmp/notify.log")"
+stop
+wait "$listener"
+grep -qx STOPPING=1 "$tmp/notify.log" &&
+	ok "NOTIFY_SOCKET: STOPPING=1 at shutdown" ||
+	bad "no STOPPING=1: $(cat "$tmp/notify.log")"
+
 # ---- --version
 for b in "$tgt" "$cli"; do
 	v=$("$b" --version)
