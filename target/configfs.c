@@ -107,6 +107,8 @@ struct nvmet_configfs {
 	time_t mounted;
 	uid_t uid; /* the tree's owner: nvmf-tgt's user (root) */
 	gid_t gid;
+	void (*on_change)(void *arg); /* main thread, after a change */
+	void *on_change_arg;
 };
 
 /* ---- value parsing, as the kernel's helpers -------------------------------- */
@@ -1387,6 +1389,8 @@ static void op_run(void *arg)
 		op->ret = op_fns[op->type](op);
 		nvmet_model_unlock(cfs->tgt);
 		op_log(op);
+		if (!op->ret && cfs->on_change)
+			cfs->on_change(cfs->on_change_arg);
 	}
 	pthread_mutex_lock(&op->lock);
 	op->done = true;
@@ -1802,6 +1806,13 @@ static void clear_stale_mount(const char *dir)
 		nvmf_warn("--configfs '%s': removed the dead mount of a "
 			  "previous nvmf-tgt",
 			  dir);
+}
+
+void nvmet_configfs_on_change(struct nvmet_configfs *cfs, void (*fn)(void *),
+			      void *arg)
+{
+	cfs->on_change = fn;
+	cfs->on_change_arg = arg;
 }
 
 int nvmet_configfs_start(struct nvmet_tgt *tgt, const char *dir,

@@ -20,6 +20,10 @@ int nvmet_configfs_start(struct nvmet_tgt *tgt, const char *dir,
 /* The target is stopping: refuse changes (ESHUTDOWN).  Main thread. */
 void nvmet_configfs_close(struct nvmet_configfs *cfs);
 
+/* Call fn(arg) on the main thread after each change that succeeded. */
+void nvmet_configfs_on_change(struct nvmet_configfs *cfs, void (*fn)(void *),
+			      void *arg);
+
 /* Unmount and free, after the main loop ended.  Main thread. */
 void nvmet_configfs_destroy(struct nvmet_configfs *cfs);
 

@@ -18,6 +18,7 @@
 #include "rdma_dev.h"
 #include "nvmet.h"
 #include "reactor.h"
+#include "save.h"
 
 #define SHUTDOWN_TIMEOUT_MS 5000
 /*
@@ -39,6 +40,7 @@ enum {
 	OPT_MAX_HOST_QUEUES,
 	OPT_MAX_CONNECTING,
 	OPT_CONNECT_TIMEOUT,
+	OPT_SAVE,
 };
 
 static const struct nvmf_opt tgt_opts[] = {
@@ -47,6 +49,10 @@ static const struct nvmf_opt tgt_opts[] = {
 	{ "configfs", OPT_CONFIGFS, required_argument, "DIR",
 	  "mount a configfs-compatible tree on DIR (FUSE): the kernel's nvmet "
 	  "layout, changes take effect live, ports show their state" },
+	{ "save", OPT_SAVE, required_argument, "FILE",
+	  "with --configfs: restore FILE into the tree at start (if it "
+	  "exists) and save every change made through the tree to it, "
+	  "atomically, with nvmetcli" },
 	{ "threads", OPT_THREADS, required_argument, "N",
 	  "worker threads for the data path (default: CPUs, 1..64)" },
 	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
@@ -75,7 +81,7 @@ static const struct nvmf_opt tgt_opts[] = {
 
 static const struct nvmf_cmd tgt_cmd = {
 	.prog = "nvmf-tgt",
-	.synopsis = "-c FILE | --configfs DIR [options]",
+	.synopsis = "-c FILE | --configfs DIR [--save FILE] [options]",
 	.summary = "NVMe over Fabrics RDMA target. Serves the subsystems, "
 		   "namespaces and ports of FILE\n(the format nvmetcli saves) "
 		   "or of the tree in DIR (configured like /sys/kernel/config/"
@@ -89,6 +95,7 @@ static const struct nvmf_cmd tgt_cmd = {
 struct tgt_opts {
 	const char *config;
 	const char *configfs;
+	const char *save;
 	const char *run_dir;
 	long threads;
 	long repair_s;
@@ -136,6 +143,14 @@ static int parse_args(int argc, char **argv, struct tgt_opts *o)
 			break;
 		case OPT_CONFIGFS:
 			o->configfs = optarg;
+			break;
+		case OPT_SAVE:
+			if (!optarg[0]) {
+				nvmf_args_error(&tgt_cmd,
+						"--save: an empty file name");
+				return -EINVAL;
+			}
+			o->save = optarg;
 			break;
 		case OPT_MAX_QUEUES:
 			if (nvmf_parse_long(&tgt_cmd, "max-queues", optarg, 1,
@@ -186,6 +201,21 @@ static int parse_args(int argc, char **argv, struct tgt_opts *o)
 		nvmf_args_error(
 			&tgt_cmd,
 			"missing -c FILE or --configfs DIR (see --help)");
+		return -EINVAL;
+	}
+	if (o->save && !o->configfs) {
+		nvmf_args_error(
+			&tgt_cmd,
+			"--save '%s' needs --configfs DIR: only changes "
+			"made through the tree are saved",
+			o->save);
+		return -EINVAL;
+	}
+	if (o->save && o->config) {
+		nvmf_args_error(&tgt_cmd,
+				"-c '%s' and --save '%s': use one (--save "
+				"restores its file at start)",
+				o->config, o->save);
 		return -EINVAL;
 	}
 	return 0;
@@ -318,6 +348,9 @@ struct tgt_main {
 	int burst_left;
 	struct nvmf_reactor *reactor;
 	struct nvmet_configfs *configfs;
+	struct nvmet_save *save;
+	int *report_fd;
+	int status; /* the exit status of run() */
 	struct nvmf_timer *shutdown;
 	uint64_t shutdown_start;
 	bool stopping;
@@ -386,6 +419,8 @@ static void signal_cb(void *arg, uint32_t events)
 	nvmf_info("%s: shutting down", strsignal((int)si.ssi_signo));
 	nvmf_timer_disarm(m->repair);
 	nvmf_timer_disarm(m->burst);
+	/* the last change reaches the file before the tree goes */
+	nvmet_save_flush(m->save, SHUTDOWN_TIMEOUT_MS);
 	nvmet_configfs_close(m->configfs);
 	ports_disable(&m->tgt);
 	nvmet_rdma_disconnect_all();
@@ -414,6 +449,43 @@ static int setup_signals(struct tgt_main *m)
 
 /* Why the daemon could not start, for the parent to print. */
 static char start_error[256] = "cannot start (see the system log)";
+
+/* Serving: tell the parent (daemon) or systemd (Type=notify). */
+static void ready(struct tgt_main *m)
+{
+	struct nvmet_tgt *tgt = &m->tgt;
+
+	nvmf_info("running: %d subsystems, %d ports, %d workers",
+		  tgt->nr_subsys, tgt->nr_ports, tgt->nr_workers);
+	nvmf_daemon_report(m->report_fd, true, NULL);
+	nvmf_notify("READY=1");
+}
+
+/* --save: the file is restored into the tree (or could not be). */
+static void restored(void *arg, int status)
+{
+	struct tgt_main *m = arg;
+
+	m->tgt.restoring = false;
+	if (!status) {
+		ready(m);
+		return;
+	}
+	if (m->stopping)
+		return;
+	snprintf(start_error, sizeof(start_error),
+		 "--save: cannot restore the saved configuration (see the "
+		 "log); the file was not changed");
+	m->status = -EINVAL;
+	nvmf_loop_stop(m->tgt.loop);
+}
+
+static void save_changed(void *arg)
+{
+	struct tgt_main *m = arg;
+
+	nvmet_save_changed(m->save);
+}
 
 static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 {
@@ -453,15 +525,31 @@ static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 			goto out_stop;
 		}
 	}
+	if (o->save) {
+		m->save = nvmet_save_create(tgt->loop, o->save, o->configfs,
+					    start_error, sizeof(start_error));
+		if (!m->save) {
+			nvmf_err("%s", start_error);
+			ret = -EINVAL;
+			goto out_configfs;
+		}
+		nvmet_configfs_on_change(m->configfs, save_changed, m);
+	}
 	ports_start(tgt);
 	nvmf_timer_arm(m->repair, (uint64_t)o->repair_s * 1000,
 		       (uint64_t)o->repair_s * 1000);
-	nvmf_info("running: %d subsystems, %d ports, %d workers",
-		  tgt->nr_subsys, tgt->nr_ports, tgt->nr_workers);
-	nvmf_daemon_report(report_fd, true, NULL);
-	nvmf_notify("READY=1");
+	m->report_fd = report_fd;
+	if (m->save) {
+		m->tgt.restoring = true;
+		nvmet_save_restore(m->save, restored, m);
+	} else
+		ready(m);
 	ret = nvmf_loop_run(tgt->loop);
+	if (!ret)
+		ret = m->status;
 	nvmf_notify("STOPPING=1");
+	nvmet_save_destroy(m->save);
+out_configfs:
 	nvmet_configfs_destroy(m->configfs);
 
 out_stop:

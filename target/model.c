@@ -533,8 +533,8 @@ int nvmet_port_link(struct nvmet_port *p, const char *name,
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->subsys = s;
 	if (first && p->tgt->started) {
-		ret = nvmet_port_enable(p, false);
-		if (ret) {
+		ret = nvmet_port_enable(p, p->tgt->restoring);
+		if (ret && !p->tgt->restoring) {
 			free(l);
 			return ret;
 		}

@@ -325,6 +325,12 @@ struct nvmet_tgt {
 	int nr_subsys;
 	int nr_ports;
 	bool started; /* ports are enabled as they are linked */
+	/*
+	 * --save's restore runs: a link to a port that cannot listen yet is
+	 * kept and the port repaired, as at start with -c, instead of
+	 * refused as the kernel refuses it (main thread, model lock).
+	 */
+	bool restoring;
 	const struct nvmet_transport_ops *ops; /* the ports' transport */
 	struct nvmet_worker *workers;
 	int nr_workers;

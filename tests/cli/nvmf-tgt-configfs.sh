@@ -379,6 +379,88 @@ grep -q "removed the dead mount" "$tmp/tgt.log" && [ -d "$t/subsystems" ] &&
 	bad "after kill -9: $(tail -2 "$tmp/tgt.log")"
 stop && ok "third run: exit 0" || bad "third run: exit status $?"
 
+# ---- --save FILE: every change saved atomically, restored after kill -9
+F=$tmp/persist.json
+P=nqn.2014-08.org.nvmf-test:persist
+# saved: nvmetcli's save of the tree equals FILE (waits up to 10 s)
+saved() {
+	local _
+	for _ in $(seq 100); do
+		"$cli" --root "$t" save - >"$tmp/tree.json" 2>/dev/null &&
+			[ -s "$F" ] && cmp -s "$tmp/tree.json" "$F" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+expect "needs --configfs" "--save without --configfs" "$tgt" --save "$F" -c x.json
+start --save "$F"
+grep -q "no $F yet" "$tmp/tgt.log" && ok "--save: no file yet, starting empty" ||
+	bad "--save without a file: $(tail -2 "$tmp/tgt.log")"
+mkdir "$t/subsystems/$P" "$t/hosts/$H" "$t/ports/7" "$t/ports/7/referrals/r1"
+put "$t/subsystems/$P/attr_serial" SNPERSIST
+ln -s "$t/hosts/$H" "$t/subsystems/$P/allowed_hosts/$H"
+mkdir "$t/subsystems/$P/namespaces/3"
+put "$t/subsystems/$P/namespaces/3/device_path" "$tmp/d2.img"
+put "$t/subsystems/$P/namespaces/3/enable" 1
+put "$t/ports/7/addr_traddr" 127.0.0.1
+put "$t/ports/7/addr_trsvcid" 4420
+put "$t/ports/7/referrals/r1/addr_traddr" 10.0.0.9
+if saved && grep -q SNPERSIST "$F" && grep -q "$tmp/d2.img" "$F" &&
+	grep -q 10.0.0.9 "$F"; then
+	ok "--save: the file follows the tree ($(grep -c . "$F") lines; equals nvmetcli save)"
+else
+	bad "--save: file differs from the tree: $(diff "$tmp/tree.json" "$F" | head -5)"
+fi
+ls "$F".tmp.* >/dev/null 2>&1 &&
+	bad "--save left a temporary file" || ok "--save: no temporary file left"
+# the host had the device at save time: the file links the subsystem to
+# port 7, which cannot listen here (no RDMA), as at a boot before the NIC
+python3 - "$F" "$P" <<'PY'
+import json, sys
+f, nqn = sys.argv[1], sys.argv[2]
+c = json.load(open(f))
+for p in c["ports"]:
+    if p["portid"] == 7:
+        p["subsystems"] = [nqn]
+open(f, "w").write(json.dumps(c, indent=2, sort_keys=True) + "\n")
+PY
+cp "$F" "$tmp/before-kill.json"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+pid=
+start --save "$F"
+if saved && grep -q "restored $F" "$tmp/tgt.log" &&
+	[ -L "$t/ports/7/subsystems/$P" ] &&
+	[ "$(cat "$t/ports/7/state")" = repairing ]; then
+	ok "--save after kill -9: the tree restored, port 7 linked and repairing"
+else
+	bad "--save restore: $(diff "$tmp/tree.json" "$F" | head -5) state $(cat "$t/ports/7/state" 2>&1) $(grep -- --save "$tmp/tgt.log" | tail -3)"
+fi
+cmp -s "$F" "$tmp/before-kill.json" || bad "the restore rewrote $F"
+rmdir "$t/subsystems/$P/namespaces/3"
+saved && ! grep -q "$tmp/d2.img" "$F" &&
+	ok "--save: a change after the restore is saved" ||
+	bad "--save after restore: $(grep -- --save "$tmp/tgt.log" | tail -3)"
+# the last change before SIGTERM reaches the file
+mkdir "$t/hosts/nqn.2014-08.org.nvmf-test:last"
+stop && grep -q "nvmf-test:last" "$F" &&
+	ok "--save: the change just before SIGTERM is in the file" ||
+	bad "--save at shutdown: $(grep -- --save "$tmp/tgt.log" | tail -3)"
+# a file that cannot be restored: nvmf-tgt stops, the file is kept
+cp "$F" "$tmp/good.json"
+sed -i 's/"nqn": "nqn.2014-08.org.nvmf-test:persist"/"nqn": "bad nqn"/' "$F"
+cp "$F" "$tmp/bad.json"
+timeout 30 "$tgt" --configfs "$t" --foreground --run-dir '' --no-udev \
+	--save "$F" >"$tmp/bad.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && cmp -s "$F" "$tmp/bad.json" &&
+	grep -q "restoring $F failed" "$tmp/bad.log"; then
+	ok "--save: a file that cannot be restored stops nvmf-tgt (exit $rc), file untouched"
+else
+	bad "--save with a bad file: exit $rc: $(tail -3 "$tmp/bad.log")"
+fi
+mountpoint -q "$t" && bad "the tree is still mounted after the failed start"
+
 # ---- readiness (systemd Type=notify): READY=1 once serving, STOPPING=1
 python3 - "$tmp/notify" >"$tmp/notify.log" 2>&1 <<'PY' &
 import socket, sys
