@@ -1014,20 +1014,24 @@ static int ls_tree(void)
 
 /* ---- main ------------------------------------------------------------------------ */
 
-enum { OPT_ROOT = 256, OPT_NO_COLOR };
+enum { OPT_ROOT = 256, OPT_NO_COLOR, OPT_NO_CLEAR };
 
 static const struct nvmf_opt opts[] = {
 	{ "root", OPT_ROOT, required_argument, "DIR",
 	  "the nvmet tree (default " DEFAULT_ROOT ")" },
 	{ "no-color", OPT_NO_COLOR, no_argument, NULL,
 	  "no colors in ls, even on a terminal" },
+	{ "no-clear", OPT_NO_CLEAR, no_argument, NULL,
+	  "restore: add FILE to the existing configuration instead of "
+	  "clearing it first" },
 	NVMF_OPT_HELP,
 	{ 0 },
 };
 
 static const struct nvmf_cmd cmd = {
 	.prog = "nvmetcli",
-	.synopsis = "[--root DIR] ls | save [FILE] | restore [FILE] | clear",
+	.synopsis =
+		"[--root DIR] ls | save [FILE] | restore [--no-clear] [FILE] | clear",
 	.summary =
 		"Show, save, restore or clear an NVMe target configuration "
 		"in configfs (the kernel's\nnvmet, or nvmf-tgt's tree). FILE "
@@ -1036,7 +1040,12 @@ static const struct nvmf_cmd cmd = {
 	.opts = opts,
 };
 
-static int do_restore(const char *file)
+/*
+ * As upstream's: the existing configuration is cleared first (unless
+ * clear is false), but only once FILE was read and parsed, so a bad FILE
+ * changes nothing.  A missing default FILE is not an error.
+ */
+static int do_restore(const char *file, bool is_default, bool clear)
 {
 	struct json_object *doc;
 	struct statfs sfs;
@@ -1045,10 +1054,17 @@ static int do_restore(const char *file)
 
 	plain_tree = !statfs(root, &sfs) && sfs.f_type != CONFIGFS_MAGIC &&
 		     sfs.f_type != FUSE_SUPER_MAGIC;
+	if (is_default && access(file, F_OK) && errno == ENOENT) {
+		printf("No saved config file at %s, ok, exiting\n", file);
+		return NVMF_EXIT_OK;
+	}
 	if (nvmf_json_load(file, &doc, err, sizeof(err))) {
-		fprintf(stderr, "nvmetcli: restore: %s\n", err);
+		fprintf(stderr, "nvmetcli: restore: %s; nothing changed\n",
+			err);
 		return NVMF_EXIT_FAILURE;
 	}
+	if (clear)
+		clear_tree();
 	failed = nvmetcli_restore(doc);
 	json_object_put(doc);
 	if (failed)
@@ -1062,7 +1078,7 @@ int main(int argc, char **argv)
 	struct option longopts[NVMF_ARGS_MAX + 1];
 	char shortopts[3 * NVMF_ARGS_MAX + 2];
 	const char *verb, *file;
-	bool no_color = false;
+	bool no_color = false, no_clear = false;
 	struct stat st;
 	int c, ret;
 
@@ -1074,6 +1090,8 @@ int main(int argc, char **argv)
 			root = optarg;
 		} else if (c == OPT_NO_COLOR) {
 			no_color = true;
+		} else if (c == OPT_NO_CLEAR) {
+			no_clear = true;
 		} else if (c == 'h') {
 			nvmf_args_usage(&cmd, stdout);
 			return NVMF_EXIT_OK;
@@ -1126,7 +1144,7 @@ int main(int argc, char **argv)
 		return NVMF_EXIT_OK;
 	}
 	if (!strcmp(verb, "restore"))
-		return do_restore(file);
+		return do_restore(file, optind + 1 >= argc, !no_clear);
 	if (!strcmp(verb, "clear"))
 		return clear_tree();
 	nvmf_args_error(&cmd, "unknown command '%s' (ls, save, restore, clear)",

@@ -16,12 +16,9 @@
  * made at the next check, so a port never ends with fewer links than it
  * had.
  */
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <limits.h>
-#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +29,8 @@
 #include "args.h"
 #include "log.h"
 #include "loop.h"
+#include "khost.h"
+#include "rdma_link.h"
 #include "reactor.h"
 #include "util.h"
 
@@ -39,11 +38,14 @@
 #define BURST_PERIOD_MS 200
 #define BURST_TRIES	25
 
-enum { OPT_ROOT = 256, OPT_INTERVAL, OPT_LOG_LEVEL };
+enum { OPT_ROOT = 256, OPT_INTERVAL, OPT_LOG_LEVEL, OPT_KERNEL_HOST };
 
 static const struct nvmf_opt opts[] = {
 	{ "kernel-nvmet", 'k', no_argument, NULL,
-	  "repair the kernel target's ports (the only mode, required)" },
+	  "repair the kernel target's ports" },
+	{ "kernel-host", OPT_KERNEL_HOST, no_argument, NULL,
+	  "re-create the kernel host's nvme-rdma controllers deleted with "
+	  "their RDMA device, with the same parameters, once it is back" },
 	{ "root", OPT_ROOT, required_argument, "DIR",
 	  "nvmet configfs root (default " NVMET_ROOT ")" },
 	{ "interval", OPT_INTERVAL, required_argument, "S",
@@ -57,61 +59,22 @@ static const struct nvmf_opt opts[] = {
 
 static const struct nvmf_cmd cmd = {
 	.prog = "nvmf-reactor",
-	.synopsis = "--kernel-nvmet [options]",
+	.synopsis = "--kernel-nvmet | --kernel-host (or both) [options]",
 	.summary = "Re-binds kernel nvmet RDMA ports left without a listener "
-		   "after an RDMA device reset,\nas soon as udev reports the "
-		   "device back.",
+		   "after an RDMA device reset,\nand re-creates kernel host "
+		   "controllers the kernel deleted with their RDMA device,\n"
+		   "as soon as udev reports the device back.",
 	.opts = opts,
 };
 
 struct reactor_main {
-	const char *root;
+	const char *root;    /* kernel nvmet's configfs, NULL: not repaired */
+	struct khost *khost; /* --kernel-host, or NULL */
 	struct nvmf_loop *loop;
 	struct nvmf_timer *burst;
 	int burst_left;
 	int sfd; /* signalfd: TERM/INT stop, HUP re-checks */
 };
-
-static int read_attr(const char *dir, const char *name, char *buf, size_t n)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	if (nvmf_path(path, sizeof(path), "%s/%s", dir, name))
-		return -ENAMETOOLONG;
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)n, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-/*
- * Does a line of `rdma ARGS` hold want (and also, if not NULL)?  1 yes,
- * 0 no, -1 the tool cannot tell.
- */
-static int rdma_tool_match(const char *args, const char *want, const char *also)
-{
-	char cmdline[128], line[1024];
-	int found = 0;
-	FILE *p;
-
-	snprintf(cmdline, sizeof(cmdline), "rdma %s 2>/dev/null", args);
-	p = popen(cmdline, "re");
-	if (!p)
-		return -1;
-	while (fgets(line, sizeof(line), p)) {
-		line[strcspn(line, "\n")] = ' ';
-		if (strstr(line, want) && (!also || strstr(line, also)))
-			found = 1;
-	}
-	if (pclose(p))
-		return found ? 1 : -1;
-	return found;
-}
 
 /* Is there a LISTEN cm_id on addr:svcid?  -1 if `rdma` cannot tell. */
 static int listening(const char *addr, const char *svcid)
@@ -120,7 +83,7 @@ static int listening(const char *addr, const char *svcid)
 
 	if (nvmf_path(want, sizeof(want), "src-addr %s:%s ", addr, svcid))
 		return -1;
-	return rdma_tool_match("res show cm_id", want, "state LISTEN");
+	return nvmf_rdma_tool_match("res show cm_id", want, "state LISTEN");
 }
 
 /* A subsystem link of a port: its name and where it points. */
@@ -232,53 +195,6 @@ static int relink(const char *port, const char *log_prefix)
 	return ret;
 }
 
-/*
- * Is addr (of family adrfam) on a network device that has an RDMA link
- * now (`rdma link show`: "... netdev eth0")?  1 yes, 0 no, -1 cannot
- * tell.  A port is re-linked only if so: the kernel refuses the first
- * link of a port it cannot enable.  Nothing here opens an RDMA device (a
- * librdmacm probe would keep the device open, and `rdma link delete`
- * would wait for us).
- */
-static int bindable(const char *adrfam, const char *addr)
-{
-	char ifname[IF_NAMESIZE + 1] = "", want[IF_NAMESIZE + 16];
-	struct ifaddrs *ifa, *i;
-	unsigned char bin[sizeof(struct in6_addr)];
-	int family;
-
-	if (!strcmp(adrfam, "ipv4"))
-		family = AF_INET;
-	else if (!strcmp(adrfam, "ipv6"))
-		family = AF_INET6;
-	else
-		return -1;
-	if (inet_pton(family, addr, bin) != 1)
-		return -1;
-	if (!strcmp(addr, "0.0.0.0") || !strcmp(addr, "::"))
-		return 1; /* a wildcard listens wherever it can */
-	if (getifaddrs(&ifa))
-		return -1;
-	for (i = ifa; i && !ifname[0]; i = i->ifa_next) {
-		const void *a;
-
-		if (!i->ifa_addr || i->ifa_addr->sa_family != family)
-			continue;
-		a = family == AF_INET ?
-			    (const void *)&((struct sockaddr_in *)i->ifa_addr)
-				    ->sin_addr :
-			    (const void *)&((struct sockaddr_in6 *)i->ifa_addr)
-				    ->sin6_addr;
-		if (!memcmp(a, bin, family == AF_INET ? 4 : 16))
-			snprintf(ifname, sizeof(ifname), "%s", i->ifa_name);
-	}
-	freeifaddrs(ifa);
-	if (!ifname[0])
-		return 0; /* no device has the address */
-	snprintf(want, sizeof(want), " netdev %s ", ifname);
-	return rdma_tool_match("link show", want, NULL);
-}
-
 static bool has_links(const char *port)
 {
 	char dir[PATH_MAX];
@@ -305,16 +221,16 @@ static int check_port(const char *port, const char *id)
 	int l;
 
 	nvmf_path(prefix, sizeof(prefix), "port %.20s", id);
-	if (read_attr(port, "addr_trtype", trtype, sizeof(trtype)) ||
+	if (nvmf_read_attr(port, "addr_trtype", trtype, sizeof(trtype)) ||
 	    strcmp(trtype, "rdma") != 0 || !has_links(port) ||
-	    read_attr(port, "addr_adrfam", adrfam, sizeof(adrfam)) ||
-	    read_attr(port, "addr_traddr", addr, sizeof(addr)) ||
-	    read_attr(port, "addr_trsvcid", svcid, sizeof(svcid)))
+	    nvmf_read_attr(port, "addr_adrfam", adrfam, sizeof(adrfam)) ||
+	    nvmf_read_attr(port, "addr_traddr", addr, sizeof(addr)) ||
+	    nvmf_read_attr(port, "addr_trsvcid", svcid, sizeof(svcid)))
 		return 0;
 	l = listening(addr, svcid);
 	if (l != 0)
 		return 0; /* bound, or we cannot tell: leave it alone */
-	l = bindable(adrfam, addr);
+	l = nvmf_addr_on_rdma_link(adrfam, addr);
 	if (l < 0)
 		nvmf_obj_info(prefix,
 			      "cannot tell whether an RDMA device has %s now",
@@ -337,7 +253,7 @@ static int check_port(const char *port, const char *id)
 }
 
 /* Return: how many ports still need repair. */
-static int check_all(struct reactor_main *m)
+static int check_nvmet(struct reactor_main *m)
 {
 	char dir[PATH_MAX], port[PATH_MAX + 300];
 	struct dirent *de;
@@ -364,6 +280,18 @@ static int check_all(struct reactor_main *m)
 	return n;
 }
 
+/* Everything there is to do; return: how many things are left to do. */
+static int check_all(struct reactor_main *m)
+{
+	int n = 0;
+
+	if (m->root)
+		n += check_nvmet(m);
+	if (m->khost)
+		n += khost_check(m->khost);
+	return n;
+}
+
 static void burst_cb(void *arg)
 {
 	struct reactor_main *m = arg;
@@ -384,10 +312,16 @@ static void event_cb(void *arg, enum nvmf_reactor_event ev, const char *name)
 {
 	struct reactor_main *m = arg;
 
-	if (ev == NVMF_REACTOR_RDMA_REMOVE)
+	if (ev == NVMF_REACTOR_RDMA_REMOVE) {
+		/* the kernel host's controllers on it are deleted now */
+		if (m->khost) {
+			khost_device_removed(m->khost);
+			khost_check(m->khost);
+		}
 		return;
-	nvmf_info("udev: %s %s: checking kernel nvmet ports",
-		  nvmf_reactor_event_name(ev), name);
+	}
+	nvmf_info("udev: %s %s: checking now", nvmf_reactor_event_name(ev),
+		  name);
 	m->burst_left = BURST_TRIES;
 	nvmf_timer_arm(m->burst, 0, BURST_PERIOD_MS);
 }
@@ -454,11 +388,12 @@ int main(int argc, char **argv)
 	static const char *const levels[] = { "error", "warn", "info", "debug",
 					      NULL };
 	struct reactor_main m = { .root = NVMET_ROOT };
+	bool khost = false;
 	struct option longopts[NVMF_ARGS_MAX + 1];
 	char shortopts[3 * NVMF_ARGS_MAX + 2];
 	bool kernel = false, once = false;
 	long interval = 5;
-	int c, idx;
+	int c, idx, ret;
 
 	if (nvmf_args_version("nvmf-reactor", argc, argv))
 		return NVMF_EXIT_OK;
@@ -472,6 +407,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			once = true;
+			break;
+		case OPT_KERNEL_HOST:
+			khost = true;
 			break;
 		case OPT_ROOT:
 			m.root = optarg;
@@ -497,18 +435,30 @@ int main(int argc, char **argv)
 			return NVMF_EXIT_USAGE;
 		}
 	}
-	if (!kernel) {
-		nvmf_args_error(&cmd,
-				"--kernel-nvmet is required (see --help)");
+	if (!kernel && !khost) {
+		nvmf_args_error(&cmd, "--kernel-nvmet or --kernel-host is "
+				      "required (see --help)");
 		return NVMF_EXIT_USAGE;
 	}
-	if (access(m.root, F_OK)) {
+	if (!kernel) {
+		m.root = NULL;
+	} else if (access(m.root, F_OK)) {
 		nvmf_args_error(
 			&cmd, "%s: %s (is nvmet loaded and configfs mounted?)",
 			m.root, strerror(errno));
 		return NVMF_EXIT_FAILURE;
 	}
+	if (khost) {
+		m.khost = khost_create("/sys/class/nvme", "/dev/nvme-fabrics");
+		if (!m.khost) {
+			nvmf_args_error(&cmd, "out of memory");
+			return NVMF_EXIT_FAILURE;
+		}
+	}
 	if (once)
-		return check_all(&m) ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
-	return run(&m, interval) ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
+		ret = check_all(&m) ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
+	else
+		ret = run(&m, interval) ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
+	khost_destroy(m.khost);
+	return ret;
 }

@@ -8,7 +8,7 @@
 # port states; clear empties the tree; usage errors exit 2.
 # Usage: nvmetcli.sh NVMETCLI FIXTURES_DIR
 set -u
-cli=$1
+cli=$(realpath "$1")
 fix=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -112,6 +112,45 @@ run save "$tmp/good.json"
 	cmp -s "$tmp/good.json" "$tmp/good.copy" &&
 	ok "save of an unreadable tree: exit 1, the file left as it was" ||
 	bad "unreadable tree: exit $?, $(cat "$tmp/err"), file $(cmp "$tmp/good.json" "$tmp/good.copy")"
+
+# restore clears the existing configuration first, as upstream's does
+tree
+run restore "$fix/rdma.json" && run restore "$fix/tcp.json" &&
+	run save "$tmp/after.json" && cmp -s "$tmp/after.json" "$fix/tcp.json" &&
+	ok "restore replaces the existing configuration (upstream semantics)" ||
+	bad "restore over a configuration: $(diff "$fix/tcp.json" "$tmp/after.json" | head -5 | tr '\n' ' ') $(cat "$tmp/err")"
+tree
+run restore "$fix/rdma.json" && run restore --no-clear "$fix/tcp.json" &&
+	run save "$tmp/both.json"
+n_both=$(grep -c '"nsid"' "$tmp/both.json")
+n_sum=$(($(grep -c '"nsid"' "$fix/rdma.json") + $(grep -c '"nsid"' "$fix/tcp.json")))
+[ "$n_both" = "$n_sum" ] && ok "restore --no-clear adds to it ($n_both namespaces)" ||
+	bad "restore --no-clear: $n_both namespaces, expected $n_sum; $(cat "$tmp/err")"
+tree
+run restore "$fix/rdma.json"
+printf '{"hosts": [' >"$tmp/broken.json"
+run restore "$tmp/broken.json"
+rc=$?
+grep -q "nothing changed" "$tmp/err" || rc="$rc (message: $(cat "$tmp/err"))"
+run save "$tmp/kept.json"
+[ "$rc" = 1 ] && cmp -s "$tmp/kept.json" "$fix/rdma.json" &&
+	ok "a file that cannot be parsed clears nothing (exit 1)" ||
+	bad "broken file: exit $rc, the tree $(cmp "$tmp/kept.json" "$fix/rdma.json")"
+run restore "$tmp/no-such.json"
+[ $? = 1 ] && grep -q "no-such.json" "$tmp/err" &&
+	ok "restore of a missing FILE given by name: exit 1, names it" ||
+	bad "missing named file: $(cat "$tmp/err")"
+if [ ! -e /etc/nvmet/config.json ]; then
+	run restore
+	[ $? = 0 ] && grep -q "No saved config file at /etc/nvmet/config.json" "$tmp/out" &&
+		ok "restore without FILE and without the default file: a line, exit 0" ||
+		bad "missing default file: $(cat "$tmp/out" "$tmp/err")"
+else
+	echo "(not checked: /etc/nvmet/config.json exists on this machine)"
+fi
+(cd "$tmp" && "$cli" --root t save - >"$tmp/rel.json" 2>"$tmp/err") &&
+	cmp -s "$tmp/rel.json" "$fix/rdma.json" && ok "a relative --root works" ||
+	bad "relative --root: $(cat "$tmp/err")"
 
 run save /nonexistent-dir/x.json
 [ $? = 1 ] && grep -q "nonexistent-dir" "$tmp/err" && ok "save to a bad path: exit 1, names it" ||
