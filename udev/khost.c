@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "khost.h"
@@ -62,6 +63,7 @@ struct kctrl {
 	bool lost;
 	uint64_t lost_ms;
 	unsigned int attempts;
+	pid_t pid; /* the child writing to /dev/nvme-fabrics, or 0 */
 };
 
 struct khost {
@@ -91,8 +93,13 @@ static void kctrl_del(struct khost *k, struct kctrl *c)
 
 void khost_destroy(struct khost *k)
 {
+	struct kctrl *c;
+
 	if (!k)
 		return;
+	TAILQ_FOREACH(c, &k->ctrls, link)
+		if (c->pid)
+			waitpid(c->pid, NULL, 0);
 	while (!TAILQ_EMPTY(&k->ctrls))
 		kctrl_del(k, TAILQ_FIRST(&k->ctrls));
 	free(k);
@@ -179,13 +186,17 @@ static int link_active(const char *netdev)
  */
 static int kctrl_read(const char *dir, const char *name, struct kctrl *c)
 {
-	char tr[16], addr[512], hostnqn[256], hostid[64], qc[16], sq[16];
+	char tr[16], st[32], addr[512], hostnqn[256], hostid[64], qc[16];
+	char sq[16];
 	char kato[16] = "", rd[16] = "", clt[16] = "", fio[16] = "";
 	char host_traddr[INET6_ADDRSTRLEN];
 	long nr_io, qsize;
 	int n;
 
-	if (nvmf_read_attr(dir, "transport", tr, sizeof(tr)) ||
+	/* only live ones: a controller being set up shows "(efault)" */
+	if (nvmf_read_attr(dir, "state", st, sizeof(st)) ||
+	    strcmp(st, "live") ||
+	    nvmf_read_attr(dir, "transport", tr, sizeof(tr)) ||
 	    strcmp(tr, "rdma") ||
 	    nvmf_read_attr(dir, "subsysnqn", c->nqn, sizeof(c->nqn)) ||
 	    !strcmp(c->nqn, DISCOVERY_NQN) ||
@@ -203,9 +214,10 @@ static int kctrl_read(const char *dir, const char *name, struct kctrl *c)
 	addr_field(addr, "traddr", c->traddr, sizeof(c->traddr));
 	addr_field(addr, "trsvcid", c->trsvcid, sizeof(c->trsvcid));
 	addr_field(addr, "host_traddr", host_traddr, sizeof(host_traddr));
-	if (!is_token(c->nqn) || !is_token(hostnqn) || !is_token(hostid) ||
-	    !is_token(c->traddr) || !is_number(c->trsvcid) || !is_number(qc) ||
-	    !is_number(sq))
+	if (!is_token(c->nqn) || strncmp(c->nqn, "nqn.", 4) ||
+	    !is_token(hostnqn) || strncmp(hostnqn, "nqn.", 4) ||
+	    !is_token(hostid) || !is_token(c->traddr) ||
+	    !is_number(c->trsvcid) || !is_number(qc) || !is_number(sq))
 		return -ENOENT;
 	nr_io = strtol(qc, NULL, 10) - 1;
 	qsize = strtol(sq, NULL, 10) + 1;
@@ -265,11 +277,15 @@ static void scan(struct khost *k)
 		    nvmf_path(dir, sizeof(dir), "%s/%s", k->class_dir,
 			      de->d_name))
 			continue;
+		/* there, in whatever state: not gone */
+		c = kctrl_find(k, de->d_name);
+		if (c)
+			c->seen = true;
 		memset(&cur, 0, sizeof(cur));
 		if (kctrl_read(dir, de->d_name, &cur))
 			continue;
 		TAILQ_FOREACH_SAFE(l, &k->ctrls, link, tmp)
-			if (l->lost && !strcmp(l->opts, cur.opts)) {
+			if (l->lost && !l->pid && !strcmp(l->opts, cur.opts)) {
 				nvmf_info("%s (%s at %s:%s) is connected again "
 					  "as %s",
 					  l->name, l->nqn, l->traddr,
@@ -285,7 +301,13 @@ static void scan(struct khost *k)
 			TAILQ_INSERT_TAIL(&k->ctrls, c, link);
 			nvmf_info("recorded %s: %s", c->name, c->opts);
 		} else if (strcmp(c->opts, cur.opts)) {
+			/* another controller under the same name */
+			memcpy(c->nqn, cur.nqn, sizeof(c->nqn));
+			memcpy(c->traddr, cur.traddr, sizeof(c->traddr));
+			memcpy(c->trsvcid, cur.trsvcid, sizeof(c->trsvcid));
 			memcpy(c->opts, cur.opts, sizeof(c->opts));
+			c->netdev[0] = '\0';
+			nvmf_info("recorded %s: %s", c->name, c->opts);
 		}
 		if (!c->netdev[0] &&
 		    route_dev(c->traddr, c->netdev, sizeof(c->netdev)))
@@ -325,59 +347,84 @@ static void classify(struct khost *k)
 	}
 }
 
-/* Write c's options to /dev/nvme-fabrics.  Return: 0 or -errno. */
-static int recreate(struct khost *k, struct kctrl *c, char *reply, size_t n)
+/*
+ * In a child: write c's options to /dev/nvme-fabrics (the write blocks
+ * until the controller is connected or failed, about 0.5 s each here), so
+ * the loop goes on and several controllers connect at once.
+ */
+static void recreate(struct khost *k, struct kctrl *c)
 {
+	char reply[128] = "";
 	ssize_t r;
 	int fd, ret = 0;
 
 	fd = open(k->fabrics, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, c->opts, strlen(c->opts)) < 0) {
+	if (fd < 0) {
+		ret = -errno;
+	} else if (write(fd, c->opts, strlen(c->opts)) < 0) {
 		ret = -errno;
 	} else {
-		r = read(fd, reply, n - 1);
+		r = read(fd, reply, sizeof(reply) - 1);
 		reply[r > 0 ? r : 0] = '\0';
 		reply[strcspn(reply, "\n")] = '\0';
 	}
-	close(fd);
-	return ret;
+	if (fd >= 0)
+		close(fd);
+	if (!ret)
+		nvmf_info("re-created %s (%s at %s:%s) %llu ms after it was "
+			  "lost: %s",
+			  c->name, c->nqn, c->traddr, c->trsvcid,
+			  (unsigned long long)(nvmf_now_ms() - c->lost_ms),
+			  reply);
+	else if (c->attempts % 10 == 0)
+		nvmf_warn("re-creating %s (%s at %s:%s): %s; retrying", c->name,
+			  c->nqn, c->traddr, c->trsvcid, strerror(-ret));
+	_exit(ret ? 1 : 0);
+}
+
+/* A re-creation that ran: 1 done, 0 still running, -1 failed. */
+static int reap(struct kctrl *c)
+{
+	int status;
+	pid_t p = waitpid(c->pid, &status, WNOHANG);
+
+	if (p == 0)
+		return 0;
+	c->pid = 0;
+	c->attempts++;
+	return p > 0 && WIFEXITED(status) && !WEXITSTATUS(status) ? 1 : -1;
 }
 
 int khost_check(struct khost *k)
 {
 	struct kctrl *c, *tmp;
-	char reply[128];
-	int left = 0, ret;
+	int left = 0;
 
 	scan(k);
 	classify(k);
 	TAILQ_FOREACH_SAFE(c, &k->ctrls, link, tmp) {
 		if (!c->lost)
 			continue;
-		if (!c->netdev[0])
-			route_dev(c->traddr, c->netdev, sizeof(c->netdev));
-		if (!c->netdev[0] || link_active(c->netdev) != 1) {
-			left++;
-			continue;
-		}
-		ret = recreate(k, c, reply, sizeof(reply));
-		if (!ret) {
-			nvmf_info("re-created %s (%s at %s:%s) %llu ms after "
-				  "it was lost: %s",
-				  c->name, c->nqn, c->traddr, c->trsvcid,
-				  (unsigned long long)(nvmf_now_ms() -
-						       c->lost_ms),
-				  reply);
+		if (c->pid && reap(c) == 1) {
 			kctrl_del(k, c);
 			continue;
 		}
-		if (c->attempts++ % 10 == 0)
-			nvmf_warn("re-creating %s (%s at %s:%s): %s; retrying",
-				  c->name, c->nqn, c->traddr, c->trsvcid,
-				  strerror(-ret));
 		left++;
+		if (c->pid)
+			continue;
+		if (!c->netdev[0])
+			route_dev(c->traddr, c->netdev, sizeof(c->netdev));
+		if (!c->netdev[0] || link_active(c->netdev) != 1)
+			continue;
+		fflush(NULL);
+		c->pid = fork();
+		if (c->pid == 0)
+			recreate(k, c);
+		if (c->pid < 0) {
+			nvmf_warn("re-creating %s: fork: %s", c->name,
+				  strerror(errno));
+			c->pid = 0;
+		}
 	}
 	if (left == 0)
 		k->removed_ms = 0;

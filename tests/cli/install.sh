@@ -43,6 +43,7 @@ $libdir/libnvmf-host.so.$version $libdir/libnvmf-host.so.0
 $libdir/libnvmf-host.so $libdir/pkgconfig/libnvmf-host.pc
 include/nvmf/host.h
 lib/systemd/system/nvmf-tgt.service lib/systemd/system/nvmf-reactor.service
+lib/systemd/system/nvmf-reactor-kernel-host.service
 lib/systemd/system/nvmf-host-recover@.service
 lib/udev/rules.d/70-nvmf-reactor.rules lib/udev/rules.d/71-nvmf-host.rules"
 for t in $tools; do
