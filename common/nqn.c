@@ -137,3 +137,88 @@ int nvmf_nqn_from_uuid(const uint8_t uuid[16], char *buf, size_t size)
 		return -ENOSPC;
 	return 0;
 }
+
+uint64_t nvmf_fnv1a(const void *data, size_t len, uint64_t h)
+{
+	const uint8_t *p = data;
+
+	while (len--) {
+		h ^= *p++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+void nvmf_uuid_from_hash(uint64_t hash, uint8_t uuid[16])
+{
+	uint64_t b = nvmf_fnv1a(&hash, sizeof(hash), 0x84222325cbf29ce4ull);
+
+	memcpy(uuid, &hash, 8);
+	memcpy(uuid + 8, &b, 8);
+	uuid[6] = (uuid[6] & 0x0f) | 0x40;
+	uuid[8] = (uuid[8] & 0x3f) | 0x80;
+}
+
+/* The first word of ROOT/path, if any. */
+static int read_word(const char *root, const char *path, char *buf, size_t size)
+{
+	char full[4096];
+	FILE *f;
+	int ok;
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	f = fopen(full, "re");
+	if (!f)
+		return -ENOENT;
+	ok = fgets(buf, (int)size, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -ENOENT;
+	buf[strcspn(buf, " \t\r\n")] = '\0';
+	return buf[0] ? 0 : -ENOENT;
+}
+
+int nvmf_host_nqn_default(const char *root, char *nqn, size_t size)
+{
+	static const uint8_t zero[16];
+	char word[256];
+	uint8_t uuid[16];
+
+	if (!read_word(root, "/etc/nvme/hostnqn", word, sizeof(word))) {
+		if ((size_t)snprintf(nqn, size, "%s", word) >= size)
+			return -ENOSPC;
+		return 0;
+	}
+	/* DMI: unset ones read all zeros (or all ones, "ff...") */
+	if (!read_word(root, "/sys/class/dmi/id/product_uuid", word,
+		       sizeof(word)) &&
+	    !nvmf_uuid_parse(word, uuid) && memcmp(uuid, zero, 16) &&
+	    strspn(word, "fF-") != strlen(word))
+		return nvmf_nqn_from_uuid(uuid, nqn, size);
+	if (!read_word(root, "/etc/machine-id", word, sizeof(word)) &&
+	    strlen(word) == 32) {
+		nvmf_uuid_from_hash(nvmf_fnv1a(word, 32,
+					       0xcbf29ce484222325ull ^
+						       0x6e766d652d686f73ull),
+				    uuid);
+		return nvmf_nqn_from_uuid(uuid, nqn, size);
+	}
+	return -ENOENT;
+}
+
+int nvmf_host_id_default(const char *root, const char *hostnqn, uint8_t id[16])
+{
+	const char *u = strstr(hostnqn, ":uuid:");
+	char word[64];
+
+	if (!read_word(root, "/etc/nvme/hostid", word, sizeof(word)))
+		return nvmf_uuid_parse(word, id) ? -EINVAL : 0;
+	if (!strncmp(hostnqn, NVME_UUID_NQN_PREFIX,
+		     strlen(NVME_UUID_NQN_PREFIX)) &&
+	    u && !nvmf_uuid_parse(u + 6, id))
+		return 0;
+	nvmf_uuid_from_hash(nvmf_fnv1a(hostnqn, strlen(hostnqn),
+				       0xcbf29ce484222325ull),
+			    id);
+	return 0;
+}

@@ -395,49 +395,40 @@ static void ctrl_start_work(void *arg)
 	ctrl_attempt_start(c);
 }
 
-static int read_id_file(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fgets(buf, (int)size, f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -1;
-	buf[strcspn(buf, " \t\r\n")] = '\0';
-	return buf[0] ? 0 : -1;
-}
-
-/* hostnqn and hostid: given, else /etc/nvme, else derived (as nvme-cli). */
+/*
+ * hostnqn and hostid: given, else /etc/nvme, else derived from the
+ * machine's identity as nvme-cli does (nqn.h): stable across connects,
+ * restarts and boots, so the target sees the same host.
+ */
 static int ctrl_host_ids(struct nvmf_ctrl *c, char *err, size_t errlen)
 {
 	struct nvmf_ctrl_opts *o = &c->opts;
 	char id[NVMF_UUID_STR_LEN];
 	const char *why;
 
-	if (!o->hostid[0])
-		read_id_file("/etc/nvme/hostid", o->hostid, sizeof(o->hostid));
+	if (!o->hostnqn[0] &&
+	    nvmf_host_nqn_default("", o->hostnqn, sizeof(o->hostnqn))) {
+		snprintf(err, errlen,
+			 "no host NQN: no /etc/nvme/hostnqn, no DMI product "
+			 "UUID and no /etc/machine-id (give --hostnqn)");
+		return -EINVAL;
+	}
+	if (nvmf_nqn_validate(o->hostnqn, &why)) {
+		snprintf(err, errlen, "hostnqn '%s': %s", o->hostnqn, why);
+		return -EINVAL;
+	}
 	if (o->hostid[0]) {
 		if (nvmf_uuid_parse(o->hostid, c->hostid)) {
 			snprintf(err, errlen, "hostid '%s' is not a UUID",
 				 o->hostid);
 			return -EINVAL;
 		}
-	} else if (nvmf_uuid_generate(c->hostid)) {
-		snprintf(err, errlen, "cannot generate a host id");
-		return -EIO;
+	} else if (nvmf_host_id_default("", o->hostnqn, c->hostid)) {
+		snprintf(err, errlen, "/etc/nvme/hostid is not a UUID");
+		return -EINVAL;
 	}
 	nvmf_uuid_format(c->hostid, id);
 	snprintf(o->hostid, sizeof(o->hostid), "%s", id);
-	if (!o->hostnqn[0] &&
-	    read_id_file("/etc/nvme/hostnqn", o->hostnqn, sizeof(o->hostnqn)))
-		nvmf_nqn_from_uuid(c->hostid, o->hostnqn, sizeof(o->hostnqn));
-	if (nvmf_nqn_validate(o->hostnqn, &why)) {
-		snprintf(err, errlen, "hostnqn '%s': %s", o->hostnqn, why);
-		return -EINVAL;
-	}
 	return 0;
 }
 

@@ -22,18 +22,6 @@
 
 #define NVMET_NS_DRAIN_MS 30000
 
-/* FNV-1a: a stable hash for identifiers the configuration leaves out. */
-static uint64_t fnv1a(const void *data, size_t len, uint64_t h)
-{
-	const uint8_t *p = data;
-
-	while (len--) {
-		h ^= *p++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 /*
  * A namespace UUID that stays the same across restarts (the kernel host
  * treats a changed identifier as a different namespace): derived from the
@@ -41,15 +29,9 @@ static uint64_t fnv1a(const void *data, size_t len, uint64_t h)
  */
 static void derive_uuid(const char *nqn, uint32_t nsid, uint8_t uuid[16])
 {
-	uint64_t a = fnv1a(nqn, strlen(nqn), 0xcbf29ce484222325ull);
-	uint64_t b;
+	uint64_t a = nvmf_fnv1a(nqn, strlen(nqn), 0xcbf29ce484222325ull);
 
-	a = fnv1a(&nsid, sizeof(nsid), a);
-	b = fnv1a(&a, sizeof(a), 0x84222325cbf29ce4ull);
-	memcpy(uuid, &a, 8);
-	memcpy(uuid + 8, &b, 8);
-	uuid[6] = (uuid[6] & 0x0f) | 0x40;
-	uuid[8] = (uuid[8] & 0x3f) | 0x80;
+	nvmf_uuid_from_hash(nvmf_fnv1a(&nsid, sizeof(nsid), a), uuid);
 }
 
 /* ---- locking ---------------------------------------------------------------- */
@@ -123,7 +105,7 @@ int nvmet_host_del(struct nvmet_tgt *tgt, struct nvmet_host *h)
 
 static struct nvmet_subsys *subsys_alloc(struct nvmet_tgt *tgt, const char *nqn)
 {
-	uint64_t h = fnv1a(nqn, strlen(nqn), 0xcbf29ce484222325ull);
+	uint64_t h = nvmf_fnv1a(nqn, strlen(nqn), 0xcbf29ce484222325ull);
 	struct nvmet_subsys *s = calloc(1, sizeof(*s));
 
 	if (!s)

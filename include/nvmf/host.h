@@ -107,8 +107,8 @@ struct nvmf_trid {
 
 /* Options, with nvme-cli's names and defaults (nvmf_ctrl_opts_init()). */
 struct nvmf_ctrl_opts {
-	char hostnqn[NVMF_HOST_NQN_SIZE]; /* "" = /etc/nvme/hostnqn or uuid */
-	char hostid[40];		  /* "" = /etc/nvme/hostid or random */
+	char hostnqn[NVMF_HOST_NQN_SIZE]; /* "" = /etc/nvme/hostnqn, or derived */
+	char hostid[40];		  /* "" = /etc/nvme/hostid, or derived */
 	int nr_io_queues;		  /* default: online CPUs, at most 4 */
 	int queue_size;			  /* I/O queue entries, 128 (16-1024) */
 	int keep_alive_tmo;		  /* seconds, 5; 0 = none */

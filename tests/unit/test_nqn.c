@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -121,6 +123,76 @@ static void test_uuid_generate_and_hostnqn(void **state)
 	assert_int_equal(nvmf_nqn_from_uuid(a, small, sizeof(small)), -ENOSPC);
 }
 
+/* write ROOT/path with text (directories made as needed) */
+static void put(const char *root, const char *path, const char *text)
+{
+	char full[512], cmd[600];
+	FILE *f;
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", full);
+	assert_int_equal(system(cmd), 0);
+	f = fopen(full, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_host_identity(void **state)
+{
+	char root[] = "/tmp/nvmf-nqn-XXXXXX", nqn[NVME_NQN_FIELD];
+	char nqn2[NVME_NQN_FIELD], cmd[64], s[NVMF_UUID_STR_LEN];
+	uint8_t id[16], id2[16];
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	/* nothing at all: no stable identity, said so */
+	assert_int_equal(nvmf_host_nqn_default(root, nqn, sizeof(nqn)),
+			 -ENOENT);
+	/* machine-id: a uuid-form NQN, the same every time */
+	put(root, "/etc/machine-id", "0123456789abcdef0123456789abcdef\n");
+	assert_int_equal(nvmf_host_nqn_default(root, nqn, sizeof(nqn)), 0);
+	assert_int_equal(nvmf_nqn_validate(nqn, NULL), 0);
+	assert_int_equal(nvmf_host_nqn_default(root, nqn2, sizeof(nqn2)), 0);
+	assert_string_equal(nqn, nqn2);
+	/* a DMI product UUID wins over machine-id (all zeros does not) */
+	put(root, "/sys/class/dmi/id/product_uuid",
+	    "00000000-0000-0000-0000-000000000000\n");
+	assert_int_equal(nvmf_host_nqn_default(root, nqn2, sizeof(nqn2)), 0);
+	assert_string_equal(nqn, nqn2);
+	put(root, "/sys/class/dmi/id/product_uuid",
+	    "4C4C4544-0042-3510-8052-B4C04F4E4432\n");
+	assert_int_equal(nvmf_host_nqn_default(root, nqn, sizeof(nqn)), 0);
+	assert_string_equal(nqn, "nqn.2014-08.org.nvmexpress:uuid:"
+				 "4c4c4544-0042-3510-8052-b4c04f4e4432");
+	/* the host ID of a uuid-form NQN is its UUID (as libnvme) */
+	assert_int_equal(nvmf_host_id_default(root, nqn, id), 0);
+	nvmf_uuid_format(id, s);
+	assert_string_equal(s, "4c4c4544-0042-3510-8052-b4c04f4e4432");
+	/* any other NQN: a UUID derived from it, stable */
+	assert_int_equal(
+		nvmf_host_id_default(root, "nqn.2014-08.org.ex:h1", id), 0);
+	assert_int_equal(
+		nvmf_host_id_default(root, "nqn.2014-08.org.ex:h1", id2), 0);
+	assert_memory_equal(id, id2, 16);
+	assert_int_equal(id[6] >> 4, 4);
+	assert_int_equal(
+		nvmf_host_id_default(root, "nqn.2014-08.org.ex:h2", id2), 0);
+	assert_memory_not_equal(id, id2, 16);
+	/* the files win; a bad hostid file is an error */
+	put(root, "/etc/nvme/hostnqn", "nqn.2014-08.org.ex:file\n");
+	assert_int_equal(nvmf_host_nqn_default(root, nqn, sizeof(nqn)), 0);
+	assert_string_equal(nqn, "nqn.2014-08.org.ex:file");
+	put(root, "/etc/nvme/hostid", "1b4e28ba-2fa1-11d2-883f-0016d3cca427\n");
+	assert_int_equal(nvmf_host_id_default(root, nqn, id), 0);
+	nvmf_uuid_format(id, s);
+	assert_string_equal(s, "1b4e28ba-2fa1-11d2-883f-0016d3cca427");
+	put(root, "/etc/nvme/hostid", "not-a-uuid\n");
+	assert_int_equal(nvmf_host_id_default(root, nqn, id), -EINVAL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_bad_nqns),
 		cmocka_unit_test(test_uuid_round_trip),
 		cmocka_unit_test(test_uuid_generate_and_hostnqn),
+		cmocka_unit_test(test_host_identity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
