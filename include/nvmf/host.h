@@ -108,14 +108,14 @@ struct nvmf_trid {
 /* Options, with nvme-cli's names and defaults (nvmf_ctrl_opts_init()). */
 struct nvmf_ctrl_opts {
 	char hostnqn[NVMF_HOST_NQN_SIZE]; /* "" = /etc/nvme/hostnqn, or derived */
-	char hostid[40];		  /* "" = /etc/nvme/hostid, or derived */
-	int nr_io_queues;		  /* default: online CPUs, at most 4 */
-	int queue_size;			  /* I/O queue entries, 128 (16-1024) */
-	int keep_alive_tmo;		  /* seconds, 5; 0 = none */
-	int reconnect_delay;		  /* seconds, 10 */
-	int ctrl_loss_tmo;		  /* seconds, 600; < 0 = forever */
-	int fast_io_fail_tmo;		  /* seconds, -1 = off */
-	int io_timeout;			  /* seconds per command, 30 */
+	char hostid[40];      /* "" = /etc/nvme/hostid, or derived */
+	int nr_io_queues;     /* default: online CPUs, at most 4 */
+	int queue_size;	      /* I/O queue entries, 128 (16-1024) */
+	int keep_alive_tmo;   /* seconds, 5; 0 = none */
+	int reconnect_delay;  /* seconds, 10 */
+	int ctrl_loss_tmo;    /* seconds, 600; < 0 = forever */
+	int fast_io_fail_tmo; /* seconds, -1 = off */
+	int io_timeout;	      /* seconds per command, 30 */
 	int max_retries; /* resends after a command's own timeout, 5 (0-100) */
 	bool poll;	 /* no library thread (see above) */
 	/*
