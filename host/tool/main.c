@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,14 +215,42 @@ static bool ip_ok(const char *s)
 	       inet_pton(AF_INET6, s, buf) == 1;
 }
 
-static bool addr_ok(const struct conn_args *a)
+/*
+ * An address, or a host name resolved to its first address (as nvme-cli
+ * does): the controller keeps the address, and recover.json too.
+ * Return: 0, or -1 with the error printed.
+ */
+static int resolve_addr(const struct nvmf_cmd *cmd, const char *what,
+			char *addr, size_t size)
 {
-	return ip_ok(a->trid.traddr);
-}
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_ADDRCONFIG };
+	struct addrinfo *res;
+	char host[NI_MAXHOST];
+	int ret;
 
-static bool host_addr_ok(const struct conn_args *a)
-{
-	return ip_ok(a->trid.host_traddr);
+	if (ip_ok(addr))
+		return 0;
+	ret = getaddrinfo(addr, NULL, &hints, &res);
+	if (ret) {
+		nvmf_args_error(cmd,
+				"%s '%s' is not an IPv4 or IPv6 address, and "
+				"resolving it failed: %s",
+				what, addr, gai_strerror(ret));
+		return -1;
+	}
+	ret = getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof(host),
+			  NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(res);
+	if (ret || strlen(host) >= size) {
+		nvmf_args_error(cmd, "%s '%s': cannot use its address", what,
+				addr);
+		return -1;
+	}
+	nvmf_debug("%s %s is %s", what, addr, host);
+	strcpy(addr, host);
+	return 0;
 }
 
 int conn_args_check(const struct nvmf_cmd *cmd, struct conn_args *a,
@@ -233,18 +262,12 @@ int conn_args_check(const struct nvmf_cmd *cmd, struct conn_args *a,
 		nvmf_args_error(cmd, "--traddr (-a) is required");
 		return -1;
 	}
-	if (!addr_ok(a)) {
-		nvmf_args_error(cmd, "traddr '%s' is not an %s address",
-				a->trid.traddr, "IPv4 or IPv6");
+	if (resolve_addr(cmd, "traddr", a->trid.traddr, sizeof(a->trid.traddr)))
 		return -1;
-	}
-	if (a->trid.host_traddr[0] && !host_addr_ok(a)) {
-		nvmf_args_error(cmd,
-				"host-traddr '%s' is not an IPv4 or IPv6 "
-				"address",
-				a->trid.host_traddr);
+	if (a->trid.host_traddr[0] &&
+	    resolve_addr(cmd, "host-traddr", a->trid.host_traddr,
+			 sizeof(a->trid.host_traddr)))
 		return -1;
-	}
 	if (need_nqn && !a->trid.subnqn[0]) {
 		nvmf_args_error(cmd, "--nqn (-n) is required");
 		return -1;
