@@ -304,6 +304,21 @@ static void dup_fn(const struct ctrl_status *s, void *arg)
 		snprintf(dc->found, sizeof(dc->found), "%s", s->name);
 }
 
+bool conn_connected(const struct conn_args *a, char *name, size_t len)
+{
+	struct dup_check dc = { .trid = &a->trid };
+
+	if (!ctrl_status_each(a->run_dir, dup_fn, &dc) || !dc.found[0])
+		return false;
+	snprintf(name, len, "%s", dc.found);
+	return true;
+}
+
+const struct nvmf_cmd *connect_cmd_get(void)
+{
+	return &connect_cmd;
+}
+
 static int setup_signals(struct daemon *d)
 {
 	sigset_t set;

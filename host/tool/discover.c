@@ -29,12 +29,38 @@ static const struct nvmf_cmd discover_cmd = {
 	.opts = discover_opts,
 };
 
+int disclog_fetch(struct conn_args *a, const char *prog, const char *origin,
+		  uint8_t **log, uint64_t *n)
+{
+	struct nvmf_ctrl *c;
+	char err[256];
+	int ret;
+
+	a->opts.keep_alive_tmo = 0;
+	a->opts.poll = true;
+	a->opts.nr_io_queues = 1;
+	ret = nvmf_ctrl_connect(&a->trid, &a->opts, &c, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s: %s%s:%s: %s\n", prog, origin,
+			a->trid.traddr,
+			a->trid.trsvcid[0] ? a->trid.trsvcid : "4420", err);
+		return ret;
+	}
+	ret = disclog_read(c, log, n);
+	nvmf_ctrl_disconnect(c);
+	if (ret)
+		fprintf(stderr,
+			"%s: %sreading the discovery log of %s failed: %s\n",
+			prog, origin, a->trid.traddr,
+			ret < 0 ? strerror(-ret) : "NVMe status error");
+	return ret;
+}
+
 int cmd_discover(int argc, char **argv)
 {
 	struct option longopts[NVMF_ARGS_MAX + 1];
-	char shortopts[3 * NVMF_ARGS_MAX + 2], err[256];
+	char shortopts[3 * NVMF_ARGS_MAX + 2];
 	struct conn_args a;
-	struct nvmf_ctrl *c;
 	uint8_t *log;
 	uint64_t n;
 	int opt, ret;
@@ -74,24 +100,8 @@ int cmd_discover(int argc, char **argv)
 	}
 	if (conn_args_check(&discover_cmd, &a, false))
 		return NVMF_EXIT_USAGE;
-	a.opts.poll = true;
-	a.opts.nr_io_queues = 1;
-	ret = nvmf_ctrl_connect(&a.trid, &a.opts, &c, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "nvmf-host discover: %s:%s: %s\n",
-			a.trid.traddr,
-			a.trid.trsvcid[0] ? a.trid.trsvcid : "4420", err);
+	if (disclog_fetch(&a, "nvmf-host discover", "", &log, &n))
 		return NVMF_EXIT_FAILURE;
-	}
-	ret = disclog_read(c, &log, &n);
-	nvmf_ctrl_disconnect(c);
-	if (ret) {
-		fprintf(stderr,
-			"nvmf-host discover: reading the discovery log "
-			"failed: %s\n",
-			ret < 0 ? strerror(-ret) : "NVMe status error");
-		return NVMF_EXIT_FAILURE;
-	}
 	disclog_print(stdout, log, n, a.json);
 	free(log);
 	return NVMF_EXIT_OK;

@@ -36,6 +36,8 @@ static const struct {
 	  true },
 	{ "connect", cmd_connect,
 	  "connect a controller; its namespaces become block devices", true },
+	{ "connect-all", cmd_connect_all,
+	  "connect every subsystem a discovery controller lists", true },
 	{ "list", cmd_list, "list the connected controllers", false },
 	{ "recover", cmd_recover,
 	  "start a controller's daemon again; its block devices kept "

@@ -21,6 +21,7 @@
 
 int cmd_discover(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
+int cmd_connect_all(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_disconnect(int argc, char **argv);
 int cmd_disconnect_all(int argc, char **argv);
@@ -116,6 +117,16 @@ int conn_args_check(const struct nvmf_cmd *cmd, struct conn_args *a,
 /* disclog.c: the discovery log page of controller c. */
 int disclog_read(struct nvmf_ctrl *c, uint8_t **log, uint64_t *numrec);
 void disclog_print(FILE *out, const uint8_t *log, uint64_t n, bool json);
+/*
+ * discover.c: connect to the discovery controller of a (a->trid.subnqn
+ * set) and read its log; errors are printed as "PROG: ORIGIN...".
+ */
+int disclog_fetch(struct conn_args *a, const char *prog, const char *origin,
+		  uint8_t **log, uint64_t *n);
+
+/* connect.c: its option table; is a's subsystem connected (as name)? */
+const struct nvmf_cmd *connect_cmd_get(void);
+bool conn_connected(const struct conn_args *a, char *name, size_t len);
 
 /* getopt loop epilogue: unknown option, missing value. */
 int opt_error(const struct nvmf_cmd *cmd, int c, char **argv);

@@ -452,13 +452,20 @@ lab_nvme_connect() {
 	lab_nvme_dev "$nqn"
 }
 
-# lab_nvme_state NQN: the kernel host controller state (live, connecting...).
-lab_nvme_state() {
+# lab_nvme_ctrl NQN: the kernel host controller's sysfs directory.
+lab_nvme_ctrl() {
 	local c
 	for c in /sys/class/nvme/nvme*; do
 		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$1" ] &&
-			{ cat "$c/state"; return 0; }
+			{ echo "$c"; return 0; }
 	done
+	return 1
+}
+
+# lab_nvme_state NQN: the kernel host controller state (live, connecting...).
+lab_nvme_state() {
+	local c
+	c=$(lab_nvme_ctrl "$1") && cat "$c/state" && return 0
 	echo "absent"
 	return 1
 }

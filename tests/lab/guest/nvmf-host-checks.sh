@@ -71,6 +71,26 @@ lab_report "nvmf-host FUSE file: $(grep -h 'WRITE: bw' "$LAB_OUT"/fio-*.log | se
 [ -e "$f" ] && lab_fail "$f still exists after disconnect"
 lab_event "disconnected $name; its files are gone"
 
+# connect-all: every subsystem of the discovery log, with connect's
+# options; a second run skips what is connected
+"$H" connect-all -t rdma -a "$LAB_PEER" -s 4420 -c 1 -l 60 --export fuse \
+	--log-level info --log-file "$LAB_OUT/nvmf-host.log" \
+	>"$LAB_OUT/connect-all.out" 2>&1 ||
+	lab_fail "nvmf-host connect-all failed: $(cat "$LAB_OUT/connect-all.out")"
+all=$(grep -m1 '^nvmf[0-9]*$' "$LAB_OUT/connect-all.out") ||
+	lab_fail "connect-all printed no controller: $(cat "$LAB_OUT/connect-all.out")"
+lab_host_wait_live "$all" 10 || lab_fail "connect-all: $all is not live"
+[ "$(lab_host_field "$all" subnqn)" = "$NQN" ] ||
+	lab_fail "connect-all: $all is not $NQN"
+[ -f "$(lab_host_file "$all")" ] || lab_fail "connect-all: no namespace file"
+"$H" connect-all -t rdma -a "$LAB_PEER" -s 4420 --export fuse \
+	>"$LAB_OUT/connect-all2.out" 2>&1 ||
+	lab_fail "a second connect-all failed: $(cat "$LAB_OUT/connect-all2.out")"
+grep -q "^$all: $NQN at .* is connected already" "$LAB_OUT/connect-all2.out" ||
+	lab_fail "the second connect-all did not skip $all: $(cat "$LAB_OUT/connect-all2.out")"
+"$H" disconnect-all >/dev/null 2>&1 || lab_fail "disconnect-all failed"
+lab_event "connect-all: $NQN connected as $all from the discovery log (same options); a second run skipped it"
+
 trid="trtype:rdma adrfam:ipv4 traddr:$LAB_PEER trsvcid:4420 subnqn:$NQN"
 "$H" perf -r "$trid" -q 16 -o 4096 -w randrw -M 50 -t 5 --size 16777216 \
 	--verify >"$LAB_OUT/perf-verify.log" 2>&1 ||

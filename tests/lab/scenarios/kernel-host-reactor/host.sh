@@ -14,19 +14,10 @@ nvme connect -t rdma -a "$LAB_PEER" -s 4420 -n "$NQN2" $conn_args \
 	>"$LAB_OUT/connect2.log" 2>&1 || lab_fail "connect to $NQN2: $(cat "$LAB_OUT/connect2.log")"
 lab_event "connected: $dev and $NQN2"
 
-# ctrl_of NQN: the controller's sysfs directory
-ctrl_of() {
-	local c
-	for c in /sys/class/nvme/nvme*; do
-		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$1" ] &&
-			{ echo "$c"; return 0; }
-	done
-	return 1
-}
 # params NQN: what must survive a re-creation
 params() {
 	local c a
-	c=$(ctrl_of "$1") || return 1
+	c=$(lab_nvme_ctrl "$1") || return 1
 	for a in address hostnqn hostid queue_count sqsize kato reconnect_delay \
 		ctrl_loss_tmo fast_io_fail_tmo; do
 		printf '%s=%s ' "$a" "$(cat "$c/$a" 2>/dev/null)"
@@ -36,7 +27,7 @@ params() {
 recorded() { [ "$(grep -c 'recorded nvme' "$rlog")" -ge "$1" ]; }
 live() { [ "$(lab_nvme_state "$1")" = live ]; }
 lost_logged() { [ "$(grep -c 'was deleted with its RDMA device' "$rlog")" -ge "$1" ]; }
-absent() { ! ctrl_of "$1" >/dev/null; }
+absent() { ! lab_nvme_ctrl "$1" >/dev/null; }
 lab_retry 10 recorded 2 || lab_fail "nvmf-reactor did not record both controllers: $(cat "$rlog")"
 before1=$(params "$NQN")
 before2=$(params "$NQN2")
