@@ -45,6 +45,7 @@ include/nvmf/host.h
 lib/systemd/system/nvmf-tgt.service lib/systemd/system/nvmf-reactor.service
 lib/systemd/system/nvmf-reactor-kernel-host.service
 lib/systemd/system/nvmf-host-recover@.service
+lib/systemd/system/nvmf-host-connect-all.service
 lib/udev/rules.d/70-nvmf-reactor.rules lib/udev/rules.d/71-nvmf-host.rules"
 for t in $tools; do
 	expect="$expect share/man/man8/$t.8 share/bash-completion/completions/$t"

@@ -57,7 +57,7 @@ fallocate -z -o 0 -l $(((1 << 32) + 4096)) "$f" 2>"$LAB_OUT/falloc.err" &&
 lab_event "fallocate: 33 MiB zero range (zeroes on both sides of 32 MiB), 29 MiB punch hole, 4 GiB + 4 KiB refused ($(cat "$LAB_OUT/falloc.err"))"
 
 lab_fio_verify randwrite "$f" --rw=randwrite --bs=4k --iodepth=16 \
-	--numjobs=2 --offset_increment=64M --size="${FIO_4K_SIZE:-16M}" ||
+	--numjobs=2 --offset_increment=64M --size="${FIO_4K_SIZE:-8M}" ||
 	lab_fail "fio 4k randwrite verify on $f failed: $(grep -m1 -i err "$LAB_OUT/fio-randwrite.log")"
 lab_event "fio 4k randwrite (2 jobs, QD16) crc32c verify on the FUSE file: ok"
 lab_fio_verify seq128k "$f" --rw=write --bs=128k --iodepth=8 \
