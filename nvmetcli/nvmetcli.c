@@ -966,6 +966,55 @@ static void ls_port(const char *dir, const char *id)
 	for (i = 0; i < n; i++)
 		printf("  |   o- %s\n", subs[i]);
 	free_names(subs, n);
+	/* referrals and ANA groups, as upstream shows them */
+	pathf(path, "%s/referrals", dir);
+	n = list_dir(path, DT_DIR, &subs);
+	for (i = 0; i < n; i++) {
+		char r[PATH_LEN], en[8] = "0";
+
+		pathf(r, "%s/referrals/%s/addr_trtype", dir, subs[i]);
+		read_attr(r, t, sizeof(t));
+		pathf(r, "%s/referrals/%s/addr_traddr", dir, subs[i]);
+		read_attr(r, a, sizeof(a));
+		pathf(r, "%s/referrals/%s/addr_trsvcid", dir, subs[i]);
+		read_attr(r, s, sizeof(s));
+		pathf(r, "%s/referrals/%s/enable", dir, subs[i]);
+		read_attr(r, en, sizeof(en));
+		printf("  |   o- referral %s [%s %s:%s, %s]\n", subs[i], t, a,
+		       s, en[0] == '1' ? "enabled" : "disabled");
+	}
+	free_names(subs, n);
+	pathf(path, "%s/ana_groups", dir);
+	n = list_dir(path, DT_DIR, &subs);
+	for (i = 0; i < n; i++) {
+		char g[PATH_LEN];
+
+		pathf(g, "%s/ana_groups/%s/ana_state", dir, subs[i]);
+		if (read_attr(g, st, sizeof(st)))
+			snprintf(st, sizeof(st), "?");
+		printf("  |   o- ana group %s [%s]\n", subs[i], st);
+	}
+	free_names(subs, n);
+}
+
+/* "[allow_any_host=1, version=1.3, serial=S, model=M]" of a subsystem. */
+static void ls_subsys_attrs(const char *dir)
+{
+	static const char *const attrs[] = { "allow_any_host", "version",
+					     "serial", "model" };
+	char p[PATH_LEN], v[128];
+	const char *sep = " [";
+	size_t i;
+
+	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		pathf(p, "%s/attr_%s", dir, attrs[i]);
+		v[0] = '\0';
+		if (read_attr(p, v, sizeof(v)) || !v[0])
+			continue;
+		printf("%s%s=%s", sep, attrs[i], v);
+		sep = ", ";
+	}
+	printf("%s\n", sep[0] == ',' ? "]" : "");
 }
 
 static int ls_tree(void)
@@ -992,7 +1041,14 @@ static int ls_tree(void)
 	pathf(kind, "%s/subsystems", root);
 	n = list_dir(kind, DT_DIR, &names);
 	for (i = 0; i < n; i++) {
-		printf("    o- %s\n", names[i]);
+		printf("    o- %s", names[i]);
+		pathf(dir, "%s/%s", kind, names[i]);
+		ls_subsys_attrs(dir);
+		pathf(dir, "%s/%s/allowed_hosts", kind, names[i]);
+		m = list_dir(dir, DT_LNK, &ns);
+		for (j = 0; j < m; j++)
+			printf("      o- allowed host %s\n", ns[j]);
+		free_names(ns, m);
 		pathf(dir, "%s/%s/namespaces", kind, names[i]);
 		m = list_dir(dir, DT_DIR, &ns);
 		for (j = 0; j < m; j++) {

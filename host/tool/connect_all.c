@@ -80,7 +80,7 @@ static int connect_from(int argc, char **argv, const char *origin)
 	uint64_t n, k;
 
 	if (argc > MAX_ARGS) {
-		fprintf(stderr, "nvmf-host connect-all: too many arguments\n");
+		nvmf_args_error(cmd, "too many arguments (%d)", argc);
 		return NVMF_EXIT_USAGE;
 	}
 	conn_args_init(&a);
@@ -197,6 +197,10 @@ int cmd_connect_all(int argc, char **argv)
 	FILE *f;
 
 	all_cmd.opts = connect_cmd_get()->opts;
+	if (argc > MAX_ARGS / 2) {
+		nvmf_args_error(&all_cmd, "too many arguments (%d)", argc);
+		return NVMF_EXIT_USAGE;
+	}
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-a") ||
 		    !strncmp(argv[i], "--traddr", 8) ||

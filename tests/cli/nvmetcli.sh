@@ -76,6 +76,19 @@ fi
 rm "$tmp/t/ports/1/state"
 run ls && grep -q "o- 1 .* bound" "$tmp/out" && ok "ls: a linked kernel port is bound" ||
 	bad "ls without a state file: $(cat "$tmp/out")"
+if grep -q "o- nqn.2014-08.org.nvmf-lab:testnqn \[allow_any_host=0, version=1.3, serial=4f1e2b3c4d5e6f70" "$tmp/out" &&
+	grep -q "o- allowed host nqn.2014-08.org.nvmexpress:uuid:f81d4fae" "$tmp/out" &&
+	grep -q "o- ana group 1 \[optimized\]" "$tmp/out"; then
+	ok "ls shows subsystem attributes, allowed hosts and ANA groups"
+else
+	bad "ls lacks attributes, allowed hosts or ANA groups: $(cat "$tmp/out")"
+fi
+tree
+run restore "$fix/tcp.json" && run --no-color ls &&
+	grep -q "o- referral peer \[tcp 192.168.1.11:4420, disabled\]" "$tmp/out" &&
+	ok "ls shows referrals" || bad "ls without the referral: $(cat "$tmp/out")"
+tree
+run restore "$fix/rdma.json"
 
 run clear
 if [ -z "$(find "$tmp/t" -mindepth 2)" ]; then
