@@ -1017,6 +1017,41 @@ static void ls_subsys_attrs(const char *dir)
 	printf("%s\n", sep[0] == ',' ? "]" : "");
 }
 
+/* ls -o json: the saved form, and each port's state. */
+static int ls_json(void)
+{
+	struct json_object *o = nvmetcli_dump(), *ports, *p, *id;
+	char path[PATH_LEN], st[64];
+	size_t i, n;
+	int links;
+
+	if (walk_err) {
+		json_object_put(o);
+		fprintf(stderr, "nvmetcli: ls: %s: %s\n", walk_err_path,
+			strerror(-walk_err));
+		return NVMF_EXIT_FAILURE;
+	}
+	ports = json_object_object_get(o, "ports");
+	n = json_object_array_length(ports);
+	for (i = 0; i < n; i++) {
+		p = json_object_array_get_idx(ports, i);
+		if (!json_object_object_get_ex(p, "portid", &id))
+			continue;
+		pathf(path, "%s/ports/%d/state", root, json_object_get_int(id));
+		if (read_attr(path, st, sizeof(st))) {
+			links = (int)json_object_array_length(
+				json_object_object_get(p, "subsystems"));
+			snprintf(st, sizeof(st), "%s",
+				 links ? "bound" : "unbound");
+		}
+		json_object_object_add(p, "state", json_object_new_string(st));
+	}
+	put_json(stdout, o, 0);
+	fputc('\n', stdout);
+	json_object_put(o);
+	return NVMF_EXIT_OK;
+}
+
 static int ls_tree(void)
 {
 	char kind[PATH_LEN], dir[PATH_LEN], val[256];
@@ -1077,6 +1112,9 @@ static const struct nvmf_opt opts[] = {
 	  "the nvmet tree (default " DEFAULT_ROOT ")" },
 	{ "no-color", OPT_NO_COLOR, no_argument, NULL,
 	  "no colors in ls, even on a terminal" },
+	{ "output-format", 'o', required_argument, "FMT",
+	  "ls: normal (a tree) or json (what save writes, each port with "
+	  "its \"state\", for scripts)" },
 	{ "no-clear", OPT_NO_CLEAR, no_argument, NULL,
 	  "restore: add FILE to the existing configuration instead of "
 	  "clearing it first" },
@@ -1134,7 +1172,7 @@ int main(int argc, char **argv)
 	struct option longopts[NVMF_ARGS_MAX + 1];
 	char shortopts[3 * NVMF_ARGS_MAX + 2];
 	const char *verb, *file;
-	bool no_color = false, no_clear = false;
+	bool no_color = false, no_clear = false, json = false;
 	struct stat st;
 	int c, ret;
 
@@ -1148,6 +1186,17 @@ int main(int argc, char **argv)
 			no_color = true;
 		} else if (c == OPT_NO_CLEAR) {
 			no_clear = true;
+		} else if (c == 'o') {
+			if (strcmp(optarg, "normal") &&
+			    strcmp(optarg, "json")) {
+				nvmf_args_error(
+					&cmd,
+					"output-format '%s': use normal "
+					"or json",
+					optarg);
+				return NVMF_EXIT_USAGE;
+			}
+			json = !strcmp(optarg, "json");
 		} else if (c == 'h') {
 			nvmf_args_usage(&cmd, stdout);
 			return NVMF_EXIT_OK;
@@ -1179,7 +1228,7 @@ int main(int argc, char **argv)
 	}
 	color = !no_color && isatty(STDOUT_FILENO);
 	if (!strcmp(verb, "ls"))
-		return ls_tree();
+		return json ? ls_json() : ls_tree();
 	if (!strcmp(verb, "save")) {
 		struct json_object *o = nvmetcli_dump();
 

@@ -83,6 +83,16 @@ if grep -q "o- nqn.2014-08.org.nvmf-lab:testnqn \[allow_any_host=0, version=1.3,
 else
 	bad "ls lacks attributes, allowed hosts or ANA groups: $(cat "$tmp/out")"
 fi
+echo repairing >"$tmp/t/ports/1/state"
+run ls -o json && python3 - "$tmp/out" <<'PY' &&
+import json, sys
+d = json.load(open(sys.argv[1]))
+states = {p["portid"]: p["state"] for p in d["ports"]}
+assert states == {1: "repairing", 2: "unbound"}, states
+assert d["subsystems"][0]["namespaces"][0]["device"]["path"] == "/dev/ram0"
+PY
+	ok "ls -o json: the saved form with each port's state" ||
+	bad "ls -o json: $(head -c 300 "$tmp/out")"
 tree
 run restore "$fix/tcp.json" && run --no-color ls &&
 	grep -q "o- referral peer \[tcp 192.168.1.11:4420, disabled\]" "$tmp/out" &&
