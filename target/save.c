@@ -36,6 +36,7 @@ struct nvmet_save {
 	int pidfd;
 	int errfd; /* the child's stderr */
 	struct nvmf_watch *watch;
+	struct nvmf_watch *err_watch;
 	bool dirty;   /* a change since the running save started */
 	bool enabled; /* false until the restore succeeded */
 	int last;     /* the last save's status */
@@ -71,6 +72,7 @@ static int find_nvmetcli(char *out, size_t len)
 }
 
 static void child_exit(void *arg, uint32_t events);
+static void child_output(void *arg, uint32_t events);
 
 /* Start "nvmetcli --root TREE VERB FILE". */
 static int spawn(struct nvmet_save *s, enum save_job job)
@@ -107,13 +109,29 @@ static int spawn(struct nvmet_save *s, enum save_job job)
 		return -ret;
 	}
 	s->errfd = pipefd[0];
+	s->err_watch =
+		nvmf_watch_add(s->loop, s->errfd, EPOLLIN, child_output, s);
 	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
 	if (s->pidfd >= 0)
 		s->watch = nvmf_watch_add(s->loop, s->pidfd, EPOLLIN,
 					  child_exit, s);
 	if (s->pidfd < 0 || !s->watch) {
-		/* cannot watch it: wait for it here (it is short) */
 		ret = -errno;
+		if (job == JOB_RESTORE) {
+			/* its changes need this loop: it cannot be waited */
+			nvmf_err("--save: cannot watch nvmetcli: %s",
+				 strerror(-ret));
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, NULL, 0);
+			nvmf_watch_del(s->err_watch);
+			s->err_watch = NULL;
+			if (s->pidfd >= 0)
+				close(s->pidfd);
+			close(s->errfd);
+			s->pidfd = s->errfd = -1;
+			return ret;
+		}
+		/* a save only reads the tree: wait for it here */
 		nvmf_warn("--save: cannot watch nvmetcli (%s); waiting for it",
 			  strerror(-ret));
 	}
@@ -126,22 +144,26 @@ static int spawn(struct nvmet_save *s, enum save_job job)
 	return 0;
 }
 
-/* Log what the child printed, one line at a time. */
-static void log_child_output(struct nvmet_save *s, bool failed)
+/*
+ * Log what the child prints on stderr as it comes (a child with a full
+ * pipe would never finish).  nvmetcli prints there only what went wrong.
+ */
+static void child_output(void *arg, uint32_t events)
 {
+	struct nvmet_save *s = arg;
 	char buf[4096], *line, *save = NULL;
 	ssize_t n;
 
-	n = read(s->errfd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (failed)
-			nvmf_err("--save: %s", line);
-		else
-			nvmf_info("--save: %s", line);
+	(void)events;
+	while ((n = read(s->errfd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		for (line = strtok_r(buf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			nvmf_warn("--save: %s", line);
+	}
+	if (n == 0) { /* the child closed it */
+		nvmf_watch_del(s->err_watch);
+		s->err_watch = NULL;
 	}
 }
 
@@ -160,7 +182,9 @@ static void reap(struct nvmet_save *s, bool blocking)
 		ret = WEXITSTATUS(status);
 	else
 		ret = 128 + WTERMSIG(status);
-	log_child_output(s, ret != 0);
+	child_output(s, 0);
+	nvmf_watch_del(s->err_watch);
+	s->err_watch = NULL;
 	nvmf_watch_del(s->watch);
 	s->watch = NULL;
 	if (s->pidfd >= 0)
@@ -316,6 +340,7 @@ void nvmet_save_destroy(struct nvmet_save *s)
 		kill(s->pid, SIGTERM);
 		s->done = NULL;
 		waitpid(s->pid, NULL, 0);
+		nvmf_watch_del(s->err_watch);
 		nvmf_watch_del(s->watch);
 		if (s->pidfd >= 0)
 			close(s->pidfd);
