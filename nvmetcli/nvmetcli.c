@@ -1172,7 +1172,9 @@ int main(int argc, char **argv)
 	struct option longopts[NVMF_ARGS_MAX + 1];
 	char shortopts[3 * NVMF_ARGS_MAX + 2];
 	const char *verb, *file;
+	static const char *const formats[] = { "normal", "json", NULL };
 	bool no_color = false, no_clear = false, json = false;
+	int fmt;
 	struct stat st;
 	int c, ret;
 
@@ -1187,16 +1189,10 @@ int main(int argc, char **argv)
 		} else if (c == OPT_NO_CLEAR) {
 			no_clear = true;
 		} else if (c == 'o') {
-			if (strcmp(optarg, "normal") &&
-			    strcmp(optarg, "json")) {
-				nvmf_args_error(
-					&cmd,
-					"output-format '%s': use normal "
-					"or json",
-					optarg);
+			if (nvmf_parse_choice(&cmd, "output-format", optarg,
+					      formats, &fmt))
 				return NVMF_EXIT_USAGE;
-			}
-			json = !strcmp(optarg, "json");
+			json = fmt == 1;
 		} else if (c == 'h') {
 			nvmf_args_usage(&cmd, stdout);
 			return NVMF_EXIT_OK;

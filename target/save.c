@@ -74,6 +74,20 @@ static int find_nvmetcli(char *out, size_t len)
 static void child_exit(void *arg, uint32_t events);
 static void child_output(void *arg, uint32_t events);
 
+/* The child is gone (reaped): drop its watches and descriptors. */
+static void child_release(struct nvmet_save *s)
+{
+	nvmf_watch_del(s->err_watch);
+	nvmf_watch_del(s->watch);
+	s->err_watch = s->watch = NULL;
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	close(s->errfd);
+	s->pidfd = s->errfd = -1;
+	s->pid = 0;
+	s->job = JOB_NONE;
+}
+
 /* Start "nvmetcli --root TREE VERB FILE". */
 static int spawn(struct nvmet_save *s, enum save_job job)
 {
@@ -123,12 +137,7 @@ static int spawn(struct nvmet_save *s, enum save_job job)
 				 strerror(-ret));
 			kill(s->pid, SIGKILL);
 			waitpid(s->pid, NULL, 0);
-			nvmf_watch_del(s->err_watch);
-			s->err_watch = NULL;
-			if (s->pidfd >= 0)
-				close(s->pidfd);
-			close(s->errfd);
-			s->pidfd = s->errfd = -1;
+			child_release(s);
 			return ret;
 		}
 		/* a save only reads the tree: wait for it here */
@@ -183,16 +192,7 @@ static void reap(struct nvmet_save *s, bool blocking)
 	else
 		ret = 128 + WTERMSIG(status);
 	child_output(s, 0);
-	nvmf_watch_del(s->err_watch);
-	s->err_watch = NULL;
-	nvmf_watch_del(s->watch);
-	s->watch = NULL;
-	if (s->pidfd >= 0)
-		close(s->pidfd);
-	close(s->errfd);
-	s->pidfd = s->errfd = -1;
-	s->pid = 0;
-	s->job = JOB_NONE;
+	child_release(s);
 	if (job == JOB_RESTORE) {
 		if (ret)
 			nvmf_err("--save: restoring %s failed (nvmetcli exit "
@@ -338,13 +338,8 @@ void nvmet_save_destroy(struct nvmet_save *s)
 		return;
 	if (s->job != JOB_NONE) {
 		kill(s->pid, SIGTERM);
-		s->done = NULL;
 		waitpid(s->pid, NULL, 0);
-		nvmf_watch_del(s->err_watch);
-		nvmf_watch_del(s->watch);
-		if (s->pidfd >= 0)
-			close(s->pidfd);
-		close(s->errfd);
+		child_release(s);
 	}
 	free(s);
 }

@@ -181,6 +181,19 @@ static int link_active(const char *netdev)
 }
 
 /*
+ * Append ",key=val" to c->opts; *n counts what it would take, so an
+ * overflow shows as *n >= sizeof(c->opts) and nothing is written past it.
+ */
+static void opt_add(struct kctrl *c, int *n, const char *key, const char *val)
+{
+	size_t used = (size_t)*n < sizeof(c->opts) ? (size_t)*n :
+						     sizeof(c->opts);
+
+	*n += snprintf(c->opts + used, sizeof(c->opts) - used, ",%s=%s", key,
+		       val);
+}
+
+/*
  * Read controller dir into c (opts, identity).  Return: 0, or -ENOENT for
  * a controller that is not an rdma I/O controller or cannot be read.
  */
@@ -232,20 +245,15 @@ static int kctrl_read(const char *dir, const char *name, struct kctrl *c)
 		     c->traddr, c->trsvcid, c->nqn, hostnqn, hostid, nr_io,
 		     qsize);
 	if (is_number(kato))
-		n += snprintf(c->opts + n, sizeof(c->opts) - (size_t)n,
-			      ",keep_alive_tmo=%s", kato);
+		opt_add(c, &n, "keep_alive_tmo", kato);
 	if (is_number(rd))
-		n += snprintf(c->opts + n, sizeof(c->opts) - (size_t)n,
-			      ",reconnect_delay=%s", rd);
+		opt_add(c, &n, "reconnect_delay", rd);
 	if (is_number(clt) || !strcmp(clt, "off"))
-		n += snprintf(c->opts + n, sizeof(c->opts) - (size_t)n,
-			      ",ctrl_loss_tmo=%s", is_number(clt) ? clt : "-1");
+		opt_add(c, &n, "ctrl_loss_tmo", is_number(clt) ? clt : "-1");
 	if (is_number(fio))
-		n += snprintf(c->opts + n, sizeof(c->opts) - (size_t)n,
-			      ",fast_io_fail_tmo=%s", fio);
+		opt_add(c, &n, "fast_io_fail_tmo", fio);
 	if (is_token(host_traddr))
-		n += snprintf(c->opts + n, sizeof(c->opts) - (size_t)n,
-			      ",host_traddr=%s", host_traddr);
+		opt_add(c, &n, "host_traddr", host_traddr);
 	if (n >= (int)sizeof(c->opts))
 		return -ENOENT;
 	return 0;

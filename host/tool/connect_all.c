@@ -202,10 +202,10 @@ int cmd_connect_all(int argc, char **argv)
 		return NVMF_EXIT_USAGE;
 	}
 	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-a") ||
+		/* -a, -aADDR, --traddr[=ADDR]; help needs no address */
+		if (!strncmp(argv[i], "-a", 2) ||
 		    !strncmp(argv[i], "--traddr", 8) ||
-		    !strncmp(argv[i], "-a", 2) || !strcmp(argv[i], "-h") ||
-		    !strcmp(argv[i], "--help"))
+		    !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			has_addr = true;
 	if (has_addr)
 		return connect_from(argc, argv, "");

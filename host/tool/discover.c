@@ -58,12 +58,13 @@ int disclog_fetch(struct conn_args *a, const char *prog, const char *origin,
 
 int cmd_discover(int argc, char **argv)
 {
+	static const char *const formats[] = { "normal", "json", NULL };
 	struct option longopts[NVMF_ARGS_MAX + 1];
 	char shortopts[3 * NVMF_ARGS_MAX + 2];
 	struct conn_args a;
 	uint8_t *log;
 	uint64_t n;
-	int opt, ret;
+	int opt, ret, fmt;
 
 	conn_args_init(&a);
 	snprintf(a.trid.subnqn, sizeof(a.trid.subnqn), "%s",
@@ -81,16 +82,10 @@ int cmd_discover(int argc, char **argv)
 			snprintf(a.trid.subnqn, sizeof(a.trid.subnqn), "%s",
 				 optarg);
 		} else if (opt == 'o') {
-			if (strcmp(optarg, "normal") &&
-			    strcmp(optarg, "json")) {
-				nvmf_args_error(
-					&discover_cmd,
-					"output-format '%s': use normal "
-					"or json",
-					optarg);
+			if (nvmf_parse_choice(&discover_cmd, "output-format",
+					      optarg, formats, &fmt))
 				return NVMF_EXIT_USAGE;
-			}
-			a.json = !strcmp(optarg, "json");
+			a.json = fmt == 1;
 		} else if (opt == 'h') {
 			nvmf_args_usage(&discover_cmd, stdout);
 			return NVMF_EXIT_OK;

@@ -14,12 +14,8 @@
 set -u
 build=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-bad() { echo "FAIL $*"; failed=$((failed + 1)); }
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
 libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$build/CMakeCache.txt")
@@ -31,7 +27,7 @@ if DESTDIR=$D cmake --install "$build" >"$tmp/install.log" 2>&1; then
 	ok "cmake --install (prefix $prefix)"
 else
 	bad "cmake --install: $(tail -5 "$tmp/install.log")"
-	echo "$passed passed, $failed failed"
+	finish
 	exit 1
 fi
 
@@ -222,5 +218,4 @@ else
 	bad "install to another prefix: $(tail -3 "$tmp/other.log")"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -10,12 +10,8 @@
 set -u
 cli=$(realpath "$1")
 fix=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-bad() { echo "FAIL $*"; failed=$((failed + 1)); }
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 tree() { rm -rf "$tmp/t"; mkdir "$tmp/t"; }
 run() { "$cli" --root "$tmp/t" "$@" >"$tmp/out" 2>"$tmp/err"; }
 
@@ -187,5 +183,4 @@ run save /nonexistent-dir/x.json
 [ $? = 2 ] && ok "unknown command: exit 2" || bad "unknown command"
 "$cli" --help | grep -q "restore" && ok "--help" || bad "--help"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

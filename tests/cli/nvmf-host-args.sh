@@ -8,12 +8,8 @@
 # Usage: nvmf-host-args.sh NVMF_HOST
 set -u
 host=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-bad() { echo "FAIL $*"; failed=$((failed + 1)); }
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 nqn=nqn.2014-08.org.nvmf-test:args
 
 # check NAME WANT_RC PATTERN ARGS...
@@ -51,5 +47,4 @@ check "a bad NQN" 2 "nqn 'bad nqn'" \
 check "transport tcp" 2 "transport" \
 	connect -t tcp -a 127.0.0.1 -n "$nqn"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
