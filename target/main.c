@@ -18,6 +18,7 @@
 #include "rdma_dev.h"
 #include "nvmet.h"
 #include "reactor.h"
+#include "reload.h"
 #include "save.h"
 
 #define SHUTDOWN_TIMEOUT_MS 5000
@@ -45,7 +46,8 @@ enum {
 
 static const struct nvmf_opt tgt_opts[] = {
 	{ "config", 'c', required_argument, "FILE",
-	  "configuration in nvmetcli's JSON format" },
+	  "configuration in nvmetcli's JSON format; SIGHUP reads it again "
+	  "and applies the difference live" },
 	{ "configfs", OPT_CONFIGFS, required_argument, "DIR",
 	  "mount a configfs-compatible tree on DIR (FUSE): the kernel's nvmet "
 	  "layout, changes take effect live, ports show their state" },
@@ -349,6 +351,8 @@ struct tgt_main {
 	struct nvmf_reactor *reactor;
 	struct nvmet_configfs *configfs;
 	struct nvmet_save *save;
+	struct nvmet_reload *reload;
+	const char *config; /* -c, absolute: SIGHUP reloads it */
 	int *report_fd;
 	int status; /* the exit status of run() */
 	struct nvmf_timer *shutdown;
@@ -397,6 +401,33 @@ static void shutdown_poll(void *arg)
 	}
 }
 
+/* SIGHUP: read -c again and apply what changed; a bad file changes nothing. */
+static void reload(struct tgt_main *m)
+{
+	struct nvmf_cfg *cfg;
+	int changes, failures;
+	char err[512];
+
+	if (!m->config) {
+		nvmf_warn("SIGHUP: no -c file to reload: the tree is the "
+			  "configuration (nvmetcli restore replaces it)");
+		return;
+	}
+	nvmf_info("SIGHUP: reloading %s", m->config);
+	if (nvmf_cfg_load(m->config, &cfg, err, sizeof(err))) {
+		nvmf_err("reload: %s; nothing changed", err);
+		return;
+	}
+	failures = nvmet_reload_apply(m->reload, cfg, &changes);
+	nvmf_cfg_free(cfg);
+	if (failures)
+		nvmf_err(
+			"reload: %d change(s) applied, %d could not be (above)",
+			changes, failures);
+	else
+		nvmf_info("reload: %d change(s) applied", changes);
+}
+
 static void signal_cb(void *arg, uint32_t events)
 {
 	struct tgt_main *m = arg;
@@ -407,10 +438,8 @@ static void signal_cb(void *arg, uint32_t events)
 		return;
 	if (si.ssi_signo == SIGHUP) {
 		/* never fatal: hosts stay connected */
-		nvmf_warn(
-			"SIGHUP: reloading the configuration is not supported "
-			"yet; ignored (changes go through the tree, or a "
-			"restart)");
+		if (!m->stopping)
+			reload(m);
 		return;
 	}
 	if (m->stopping)
@@ -506,6 +535,12 @@ static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 		nvmf_err("%s", start_error);
 		goto out_workers;
 	}
+	m->reload = nvmet_reload_create(tgt);
+	if (!m->reload) {
+		ret = -ENOMEM;
+		snprintf(start_error, sizeof(start_error), "out of memory");
+		goto out_rdma;
+	}
 	m->repair = nvmf_timer_create(tgt->loop, repair_timer, tgt);
 	m->burst = nvmf_timer_create(tgt->loop, burst_timer, m);
 	m->shutdown = nvmf_timer_create(tgt->loop, shutdown_poll, m);
@@ -557,9 +592,11 @@ out_stop:
 	nvmf_timer_destroy(m->repair);
 	nvmf_timer_destroy(m->burst);
 	nvmf_timer_destroy(m->shutdown);
+out_rdma:
 	nvmet_rdma_exit(tgt);
 out_workers:
 	stop_workers(tgt);
+	nvmet_reload_destroy(m->reload);
 	nvmf_watch_del(m->sig_watch);
 	close(m->sigfd);
 	nvmf_loop_destroy(tgt->loop);
@@ -589,6 +626,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nvmf-tgt: %s\n", err);
 		return NVMF_EXIT_USAGE;
 	}
+	if (o.config) {
+		m.config = realpath(o.config, NULL);
+		if (!m.config) {
+			fprintf(stderr, "nvmf-tgt: -c '%s': %s\n", o.config,
+				strerror(errno));
+			nvmf_cfg_free(cfg);
+			return NVMF_EXIT_USAGE;
+		}
+	}
 	m.tgt.repair_interval_ms = (unsigned int)o.repair_s * 1000;
 	m.tgt.run_dir = o.run_dir && !o.run_dir[0] ? NULL : o.run_dir;
 	m.tgt.ops = &nvmet_rdma_ops;
@@ -610,6 +656,7 @@ int main(int argc, char **argv)
 	nvmf_daemon_report(&report_fd, false, start_error);
 	nvmet_tgt_release(&m.tgt);
 	nvmf_cfg_free(cfg);
+	free((char *)m.config);
 	nvmf_info("exited%s", ret ? " with an error" : "");
 	return ret ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
 }

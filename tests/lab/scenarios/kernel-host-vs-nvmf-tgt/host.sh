@@ -38,6 +38,39 @@ grep -q 'lbads:9 .*in use' "$LAB_OUT/id-ns.txt" ||
 run smart-log nvme smart-log "$dev"
 lab_event "nvme list, id-ctrl, id-ns, smart-log: ok"
 
+# nvmf-tgt reloads its -c file (SIGHUP) while fio runs: namespace 2
+# appears (namespace-changed event), then goes; namespace 1's I/O goes on
+lab_fio_verify reload "$dev" --rw=randwrite --bs=4k --iodepth=8 \
+	--size=16M --time_based --runtime=20 --verify_backlog=64 &
+fio_pid=$!
+cname=$(basename "$ctrl")
+ns2() { # the kernel's device for namespace 2 of this controller
+	local b
+	for b in /sys/class/nvme/"$cname"/nvme*n2; do
+		[ -e "$b" ] || continue
+		b=${b##*/}
+		[[ $b =~ ^nvme([0-9]+)c[0-9]+n2$ ]] && b=nvme${BASH_REMATCH[1]}n2
+		echo "/dev/$b"
+		return 0
+	done
+	return 1
+}
+t0=$(lab_now_ns)
+lab_signal reload-add
+lab_wait reloaded-add 60
+lab_retry 20 ns2 >/dev/null ||
+	lab_fail "namespace 2 did not appear 20 s after the reload"
+dev2=$(ns2)
+lab_event "namespace 2 appeared as $dev2 $(lab_ms "$t0" "$(lab_now_ns)") ms after the reload was asked for"
+lab_fio_verify reload-ns2 "$dev2" --rw=randwrite --bs=4k --iodepth=4 \
+	--size=2M || lab_fail "fio verify on the reloaded namespace 2 failed"
+lab_signal reload-del
+lab_wait reloaded-del 60
+lab_retry 20 bash -c "[ ! -e $dev2 ]" ||
+	lab_fail "$dev2 still present 20 s after the reload removed namespace 2"
+wait "$fio_pid" || lab_fail "fio on namespace 1 failed during the reloads: $(grep -m1 -i err "$LAB_OUT/fio-reload.log")"
+lab_event "reloads: namespace 2 added, verified, removed; fio on namespace 1 without error ($(grep -o 'WRITE: bw=[^ ]*' "$LAB_OUT/fio-reload.log"))"
+
 lab_fio_verify randwrite "$dev" --rw=randwrite --bs=4k --iodepth=16 \
 	--numjobs=2 --offset_increment=64M --size="${FIO_4K_SIZE:-32M}" ||
 	lab_fail "fio 4k randwrite verify failed"
