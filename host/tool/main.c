@@ -181,7 +181,7 @@ int conn_opt(const struct nvmf_cmd *cmd, int c, const char *arg,
 	case 'l':
 		return int_arg(cmd, "ctrl-loss-tmo", arg, -1, 1000000,
 			       &o->ctrl_loss_tmo);
-	case OPT_FAST_IO_FAIL:
+	case 'F':
 		return int_arg(cmd, "fast_io_fail_tmo", arg, -1, 1000000,
 			       &o->fast_io_fail_tmo);
 	case OPT_IO_TIMEOUT:

@@ -30,8 +30,7 @@ int cmd_recover(int argc, char **argv);
 
 /* Options shared by discover, connect and perf (values > 255). */
 enum {
-	OPT_FAST_IO_FAIL = 256,
-	OPT_MOUNT,
+	OPT_MOUNT = 256,
 	OPT_FOREGROUND,
 	OPT_LOG_LEVEL,
 	OPT_RUN_DIR,
@@ -93,7 +92,7 @@ struct conn_args {
 		{ "ctrl-loss-tmo", 'l', required_argument, "S",                  \
 		  "give the controller up after S seconds without a connection " \
 		  "(default 600, -1 = never)" },                                 \
-		{ "fast_io_fail_tmo", OPT_FAST_IO_FAIL, required_argument,       \
+		{ "fast_io_fail_tmo", 'F', required_argument,                    \
 		  "S",                                                           \
 		  "fail I/O after S seconds of reconnecting (default off)" },    \
 		{ "io-timeout", OPT_IO_TIMEOUT, required_argument, "S",          \

@@ -44,6 +44,10 @@ check "a bad queue size names the option" 2 "queue-size" \
 	connect -t rdma -a 127.0.0.1 -n "$nqn" -Q 7
 check "a bad NQN" 2 "nqn 'bad nqn'" \
 	connect -t rdma -a 127.0.0.1 -n "bad nqn"
+check "-F is fast_io_fail_tmo (nvme-cli 2.x)" 2 "fast_io_fail_tmo: 'x'" \
+	connect -t rdma -a 127.0.0.1 -n "$nqn" -F x
+check "--fast_io_fail_tmo out of range" 2 "fast_io_fail_tmo: '-2'" \
+	connect -t rdma -a 127.0.0.1 -n "$nqn" --fast_io_fail_tmo -2
 check "transport tcp" 2 "transport" \
 	connect -t tcp -a 127.0.0.1 -n "$nqn"
 

@@ -4,7 +4,7 @@ lab_wait target-ready 120
 a=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 -c 1 -l "$LOSS_TMO" 2>&1) ||
 	lab_fail "connect A: $a"
 b=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 -c 1 -l -1 \
-	--fast_io_fail_tmo "$FAIL_TMO" -D 2>&1) || lab_fail "connect B: $b"
+	-F "$FAIL_TMO" -D 2>&1) || lab_fail "connect B: $b"
 fa=$(lab_host_file "$a")
 fb=$(lab_host_file "$b")
 pid_a=$(lab_host_pid "$a")
