@@ -83,6 +83,7 @@ static struct json_object *status_json(const char *name, const char *mount,
 	add_str(o, "last_error", i.last_error);
 	add_str(o, "model", i.model);
 	add_str(o, "serial", i.serial);
+	add_str(o, "firmware", i.firmware);
 	arr = json_object_new_array();
 	n = nvmf_ctrl_get_ns(ctrl, ns, 64);
 	for (k = 0; k < n && k < 64; k++) {
@@ -439,6 +440,45 @@ int ctrl_status_each(const char *run_dir,
 
 /* ---- list ------------------------------------------------------------------------ */
 
+/*
+ * -o json: nvme-cli's "nvme list -o json" shape - a "Devices" entry per
+ * namespace device, with nvme-cli's names where the fields match (no
+ * GenericPath: there is no /dev/ngXnY; no UsedBytes: utilization is not
+ * read) and our own after them - then "Controllers", each controller's
+ * whole status.
+ */
+static void json_one(struct json_object *root, struct json_object *o)
+{
+	struct json_object *devs, *ctrls, *arr = NULL, *ns, *d;
+	int64_t size, bs;
+	size_t i;
+
+	json_object_object_get_ex(root, "Devices", &devs);
+	json_object_object_get_ex(root, "Controllers", &ctrls);
+	json_object_array_add(ctrls, json_object_get(o));
+	json_object_object_get_ex(o, "namespaces", &arr);
+	for (i = 0; arr && i < json_object_array_length(arr); i++) {
+		ns = json_object_array_get_idx(arr, i);
+		if (!*jstr(ns, "file"))
+			continue;
+		size = jint(ns, "size");
+		bs = jint(ns, "block_size");
+		d = json_object_new_object();
+		add_int(d, "NameSpace", jint(ns, "nsid"));
+		add_str(d, "DevicePath", jstr(ns, "file"));
+		add_str(d, "Firmware", jstr(o, "firmware"));
+		add_str(d, "ModelNumber", jstr(o, "model"));
+		add_str(d, "SerialNumber", jstr(o, "serial"));
+		add_int(d, "MaximumLBA", bs > 0 ? size / bs : 0);
+		add_int(d, "PhysicalSize", size);
+		add_int(d, "SectorSize", bs);
+		add_str(d, "Controller", jstr(o, "name"));
+		add_str(d, "SubsystemNQN", jstr(o, "subnqn"));
+		add_str(d, "State", jstr(o, "state"));
+		json_object_array_add(devs, d);
+	}
+}
+
 static void print_one(struct json_object *o, const char *dir, void *arg)
 {
 	struct json_object *arr = NULL, *ns;
@@ -447,7 +487,7 @@ static void print_one(struct json_object *o, const char *dir, void *arg)
 
 	(void)dir;
 	if (arg) {
-		json_object_array_add(arg, json_object_get(o));
+		json_one(arg, o);
 		return;
 	}
 	if (json_object_get_boolean(json_object_object_get(o, "orphan")))
@@ -492,7 +532,8 @@ static void print_one(struct json_object *o, const char *dir, void *arg)
 }
 
 static const struct nvmf_opt list_opts[] = {
-	{ "output-format", 'o', required_argument, "FMT", "normal or json" },
+	{ "output-format", 'o', required_argument, "FMT",
+	  "normal or json (nvme-cli's \"Devices\", then \"Controllers\")" },
 	{ "run-dir", OPT_RUN_DIR, required_argument, "DIR",
 	  "status directory (default " NVMF_HOST_RUN_DIR ")" },
 	NVMF_OPT_HELP,
@@ -513,40 +554,45 @@ int cmd_list(int argc, char **argv)
 	struct option longopts[NVMF_ARGS_MAX + 1];
 	char shortopts[3 * NVMF_ARGS_MAX + 2];
 	const char *run_dir = NVMF_HOST_RUN_DIR;
-	struct json_object *arr = NULL;
-	int opt;
+	static const char *const formats[] = { "normal", "json", NULL };
+	struct json_object *root = NULL;
+	int opt, idx;
 
 	nvmf_args_build(&list_cmd, longopts, shortopts);
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
 	       -1) {
-		if (opt == 'o' &&
-		    (!strcmp(optarg, "json") || !strcmp(optarg, "normal"))) {
-			arr = !strcmp(optarg, "json") ?
-				      json_object_new_array() :
-				      NULL;
-		} else if (opt == 'o') {
-			nvmf_args_error(&list_cmd,
-					"output-format '%s': use "
-					"normal or json",
-					optarg);
-			return NVMF_EXIT_USAGE;
+		if (opt == 'o') {
+			json_object_put(root);
+			if (nvmf_parse_choice(&list_cmd, "output-format",
+					      optarg, formats, &idx))
+				return NVMF_EXIT_USAGE;
+			root = NULL;
+			if (idx == 1) {
+				root = json_object_new_object();
+				json_object_object_add(root, "Devices",
+						       json_object_new_array());
+				json_object_object_add(root, "Controllers",
+						       json_object_new_array());
+			}
 		} else if (opt == OPT_RUN_DIR) {
 			run_dir = optarg;
 		} else if (opt == 'h') {
+			json_object_put(root);
 			nvmf_args_usage(&list_cmd, stdout);
 			return NVMF_EXIT_OK;
 		} else {
+			json_object_put(root);
 			return opt_error(&list_cmd, opt, argv);
 		}
 	}
-	if (!each_json(run_dir, print_one, arr) && !arr)
+	if (!each_json(run_dir, print_one, root) && !root)
 		printf("No NVMe-oF controllers connected.\n");
-	if (arr) {
+	if (root) {
 		printf("%s\n",
 		       json_object_to_json_string_ext(
-			       arr, JSON_C_TO_STRING_PRETTY |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(arr);
+			       root, JSON_C_TO_STRING_PRETTY |
+					     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
 	}
 	return NVMF_EXIT_OK;
 }

@@ -92,8 +92,7 @@ struct conn_args {
 		{ "ctrl-loss-tmo", 'l', required_argument, "S",                  \
 		  "give the controller up after S seconds without a connection " \
 		  "(default 600, -1 = never)" },                                 \
-		{ "fast_io_fail_tmo", 'F', required_argument,                    \
-		  "S",                                                           \
+		{ "fast_io_fail_tmo", 'F', required_argument, "S",               \
 		  "fail I/O after S seconds of reconnecting (default off)" },    \
 		{ "io-timeout", OPT_IO_TIMEOUT, required_argument, "S",          \
 		  "command timeout in seconds (default 30)" },                   \

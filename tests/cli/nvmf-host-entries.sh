@@ -75,6 +75,29 @@ sed -i "s/\"pid\": 0/\"pid\": $holder/" "$run/ctrl/nvmf2/status.json"
 "$host" list --run-dir "$run" >"$tmp/out" 2>&1
 grep -q nvmf2 "$tmp/out" && ok "list: a daemon holding its lock is listed" ||
 	bad "list: live nvmf2 not listed: $(cat "$tmp/out")"
+# -o json: nvme-cli's "Devices" (its names and types, nvme-cli 2.4's
+# json_list_item) for each namespace device, then our "Controllers"
+sed -i -e 's|"namespaces": \[\]|"model": "Linux", "serial": "abc", "firmware": "6.1", "namespaces": [ { "nsid": 1, "file": "/dev/nbd3", "size": 1048576, "block_size": 512, "write_protected": false } ]|' \
+	"$run/ctrl/nvmf2/status.json"
+"$host" list -o json --run-dir "$run" >"$tmp/json" 2>&1
+python3 - "$tmp/json" <<'PY' && ok "list -o json: $(tr -d ' \n' <"$tmp/json" | cut -c1-150)..." || bad "list -o json: $(cat "$tmp/json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+want = {"NameSpace": 1, "DevicePath": "/dev/nbd3", "Firmware": "6.1",
+        "ModelNumber": "Linux", "SerialNumber": "abc", "MaximumLBA": 2048,
+        "PhysicalSize": 1048576, "SectorSize": 512}
+d = j["Devices"]
+assert len(d) == 1, d
+for k, v in want.items():
+    assert d[0][k] == v and type(d[0][k]) == type(v), (k, d[0].get(k))
+assert d[0]["Controller"] == "nvmf2" and d[0]["State"] == "live", d[0]
+c = j["Controllers"]
+assert len(c) == 1 and c[0]["name"] == "nvmf2" and c[0]["namespaces"][0]["file"] == "/dev/nbd3", c
+PY
+"$host" list -o xml --run-dir "$run" >"$tmp/out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "output-format" "$tmp/out" &&
+	ok "list -o xml: exit 2, $(head -1 "$tmp/out")" || bad "list -o xml: exit $rc, $(cat "$tmp/out")"
 "$host" disconnect -d nvmf2 --run-dir "$run" >"$tmp/out" 2>&1
 sleep 0.5
 if ! kill -0 $holder 2>/dev/null && kill -0 $bystander 2>/dev/null; then

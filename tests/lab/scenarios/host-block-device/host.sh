@@ -78,9 +78,20 @@ dev=$(bdev_of "$name")
 [ -b "$dev" ] || lab_fail "no block device for $name: '$dev'"
 "$H" list >"$LAB_OUT/list.txt"
 grep -q "namespace 1: $dev" "$LAB_OUT/list.txt" || lab_fail "list does not show $dev: $(cat "$LAB_OUT/list.txt")"
-"$H" list -o json | grep -q "\"file\": *\"$dev\"" || lab_fail "list -o json does not show $dev"
 size=$(blockdev --getsize64 "$dev")
 ss=$(blockdev --getss "$dev")
+# list -o json in nvme-cli's shape: the device's own size and sector size
+"$H" list -o json >"$LAB_OUT/list.json"
+python3 - "$LAB_OUT/list.json" "$dev" "$size" "$ss" <<'PY' ||
+import json, sys
+d = [x for x in json.load(open(sys.argv[1]))["Devices"] if x["DevicePath"] == sys.argv[2]]
+assert len(d) == 1, d
+d = d[0]
+assert d["PhysicalSize"] == int(sys.argv[3]) and d["SectorSize"] == int(sys.argv[4]), d
+assert d["MaximumLBA"] * d["SectorSize"] == d["PhysicalSize"] and d["NameSpace"] == 1, d
+assert d["Firmware"] and d["ModelNumber"] and d["SerialNumber"], d
+PY
+	lab_fail "list -o json: no nvme-cli-shaped entry for $dev: $(cat "$LAB_OUT/list.json")"
 want=$(lab_host_field "$name" size)
 [ "$size" = "$want" ] || lab_fail "$dev: $size bytes, the namespace has $want"
 [ "$ss" = "$(lab_host_field "$name" block_size)" ] || lab_fail "$dev: logical block size $ss"
