@@ -7,7 +7,7 @@ set -eu
 
 BUILD_PACKAGES="build-essential cmake pkg-config git clang-format
 libibverbs-dev librdmacm-dev libudev-dev libjson-c-dev libfuse3-dev
-libcmocka-dev uuid-dev liburing-dev libnl-genl-3-dev
+libcmocka-dev uuid-dev liburing-dev libnl-genl-3-dev libnvme-dev
 clang libclang-rt-14-dev"
 # clang and its runtime: the libFuzzer harnesses (tests/fuzz).
 RUNTIME_PACKAGES="rdma-core ibverbs-providers fuse3"

@@ -5,12 +5,15 @@
  * connect-all" does.  Each one is an ordinary "nvmf-host connect" (run as
  * a child of this process: its own daemon, recover.json and block
  * devices), given the options of this command line.  Subsystems already
- * connected at the same address are skipped.  Without -a, each line of
- * /etc/nvme/discovery.conf (nvme-cli's file: "-t rdma -a ADDR -s PORT"
- * and the like) names a discovery controller.
+ * connected at the same address are skipped.  Without -a, as nvme-cli
+ * 2.x: each port of this host's subsystems in /etc/nvme/config.json
+ * (libnvme's format, read by libnvme; -J FILE, or -J none) names a
+ * discovery controller, and so does each line of /etc/nvme/discovery.conf
+ * ("-t rdma -a ADDR -s PORT" and the like).
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,22 +23,39 @@
 #include "internal.h"
 #include "log.h"
 #include "nqn.h"
+#include "nvme_config.h"
 #include "nvme_spec.h"
 #include "tool.h"
 
 #define DISCOVERY_CONF "/etc/nvme/discovery.conf"
+#define CONFIG_JSON    "/etc/nvme/config.json"
+#define HOSTID_FILE    "/etc/nvme/hostid"
 #define MAX_ARGS       128
+#define OPT_CONFIG     'J'
 
 static struct nvmf_cmd all_cmd = {
 	.prog = "nvmf-host connect-all",
 	.synopsis = "-t rdma -a ADDR [-s PORT] [connect options]",
-	.summary = "Connect every NVMe subsystem the discovery controller at "
-		   "ADDR lists (rdma entries),\neach as 'nvmf-host connect' "
-		   "would with these options (all of connect's but\n--nqn); "
-		   "subsystems connected already are skipped.  Without -a, "
-		   "each line of\n" DISCOVERY_CONF " (nvme-cli's file, e.g. "
-		   "'-t rdma -a 10.0.0.1 -s 4420')\nnames a discovery "
-		   "controller.",
+	.summary =
+		"Connect every NVMe subsystem the discovery controller at "
+		"ADDR lists (rdma entries),\neach as 'nvmf-host connect' "
+		"would with these options (all of connect's but\n--nqn); "
+		"subsystems connected already are skipped.  Without -a, "
+		"as nvme-cli: each port\nof this host's subsystems in "
+		"the -J file (libnvme's format) and each line of\n" DISCOVERY_CONF
+		" (e.g. '-t rdma -a 10.0.0.1 -s 4420') "
+		"names a discovery controller.",
+};
+
+/* connect's options, and -J */
+static struct nvmf_opt all_opts[NVMF_ARGS_MAX + 1];
+
+static const struct nvmf_opt config_opt = {
+	"config", OPT_CONFIG, required_argument, "FILE",
+	"without -a: discovery controllers from FILE, nvme-cli's JSON "
+	"configuration: the ports of this host's subsystems (the host found "
+	"by NQN and, with -I or /etc/nvme/hostid, ID; default " CONFIG_JSON
+	", 'none': not read)"
 };
 
 /* Run "nvmf-host connect ARGS": its output goes through.  Exit status. */
@@ -62,35 +82,30 @@ static int run_connect(char **args)
 }
 
 /*
- * Connect the subsystems of one discovery controller.  argv: this
- * command's options (for connect too).  Return: NVMF_EXIT_*.
+ * Parse this command's options into a, and those for connect into pass.
+ * Return: NVMF_EXIT_OK, or the exit status for a bad option.
  */
-static int connect_from(int argc, char **argv, const char *origin)
+static int parse_opts(int argc, char **argv, struct conn_args *a, char **pass,
+		      int *npass)
 {
 	const struct nvmf_cmd *cmd = &all_cmd;
 	struct option longopts[NVMF_ARGS_MAX + 1];
 	char shortopts[3 * NVMF_ARGS_MAX + 2];
-	char svc[NVMF_TRSVCID_SIZE + 1], nqn[NVME_NQN_FIELD + 1];
-	char addr[NVMF_TRADDR_SIZE + 1], found[32];
-	char *pass[MAX_ARGS + 8], *args[MAX_ARGS + 16];
-	const struct nvmf_disc_log_entry *e;
-	int opt, ret, npass = 0, prev, failed = 0, done = 0, i;
-	struct conn_args a, d;
-	uint8_t *log;
-	uint64_t n, k;
+	int opt, ret, prev, i;
 
 	if (argc > MAX_ARGS) {
 		nvmf_args_error(cmd, "too many arguments (%d)", argc);
 		return NVMF_EXIT_USAGE;
 	}
-	conn_args_init(&a);
+	conn_args_init(a);
 	nvmf_args_build(cmd, longopts, shortopts);
 	optind = 1;
 	prev = optind;
+	*npass = 0;
 	/* every connect option is taken; -a/-s name the discovery controller */
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
 	       -1) {
-		ret = conn_opt(cmd, opt, optarg, &a);
+		ret = conn_opt(cmd, opt, optarg, a);
 		if (ret < 0)
 			return NVMF_EXIT_USAGE;
 		if (opt == 'n') {
@@ -105,17 +120,38 @@ static int connect_from(int argc, char **argv, const char *origin)
 			exit(NVMF_EXIT_OK);
 		}
 		if (opt == OPT_RUN_DIR)
-			a.run_dir = optarg;
-		if (opt != 'a' && opt != 's')
+			a->run_dir = optarg;
+		if (opt != 'a' && opt != 's' && opt != OPT_CONFIG)
 			for (i = prev; i < optind; i++)
-				pass[npass++] = argv[i];
+				pass[(*npass)++] = argv[i];
 		prev = optind;
 	}
 	if (optind < argc) {
 		nvmf_args_error(cmd, "unexpected argument '%s'", argv[optind]);
 		return NVMF_EXIT_USAGE;
 	}
-	if (conn_args_check(cmd, &a, false))
+	return NVMF_EXIT_OK;
+}
+
+/*
+ * Connect the subsystems of one discovery controller.  argv: this
+ * command's options (for connect too).  Return: NVMF_EXIT_*.
+ */
+static int connect_from(int argc, char **argv, const char *origin)
+{
+	char svc[NVMF_TRSVCID_SIZE + 1], nqn[NVME_NQN_FIELD + 1];
+	char addr[NVMF_TRADDR_SIZE + 1], found[32];
+	char *pass[MAX_ARGS + 8], *args[MAX_ARGS + 16];
+	const struct nvmf_disc_log_entry *e;
+	int ret, npass = 0, failed = 0, done = 0, i;
+	struct conn_args a, d;
+	uint8_t *log;
+	uint64_t n, k;
+
+	ret = parse_opts(argc, argv, &a, pass, &npass);
+	if (ret != NVMF_EXIT_OK)
+		return ret;
+	if (conn_args_check(&all_cmd, &a, false))
 		return NVMF_EXIT_USAGE;
 
 	/* the discovery controller: the same host identity and address */
@@ -189,32 +225,129 @@ static int split(char *line, char **words, int max)
 	return n;
 }
 
-int cmd_connect_all(int argc, char **argv)
+struct json_pass {
+	int argc;
+	char **argv;
+	const char *path;
+	int found;
+	int ret;
+};
+
+/* A port of the JSON file: "-t rdma -a ADDR [-s SVC] [-w HOST_TRADDR]". */
+static void connect_from_port(void *arg, const struct nvme_config_port *p)
+{
+	struct json_pass *j = arg;
+	char *words[MAX_ARGS + 16], where[600];
+	int i, n = 0;
+
+	snprintf(where, sizeof(where), "%s: %s: %s %s%s%s: ", j->path,
+		 p->subnqn ? p->subnqn : "", p->transport ? p->transport : "",
+		 p->traddr ? p->traddr : "", p->trsvcid ? ":" : "",
+		 p->trsvcid ? p->trsvcid : "");
+	j->found++;
+	if (!p->transport || strcmp(p->transport, "rdma")) {
+		printf("%sskipped: nvmf-host speaks rdma only\n", where);
+		return;
+	}
+	if (!p->traddr || !*p->traddr) {
+		fprintf(stderr, "nvmf-host connect-all: %sno traddr\n", where);
+		j->ret = NVMF_EXIT_FAILURE;
+		return;
+	}
+	words[n++] = j->argv[0];
+	words[n++] = "-t";
+	words[n++] = "rdma";
+	words[n++] = "-a";
+	words[n++] = (char *)p->traddr;
+	if (p->trsvcid && *p->trsvcid && strcmp(p->trsvcid, "none")) {
+		words[n++] = "-s";
+		words[n++] = (char *)p->trsvcid;
+	}
+	if (p->host_traddr && *p->host_traddr &&
+	    strcmp(p->host_traddr, "none")) {
+		words[n++] = "-w";
+		words[n++] = (char *)p->host_traddr;
+	}
+	/* the command line's options come after the file's */
+	for (i = 1; i < j->argc; i++)
+		words[n++] = j->argv[i];
+	words[n] = NULL;
+	if (connect_from(n, words, where) != NVMF_EXIT_OK)
+		j->ret = NVMF_EXIT_FAILURE;
+}
+
+/* The host's ID for finding it in the file: -I, else /etc/nvme/hostid. */
+static char *file_hostid(void)
+{
+	char buf[64] = "";
+	FILE *f = fopen(HOSTID_FILE, "re");
+
+	if (!f)
+		return NULL;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, " \t\n")] = '\0';
+	return buf[0] ? strdup(buf) : NULL;
+}
+
+/*
+ * The discovery controllers of path, nvme-cli's JSON configuration: every
+ * port of every subsystem of this host, as "nvme connect-all" finds them.
+ * Return: NVMF_EXIT_*; *found counts the ports.
+ */
+static int connect_from_json(int argc, char **argv, const char *path,
+			     bool named, const char *hostnqn,
+			     const char *hostid, int *found)
+{
+	struct json_pass j = { argc, argv, path, 0, NVMF_EXIT_OK };
+	char nqn[NVME_NQN_FIELD], *hid = NULL;
+	int nsub;
+
+	if (!hostnqn || !*hostnqn) {
+		if (nvmf_host_nqn_default("", nqn, sizeof(nqn))) {
+			fprintf(stderr,
+				"nvmf-host connect-all: no host NQN: give "
+				"--hostnqn, or write /etc/nvme/hostnqn\n");
+			return NVMF_EXIT_USAGE;
+		}
+		hostnqn = nqn;
+	}
+	if (!hostid || !*hostid)
+		hostid = hid = file_hostid();
+	nsub = nvme_config_ports(path, hostnqn, hostid, connect_from_port, &j);
+	if (nsub == -ENOENT && !named) {
+		j.ret = NVMF_EXIT_OK; /* as nvme-cli: no file, no ports */
+	} else if (nsub < 0) {
+		fprintf(stderr, "nvmf-host connect-all: %s: %s\n", path,
+			nsub == -EPROTO ?
+				"not a JSON array of hosts (nvme-cli's "
+				"configuration format)" :
+				strerror(-nsub));
+		j.ret = NVMF_EXIT_USAGE;
+	} else if (!nsub) {
+		printf("%s: no subsystem for host %s%s%s\n", path, hostnqn,
+		       hostid ? " with hostid " : "", hostid ? hostid : "");
+	}
+	free(hid);
+	*found += j.found;
+	return j.ret;
+}
+
+/* The discovery controllers of each line of DISCOVERY_CONF. */
+static int connect_from_conf(int argc, char **argv, int *found)
 {
 	char line[1024], *words[MAX_ARGS], where[300];
-	int i, n, ret = NVMF_EXIT_OK, lines = 0, lineno = 0;
-	bool has_addr = false;
+	int i, n, ret = NVMF_EXIT_OK, lineno = 0;
 	FILE *f;
 
-	all_cmd.opts = connect_cmd_get()->opts;
-	if (argc > MAX_ARGS / 2) {
-		nvmf_args_error(&all_cmd, "too many arguments (%d)", argc);
-		return NVMF_EXIT_USAGE;
-	}
-	for (i = 1; i < argc; i++)
-		/* -a, -aADDR, --traddr[=ADDR]; help needs no address */
-		if (!strncmp(argv[i], "-a", 2) ||
-		    !strncmp(argv[i], "--traddr", 8) ||
-		    !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			has_addr = true;
-	if (has_addr)
-		return connect_from(argc, argv, "");
 	f = fopen(DISCOVERY_CONF, "re");
 	if (!f) {
-		fprintf(stderr,
-			"nvmf-host connect-all: no --traddr, and %s: %s\n",
+		if (errno == ENOENT)
+			return NVMF_EXIT_OK;
+		fprintf(stderr, "nvmf-host connect-all: %s: %s\n",
 			DISCOVERY_CONF, strerror(errno));
-		return NVMF_EXIT_USAGE;
+		return NVMF_EXIT_FAILURE;
 	}
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
@@ -227,17 +360,78 @@ int cmd_connect_all(int argc, char **argv)
 		for (i = 1; i < argc; i++)
 			words[n++] = argv[i];
 		words[n] = NULL;
-		lines++;
+		(*found)++;
 		snprintf(where, sizeof(where), "%s:%d: ", DISCOVERY_CONF,
 			 lineno);
 		if (connect_from(n, words, where) != NVMF_EXIT_OK)
 			ret = NVMF_EXIT_FAILURE;
 	}
 	fclose(f);
-	if (!lines) {
+	return ret;
+}
+
+int cmd_connect_all(int argc, char **argv)
+{
+	const struct nvmf_opt *o = connect_cmd_get()->opts;
+	struct option longopts[NVMF_ARGS_MAX + 1];
+	char shortopts[3 * NVMF_ARGS_MAX + 2];
+	const char *config = CONFIG_JSON, *hostnqn = NULL, *hostid = NULL;
+	int i, opt, ret, found = 0;
+	bool has_addr = false, named = false;
+
+	for (i = 0; o[i].name && o[i].val != 'h' && i < NVMF_ARGS_MAX - 2; i++)
+		all_opts[i] = o[i];
+	all_opts[i++] = config_opt; /* before help and version */
+	for (; o[i - 1].name && i < NVMF_ARGS_MAX; i++)
+		all_opts[i] = o[i - 1];
+	all_cmd.opts = all_opts;
+	if (argc > MAX_ARGS / 2) {
+		nvmf_args_error(&all_cmd, "too many arguments (%d)", argc);
+		return NVMF_EXIT_USAGE;
+	}
+	/* a first look: -a (or help) decides; errors are reported later */
+	if (nvmf_args_build(&all_cmd, longopts, shortopts))
+		return NVMF_EXIT_FAILURE;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
+		if (opt == 'a' || opt == 'h')
+			has_addr = true;
+		else if (opt == OPT_CONFIG) {
+			config = optarg;
+			named = true;
+		} else if (opt == 'q')
+			hostnqn = optarg;
+		else if (opt == 'I')
+			hostid = optarg;
+	}
+	opterr = 1;
+	if (has_addr)
+		return connect_from(argc, argv, "");
+	/* the options are checked once, before any connection */
+	{
+		char *pass[MAX_ARGS + 8];
+		struct conn_args a;
+		int npass;
+
+		ret = parse_opts(argc, argv, &a, pass, &npass);
+		if (ret != NVMF_EXIT_OK)
+			return ret;
+	}
+	ret = NVMF_EXIT_OK;
+	if (strcmp(config, "none"))
+		ret = connect_from_json(argc, argv, config, named, hostnqn,
+					hostid, &found);
+	if (ret == NVMF_EXIT_USAGE)
+		return ret;
+	if (connect_from_conf(argc, argv, &found) != NVMF_EXIT_OK)
+		ret = NVMF_EXIT_FAILURE;
+	if (!found) {
 		fprintf(stderr,
 			"nvmf-host connect-all: no --traddr, and no discovery "
-			"controller in %s\n",
+			"controller in %s or %s\n",
+			strcmp(config, "none") ? config : "(no JSON file)",
 			DISCOVERY_CONF);
 		return NVMF_EXIT_USAGE;
 	}

@@ -48,6 +48,46 @@ check "-F is fast_io_fail_tmo (nvme-cli 2.x)" 2 "fast_io_fail_tmo: 'x'" \
 	connect -t rdma -a 127.0.0.1 -n "$nqn" -F x
 check "--fast_io_fail_tmo out of range" 2 "fast_io_fail_tmo: '-2'" \
 	connect -t rdma -a 127.0.0.1 -n "$nqn" --fast_io_fail_tmo -2
+# connect-all from nvme-cli's JSON configuration (-J; libnvme reads it)
+id1=11111111-2222-3333-4444-555555555555
+cat >"$tmp/config.json" <<EOF
+[ { "hostnqn": "$nqn-h1", "hostid": "$id1",
+    "subsystems": [
+      { "nqn": "$nqn-s1",
+        "ports": [ { "transport": "rdma", "traddr": "127.0.0.1", "trsvcid": "4420" },
+                   { "transport": "tcp", "traddr": "127.0.0.2", "trsvcid": "4420" } ] },
+      { "nqn": "$nqn-s2", "ports": [ { "transport": "rdma", "traddr": "127.0.0.3" } ] } ] },
+  { "hostnqn": "$nqn-h2",
+    "subsystems": [ { "nqn": "$nqn-s3",
+                      "ports": [ { "transport": "rdma", "traddr": "127.0.0.9" } ] } ] } ]
+EOF
+if grep -q '^[[:space:]]*-' /etc/nvme/discovery.conf 2>/dev/null; then
+	echo "(/etc/nvme/discovery.conf names controllers: the connect-all checks do not apply)"
+else
+	out=$(timeout 60 "$host" connect-all -J "$tmp/config.json" -q "$nqn-h1" \
+		-I "$id1" --run-dir "$tmp" 2>&1)
+	rc=$?
+	if [ $rc = 1 ] &&
+		grep -qF "config.json: $nqn-s1: rdma 127.0.0.1:4420: 127.0.0.1:4420: rdma transport: $rdma_msg" <<<"$out" &&
+		grep -qF "config.json: $nqn-s2: rdma 127.0.0.3: 127.0.0.3:4420: rdma transport: $rdma_msg" <<<"$out" &&
+		grep -qF "config.json: $nqn-s1: tcp 127.0.0.2:4420: skipped: nvmf-host speaks rdma only" <<<"$out" &&
+		! grep -q "127.0.0.9" <<<"$out"; then
+		ok "connect-all -J: the host's two rdma ports tried (default port 4420), tcp skipped, another host's port not; exit 1"
+	else
+		bad "connect-all -J: exit $rc: $out"
+	fi
+	check "connect-all -J: another hostid matches no host" 2 "no subsystem for host $nqn-h1 with hostid 2" \
+		connect-all -J "$tmp/config.json" -q "$nqn-h1" -I 22222222-2222-3333-4444-555555555555
+	check "connect-all -J: a named file that is missing" 2 "connect-all: $tmp/none.json: No such file or directory" \
+		connect-all -J "$tmp/none.json"
+	echo '{ "hostnqn": ' >"$tmp/bad.json"
+	check "connect-all -J: not JSON" 2 "bad.json: not a JSON array of hosts" \
+		connect-all -J "$tmp/bad.json"
+	check "connect-all -J none, no discovery.conf entry" 2 "no discovery controller in (no JSON file) or /etc/nvme/discovery.conf" \
+		connect-all -J none
+	check "connect-all: options are checked first" 2 "queue-size: '3'" \
+		connect-all -J "$tmp/config.json" -Q 3
+fi
 check "transport tcp" 2 "transport" \
 	connect -t tcp -a 127.0.0.1 -n "$nqn"
 

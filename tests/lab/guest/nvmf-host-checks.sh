@@ -72,8 +72,14 @@ lab_report "nvmf-host FUSE file: $(grep -h 'WRITE: bw' "$LAB_OUT"/fio-*.log | se
 lab_event "disconnected $name; its files are gone"
 
 # connect-all: every subsystem of the discovery log, with connect's
-# options; a second run skips what is connected
-"$H" connect-all -t rdma -a "$LAB_PEER" -s 4420 -c 1 -l 60 --export fuse \
+# options; the discovery controller from nvme-cli's JSON configuration
+# (this host's entry); a second run, with -a, skips what is connected
+cat >"$LAB_OUT/config.json" <<EOF
+[ { "hostnqn": "$(cat /etc/nvme/hostnqn)", "hostid": "$(cat /etc/nvme/hostid)",
+    "subsystems": [ { "nqn": "$NQN", "ports": [
+      { "transport": "rdma", "traddr": "$LAB_PEER", "trsvcid": "4420" } ] } ] } ]
+EOF
+"$H" connect-all -J "$LAB_OUT/config.json" -c 1 -l 60 --export fuse \
 	--log-level info --log-file "$LAB_OUT/nvmf-host.log" \
 	>"$LAB_OUT/connect-all.out" 2>&1 ||
 	lab_fail "nvmf-host connect-all failed: $(cat "$LAB_OUT/connect-all.out")"
@@ -89,7 +95,7 @@ lab_host_wait_live "$all" 10 || lab_fail "connect-all: $all is not live"
 grep -q "^$all: $NQN at .* is connected already" "$LAB_OUT/connect-all2.out" ||
 	lab_fail "the second connect-all did not skip $all: $(cat "$LAB_OUT/connect-all2.out")"
 "$H" disconnect-all >/dev/null 2>&1 || lab_fail "disconnect-all failed"
-lab_event "connect-all: $NQN connected as $all from the discovery log (same options); a second run skipped it"
+lab_event "connect-all -J config.json: $NQN connected as $all from the discovery log (same options); a second run (-a) skipped it"
 
 trid="trtype:rdma adrfam:ipv4 traddr:$LAB_PEER trsvcid:4420 subnqn:$NQN"
 "$H" perf -r "$trid" -q 16 -o 4096 -w randrw -M 50 -t 5 --size 16777216 \
