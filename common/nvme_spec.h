@@ -406,8 +406,11 @@ struct nvme_id_power_state {
 #define NVME_CTRL_ONCS_WRITE_ZEROES (1u << 3)
 #define NVME_CTRL_OAES_NS_ATTR	    (1u << 8)
 /* Asynchronous Event Request completion dword 0: type, info, log page */
-#define NVME_AER_TYPE_NOTICE	   2u
-#define NVME_AER_NOTICE_NS_CHANGED 0u
+#define NVME_AER_TYPE_NOTICE	     2u
+#define NVME_AER_NOTICE_NS_CHANGED   0u
+#define NVME_AER_NOTICE_DISC_CHANGED 0xf0u /* discovery log page changed */
+/* Asynchronous Event Configuration (feature 0x0b): discovery log notices */
+#define NVME_AEN_CFG_DISC_CHANGE (1u << 31)
 #define NVME_AER_RESULT(type, info, lid) \
 	((type) | ((uint32_t)(info) << 8) | ((uint32_t)(lid) << 16))
 #define NVME_CTRL_CTRATT_128_ID	 (1u << 0)

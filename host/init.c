@@ -313,6 +313,16 @@ static void step_done(struct nvmf_req *req)
 	struct nvmf_ctrl *c = req->arg;
 	uint32_t csts;
 
+	if (!req->err && req->status && c->step == INIT_AEN_CONFIG &&
+	    c->discovery) {
+		/* no change notices from this discovery controller: poll-free */
+		ctrl_warn(c,
+			  "discovery log change notices refused (status 0x%x)",
+			  req->status);
+		c->step = INIT_DONE;
+		ctrl_live(c);
+		return;
+	}
 	if (req->err || req->status) {
 		step_fail(c, req->err ? req->err : -EIO, req->status & 0x4000,
 			  "%s failed: status 0x%x", step_names[c->step],
@@ -354,6 +364,11 @@ static void step_done(struct nvmf_req *req)
 	case INIT_IDENTIFY:
 		if (identify_done(c))
 			return;
+		if (c->discovery && c->opts.keep_alive_tmo > 0) {
+			/* kept (persistent): ask for log change notices */
+			c->step = INIT_AEN_CONFIG;
+			break;
+		}
 		if (c->discovery) {
 			c->step = INIT_DONE;
 			ctrl_live(c);
@@ -475,7 +490,8 @@ static void step_issue(struct nvmf_ctrl *c)
 		break;
 	case INIT_AEN_CONFIG:
 		nvmf_cmd_set_features(&cmd, NVME_FEAT_ASYNC_EVENT,
-				      NVME_CTRL_OAES_NS_ATTR);
+				      c->discovery ? NVME_AEN_CFG_DISC_CHANGE :
+						     NVME_CTRL_OAES_NS_ATTR);
 		break;
 	default:
 		return;
@@ -534,6 +550,13 @@ static void aer_done(struct nvmf_req *req)
 	ctrl_info(c, "asynchronous event: type %u info %u log page 0x%02x",
 		  type, info, (req->dw0 >> 16) & 0xff);
 	aer_submit(c);
+	if (type == 2 && info == NVME_AER_NOTICE_DISC_CHANGED) {
+		pthread_mutex_lock(&c->lock);
+		c->info.disc_log_changes++;
+		pthread_mutex_unlock(&c->lock);
+		ctrl_notify(c);
+		return;
+	}
 	if (type != 2 || info != 0) /* notice: namespace attribute changed */
 		return;
 	log = malloc(4096);

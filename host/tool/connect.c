@@ -30,6 +30,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,6 +110,12 @@ struct daemon {
 	bool ns_check; /* the controller changed: follow its namespaces */
 	bool released; /* recover stopped by a signal: devices let go */
 	int report_fd; /* to the waiting parent, until it is told */
+	/* a persistent discovery controller (connect-all --persistent) */
+	bool discovery;
+	bool disc_pending; /* the log changed, or the controller came back */
+	uint32_t disc_seen;
+	enum nvmf_ctrl_state disc_state;
+	pid_t disc_child; /* the connect-all it runs, or 0 */
 };
 
 static void status_update(struct daemon *d, bool force)
@@ -135,6 +142,18 @@ static void ctrl_event(void *arg, struct nvmf_ctrl *ctrl)
 	if (!d->ctrl || d->stopping)
 		return; /* still connecting, or disconnecting */
 	nvmf_ctrl_get_info(ctrl, &info);
+	if (d->discovery) {
+		if (info.disc_log_changes != d->disc_seen) {
+			nvmf_info("%s: the discovery log changed", d->name);
+			d->disc_pending = true;
+		} else if (info.state == NVMF_CTRL_LIVE &&
+			   d->disc_state != NVMF_CTRL_LIVE) {
+			/* connected (again): what changed meanwhile is missed */
+			d->disc_pending = true;
+		}
+		d->disc_seen = info.disc_log_changes;
+		d->disc_state = info.state;
+	}
 	status_update(d, true);
 	d->ns_check = true;
 	if (info.state == NVMF_CTRL_DEAD && !d->dead) {
@@ -168,6 +187,77 @@ static void ns_follow(struct daemon *d)
 	status_update(d, true);
 }
 
+/*
+ * A persistent discovery controller: run "connect-all" with this
+ * daemon's options when the log changed (one at a time, never waited
+ * for on the loop: reaped by the status tick).
+ */
+static void disc_follow(struct daemon *d)
+{
+	char self[4096], *args[128];
+	int i, n = 0, status;
+	sigset_t none;
+	ssize_t len;
+	pid_t pid;
+
+	if (!d->discovery || d->stopping || d->dead)
+		return;
+	if (d->disc_child) {
+		pid = waitpid(d->disc_child, &status, WNOHANG);
+		if (pid == 0)
+			return;
+		if (pid == d->disc_child)
+			nvmf_info(
+				"%s: connect-all (pid %d) exited with status %d",
+				d->name, (int)pid,
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		d->disc_child = 0;
+	}
+	if (!d->disc_pending)
+		return;
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len < 0)
+		return;
+	self[len] = '\0';
+	args[n++] = "nvmf-host";
+	args[n++] = "connect-all";
+	/* connect's options, but those of this controller only */
+	for (i = 0; i < d->argc && n < 124; i++) {
+		const char *o = d->argv[i];
+
+		if (!strcmp(o, "-n") || !strcmp(o, "--nqn") ||
+		    !strcmp(o, "--mount")) {
+			i++;
+			continue;
+		}
+		if (!strncmp(o, "--nqn=", 6) || !strncmp(o, "--mount=", 8) ||
+		    (!strncmp(o, "-n", 2) && o[2]) ||
+		    !strcmp(o, "--foreground") || !strcmp(o, "-D") ||
+		    !strcmp(o, "--duplicate-connect"))
+			continue;
+		args[n++] = d->argv[i];
+	}
+	args[n] = NULL;
+	d->disc_pending = false;
+	pid = fork();
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(self, args);
+		_exit(127);
+	}
+	if (pid < 0) {
+		nvmf_warn("%s: cannot run connect-all: %s", d->name,
+			  strerror(errno));
+		d->disc_pending = true; /* the next tick tries again */
+		return;
+	}
+	d->disc_child = pid;
+	nvmf_info("%s: connecting the subsystems of the discovery log "
+		  "(connect-all, pid %d)",
+		  d->name, (int)pid);
+}
+
 static void ctrl_fd_event(void *arg, uint32_t events)
 {
 	struct daemon *d = arg;
@@ -175,6 +265,7 @@ static void ctrl_fd_event(void *arg, uint32_t events)
 	(void)events;
 	nvmf_ctrl_poll(d->ctrl, 0);
 	ns_follow(d);
+	disc_follow(d);
 }
 
 static void signal_event(void *arg, uint32_t events)
@@ -202,6 +293,7 @@ static void signal_event(void *arg, uint32_t events)
 static void status_tick(void *arg)
 {
 	ns_follow(arg);
+	disc_follow(arg);
 	status_update(arg, false);
 }
 
@@ -538,9 +630,13 @@ static int serve(struct daemon *d, char *why, size_t whylen)
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
-	ret = a->export_nbd ? export_nbd(d, why, whylen) :
-			      nvmf_fuse_start(&d->fuse, d->ctrl, d->loop,
-					      d->mount, d->name);
+	if (d->discovery) /* no namespaces: nothing to export */
+		ret = 0;
+	else if (a->export_nbd)
+		ret = export_nbd(d, why, whylen);
+	else
+		ret = nvmf_fuse_start(&d->fuse, d->ctrl, d->loop, d->mount,
+				      d->name);
 	if (ret) {
 		if (!why[0])
 			snprintf(why, whylen,
@@ -672,7 +768,11 @@ static int run_daemon(struct daemon *d)
 		shutdown_daemon(d);
 		return NVMF_EXIT_FAILURE;
 	}
-	if (d->nbd)
+	if (d->discovery)
+		nvmf_info("%s: live: a persistent discovery controller; new "
+			  "subsystems in its log are connected",
+			  d->name);
+	else if (d->nbd)
 		nvmf_info("%s: live, %d block devices%s", d->name, d->nr_devs,
 			  d->recovering ? " re-attached" : "");
 	else
@@ -715,6 +815,7 @@ int cmd_connect(int argc, char **argv)
 	}
 	d.argc = argc - 1;
 	d.argv = argv + 1;
+	d.discovery = !strcmp(a.trid.subnqn, NVMF_DISCOVERY_NQN);
 	return run_daemon(&d);
 }
 
@@ -887,6 +988,7 @@ int cmd_recover(int argc, char **argv)
 		a.run_dir = run_dir;
 		a.foreground = foreground;
 		d.recovering = true;
+		d.discovery = !strcmp(a.trid.subnqn, NVMF_DISCOVERY_NQN);
 		ret = run_daemon(&d);
 	} else {
 		release_entry(&d);

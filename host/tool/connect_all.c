@@ -32,6 +32,7 @@
 #define HOSTID_FILE    "/etc/nvme/hostid"
 #define MAX_ARGS       128
 #define OPT_CONFIG     'J'
+#define OPT_PERSISTENT 'p'
 
 static struct nvmf_cmd all_cmd = {
 	.prog = "nvmf-host connect-all",
@@ -47,8 +48,15 @@ static struct nvmf_cmd all_cmd = {
 		"names a discovery controller.",
 };
 
-/* connect's options, and -J */
+/* connect's options, -J and -p */
 static struct nvmf_opt all_opts[NVMF_ARGS_MAX + 1];
+static bool persistent;
+
+static const struct nvmf_opt persistent_opt = {
+	"persistent", OPT_PERSISTENT, no_argument, NULL,
+	"keep each discovery controller connected (a daemon, listed as "
+	"nvmfN): subsystems that appear in its log later are connected too"
+};
 
 static const struct nvmf_opt config_opt = {
 	"config", OPT_CONFIG, required_argument, "FILE",
@@ -121,7 +129,8 @@ static int parse_opts(int argc, char **argv, struct conn_args *a, char **pass,
 		}
 		if (opt == OPT_RUN_DIR)
 			a->run_dir = optarg;
-		if (opt != 'a' && opt != 's' && opt != OPT_CONFIG)
+		if (opt != 'a' && opt != 's' && opt != OPT_CONFIG &&
+		    opt != OPT_PERSISTENT)
 			for (i = prev; i < optind; i++)
 				pass[(*npass)++] = argv[i];
 		prev = optind;
@@ -210,6 +219,28 @@ static int connect_from(int argc, char **argv, const char *origin)
 	free(log);
 	nvmf_info("connect-all: %d of %d subsystems of %s connected", done,
 		  done + failed, d.trid.traddr);
+	if (persistent && !conn_connected(&d, found, sizeof(found))) {
+		/* the discovery controller itself, as a connect daemon */
+		i = 0;
+		args[i++] = "nvmf-host";
+		args[i++] = "connect";
+		memcpy(args + i, pass, sizeof(*pass) * (size_t)npass);
+		i += npass;
+		args[i++] = "-a";
+		args[i++] = d.trid.traddr;
+		args[i++] = "-s";
+		args[i++] = d.trid.trsvcid[0] ? d.trid.trsvcid : "4420";
+		args[i++] = "-n";
+		args[i++] = NVMF_DISCOVERY_NQN;
+		args[i] = NULL;
+		if (run_connect(args) != NVMF_EXIT_OK)
+			failed++;
+	} else if (persistent) {
+		printf("%s: the discovery controller at %s:%s is connected "
+		       "already\n",
+		       found, d.trid.traddr,
+		       d.trid.trsvcid[0] ? d.trid.trsvcid : "4420");
+	}
 	return failed ? NVMF_EXIT_FAILURE : NVMF_EXIT_OK;
 }
 
@@ -382,8 +413,9 @@ int cmd_connect_all(int argc, char **argv)
 	for (i = 0; o[i].name && o[i].val != 'h' && i < NVMF_ARGS_MAX - 2; i++)
 		all_opts[i] = o[i];
 	all_opts[i++] = config_opt; /* before help and version */
-	for (; o[i - 1].name && i < NVMF_ARGS_MAX; i++)
-		all_opts[i] = o[i - 1];
+	all_opts[i++] = persistent_opt;
+	for (; o[i - 2].name && i < NVMF_ARGS_MAX; i++)
+		all_opts[i] = o[i - 2];
 	all_cmd.opts = all_opts;
 	if (argc > MAX_ARGS / 2) {
 		nvmf_args_error(&all_cmd, "too many arguments (%d)", argc);
@@ -398,6 +430,8 @@ int cmd_connect_all(int argc, char **argv)
 	       -1) {
 		if (opt == 'a' || opt == 'h')
 			has_addr = true;
+		else if (opt == OPT_PERSISTENT)
+			persistent = true;
 		else if (opt == OPT_CONFIG) {
 			config = optarg;
 			named = true;

@@ -152,6 +152,8 @@ struct nvmf_ctrl_info {
 	bool fail_fast;		     /* fast_io_fail_tmo expired */
 	char last_error[160];	     /* why the last connection ended */
 	char model[41], serial[21], firmware[9];
+	/* a discovery controller kept connected: log page change notices */
+	uint32_t disc_log_changes;
 };
 
 struct nvmf_ns_info {

@@ -1,7 +1,7 @@
 # nvmf-host-vs-kernel-target, target node: the kernel nvmet-rdma target,
 # configured with our nvmetcli (restore; save must give the input back).
 NVMETCLI=$LAB_BUILD/nvmetcli/nvmetcli
-modprobe brd rd_nr=1 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
+modprobe brd rd_nr=2 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
 modprobe nvmet_rdma || lab_fail "modprobe nvmet_rdma failed"
 cat >"$LAB_OUT/in.json" <<JSON
 {
@@ -68,6 +68,11 @@ grep -q "o- 1 \[rdma $LAB_IP:4420\] bound" "$LAB_OUT/ls.txt" ||
 lab_event "kernel target configured by nvmetcli restore; save gives the input back; ls: port 1 bound"
 lab_report "nvmetcli on the kernel configfs: restore, save (input reproduced, $(wc -l <"$LAB_OUT/saved1.json") lines), clear, restore, save (identical), ls"
 lab_signal target-ready
-lab_wait host-done 460
+# connect-all --persistent: a subsystem added to the port later
+lab_wait add-subsys 460
+lab_kernel_subsys "$NQN-2" 1 /dev/ram1 || lab_fail "cannot add $NQN-2"
+lab_event "added $NQN-2 to port 1 (the kernel target notifies discovery controllers)"
+lab_signal subsys-added
+lab_wait host-done 120
 "$NVMETCLI" clear || lab_fail "nvmetcli clear failed"
 lab_pass
