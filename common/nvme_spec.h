@@ -409,6 +409,8 @@ struct nvme_id_power_state {
 #define NVME_AER_TYPE_NOTICE	     2u
 #define NVME_AER_NOTICE_NS_CHANGED   0u
 #define NVME_AER_NOTICE_DISC_CHANGED 0xf0u /* discovery log page changed */
+/* Get Log Page cdw10: Retain Asynchronous Event (keep the event masked) */
+#define NVME_LOG_RAE (1u << 15)
 /* Asynchronous Event Configuration (feature 0x0b): discovery log notices */
 #define NVME_AEN_CFG_DISC_CHANGE (1u << 31)
 #define NVME_AER_RESULT(type, info, lid) \

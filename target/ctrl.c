@@ -370,6 +370,34 @@ void nvmet_ns_changed(struct nvmet_subsys *subsys, uint32_t nsid)
 	pthread_mutex_unlock(&subsys->lock);
 }
 
+/*
+ * The discovery log changed: each discovery controller whose host asked
+ * for log change notices (Asynchronous Event Configuration bit 31) gets
+ * one, until it reads the log page again - as the kernel target does, so
+ * a persistent discovery controller connects what is new.
+ */
+void nvmet_disc_notify(struct nvmet_subsys *disc)
+{
+	uint32_t result = NVME_AER_RESULT(NVME_AER_TYPE_NOTICE,
+					  NVME_AER_NOTICE_DISC_CHANGED,
+					  NVME_LOG_DISC);
+	struct nvmet_ctrl *c;
+
+	pthread_mutex_lock(&disc->lock);
+	TAILQ_FOREACH(c, &disc->ctrls, link) {
+		pthread_mutex_lock(&c->lock);
+		if (!c->fatal && (c->aen_enabled & NVME_AEN_CFG_DISC_CHANGE) &&
+		    !c->disc_aen_masked) {
+			c->disc_aen_masked = true;
+			aen_send(c, result);
+			nvmf_obj_info(c->log_prefix,
+				      "discovery log changed: event sent");
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&disc->lock);
+}
+
 /* Tear down the subsystem's controllers (through port, or all of them). */
 void nvmet_subsys_del_ctrls(struct nvmet_subsys *subsys,
 			    struct nvmet_port *port, const char *why)

@@ -88,6 +88,12 @@ static void execute_disc_get_log_page(struct nvmet_req *req)
 	uint64_t n = 0;
 	uint16_t status;
 
+	if (!(le32toh(req->cmd->common.cdw10) & NVME_LOG_RAE)) {
+		/* read: the next change is notified again */
+		pthread_mutex_lock(&ctrl->lock);
+		ctrl->disc_aen_masked = false;
+		pthread_mutex_unlock(&ctrl->lock);
+	}
 	nvmet_model_rdlock(tgt);
 	/* header + the current discovery subsystem + subsystems + referrals */
 	hdr = calloc(1, sizeof(*hdr) + count_entries(port) * sizeof(*e));
@@ -124,6 +130,8 @@ static void execute_disc_identify(struct nvmet_req *req)
 	memset(id, 0, sizeof(*id));
 	nvmet_fill_id_ctrl_common(req, id);
 	id->cntrltype = NVME_CTRL_CNTRLTYPE_DISC;
+	/* discovery log change notices, as the kernel target offers them */
+	id->oaes = htole32(NVME_AEN_CFG_DISC_CHANGE);
 	id->lpa = 1 << 2; /* extended data for Get Log Page */
 	/*
 	 * maxcmd stays the port's queue size, as the kernel target has it:

@@ -55,6 +55,8 @@ void nvmet_model_unlock(struct nvmet_tgt *tgt)
 void nvmet_disc_changed(struct nvmet_tgt *tgt)
 {
 	atomic_fetch_add(&tgt->genctr, 1);
+	if (tgt->disc)
+		nvmet_disc_notify(tgt->disc);
 }
 
 /* ---- hosts -------------------------------------------------------------------- */

@@ -202,6 +202,7 @@ struct nvmet_ctrl {
 	uint32_t changed_ns[NVME_NS_LIST_MAX];
 	int nr_changed_ns;
 	bool ns_aen_masked;   /* sent; masked until the log page is read */
+	bool disc_aen_masked; /* the same for the discovery log page */
 	uint32_t pending_aen; /* an event waiting for an AER, or 0 */
 	struct nvmf_timer *ka_timer; /* on the admin queue's worker */
 	uint64_t last_ka_ms;
@@ -428,6 +429,7 @@ void nvmet_ctrl_fatal(struct nvmet_ctrl *ctrl, const char *why);
 void nvmet_ctrl_start_keep_alive(struct nvmet_ctrl *ctrl);
 void nvmet_ctrl_keep_alive(struct nvmet_ctrl *ctrl);
 void nvmet_ns_changed(struct nvmet_subsys *subsys, uint32_t nsid);
+void nvmet_disc_notify(struct nvmet_subsys *disc);
 void nvmet_ctrl_aer_submit(struct nvmet_ctrl *ctrl, struct nvmet_req *req);
 void nvmet_subsys_del_ctrls(struct nvmet_subsys *subsys,
 			    struct nvmet_port *port, const char *why);
