@@ -41,7 +41,7 @@ lab_event "nvme list, id-ctrl, id-ns, smart-log: ok"
 # nvmf-tgt reloads its -c file (SIGHUP) while fio runs: namespace 2
 # appears (namespace-changed event), then goes; namespace 1's I/O goes on
 lab_fio_verify reload "$dev" --rw=randwrite --bs=4k --iodepth=8 \
-	--size=16M --time_based --runtime=20 --verify_backlog=64 &
+	--size=16M --time_based --runtime=14 --verify_backlog=64 &
 fio_pid=$!
 cname=$(basename "$ctrl")
 ns2() { # the kernel's device for namespace 2 of this controller
