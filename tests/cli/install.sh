@@ -4,8 +4,8 @@
 # cmake --install of a build tree, as a user installs it (into a DESTDIR
 # here): every binary, libnvmf-host as a versioned shared library exporting
 # exactly <nvmf/host.h> with its header and pkg-config file (a program is
-# built and run against them), systemd units and udev rules that name
-# installed binaries, a man page per tool that documents every option the
+# built and run against them), systemd units (clean in systemd-analyze
+# verify) and udev rules that name installed binaries, a man page per tool that documents every option the
 # tool and each of its commands takes (and renders without warnings), bash
 # completion that completes commands and options, --version everywhere,
 # and an install to a prefix the tree was not configured for refused
@@ -80,6 +80,18 @@ for u in "$P"/lib/systemd/system/*.service; do
 			bad "$(basename "$u"): Documentation $m is not installed"
 	done
 done
+# systemd's own check of each unit (syntax, executables), in the installed
+# tree with this machine's systemd units beside it
+if command -v systemd-analyze >/dev/null && [ -d /lib/systemd/system ]; then
+	mkdir -p "$D/lib/systemd" && cp -a /lib/systemd/system "$D/lib/systemd/"
+	for u in "$P"/lib/systemd/system/*.service; do
+		out=$(systemd-analyze verify --root="$D" --man=no "$u" 2>&1)
+		rc=$?
+		[ $rc = 0 ] && [ -z "$out" ] &&
+			ok "systemd-analyze verify $(basename "$u"): clean" ||
+			bad "systemd-analyze verify $(basename "$u"): exit $rc: $out"
+	done
+fi
 grep -q '^Type=notify' "$P/lib/systemd/system/nvmf-tgt.service" &&
 	ok "nvmf-tgt.service is Type=notify" || bad "nvmf-tgt.service not Type=notify"
 
