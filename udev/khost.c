@@ -424,6 +424,9 @@ int khost_check(struct khost *k)
 			route_dev(c->traddr, c->netdev, sizeof(c->netdev));
 		if (!c->netdev[0] || link_active(c->netdev) != 1)
 			continue;
+		nvmf_info("re-creating %s (%s at %s:%s): %s has an active "
+			  "RDMA link again; connecting",
+			  c->name, c->nqn, c->traddr, c->trsvcid, c->netdev);
 		fflush(NULL);
 		c->pid = fork();
 		if (c->pid == 0)
