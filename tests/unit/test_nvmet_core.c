@@ -873,6 +873,91 @@ static void test_ns_changed_aen(void **state)
 }
 
 /*
+ * A discovery controller whose host asked for log change notices gets one
+ * when a subsystem is linked to a port, then none until it reads the
+ * discovery log (without RAE), as the kernel target does.
+ */
+static void test_disc_changed_aen(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_subsys *s = nvmet_find_subsys(&f->tgt, OPEN);
+	struct nvmet_port *port = TAILQ_FIRST(&f->tgt.ports);
+	struct nvmet_subsys_link *l;
+	struct treq aer, t = { 0 };
+	struct nvme_id_ctrl *id = (void *)t.data;
+	struct nvmet_sq sq;
+	int before;
+
+	nvmf_loop_bind_thread(f->worker.loop);
+	sq_init(f, &sq, 0);
+	assert_int_equal(do_connect(&sq, NVME_DISC_NQN, HOST, 0xffff, 31, NULL),
+			 0);
+	identify(&t, NVME_ID_CNS_CTRL, 0);
+	assert_int_equal(run(&sq, &t), 0);
+	assert_int_equal(le32toh(id->oaes), NVME_AEN_CFG_DISC_CHANGE);
+	memset(&t, 0, sizeof(t));
+	t.cmd.common.opcode = nvme_admin_set_features;
+	t.cmd.common.flags = NVME_CMD_SGL_METABUF;
+	t.cmd.common.cdw10 = htole32(NVME_FEAT_ASYNC_EVENT);
+	t.cmd.common.cdw11 = htole32(NVME_AEN_CFG_DISC_CHANGE);
+	assert_int_equal(run(&sq, &t), 0);
+	before = completions;
+	submit_aer(&sq, &aer);
+	assert_int_equal(completions, before); /* outstanding */
+
+	/* unlinked from its port: the log changed */
+	nvmet_model_lock(&f->tgt);
+	TAILQ_FOREACH(l, &port->subsystems, link)
+		if (l->subsys == s)
+			break;
+	assert_non_null(l);
+	nvmet_port_unlink(port, l);
+	nvmet_model_unlock(&f->tgt);
+	nvmf_loop_run_once(f->worker.loop, 100);
+	assert_int_equal(completions, before + 1);
+	assert_int_equal(le16toh(aer.cqe.status), 0);
+	assert_int_equal(le32toh(aer.cqe.result.u32),
+			 NVME_AER_RESULT(NVME_AER_TYPE_NOTICE,
+					 NVME_AER_NOTICE_DISC_CHANGED,
+					 NVME_LOG_DISC));
+
+	/* masked: linked again, no event until the log is read */
+	submit_aer(&sq, &aer);
+	nvmet_model_lock(&f->tgt);
+	assert_int_equal(nvmet_port_link(port, s->nqn, s), 0);
+	nvmet_model_unlock(&f->tgt);
+	nvmf_loop_run_once(f->worker.loop, 20);
+	assert_int_equal(completions, before + 1);
+	/* a read with Retain Asynchronous Event keeps it masked */
+	memset(&t, 0, sizeof(t));
+	t.cmd.common.opcode = nvme_admin_get_log_page;
+	t.cmd.common.flags = NVME_CMD_SGL_METABUF;
+	t.cmd.common.cdw10 =
+		htole32(NVME_LOG_DISC | NVME_LOG_RAE | (1024 / 4 - 1) << 16);
+	assert_int_equal(run(&sq, &t), 0);
+	nvmet_model_lock(&f->tgt);
+	nvmet_disc_changed(&f->tgt);
+	nvmet_model_unlock(&f->tgt);
+	nvmf_loop_run_once(f->worker.loop, 20);
+	assert_int_equal(completions, before + 2); /* the log read only */
+	/* read without RAE: the next change is announced again */
+	t.cmd.common.cdw10 = htole32(NVME_LOG_DISC | (1024 / 4 - 1) << 16);
+	assert_int_equal(run(&sq, &t), 0);
+	before = completions;
+	nvmet_model_lock(&f->tgt);
+	nvmet_disc_changed(&f->tgt);
+	nvmet_model_unlock(&f->tgt);
+	nvmf_loop_run_once(f->worker.loop, 100);
+	assert_int_equal(completions, before + 1);
+	assert_int_equal(le32toh(aer.cqe.result.u32),
+			 NVME_AER_RESULT(NVME_AER_TYPE_NOTICE,
+					 NVME_AER_NOTICE_DISC_CHANGED,
+					 NVME_LOG_DISC));
+	nvmet_ctrl_remove_sq(sq.ctrl, &sq);
+	nvmet_ctrl_put(sq.ctrl);
+}
+
+/*
  * A drain that timed out leaves the old device open; a later enable must
  * not serve it after device_path changed (it did: 1024 blocks of the old
  * file, not the new one's 2048).
@@ -1008,6 +1093,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kato_set_later, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_connect_rules, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_disc_changed_aen, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ns_changed_aen, setup,
 						teardown),
