@@ -89,6 +89,27 @@ static int run_connect(char **args)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : NVMF_EXIT_FAILURE;
 }
 
+/* "nvmf-host connect PASS... -a ADDR -s SVC -n NQN".  Exit status. */
+static int connect_one(char **pass, int npass, const char *addr,
+		       const char *svc, const char *nqn)
+{
+	char *args[MAX_ARGS + 16];
+	int i = 0;
+
+	args[i++] = "nvmf-host";
+	args[i++] = "connect";
+	memcpy(args + i, pass, sizeof(*pass) * (size_t)npass);
+	i += npass;
+	args[i++] = "-a";
+	args[i++] = (char *)addr;
+	args[i++] = "-s";
+	args[i++] = (char *)svc;
+	args[i++] = "-n";
+	args[i++] = (char *)nqn;
+	args[i] = NULL;
+	return run_connect(args);
+}
+
 /*
  * Parse this command's options into a, and those for connect into pass.
  * Return: NVMF_EXIT_OK, or the exit status for a bad option.
@@ -150,9 +171,9 @@ static int connect_from(int argc, char **argv, const char *origin)
 {
 	char svc[NVMF_TRSVCID_SIZE + 1], nqn[NVME_NQN_FIELD + 1];
 	char addr[NVMF_TRADDR_SIZE + 1], found[32];
-	char *pass[MAX_ARGS + 8], *args[MAX_ARGS + 16];
+	char *pass[MAX_ARGS + 8];
 	const struct nvmf_disc_log_entry *e;
-	int ret, npass = 0, failed = 0, done = 0, i;
+	int ret, npass = 0, failed = 0, done = 0;
 	struct conn_args a, d;
 	uint8_t *log;
 	uint64_t n, k;
@@ -199,19 +220,7 @@ static int connect_from(int argc, char **argv, const char *origin)
 			done++;
 			continue;
 		}
-		i = 0;
-		args[i++] = "nvmf-host";
-		args[i++] = "connect";
-		memcpy(args + i, pass, sizeof(*pass) * (size_t)npass);
-		i += npass;
-		args[i++] = "-a";
-		args[i++] = addr;
-		args[i++] = "-s";
-		args[i++] = svc;
-		args[i++] = "-n";
-		args[i++] = nqn;
-		args[i] = NULL;
-		if (run_connect(args) == NVMF_EXIT_OK)
+		if (connect_one(pass, npass, addr, svc, nqn) == NVMF_EXIT_OK)
 			done++;
 		else
 			failed++;
@@ -221,19 +230,9 @@ static int connect_from(int argc, char **argv, const char *origin)
 		  done + failed, d.trid.traddr);
 	if (persistent && !conn_connected(&d, found, sizeof(found))) {
 		/* the discovery controller itself, as a connect daemon */
-		i = 0;
-		args[i++] = "nvmf-host";
-		args[i++] = "connect";
-		memcpy(args + i, pass, sizeof(*pass) * (size_t)npass);
-		i += npass;
-		args[i++] = "-a";
-		args[i++] = d.trid.traddr;
-		args[i++] = "-s";
-		args[i++] = d.trid.trsvcid[0] ? d.trid.trsvcid : "4420";
-		args[i++] = "-n";
-		args[i++] = NVMF_DISCOVERY_NQN;
-		args[i] = NULL;
-		if (run_connect(args) != NVMF_EXIT_OK)
+		if (connect_one(pass, npass, d.trid.traddr,
+				d.trid.trsvcid[0] ? d.trid.trsvcid : "4420",
+				NVMF_DISCOVERY_NQN) != NVMF_EXIT_OK)
 			failed++;
 	} else if (persistent) {
 		printf("%s: the discovery controller at %s:%s is connected "
