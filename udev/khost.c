@@ -175,7 +175,10 @@ static int route_dev(const char *traddr, char *dev, size_t n)
 static int link_active(const char *netdev)
 {
 	char want[IF_NAMESIZE + 16];
+	int ret = nvmf_netdev_rdma_link(NVMF_IB_CLASS_DIR, netdev, true);
 
+	if (ret >= 0)
+		return ret;
 	snprintf(want, sizeof(want), " netdev %s ", netdev);
 	return nvmf_rdma_tool_match("link show", want, "state ACTIVE");
 }
