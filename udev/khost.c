@@ -50,6 +50,12 @@
 
 /* a controller gone this soon after a device removal went with it */
 #define REMOVAL_WINDOW_MS 5000
+/*
+ * A controller gone while its RDMA link still looks active: the kernel
+ * deletes the controllers of a device being removed before the device
+ * leaves sysfs, so the decision waits this long for the removal.
+ */
+#define VANISH_GRACE_MS 2000
 
 struct kctrl {
 	TAILQ_ENTRY(kctrl) link;
@@ -62,6 +68,7 @@ struct kctrl {
 	bool seen;
 	bool lost;
 	uint64_t lost_ms;
+	uint64_t vanished_ms; /* gone, not yet told lost or disconnected */
 	unsigned int attempts;
 	pid_t pid; /* the child writing to /dev/nvme-fabrics, or 0 */
 };
@@ -339,16 +346,21 @@ static void classify(struct khost *k)
 	TAILQ_FOREACH_SAFE(c, &k->ctrls, link, tmp) {
 		if (c->lost || c->seen) {
 			c->seen = false;
+			c->vanished_ms = 0;
 			continue;
 		}
+		if (!c->vanished_ms)
+			c->vanished_ms = now;
 		if (removal || (c->netdev[0] && link_active(c->netdev) == 0)) {
 			c->lost = true;
-			c->lost_ms = now;
+			c->lost_ms = c->vanished_ms;
 			nvmf_info("%s (%s at %s:%s) was deleted with its RDMA "
 				  "device (netdev %s): re-creating it when the "
 				  "device is back",
 				  c->name, c->nqn, c->traddr, c->trsvcid,
 				  c->netdev[0] ? c->netdev : "?");
+		} else if (now - c->vanished_ms < VANISH_GRACE_MS) {
+			continue; /* its device may be on its way out */
 		} else {
 			nvmf_info("%s (%s at %s:%s) was disconnected, not by a "
 				  "device removal: not re-created",
@@ -414,8 +426,10 @@ int khost_check(struct khost *k)
 	scan(k);
 	classify(k);
 	TAILQ_FOREACH_SAFE(c, &k->ctrls, link, tmp) {
-		if (!c->lost)
+		if (!c->lost) {
+			left += c->vanished_ms != 0; /* decided later */
 			continue;
+		}
 		if (c->pid && reap(c) == 1) {
 			kctrl_del(k, c);
 			continue;

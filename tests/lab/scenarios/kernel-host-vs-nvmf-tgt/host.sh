@@ -41,7 +41,7 @@ lab_event "nvme list, id-ctrl, id-ns, smart-log: ok"
 # nvmf-tgt reloads its -c file (SIGHUP) while fio runs: namespace 2
 # appears (namespace-changed event), then goes; namespace 1's I/O goes on
 lab_fio_verify reload "$dev" --rw=randwrite --bs=4k --iodepth=8 \
-	--size=16M --time_based --runtime=14 --verify_backlog=64 &
+	--size=16M --time_based --runtime=10 --verify_backlog=64 &
 fio_pid=$!
 cname=$(basename "$ctrl")
 ns2() { # the kernel's device for namespace 2 of this controller
@@ -72,7 +72,7 @@ wait "$fio_pid" || lab_fail "fio on namespace 1 failed during the reloads: $(gre
 lab_event "reloads: namespace 2 added, verified, removed; fio on namespace 1 without error ($(grep -o 'WRITE: bw=[^ ]*' "$LAB_OUT/fio-reload.log"))"
 
 lab_fio_verify randwrite "$dev" --rw=randwrite --bs=4k --iodepth=16 \
-	--numjobs=2 --offset_increment=64M --size="${FIO_4K_SIZE:-32M}" ||
+	--numjobs=2 --offset_increment=64M --size="${FIO_4K_SIZE:-16M}" ||
 	lab_fail "fio 4k randwrite verify failed"
 lab_event "fio 4k randwrite (2 jobs, QD16) crc32c verify: ok"
 lab_fio_verify seq128k "$dev" --rw=write --bs=128k --iodepth=8 \
