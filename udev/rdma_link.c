@@ -62,7 +62,9 @@ int nvmf_rdma_tool_match(const char *args, const char *want, const char *also)
  * default GID belongs to netdev (gid_attrs/ndevs/0, RoCE) and its state.
  * Reading files forks nothing (`rdma` takes about 0.3 s to start in the
  * lab, per call).  1 a link (active, if need_active), 0 none, -1 cannot
- * tell (a kernel without gid_attrs).
+ * tell (a kernel without gid_attrs).  A device being unregistered stays
+ * in sysfs to the end (its clients are removed first): use it where a
+ * wrong "yes" during a removal costs a retry only.
  */
 int nvmf_netdev_rdma_link(const char *ib_dir, const char *netdev,
 			  bool need_active)
@@ -144,9 +146,11 @@ int nvmf_addr_on_rdma_link(const char *adrfam, const char *addr)
 	freeifaddrs(ifa);
 	if (!ifname[0])
 		return 0; /* no device has the address */
-	family = nvmf_netdev_rdma_link(NVMF_IB_CLASS_DIR, ifname, false);
-	if (family >= 0)
-		return family;
+	/*
+	 * `rdma link show`, not sysfs: a device being unregistered leaves
+	 * the tool's list first and sysfs last, and re-linking a port while
+	 * its device goes would leave it without links.
+	 */
 	snprintf(want, sizeof(want), " netdev %s ", ifname);
 	return nvmf_rdma_tool_match("link show", want, NULL);
 }
