@@ -159,8 +159,7 @@ void nvmf_uuid_from_hash(uint64_t hash, uint8_t uuid[16])
 	uuid[8] = (uuid[8] & 0x3f) | 0x80;
 }
 
-/* The first word of ROOT/path, if any. */
-static int read_word(const char *root, const char *path, char *buf, size_t size)
+int nvmf_read_word(const char *root, const char *path, char *buf, size_t size)
 {
 	char full[4096];
 	FILE *f;
@@ -184,18 +183,18 @@ int nvmf_host_nqn_default(const char *root, char *nqn, size_t size)
 	char word[256];
 	uint8_t uuid[16];
 
-	if (!read_word(root, "/etc/nvme/hostnqn", word, sizeof(word))) {
+	if (!nvmf_read_word(root, "/etc/nvme/hostnqn", word, sizeof(word))) {
 		if ((size_t)snprintf(nqn, size, "%s", word) >= size)
 			return -ENOSPC;
 		return 0;
 	}
 	/* DMI: unset ones read all zeros (or all ones, "ff...") */
-	if (!read_word(root, "/sys/class/dmi/id/product_uuid", word,
-		       sizeof(word)) &&
+	if (!nvmf_read_word(root, "/sys/class/dmi/id/product_uuid", word,
+			    sizeof(word)) &&
 	    !nvmf_uuid_parse(word, uuid) && memcmp(uuid, zero, 16) &&
 	    strspn(word, "fF-") != strlen(word))
 		return nvmf_nqn_from_uuid(uuid, nqn, size);
-	if (!read_word(root, "/etc/machine-id", word, sizeof(word)) &&
+	if (!nvmf_read_word(root, "/etc/machine-id", word, sizeof(word)) &&
 	    strlen(word) == 32) {
 		nvmf_uuid_from_hash(nvmf_fnv1a(word, 32,
 					       0xcbf29ce484222325ull ^
@@ -211,7 +210,7 @@ int nvmf_host_id_default(const char *root, const char *hostnqn, uint8_t id[16])
 	const char *u = strstr(hostnqn, ":uuid:");
 	char word[64];
 
-	if (!read_word(root, "/etc/nvme/hostid", word, sizeof(word)))
+	if (!nvmf_read_word(root, "/etc/nvme/hostid", word, sizeof(word)))
 		return nvmf_uuid_parse(word, id) ? -EINVAL : 0;
 	if (!strncmp(hostnqn, NVME_UUID_NQN_PREFIX,
 		     strlen(NVME_UUID_NQN_PREFIX)) &&

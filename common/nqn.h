@@ -43,6 +43,9 @@ uint64_t nvmf_fnv1a(const void *data, size_t len, uint64_t h);
 /* A version 4 shaped UUID that is a function of a 64-bit hash. */
 void nvmf_uuid_from_hash(uint64_t hash, uint8_t uuid[16]);
 
+/* The first word of ROOT/path ("" for /).  Return: 0, or -ENOENT. */
+int nvmf_read_word(const char *root, const char *path, char *buf, size_t size);
+
 /*
  * The host NQN when none is given, as nvme-cli finds it: ROOT/etc/nvme/
  * hostnqn, else "nqn.2014-08.org.nvmexpress:uuid:U" with U the machine's

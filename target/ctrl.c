@@ -324,6 +324,21 @@ void nvmet_ctrl_aer_submit(struct nvmet_ctrl *ctrl, struct nvmet_req *req)
 	}
 }
 
+/*
+ * ctrl->lock held: a notice of a kind the host enabled (enable, a bit of
+ * Asynchronous Event Configuration), once until its log page is read
+ * (*masked).  Return: true if sent.
+ */
+static bool aen_notice(struct nvmet_ctrl *ctrl, uint32_t enable, bool *masked,
+		       uint32_t result)
+{
+	if (ctrl->fatal || !(ctrl->aen_enabled & enable) || *masked)
+		return false;
+	*masked = true;
+	aen_send(ctrl, result);
+	return true;
+}
+
 /* ctrl->lock held: remember nsid for the Changed Namespace List. */
 static void note_changed_ns(struct nvmet_ctrl *ctrl, uint32_t nsid)
 {
@@ -358,13 +373,10 @@ void nvmet_ns_changed(struct nvmet_subsys *subsys, uint32_t nsid)
 	TAILQ_FOREACH(c, &subsys->ctrls, link) {
 		pthread_mutex_lock(&c->lock);
 		note_changed_ns(c, nsid);
-		if (!c->fatal && (c->aen_enabled & NVME_CTRL_OAES_NS_ATTR) &&
-		    !c->ns_aen_masked) {
-			c->ns_aen_masked = true;
-			aen_send(c, result);
+		if (aen_notice(c, NVME_CTRL_OAES_NS_ATTR, &c->ns_aen_masked,
+			       result))
 			nvmf_obj_info(c->log_prefix,
 				      "namespace %u changed: event sent", nsid);
-		}
 		pthread_mutex_unlock(&c->lock);
 	}
 	pthread_mutex_unlock(&subsys->lock);
@@ -386,13 +398,10 @@ void nvmet_disc_notify(struct nvmet_subsys *disc)
 	pthread_mutex_lock(&disc->lock);
 	TAILQ_FOREACH(c, &disc->ctrls, link) {
 		pthread_mutex_lock(&c->lock);
-		if (!c->fatal && (c->aen_enabled & NVME_AEN_CFG_DISC_CHANGE) &&
-		    !c->disc_aen_masked) {
-			c->disc_aen_masked = true;
-			aen_send(c, result);
+		if (aen_notice(c, NVME_AEN_CFG_DISC_CHANGE, &c->disc_aen_masked,
+			       result))
 			nvmf_obj_info(c->log_prefix,
 				      "discovery log changed: event sent");
-		}
 		pthread_mutex_unlock(&c->lock);
 	}
 	pthread_mutex_unlock(&disc->lock);

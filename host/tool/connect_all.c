@@ -306,21 +306,6 @@ static void connect_from_port(void *arg, const struct nvme_config_port *p)
 		j->ret = NVMF_EXIT_FAILURE;
 }
 
-/* The host's ID for finding it in the file: -I, else /etc/nvme/hostid. */
-static char *file_hostid(void)
-{
-	char buf[64] = "";
-	FILE *f = fopen(HOSTID_FILE, "re");
-
-	if (!f)
-		return NULL;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, " \t\n")] = '\0';
-	return buf[0] ? strdup(buf) : NULL;
-}
-
 /*
  * The discovery controllers of path, nvme-cli's JSON configuration: every
  * port of every subsystem of this host, as "nvme connect-all" finds them.
@@ -331,7 +316,7 @@ static int connect_from_json(int argc, char **argv, const char *path,
 			     const char *hostid, int *found)
 {
 	struct json_pass j = { argc, argv, path, 0, NVMF_EXIT_OK };
-	char nqn[NVME_NQN_FIELD], *hid = NULL;
+	char nqn[NVME_NQN_FIELD], hid[64];
 	int nsub;
 
 	if (!hostnqn || !*hostnqn) {
@@ -343,8 +328,11 @@ static int connect_from_json(int argc, char **argv, const char *path,
 		}
 		hostnqn = nqn;
 	}
+	/* -I, else /etc/nvme/hostid: only then is the file's hostid matched */
 	if (!hostid || !*hostid)
-		hostid = hid = file_hostid();
+		hostid = nvmf_read_word("", HOSTID_FILE, hid, sizeof(hid)) ?
+				 NULL :
+				 hid;
 	nsub = nvme_config_ports(path, hostnqn, hostid, connect_from_port, &j);
 	if (nsub == -ENOENT && !named) {
 		j.ret = NVMF_EXIT_OK; /* as nvme-cli: no file, no ports */
@@ -359,7 +347,6 @@ static int connect_from_json(int argc, char **argv, const char *path,
 		printf("%s: no subsystem for host %s%s%s\n", path, hostnqn,
 		       hostid ? " with hostid " : "", hostid ? hostid : "");
 	}
-	free(hid);
 	*found += j.found;
 	return j.ret;
 }
