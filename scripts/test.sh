@@ -33,11 +33,12 @@ scripts/build.sh --asan || { echo "build failed"; echo "0 passed, 1 failed"; exi
 
 log=$(mktemp)
 echo "== unit tests under ASan+UBSan (build-asan)"
-ctest --test-dir build-asan -L unit --output-on-failure 2>&1 | tee "$log"
+ctest --test-dir build-asan -L unit -j"$(nproc)" --output-on-failure 2>&1 | tee "$log"
 count "$log"
 
+# each harness runs for a fixed time (-max_total_time): one per CPU at once
 echo "== libFuzzer harnesses (build-fuzz), from their seed corpora"
-ctest --test-dir build-fuzz -L fuzz --output-on-failure 2>&1 | tee "$log"
+ctest --test-dir build-fuzz -L fuzz -j"$(nproc)" --output-on-failure 2>&1 | tee "$log"
 count "$log"
 
 echo "== all tests (build): unit, style, lab"

@@ -54,25 +54,38 @@ state_files() {
 	[ "${#STATES[@]}" -eq "$1" ] || lab_fail "found ${#STATES[@]} of $1 controllers in /sys/class/nvme"
 }
 
+# read_state FILE: st = the state in a sysfs state file (the kernel host)
+# or in an nvmf-host status.json, without a fork (polled for 32 controllers)
+read_state() {
+	local s=
+	read -r -d '' s <"$1"
+	if [[ $s =~ \"state\":\ *\"([a-z-]+)\" ]]; then
+		st=${BASH_REMATCH[1]}
+	else
+		st=${s%%$'\n'*}
+	fi
+}
+
 # wait until every controller has left "live" and is live again; prints
-# the times (ns) of the first one's and the last one's return
+# the times (ns) of the first one's and the last one's return, taken when
+# each is seen (bash's clock: no fork between two reads of the states)
 wait_recovered() {	# wait_recovered TIMEOUT_S
-	local deadline=$((SECONDS + $1)) i st left=${#STATES[@]} seen=() first=
+	local deadline=$((SECONDS + $1)) i st left seen=() first= last= t
 	while [ $SECONDS -lt $deadline ]; do
+		left=0
 		for i in "${!STATES[@]}"; do
-			read -r st <"${STATES[$i]}"
+			read_state "${STATES[$i]}"
 			if [ "$st" != live ]; then
 				seen[$i]=1
 			elif [ "${seen[$i]:-}" = 1 ]; then
 				seen[$i]=2
-				[ -n "$first" ] || first=$(lab_now_ns)
+				t=${EPOCHREALTIME/./}000
+				[ -n "$first" ] || first=$t
+				last=$t
 			fi
-		done
-		left=0
-		for i in "${!STATES[@]}"; do
 			[ "${seen[$i]:-}" = 2 ] || left=$((left + 1))
 		done
-		[ $left -eq 0 ] && { echo "$first $(lab_now_ns)"; return 0; }
+		[ $left -eq 0 ] && { echo "$first $last"; return 0; }
 		sleep 0.05
 	done
 	echo "$left"
@@ -89,6 +102,28 @@ for who in kernel tgt; do
 	[ $who = kernel ] && lab_signal kernel-done
 done
 
+# recovery: N controllers of one host (kernel, then nvmf-host) with a QD1
+# reader each, through one target-side reset; times from `rdma link add`
+recovery() {	# recovery WHO N
+	local who=$1 n=$2 times t_add t_first t_last fio_pid
+	lab_signal "connected-$who-$n"
+	times=$(wait_recovered 120) ||
+		lab_fail "$who N=$n: $times of $n controllers not back live 120 s after the reset"
+	t_add=$(cat "$LAB_SYNC/add-$who-$n" 2>/dev/null) || lab_fail "$who N=$n: no rdma link add time"
+	read -r t_first t_last <<<"$times"
+	# the first return is bounded by the host's own retry timing (the
+	# kernel host's connect sent while the device was gone waits for its
+	# CM timeout); the spread to the last one is what N adds
+	lab_report "$who N=$n: all $n controllers live $(lab_ms "$t_add" "$t_last") ms after rdma link add; first $(lab_ms "$t_add" "$t_first") ms, last $(lab_ms "$t_first" "$t_last") ms after the first (reconnect-delay 1 s)"
+}
+
+# fio_check LOG WHAT: no I/O error through the reset
+fio_check() {
+	grep -q 'err= *[1-9]' "$1" &&
+		lab_fail "$2: fio saw I/O errors through the reset: $(grep -m1 'err=' "$1")"
+	return 0
+}
+
 for n in $SIZES; do
 	connect_n "$n" --reconnect-delay 1 --ctrl-loss-tmo -1
 	state_files "$n"
@@ -99,23 +134,48 @@ for n in $SIZES; do
 		--runtime=300 --time_based "${JOBS[@]}" >"$LAB_OUT/fio-reset-$n.log" 2>&1 &
 	fio_pid=$!
 	sleep 2
-	lab_signal "connected-$n"
-	times=$(wait_recovered 120) ||
-		lab_fail "N=$n: $times of $n controllers not back live 120 s after the reset"
-	t_add=$(cat "$LAB_SYNC/add-$n" 2>/dev/null) || lab_fail "N=$n: no rdma link add time"
-	read -r t_first t_last <<<"$times"
-	# the first return is bounded by the kernel host's own retry timing
-	# (a connect sent while the device was gone waits for its CM
-	# timeout); the spread to the last one is what N adds
-	lab_report "N=$n: all $n controllers live $(lab_ms "$t_add" "$t_last") ms after rdma link add; first $(lab_ms "$t_add" "$t_first") ms, last $(lab_ms "$t_first" "$t_last") ms after the first (kernel host reconnect-delay 1 s)"
+	recovery kernel "$n"
 	kill "$fio_pid"
 	wait "$fio_pid"
-	grep -q 'err= *[1-9]' "$LAB_OUT/fio-reset-$n.log" &&
-		lab_fail "N=$n: fio saw I/O errors through the reset: $(grep -m1 'err=' "$LAB_OUT/fio-reset-$n.log")"
+	fio_check "$LAB_OUT/fio-reset-$n.log" "kernel N=$n"
 	dd if="$(lab_nvme_dev "${PFX}$n")" of=/dev/null bs=4k count=16 iflag=direct \
 		status=none || lab_fail "N=$n: a read after the recovery failed"
 	disconnect_n "$n"
-	lab_signal "recovered-$n"
+	lab_signal "recovered-kernel-$n"
+done
+
+# ---- nvmf-host: the same recovery with N nvmf-host controllers ---------------
+for n in $SIZES; do
+	pids=()
+	for i in $(seq "$n"); do
+		lab_host_connect "$PFX$i" "$LAB_PEER" 4420 -i "$NQ" -c 1 -l -1 \
+			>"$LAB_OUT/hname-$i" 2>"$LAB_OUT/hconnect-$i.err" &
+		pids+=($!)
+	done
+	names=() STATES=() JOBS=()
+	for i in $(seq "$n"); do
+		wait "${pids[$((i - 1))]}" ||
+			lab_fail "nvmf-host connect to $PFX$i failed: $(tail -1 "$LAB_OUT/hconnect-$i.err")"
+		name=$(cat "$LAB_OUT/hname-$i")
+		names+=("$name")
+		STATES+=("/run/nvmf-host/ctrl/$name/status.json")
+		JOBS+=(--name="h$i" --filename="$(lab_host_file "$name")")
+	done
+	lab_event "nvmf-host: $n controllers connected: ${names[*]}"
+	fio --ioengine=psync --direct=1 --rw=randread --bs=4k --size=32M \
+		--runtime=300 --time_based "${JOBS[@]}" >"$LAB_OUT/fio-hreset-$n.log" 2>&1 &
+	fio_pid=$!
+	sleep 2
+	recovery nvmf-host "$n"
+	lab_report "nvmf-host N=$n: $(lab_host_usage "${names[0]}") (first controller's daemon)"
+	kill "$fio_pid"
+	wait "$fio_pid"
+	fio_check "$LAB_OUT/fio-hreset-$n.log" "nvmf-host N=$n"
+	for name in "${names[@]}"; do
+		"$NVMF_HOST" disconnect -d "$name" >/dev/null 2>>"$LAB_OUT/hdisconnect.err" ||
+			lab_fail "nvmf-host disconnect $name failed: $(tail -1 "$LAB_OUT/hdisconnect.err")"
+	done
+	lab_signal "recovered-nvmf-host-$n"
 done
 lab_signal host-done
 lab_pass
