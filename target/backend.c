@@ -177,6 +177,29 @@ static bool io_prep(struct nvmet_worker *w, struct nvmet_io *io)
 	return true;
 }
 
+/* Submit what is prepared: one io_uring_enter for everything. */
+static void ring_submit(struct nvmet_worker *w)
+{
+	int n;
+
+	w->ring_pending = false;
+	if (!io_uring_sq_ready(w->ring))
+		return;
+	n = io_uring_submit(w->ring);
+	nvmet_stat_add(w, NVMET_STAT_URING_ENTERS, 1);
+	if (n > 0)
+		nvmet_stat_add(w, NVMET_STAT_URING_SQES, (uint64_t)n);
+}
+
+/* Prepared SQEs go now, or at the end of the worker's pass. */
+static void ring_kick(struct nvmet_worker *w)
+{
+	if (w->batch)
+		w->ring_pending = true;
+	else
+		ring_submit(w);
+}
+
 static void io_submit(struct nvmet_io *io)
 {
 	struct nvmet_worker *w = io->req->sq->worker;
@@ -185,7 +208,7 @@ static void io_submit(struct nvmet_io *io)
 		TAILQ_INSERT_TAIL(&w->ring_wait, io, link);
 		return;
 	}
-	io_uring_submit(w->ring);
+	ring_kick(w);
 }
 
 static void dsm_next(struct nvmet_io *io);
@@ -257,7 +280,82 @@ void nvmet_worker_ring_reap(struct nvmet_worker *w)
 		/* room again: start waiting operations */
 		while ((io = TAILQ_FIRST(&w->ring_wait)) && io_prep(w, io))
 			TAILQ_REMOVE(&w->ring_wait, io, link);
-		io_uring_submit(w->ring);
+		ring_kick(w);
+	}
+}
+
+/* ---- a worker's pass ------------------------------------------------------------ */
+
+const char *const nvmet_stat_names[NVMET_STAT_NR] = {
+	[NVMET_STAT_COMMANDS] = "commands",
+	[NVMET_STAT_IOS] = "ios",
+	[NVMET_STAT_WAKEUPS] = "cq_wakeups",
+	[NVMET_STAT_CQ_ARMS] = "cq_arms",
+	[NVMET_STAT_POLLS] = "cq_polls",
+	[NVMET_STAT_WCS] = "work_completions",
+	[NVMET_STAT_SEND_POSTS] = "send_doorbells",
+	[NVMET_STAT_SEND_WRS] = "send_wrs",
+	[NVMET_STAT_RECV_POSTS] = "recv_posts",
+	[NVMET_STAT_RECV_WRS] = "recv_wrs",
+	[NVMET_STAT_URING_ENTERS] = "uring_enters",
+	[NVMET_STAT_URING_SQES] = "uring_sqes",
+	[NVMET_STAT_URING_WAKEUPS] = "uring_wakeups",
+	[NVMET_STAT_ALLOCS] = "allocations",
+};
+
+void nvmet_worker_batch_begin(struct nvmet_worker *w)
+{
+	if (w->batch++)
+		return;
+	/* completions are reaped at the end of the pass: no wake-up for them */
+	io_uring_cq_eventfd_toggle(w->ring, false);
+}
+
+bool nvmet_worker_defer(struct nvmet_worker *w, struct nvmet_flush *f)
+{
+	if (!w->batch)
+		return false;
+	if (!f->queued) {
+		f->queued = true;
+		TAILQ_INSERT_TAIL(&w->flush, f, link);
+	}
+	return true;
+}
+
+/*
+ * The end of the outermost pass: one io_uring_enter for the backend
+ * operations prepared, their completions reaped at once (a RAM or
+ * page-cache backed operation completes during submission), then each
+ * transport queue posts what it chained - until none of these makes more.
+ */
+void nvmet_worker_batch_end(struct nvmet_worker *w)
+{
+	struct nvmet_flush *f;
+
+	if (w->batch > 1) {
+		w->batch--;
+		return;
+	}
+	for (;;) {
+		for (;;) {
+			if (w->ring_pending)
+				ring_submit(w);
+			nvmet_worker_ring_reap(w);
+			f = TAILQ_FIRST(&w->flush);
+			if (f) {
+				TAILQ_REMOVE(&w->flush, f, link);
+				f->queued = false;
+				f->fn(f);
+			} else if (!w->ring_pending) {
+				break;
+			}
+		}
+		w->batch = 0;
+		io_uring_cq_eventfd_toggle(w->ring, true);
+		/* what completed while the eventfd was off wakes nobody */
+		if (!w->ring_inflight || !io_uring_cq_ready(w->ring))
+			return;
+		nvmet_worker_batch_begin(w);
 	}
 }
 
@@ -269,7 +367,10 @@ static void ring_cb(void *arg, uint32_t events)
 	(void)events;
 	if (read(w->ring_efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		return;
+	nvmet_stat_add(w, NVMET_STAT_URING_WAKEUPS, 1);
+	nvmet_worker_batch_begin(w);
 	nvmet_worker_ring_reap(w);
+	nvmet_worker_batch_end(w);
 }
 
 int nvmet_worker_ring_init(struct nvmet_worker *w)
@@ -280,6 +381,7 @@ int nvmet_worker_ring_init(struct nvmet_worker *w)
 	if (!w->ring)
 		return -ENOMEM;
 	TAILQ_INIT(&w->ring_wait);
+	TAILQ_INIT(&w->flush);
 	ret = io_uring_queue_init(RING_ENTRIES, w->ring, 0);
 	if (ret < 0)
 		goto out_free;

@@ -96,5 +96,10 @@ void nvmet_req_complete(struct nvmet_req *req, uint16_t status)
 	}
 	req->cqe->status = htole16(status);
 	nvmet_req_release(req);
+	if (sq->worker) {
+		nvmet_stat_add(sq->worker, NVMET_STAT_COMMANDS, 1);
+		if (sq->qid)
+			nvmet_stat_add(sq->worker, NVMET_STAT_IOS, 1);
+	}
 	sq->ops->queue_response(req);
 }

@@ -358,7 +358,23 @@ struct tgt_main {
 	struct nvmf_timer *shutdown;
 	uint64_t shutdown_start;
 	bool stopping;
+	struct nvmf_timer *stats;
+	uint64_t stats_last[NVMET_STAT_NR];
+	bool stats_warned;
 };
+
+/* RUN_DIR/stats.json, 4 times a second while the counters change */
+static void stats_timer(void *arg)
+{
+	struct tgt_main *m = arg;
+	int ret = nvmet_stats_write(&m->tgt, m->stats_last);
+
+	if (ret < 0 && !m->stats_warned) {
+		nvmf_warn("cannot write %s/stats.json: %s", m->tgt.run_dir,
+			  strerror(-ret));
+		m->stats_warned = true;
+	}
+}
 
 static void burst_timer(void *arg)
 {
@@ -544,6 +560,10 @@ static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 	m->repair = nvmf_timer_create(tgt->loop, repair_timer, tgt);
 	m->burst = nvmf_timer_create(tgt->loop, burst_timer, m);
 	m->shutdown = nvmf_timer_create(tgt->loop, shutdown_poll, m);
+	m->stats = nvmf_timer_create(tgt->loop, stats_timer, m);
+	if (m->stats)
+		nvmf_timer_arm(m->stats, 250, 250);
+	m->stats_last[0] = UINT64_MAX; /* the first tick writes the file */
 	if (!o->no_udev) {
 		m->reactor =
 			nvmf_reactor_create(tgt->loop, NULL, reactor_event, m);
@@ -592,6 +612,7 @@ out_stop:
 	nvmf_timer_destroy(m->repair);
 	nvmf_timer_destroy(m->burst);
 	nvmf_timer_destroy(m->shutdown);
+	nvmf_timer_destroy(m->stats);
 out_rdma:
 	nvmet_rdma_exit(tgt);
 out_workers:

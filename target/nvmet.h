@@ -282,6 +282,42 @@ struct nvmet_transport_ops {
 
 struct io_uring;
 
+/*
+ * Data path counters of a worker (what each I/O costs): written by the
+ * worker only, read by the main thread for RUN_DIR/stats.json, both with
+ * relaxed atomic accesses (plain loads and stores on x86: nothing shared
+ * is locked or bounced per I/O).
+ */
+enum nvmet_stat {
+	NVMET_STAT_COMMANDS,	  /* commands completed, admin and I/O */
+	NVMET_STAT_IOS,		  /* of which on I/O queues */
+	NVMET_STAT_WAKEUPS,	  /* completion channel events (a CQ woke us) */
+	NVMET_STAT_CQ_ARMS,	  /* ibv_req_notify_cq calls */
+	NVMET_STAT_POLLS,	  /* ibv_poll_cq calls */
+	NVMET_STAT_WCS,		  /* work completions polled */
+	NVMET_STAT_SEND_POSTS,	  /* ibv_post_send calls: one doorbell each */
+	NVMET_STAT_SEND_WRS,	  /* work requests they posted */
+	NVMET_STAT_RECV_POSTS,	  /* ibv_post_recv calls */
+	NVMET_STAT_RECV_WRS,	  /* receives they posted */
+	NVMET_STAT_URING_ENTERS,  /* io_uring_submit calls (io_uring_enter) */
+	NVMET_STAT_URING_SQES,	  /* backend operations they submitted */
+	NVMET_STAT_URING_WAKEUPS, /* the ring's eventfd woke us */
+	NVMET_STAT_ALLOCS,	  /* data buffer regions registered on demand */
+	NVMET_STAT_NR,
+};
+
+extern const char *const nvmet_stat_names[NVMET_STAT_NR];
+
+/*
+ * A transport's deferred work of one pass of a worker (posts chained per
+ * queue): run once when the outermost batch ends.
+ */
+struct nvmet_flush {
+	void (*fn)(struct nvmet_flush *f);
+	bool queued;
+	TAILQ_ENTRY(nvmet_flush) link;
+};
+
 struct nvmet_worker {
 	struct nvmet_tgt *tgt;
 	int index;
@@ -292,7 +328,33 @@ struct nvmet_worker {
 	struct nvmf_watch *ring_watch;
 	unsigned int ring_inflight;
 	TAILQ_HEAD(, nvmet_io) ring_wait; /* waiting for an SQE */
+	/* one pass: everything posted and submitted once, at its end */
+	unsigned int batch; /* nesting depth of the current pass */
+	bool ring_pending;  /* SQEs prepared, not submitted yet */
+	TAILQ_HEAD(, nvmet_flush) flush;
+	uint64_t stats[NVMET_STAT_NR];
 };
+
+static inline void nvmet_stat_add(struct nvmet_worker *w, enum nvmet_stat s,
+				  uint64_t n)
+{
+	__atomic_store_n(&w->stats[s],
+			 __atomic_load_n(&w->stats[s], __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+/*
+ * Worker: a pass over completions.  Inside one, backend operations are
+ * prepared but submitted at its end, and transports defer their posts to
+ * it (nvmet_worker_defer); the ring's eventfd stays quiet meanwhile.
+ */
+void nvmet_worker_batch_begin(struct nvmet_worker *w);
+void nvmet_worker_batch_end(struct nvmet_worker *w);
+/* Return: true if f will run at the end of the current pass. */
+bool nvmet_worker_defer(struct nvmet_worker *w, struct nvmet_flush *f);
+
+/* stats.c: RUN_DIR/stats.json; main thread */
+int nvmet_stats_write(struct nvmet_tgt *tgt, uint64_t *last);
 
 /*
  * The configuration model.  Only the main thread changes it, holding

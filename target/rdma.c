@@ -59,8 +59,10 @@ static void dev_free(struct rdma_dev *d)
 	free(d);
 }
 
-static struct rdma_dev *dev_get(struct ibv_context *verbs, int nr_workers)
+static struct rdma_dev *dev_get(struct ibv_context *verbs,
+				struct nvmet_tgt *tgt)
 {
+	int nr_workers = tgt->nr_workers;
 	struct rdma_dev *d;
 
 	TAILQ_FOREACH(d, &rdma_devs, link) {
@@ -79,8 +81,8 @@ static struct rdma_dev *dev_get(struct ibv_context *verbs, int nr_workers)
 		return NULL;
 	}
 	for (d->nr_pools = 0; d->nr_pools < nr_workers; d->nr_pools++) {
-		d->pools[d->nr_pools] =
-			nvmet_rdma_pool_create(d->pd, NVMET_RDMA_POOL_MAX);
+		d->pools[d->nr_pools] = nvmet_rdma_pool_create(
+			d->pd, NVMET_RDMA_POOL_MAX, &tgt->workers[d->nr_pools]);
 		if (!d->pools[d->nr_pools]) {
 			dev_free(d);
 			return NULL;
@@ -213,6 +215,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	q->rdev = *rdevp;
 	*rdevp = NULL;
 	q->type = CTX_QUEUE;
+	q->flush.fn = nvmet_rdma_queue_flush;
 	q->tgt = l->port->tgt;
 	q->cm_id = ev->id;
 	q->sq.port = l->port;
@@ -233,7 +236,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	TAILQ_INSERT_TAIL(&rdma_queues, q, link);
 	ev->id->context = q;
 
-	q->dev = dev_get(ev->id->verbs, q->tgt->nr_workers);
+	q->dev = dev_get(ev->id->verbs, q->tgt);
 	ret = q->dev ? 0 : -ENOMEM;
 	if (!ret)
 		ret = nvmet_rdma_queue_create_qp(q);

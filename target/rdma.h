@@ -62,6 +62,7 @@ struct rdma_rsp;
 
 struct rdma_pool {
 	struct ibv_pd *pd;
+	struct nvmet_worker *w;		  /* the pool's worker (its counters) */
 	struct rdma_pool_region *regions; /* max_regions */
 	int nr_regions;
 	int max_regions;
@@ -165,6 +166,10 @@ struct rdma_queue {
 	TAILQ_HEAD(, rdma_rsp) wait_data; /* a buffer, no READ credits */
 	TAILQ_HEAD(, rdma_rsp) wait_send; /* no send queue credits */
 	TAILQ_ENTRY(rdma_queue) link;	  /* main thread list */
+	/* worker: posts chained during a pass, posted once at its end */
+	struct nvmet_flush flush;
+	struct ibv_send_wr *send_head, *send_tail;
+	struct ibv_recv_wr *recv_head, *recv_tail;
 };
 
 /* A command's data descriptor, checked (rdma_sgl.c). */
@@ -186,6 +191,9 @@ uint16_t nvmet_rdma_parse_sgl(const union nvme_command *cmd,
 void nvmet_rdma_dev_put(struct rdma_dev *d);
 void nvmet_rdma_queue_forget(struct rdma_queue *q);
 
+/* rdma_io.c */
+void nvmet_rdma_queue_flush(struct nvmet_flush *f);
+
 /* rdma_queue.c */
 void *nvmet_rdma_alloc_buf(size_t size);
 void nvmet_rdma_free_buf(void *p, size_t size);
@@ -199,7 +207,8 @@ void nvmet_rdma_queue_stop(void *arg);
 void nvmet_rdma_disconnect_queue(struct nvmet_sq *sq);
 
 /* rdma_pool.c */
-struct rdma_pool *nvmet_rdma_pool_create(struct ibv_pd *pd, size_t max_bytes);
+struct rdma_pool *nvmet_rdma_pool_create(struct ibv_pd *pd, size_t max_bytes,
+					 struct nvmet_worker *w);
 void nvmet_rdma_pool_destroy(struct rdma_pool *p);
 /* Return: 0; -EAGAIN: wait for a buffer to come back; else cannot. */
 int nvmet_rdma_pool_get(struct rdma_pool *p, uint32_t len, struct rdma_buf *b);

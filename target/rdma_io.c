@@ -20,22 +20,53 @@ static void rsp_map_data(struct rdma_rsp *rsp);
 static void rsp_post_response(struct rdma_rsp *rsp);
 /* ---- posting ------------------------------------------------------------------ */
 
-int nvmet_rdma_post_recv(struct rdma_cmd *cmd)
+static int post_recvs(struct rdma_queue *q, struct ibv_recv_wr *first)
 {
-	struct ibv_recv_wr *bad;
+	struct ibv_recv_wr *bad, *wr;
+	uint64_t n = 0;
 	int ret;
 
-	ret = ibv_post_recv(cmd->q->cm_id->qp, &cmd->wr, &bad);
+	for (wr = first; wr; wr = wr->next)
+		n++;
+	ret = ibv_post_recv(q->cm_id->qp, first, &bad);
+	if (q->sq.worker) {
+		nvmet_stat_add(q->sq.worker, NVMET_STAT_RECV_POSTS, 1);
+		nvmet_stat_add(q->sq.worker, NVMET_STAT_RECV_WRS, n);
+	}
 	if (ret)
-		nvmf_obj_err(cmd->q->sq.log_prefix, "post recv: %s",
-			     strerror(ret));
+		nvmf_obj_err(q->sq.log_prefix, "post recv: %s", strerror(ret));
 	return ret;
+}
+
+/* Post a receive now (queue setup, on the main thread). */
+int nvmet_rdma_post_recv(struct rdma_cmd *cmd)
+{
+	cmd->wr.next = NULL;
+	return post_recvs(cmd->q, &cmd->wr);
 }
 
 void nvmet_rdma_queue_fatal(struct rdma_queue *q, const char *why)
 {
 	nvmf_obj_warn(q->sq.log_prefix, "%s: disconnecting", why);
 	rdma_disconnect(q->cm_id);
+}
+
+/* Worker: a receive back on the queue, at the end of the pass if in one. */
+static void repost_recv(struct rdma_cmd *cmd)
+{
+	struct rdma_queue *q = cmd->q;
+
+	cmd->wr.next = NULL;
+	if (!nvmet_worker_defer(q->sq.worker, &q->flush)) {
+		if (post_recvs(q, &cmd->wr))
+			nvmet_rdma_queue_fatal(q, "cannot post a receive");
+		return;
+	}
+	if (q->recv_tail)
+		q->recv_tail->next = &cmd->wr;
+	else
+		q->recv_head = &cmd->wr;
+	q->recv_tail = &cmd->wr;
 }
 
 static void rsp_free(struct rdma_rsp *rsp)
@@ -125,13 +156,84 @@ static void queue_kick(struct rdma_queue *q)
 
 /* ---- the data path (worker) --------------------------------------------------- */
 
+static void read_failed(struct rdma_rsp *rsp);
+
+/*
+ * One doorbell for a chain of work requests.  Those the provider refused
+ * (from bad on) are undone: a response is dropped, a data fetch fails its
+ * command; the queue is then disconnected.
+ */
+static void post_sends(struct rdma_queue *q, struct ibv_send_wr *first)
+{
+	struct ibv_send_wr *bad = NULL, *wr, *next;
+	struct rdma_wr_ctx *ctx;
+	uint64_t n = 0;
+	int ret;
+
+	for (wr = first; wr; wr = wr->next)
+		n++;
+	ret = ibv_post_send(q->cm_id->qp, first, &bad);
+	nvmet_stat_add(q->sq.worker, NVMET_STAT_SEND_POSTS, 1);
+	nvmet_stat_add(q->sq.worker, NVMET_STAT_SEND_WRS, n);
+	if (!ret)
+		return;
+	nvmf_obj_err(q->sq.log_prefix, "post send: %s", strerror(ret));
+	for (wr = bad; wr; wr = next) {
+		next = wr->next;
+		ctx = (struct rdma_wr_ctx *)(uintptr_t)wr->wr_id;
+		if (wr->opcode == IBV_WR_RDMA_WRITE)
+			continue; /* read data: its response follows */
+		if (ctx->type == WR_READ)
+			read_failed(
+				container_of(ctx, struct rdma_rsp, read_ctx));
+		else
+			rsp_free(container_of(ctx, struct rdma_rsp, send_ctx));
+	}
+	nvmet_rdma_queue_fatal(q, "cannot post work requests");
+}
+
+/* Worker: send work requests first..last now, or at the end of the pass. */
+static void chain_sends(struct rdma_queue *q, struct ibv_send_wr *first,
+			struct ibv_send_wr *last)
+{
+	last->next = NULL;
+	if (!nvmet_worker_defer(q->sq.worker, &q->flush)) {
+		post_sends(q, first);
+		return;
+	}
+	if (q->send_tail)
+		q->send_tail->next = first;
+	else
+		q->send_head = first;
+	q->send_tail = last;
+}
+
+/*
+ * The end of a worker's pass: the receives given back, then the responses
+ * and data fetches of the pass, one post each (receives first, so that a
+ * host answered at once finds one).
+ */
+void nvmet_rdma_queue_flush(struct nvmet_flush *f)
+{
+	struct rdma_queue *q = container_of(f, struct rdma_queue, flush);
+	struct ibv_recv_wr *recvs = q->recv_head;
+	struct ibv_send_wr *sends = q->send_head;
+
+	q->recv_head = q->recv_tail = NULL;
+	q->send_head = q->send_tail = NULL;
+	if (recvs && post_recvs(q, recvs))
+		nvmet_rdma_queue_fatal(q, "cannot post receives");
+	if (sends)
+		post_sends(q, sends);
+}
+
 static void rsp_post_response(struct rdma_rsp *rsp)
 {
 	struct rdma_queue *q = rsp->q;
 	bool with_data = rsp->req.dir == NVMET_DATA_TO_HOST &&
 			 rsp->req.data_len && !rsp->req.cqe->status;
-	struct ibv_send_wr *first = &rsp->send_wr, *bad;
-	int need = with_data ? 2 : 1, ret;
+	struct ibv_send_wr *first = &rsp->send_wr;
+	int need = with_data ? 2 : 1;
 
 	if (q->send_credits < need) {
 		TAILQ_INSERT_TAIL(&q->wait_send, rsp, link);
@@ -155,12 +257,7 @@ static void rsp_post_response(struct rdma_rsp *rsp)
 		rsp->rdma_wr.next = &rsp->send_wr;
 		first = &rsp->rdma_wr;
 	}
-	ret = ibv_post_send(q->cm_id->qp, first, &bad);
-	if (ret) {
-		nvmf_obj_err(q->sq.log_prefix, "post send: %s", strerror(ret));
-		rsp_free(rsp);
-		nvmet_rdma_queue_fatal(q, "cannot post a response");
-	}
+	chain_sends(q, first, &rsp->send_wr);
 }
 
 /* nvmet_transport_ops.queue_response: the command is done. */
@@ -172,7 +269,7 @@ void nvmet_rdma_queue_response(struct nvmet_req *req)
 	/* the command capsule is no longer needed: give it back first */
 	if (rsp->cmd) {
 		if (!q->stopping)
-			nvmet_rdma_post_recv(rsp->cmd);
+			repost_recv(rsp->cmd);
 		rsp->cmd = NULL;
 	}
 	if (q->stopping) {
@@ -190,11 +287,18 @@ static void rsp_execute(struct rdma_rsp *rsp)
 	nvmet_req_execute(&rsp->req);
 }
 
+/* An RDMA READ of the host's data was not posted: fail the command. */
+static void read_failed(struct rdma_rsp *rsp)
+{
+	rsp->q->send_credits++;
+	rsp->q->read_credits++;
+	nvmet_req_complete(&rsp->req, nvmet_status(NVME_SCT_GENERIC,
+						   NVME_SC_DATA_XFER_ERROR));
+}
+
 static void post_read(struct rdma_rsp *rsp)
 {
 	struct rdma_queue *q = rsp->q;
-	struct ibv_send_wr *bad;
-	int ret;
 
 	q->send_credits--;
 	q->read_credits--;
@@ -203,17 +307,7 @@ static void post_read(struct rdma_rsp *rsp)
 	rsp->rdma_wr.send_flags = IBV_SEND_SIGNALED;
 	rsp->rdma_wr.wr.rdma.remote_addr = rsp->remote_addr;
 	rsp->rdma_wr.wr.rdma.rkey = rsp->rkey;
-	rsp->rdma_wr.next = NULL;
-	ret = ibv_post_send(q->cm_id->qp, &rsp->rdma_wr, &bad);
-	if (ret) {
-		q->send_credits++;
-		q->read_credits++;
-		nvmf_obj_err(q->sq.log_prefix, "post RDMA READ: %s",
-			     strerror(ret));
-		nvmet_req_complete(&rsp->req,
-				   nvmet_status(NVME_SCT_GENERIC,
-						NVME_SC_DATA_XFER_ERROR));
-	}
+	chain_sends(q, &rsp->rdma_wr, &rsp->rdma_wr);
 }
 
 /* The request has its buffer: fill it by RDMA READ, or run the command. */
@@ -379,17 +473,26 @@ static void handle_wc(struct rdma_queue *q, struct ibv_wc *wc)
 	}
 }
 
+/*
+ * One pass over the queue's completions: the commands they start, the
+ * backend operations and the responses go out together at its end.
+ */
 void nvmet_rdma_poll_cq(struct rdma_queue *q)
 {
+	struct nvmet_worker *w = q->sq.worker;
 	struct ibv_wc wc[RDMA_POLL_BATCH];
 	int n, i;
 
+	nvmet_worker_batch_begin(w);
 	do {
 		n = ibv_poll_cq(q->cq, RDMA_POLL_BATCH, wc);
+		nvmet_stat_add(w, NVMET_STAT_POLLS, 1);
+		if (n > 0)
+			nvmet_stat_add(w, NVMET_STAT_WCS, (uint64_t)n);
 		for (i = 0; i < n && !q->released; i++)
 			handle_wc(q, &wc[i]);
-		nvmet_worker_ring_reap(q->sq.worker);
 	} while (n == RDMA_POLL_BATCH && !q->released);
+	nvmet_worker_batch_end(w);
 }
 
 void nvmet_rdma_cq_event(void *arg, uint32_t events)
@@ -402,6 +505,8 @@ void nvmet_rdma_cq_event(void *arg, uint32_t events)
 	if (ibv_get_cq_event(q->channel, &cq, &ctx))
 		return;
 	ibv_ack_cq_events(cq, 1);
+	nvmet_stat_add(q->sq.worker, NVMET_STAT_WAKEUPS, 1);
+	nvmet_stat_add(q->sq.worker, NVMET_STAT_CQ_ARMS, 1);
 	if (ibv_req_notify_cq(q->cq, 0)) {
 		nvmet_rdma_queue_fatal(q, "cannot re-arm the completion queue");
 		return;

@@ -24,13 +24,15 @@
 #include "log.h"
 #include "rdma.h"
 
-struct rdma_pool *nvmet_rdma_pool_create(struct ibv_pd *pd, size_t max_bytes)
+struct rdma_pool *nvmet_rdma_pool_create(struct ibv_pd *pd, size_t max_bytes,
+					 struct nvmet_worker *w)
 {
 	struct rdma_pool *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
 	p->pd = pd;
+	p->w = w;
 	p->max_regions = (int)(max_bytes / NVMET_RDMA_POOL_REGION);
 	if (p->max_regions < 1)
 		p->max_regions = 1;
@@ -86,6 +88,7 @@ static int pool_grow(struct rdma_pool *p)
 		return ret;
 	}
 	p->nr_regions++;
+	nvmet_stat_add(p->w, NVMET_STAT_ALLOCS, 1);
 	return 0;
 }
 

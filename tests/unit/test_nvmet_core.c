@@ -724,6 +724,91 @@ static void test_write_protect(void **state)
 	nvmet_worker_ring_exit(&f->worker);
 }
 
+/* a transport queue's deferred posts: how often the pass ran them */
+static int flushes;
+static void fake_flush(struct nvmet_flush *fl)
+{
+	(void)fl;
+	flushes++;
+}
+
+#define BATCH 16
+
+/*
+ * One pass of a worker: reads started inside it are submitted with one
+ * io_uring_enter at its end, deferred transport work runs once, and the
+ * counters say so; outside a pass a read goes at once.
+ */
+static void test_batched_pass(void **state)
+{
+	static uint8_t bufs[BATCH][4096] __attribute__((aligned(4096)));
+	struct fixture *f = *state;
+	struct nvmet_worker *w = &f->worker;
+	struct nvmet_flush fl = { .fn = fake_flush };
+	struct nvmet_sq asq, iosq;
+	struct treq *t = calloc(BATCH, sizeof(*t));
+	uint64_t enters, ios;
+	int i, before;
+
+	assert_non_null(t);
+	nvmf_loop_bind_thread(w->loop);
+	assert_int_equal(nvmet_worker_ring_init(w), 0);
+	sq_init(f, &asq, 0);
+	sq_init(f, &iosq, 1);
+	connect_io_queue(&asq, &iosq);
+	enters = w->stats[NVMET_STAT_URING_ENTERS];
+	ios = w->stats[NVMET_STAT_IOS];
+	before = completions;
+
+	/* outside a pass: nothing is deferred */
+	assert_false(nvmet_worker_defer(w, &fl));
+
+	nvmet_worker_batch_begin(w);
+	nvmet_worker_batch_begin(w); /* nested: the outer one counts */
+	for (i = 0; i < BATCH; i++) {
+		t[i].cmd.rw.opcode = nvme_cmd_read;
+		t[i].cmd.rw.flags = NVME_CMD_SGL_METABUF;
+		t[i].cmd.rw.nsid = htole32(1);
+		t[i].cmd.rw.slba = htole64((uint64_t)i);
+		t[i].req.cmd = &t[i].cmd;
+		t[i].req.cqe = &t[i].cqe;
+		assert_int_equal(nvmet_req_init(&t[i].req, &iosq), 0);
+		assert_int_equal(t[i].req.data_len, 4096);
+		t[i].req.data = bufs[i];
+		nvmet_req_execute(&t[i].req);
+	}
+	assert_true(nvmet_worker_defer(w, &fl));
+	assert_true(nvmet_worker_defer(w, &fl)); /* queued once */
+	nvmet_worker_batch_end(w);
+	/* still inside the outer pass: nothing submitted, nothing flushed */
+	assert_int_equal(w->stats[NVMET_STAT_URING_ENTERS], enters);
+	assert_int_equal(flushes, 0);
+	nvmet_worker_batch_end(w);
+	assert_int_equal(flushes, 1);
+	assert_int_equal(w->stats[NVMET_STAT_URING_ENTERS], enters + 1);
+	assert_int_equal(w->stats[NVMET_STAT_URING_SQES], BATCH);
+	for (i = 0; i < 200 && completions < before + BATCH; i++)
+		nvmf_loop_run_once(w->loop, 10);
+	assert_int_equal(completions, before + BATCH);
+	for (i = 0; i < BATCH; i++)
+		assert_int_equal(le16toh(t[i].cqe.status), 0);
+	assert_int_equal(w->stats[NVMET_STAT_IOS], ios + BATCH);
+	/* reaped without another submission */
+	assert_int_equal(w->stats[NVMET_STAT_URING_ENTERS], enters + 1);
+
+	/* outside a pass, a read is submitted at once */
+	assert_int_equal(run_async(f, &iosq, &t[0]), 0);
+	assert_int_equal(w->stats[NVMET_STAT_URING_ENTERS], enters + 2);
+	assert_int_equal(w->stats[NVMET_STAT_ALLOCS], 0);
+
+	nvmet_ctrl_remove_sq(iosq.ctrl, &iosq);
+	nvmet_ctrl_put(iosq.ctrl);
+	nvmet_ctrl_remove_sq(asq.ctrl, &asq);
+	nvmet_ctrl_put(asq.ctrl);
+	nvmet_worker_ring_exit(w);
+	free(t);
+}
+
 static void read_attr(const char *dir, const char *name, char *buf, size_t size)
 {
 	char path[256];
@@ -773,6 +858,48 @@ static void test_port_state_files(void **state)
 	nvmet_port_set_state(port, NVMET_PORT_DISABLED, "test");
 	read_attr(dir, "state", buf, sizeof(buf));
 	assert_string_equal(buf, "disabled");
+	f->tgt.run_dir = NULL;
+	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
+	assert_int_equal(system(buf), 0);
+}
+
+/*
+ * RUN_DIR/stats.json: every worker's counters and their sum, rewritten
+ * only when they changed.
+ */
+static void test_stats_file(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_worker w[2];
+	uint64_t last[NVMET_STAT_NR] = { 0 };
+	char dir[] = "/tmp/nvmet-run-XXXXXX", path[64], buf[4096];
+	FILE *fp;
+	size_t n;
+
+	memset(w, 0, sizeof(w));
+	assert_non_null(mkdtemp(dir));
+	f->tgt.run_dir = dir;
+	f->tgt.workers = w;
+	f->tgt.nr_workers = 2;
+	assert_int_equal(nvmet_stats_write(&f->tgt, last), 0); /* all 0 */
+	nvmet_stat_add(&w[0], NVMET_STAT_IOS, 5);
+	nvmet_stat_add(&w[1], NVMET_STAT_IOS, 7);
+	nvmet_stat_add(&w[1], NVMET_STAT_SEND_POSTS, 3);
+	assert_int_equal(nvmet_stats_write(&f->tgt, last), 1);
+	assert_int_equal(nvmet_stats_write(&f->tgt, last), 0); /* unchanged */
+	snprintf(path, sizeof(path), "%s/stats.json", dir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = 0;
+	assert_non_null(strstr(buf, "\"ios\": 5,"));
+	assert_non_null(strstr(buf, "\"ios\": 7,"));
+	assert_non_null(strstr(buf, "\"total\": {\n    \"commands\": 0,\n    "
+				    "\"ios\": 12,"));
+	assert_non_null(strstr(buf, "\"send_doorbells\": 3,"));
+	f->tgt.workers = NULL;
+	f->tgt.nr_workers = 0;
 	f->tgt.run_dir = NULL;
 	snprintf(buf, sizeof(buf), "rm -rf %s", dir);
 	assert_int_equal(system(buf), 0);
@@ -1108,6 +1235,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_protect, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_io_checks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_batched_pass, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stats_file, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_port_state_files, setup,
 						teardown),

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmf-tgt's data path counters, readable while it runs: RUN_DIR/stats.json
+ * has each worker's counters (enum nvmet_stat) and their sum, rewritten by
+ * the main thread 4 times a second while they change.  The benches divide
+ * them by the I/Os to print what each I/O costs (doorbells, CQ re-arms,
+ * io_uring_enter calls, wake-ups, allocations).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "nvmet.h"
+
+static void stats_object(FILE *f, const uint64_t *v, const char *indent)
+{
+	int i;
+
+	fprintf(f, "{");
+	for (i = 0; i < NVMET_STAT_NR; i++)
+		fprintf(f, "%s\n%s  \"%s\": %llu", i ? "," : "", indent,
+			nvmet_stat_names[i], (unsigned long long)v[i]);
+	fprintf(f, "\n%s}", indent);
+}
+
+/*
+ * Main thread.  Return: 1 if written, 0 if nothing changed since *last
+ * (the sum of the previous write), or a negative errno.
+ */
+int nvmet_stats_write(struct nvmet_tgt *tgt, uint64_t *last)
+{
+	uint64_t sum[NVMET_STAT_NR] = { 0 }, v[NVMET_STAT_NR];
+	char path[512], tmp[520];
+	FILE *f;
+	int i, s;
+
+	if (!tgt->run_dir)
+		return 0;
+	for (i = 0; i < tgt->nr_workers; i++)
+		for (s = 0; s < NVMET_STAT_NR; s++)
+			sum[s] += __atomic_load_n(&tgt->workers[i].stats[s],
+						  __ATOMIC_RELAXED);
+	if (last && !memcmp(sum, last, sizeof(sum)))
+		return 0;
+	if (mkdir(tgt->run_dir, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/stats.json", tgt->run_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "{\n  \"workers\": [");
+	for (i = 0; i < tgt->nr_workers; i++) {
+		for (s = 0; s < NVMET_STAT_NR; s++)
+			v[s] = __atomic_load_n(&tgt->workers[i].stats[s],
+					       __ATOMIC_RELAXED);
+		fprintf(f, "%s\n    ", i ? "," : "");
+		stats_object(f, v, "    ");
+	}
+	fprintf(f, "\n  ],\n  \"total\": ");
+	stats_object(f, sum, "  ");
+	fprintf(f, "\n}\n");
+	if (fclose(f) || rename(tmp, path))
+		return -errno;
+	if (last)
+		memcpy(last, sum, sizeof(sum));
+	return 1;
+}
