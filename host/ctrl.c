@@ -837,6 +837,17 @@ void nvmf_ctrl_get_info(struct nvmf_ctrl *c, struct nvmf_ctrl_info *info)
 	ctrl_api_leave(c);
 }
 
+int nvmf_ctrl_get_stats(struct nvmf_ctrl *c, uint64_t *v, int n)
+{
+	int i;
+
+	ctrl_api_hold(c);
+	for (i = 0; i < n && i < NVMF_STAT_NR; i++)
+		v[i] = __atomic_load_n(&c->stats[i], __ATOMIC_RELAXED);
+	ctrl_api_leave(c);
+	return NVMF_STAT_NR;
+}
+
 const struct nvmf_trid *nvmf_ctrl_trid(const struct nvmf_ctrl *c)
 {
 	return &c->trid;

@@ -274,7 +274,24 @@ struct nvmf_ctrl {
 	bool ka_outstanding;
 	struct nvmf_pool pool;
 	bool pool_ready;
+	/* enum nvmf_ctrl_stat; relaxed atomics (some are counted anywhere) */
+	uint64_t stats[NVMF_STAT_NR];
 };
+
+static inline void ctrl_stat(struct nvmf_ctrl *c, enum nvmf_ctrl_stat s,
+			     uint64_t n)
+{
+	__atomic_fetch_add(&c->stats[s], n, __ATOMIC_RELAXED);
+}
+
+/* The same on the loop thread, the counter's only writer: no locked add. */
+static inline void ctrl_stat_loop(struct nvmf_ctrl *c, enum nvmf_ctrl_stat s,
+				  uint64_t n)
+{
+	__atomic_store_n(&c->stats[s],
+			 __atomic_load_n(&c->stats[s], __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
 
 #define ctrl_info(c, ...)  nvmf_obj_info((c)->name, __VA_ARGS__)
 #define ctrl_warn(c, ...)  nvmf_obj_warn((c)->name, __VA_ARGS__)

@@ -204,6 +204,8 @@ static int submit_any_thread(struct nvmf_ctrl *c, struct nvmf_req *req)
 	post = !c->incoming_posted;
 	c->incoming_posted = true;
 	pthread_mutex_unlock(&c->lock);
+	if (post)
+		ctrl_stat(c, NVMF_STAT_HOPS, 1);
 	if (post && nvmf_loop_post(c->loop, incoming_work, c)) {
 		pthread_mutex_lock(&c->lock);
 		TAILQ_REMOVE(&c->incoming, req, link);
@@ -237,6 +239,8 @@ void nvmf_hq_complete(struct nvmf_hq *hq, const struct nvme_completion *cqe)
 	    !(status & 0x4000) && !(req->flags & NVMF_REQ_INTERNAL)) {
 		TAILQ_INSERT_HEAD(&c->pending, req, link);
 	} else {
+		if (!(req->flags & NVMF_REQ_INTERNAL))
+			ctrl_stat_loop(c, NVMF_STAT_IOS, 1);
 		req_complete(req);
 	}
 	if (!TAILQ_EMPTY(&c->pending))
@@ -289,6 +293,7 @@ static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return -ENOMEM;
+		ctrl_stat(c, NVMF_STAT_ALLOCS, 1);
 		r->nlb = htole32(io->len / ns.block_size);
 		r->slba = htole64(io->offset / ns.block_size);
 		req->buf = r;
@@ -314,6 +319,7 @@ int nvmf_io_submit(struct nvmf_ctrl *c, const struct nvmf_io *io, nvmf_io_cb cb,
 		ret = -ENOMEM;
 		goto out;
 	}
+	ctrl_stat(c, NVMF_STAT_ALLOCS, 1);
 	ret = io_prepare(c, req, io);
 	if (ret) {
 		req_free(req);

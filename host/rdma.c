@@ -244,6 +244,7 @@ static int post_recv(struct rdma_hq *rq, uint32_t i)
 				  .num_sge = 1 },
 			   *bad;
 
+	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_RECV_POSTS, 1);
 	return ibv_post_recv(rq->id->qp, &wr, &bad);
 }
 
@@ -266,6 +267,8 @@ static int post_local_inv(struct rdma_hq *rq, uint16_t cid)
 			   *bad;
 
 	rq->slot_flags[cid] |= SLOT_INV;
+	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_DOORBELLS, 1);
+	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_WRS, 1);
 	return ibv_post_send(rq->id->qp, &wr, &bad);
 }
 
@@ -371,12 +374,18 @@ static void cq_event_cb(void *arg, uint32_t events)
 	while (rc->gen == gen && !ibv_get_cq_event(rc->cc, &cq, &ctx)) {
 		rq = ctx;
 		ibv_ack_cq_events(cq, 1);
+		ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_WAKEUPS, 1);
+		ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_ARMS, 1);
 		if (ibv_req_notify_cq(cq, 0)) {
 			hq_fail(rq, -EIO, "cannot arm the completion queue");
 			return;
 		}
 		do {
 			n = ibv_poll_cq(cq, CQ_BATCH, wc);
+			ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_POLLS, 1);
+			if (n > 0)
+				ctrl_stat_loop(rc->ctrl, NVMF_STAT_WCS,
+					       (uint64_t)n);
 			for (i = 0; i < n; i++)
 				if (!handle_wc(rc, rq, &wc[i], gen))
 					return;
@@ -398,6 +407,9 @@ static int rdma_poll(struct nvmf_hq *hq)
 	rc = rq->rc;
 	gen = rc->gen;
 	n = ibv_poll_cq(rq->cq, CQ_BATCH, wc);
+	ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_POLLS, 1);
+	if (n > 0)
+		ctrl_stat_loop(rc->ctrl, NVMF_STAT_WCS, (uint64_t)n);
 	for (i = 0; i < n; i++)
 		if (!handle_wc(rc, rq, &wc[i], gen))
 			return -1;
@@ -947,6 +959,8 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	wr.sg_list = &sge;
 	rq->slot_flags[cid] = flags;
 	ret = ibv_post_send(rq->id->qp, first, &bad);
+	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_DOORBELLS, 1);
+	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_WRS, first == &wr ? 1 : 2);
 	/*
 	 * The window's current key, which the provider passes with the next
 	 * bind (type 2 binds through post_send do not update it).

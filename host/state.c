@@ -23,6 +23,26 @@ const char *nvmf_ctrl_state_name(enum nvmf_ctrl_state state)
 	return state_names[state];
 }
 
+static const char *const stat_names[NVMF_STAT_NR] = {
+	[NVMF_STAT_IOS] = "ios",
+	[NVMF_STAT_ALLOCS] = "allocations",
+	[NVMF_STAT_HOPS] = "thread_hops",
+	[NVMF_STAT_SEND_DOORBELLS] = "send_doorbells",
+	[NVMF_STAT_SEND_WRS] = "send_wrs",
+	[NVMF_STAT_RECV_POSTS] = "recv_posts",
+	[NVMF_STAT_CQ_WAKEUPS] = "cq_wakeups",
+	[NVMF_STAT_CQ_ARMS] = "cq_arms",
+	[NVMF_STAT_CQ_POLLS] = "cq_polls",
+	[NVMF_STAT_WCS] = "work_completions",
+};
+
+const char *nvmf_ctrl_stat_name(int stat)
+{
+	if (stat < 0 || stat >= NVMF_STAT_NR)
+		return NULL;
+	return stat_names[stat];
+}
+
 /* allowed[to] = the states it may be entered from (the kernel's table) */
 static const uint32_t allowed_from[] = {
 	[NVMF_CTRL_LIVE] = 1u << NVMF_CTRL_CONNECTING,

@@ -100,6 +100,7 @@ struct daemon {
 	struct nvmf_watch *sig_watch;
 	struct nvmf_timer *status_timer;
 	struct nvmf_ctrl_info last;
+	uint64_t last_stats[NVMF_STAT_NR]; /* as last written */
 	char name[32];
 	char state_dir[600];
 	char mount[512];
@@ -121,13 +122,18 @@ struct daemon {
 static void status_update(struct daemon *d, bool force)
 {
 	struct nvmf_ctrl_info info;
+	uint64_t stats[NVMF_STAT_NR];
 
 	if (!d->ctrl)
 		return;
 	nvmf_ctrl_get_info(d->ctrl, &info);
-	if (!force && !memcmp(&info, &d->last, sizeof(info)))
+	nvmf_ctrl_get_stats(d->ctrl, stats, NVMF_STAT_NR);
+	/* the counters are refreshed by the status tick, once a second */
+	if (!force && !memcmp(&info, &d->last, sizeof(info)) &&
+	    !memcmp(stats, d->last_stats, sizeof(stats)))
 		return;
 	d->last = info;
+	memcpy(d->last_stats, stats, sizeof(stats));
 	if (ctrl_status_write(d->state_dir, d->name, d->mount, d->ctrl,
 			      d->nbd ? d->devs : NULL, d->nr_devs))
 		nvmf_warn("%s: cannot write %s/status.json", d->name,

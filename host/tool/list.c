@@ -49,6 +49,19 @@ static void add_int(struct json_object *o, const char *k, int64_t v)
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
 
+/* "stats": the library's data path counters */
+static void stats_json(struct json_object *o, struct nvmf_ctrl *ctrl)
+{
+	struct json_object *s = json_object_new_object();
+	uint64_t v[NVMF_STAT_NR];
+	int i;
+
+	nvmf_ctrl_get_stats(ctrl, v, NVMF_STAT_NR);
+	for (i = 0; i < NVMF_STAT_NR; i++)
+		add_int(s, nvmf_ctrl_stat_name(i), (int64_t)v[i]);
+	json_object_object_add(o, "stats", s);
+}
+
 static struct json_object *status_json(const char *name, const char *mount,
 				       struct nvmf_ctrl *ctrl,
 				       const struct nvmf_nbd_attach *devs,
@@ -107,6 +120,7 @@ static struct json_object *status_json(const char *name, const char *mount,
 		json_object_array_add(arr, j);
 	}
 	json_object_object_add(o, "namespaces", arr);
+	stats_json(o, ctrl);
 	return o;
 }
 
@@ -479,6 +493,28 @@ static void json_one(struct json_object *root, struct json_object *o)
 	}
 }
 
+/* "  data path: N I/Os; per I/O: allocations 1.00, ..." */
+static void print_costs(struct json_object *o)
+{
+	struct json_object *s = NULL;
+	double ios;
+	int i;
+
+	if (!json_object_object_get_ex(o, "stats", &s))
+		return;
+	ios = (double)jint(s, "ios");
+	printf("  data path:  %.0f I/Os", ios);
+	if (ios >= 1) {
+		printf("; per I/O:");
+		for (i = 0; i < NVMF_STAT_NR; i++)
+			if (i != NVMF_STAT_IOS)
+				printf(" %s %.2f", nvmf_ctrl_stat_name(i),
+				       (double)jint(s, nvmf_ctrl_stat_name(i)) /
+					       ios);
+	}
+	printf("\n");
+}
+
 static void print_one(struct json_object *o, const char *dir, void *arg)
 {
 	struct json_object *arr = NULL, *ns;
@@ -517,6 +553,7 @@ static void print_one(struct json_object *o, const char *dir, void *arg)
 		       "");
 	printf("  last error: %s\n",
 	       *jstr(o, "last_error") ? jstr(o, "last_error") : "-");
+	print_costs(o);
 	json_object_object_get_ex(o, "namespaces", &arr);
 	for (i = 0; arr && i < json_object_array_length(arr); i++) {
 		ns = json_object_array_get_idx(arr, i);

@@ -279,6 +279,22 @@ static double pct(const struct perf *p, double q)
 	return (double)p->lat[i] / 1000.0;
 }
 
+/* What each I/O of the timed run cost, from the library's counters. */
+static void report_costs(const uint64_t *s0, const uint64_t *s1)
+{
+	double ios = (double)(s1[NVMF_STAT_IOS] - s0[NVMF_STAT_IOS]);
+	int i;
+
+	if (ios < 1)
+		return;
+	printf("per_io:");
+	for (i = 0; i < NVMF_STAT_NR; i++)
+		if (i != NVMF_STAT_IOS)
+			printf(" %s=%.3f", nvmf_ctrl_stat_name(i),
+			       (double)(s1[i] - s0[i]) / ios);
+	printf(" ios=%.0f\n", ios);
+}
+
 static void report(struct perf *p, const char *workload, double secs)
 {
 	double sum = 0;
@@ -360,6 +376,7 @@ int cmd_perf(int argc, char **argv)
 	long v, secs = 10;
 	uint64_t size = 0, t0, lat_cap;
 	double elapsed;
+	uint64_t s0[NVMF_STAT_NR], s1[NVMF_STAT_NR];
 	bool have_trid = false;
 	int opt, i, ret = NVMF_EXIT_FAILURE;
 	static const char *const levels[] = { "error", "warn", "info", "debug",
@@ -484,10 +501,13 @@ int cmd_perf(int argc, char **argv)
 	}
 	p.ios = p.bytes = p.nlat = 0;
 	p.lat_cap = lat_cap;
+	nvmf_ctrl_get_stats(p.ctrl, s0, NVMF_STAT_NR);
 	t0 = nvmf_now_ns();
 	run_phase(&p, ios, (uint64_t)secs * 1000000000ull);
 	elapsed = (double)(nvmf_now_ns() - t0) / 1e9;
+	nvmf_ctrl_get_stats(p.ctrl, s1, NVMF_STAT_NR);
 	report(&p, workload, elapsed);
+	report_costs(s0, s1);
 	if (p.verify) {
 		/* read back every unit written */
 		full_pass(&p, ios, false);

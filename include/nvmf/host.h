@@ -156,6 +156,24 @@ struct nvmf_ctrl_info {
 	uint32_t disc_log_changes;
 };
 
+/*
+ * What the data path did (nvmf_ctrl_get_stats), counted since the
+ * controller was created: divided by NVMF_STAT_IOS, what one I/O costs.
+ */
+enum nvmf_ctrl_stat {
+	NVMF_STAT_IOS,	  /* I/O commands completed */
+	NVMF_STAT_ALLOCS, /* heap allocations for requests */
+	NVMF_STAT_HOPS,	  /* submissions woken over to the loop thread */
+	NVMF_STAT_SEND_DOORBELLS, /* ibv_post_send calls */
+	NVMF_STAT_SEND_WRS,	  /* work requests they posted */
+	NVMF_STAT_RECV_POSTS,	  /* ibv_post_recv calls (one receive each) */
+	NVMF_STAT_CQ_WAKEUPS,	  /* completion channel events */
+	NVMF_STAT_CQ_ARMS,	  /* ibv_req_notify_cq calls */
+	NVMF_STAT_CQ_POLLS,	  /* ibv_poll_cq calls */
+	NVMF_STAT_WCS,		  /* work completions polled */
+	NVMF_STAT_NR,
+};
+
 struct nvmf_ns_info {
 	uint32_t nsid;
 	uint32_t block_size; /* bytes */
@@ -234,6 +252,14 @@ int nvmf_ctrl_fd(const struct nvmf_ctrl *ctrl);
 void nvmf_ctrl_get_info(struct nvmf_ctrl *ctrl, struct nvmf_ctrl_info *info);
 const char *nvmf_ctrl_state_name(enum nvmf_ctrl_state state);
 const struct nvmf_trid *nvmf_ctrl_trid(const struct nvmf_ctrl *ctrl);
+
+/*
+ * The data path counters: v[i] for enum nvmf_ctrl_stat i < n.  Any thread.
+ * Return: how many counters this library has (NVMF_STAT_NR).
+ */
+int nvmf_ctrl_get_stats(struct nvmf_ctrl *ctrl, uint64_t *v, int n);
+/* "ios", "allocations", ...: a counter's name, or NULL. */
+const char *nvmf_ctrl_stat_name(int stat);
 
 /* Namespaces (copy; count returned, at most max written).  Any thread. */
 int nvmf_ctrl_get_ns(struct nvmf_ctrl *ctrl, struct nvmf_ns_info *ns, int max);

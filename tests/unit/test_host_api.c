@@ -451,6 +451,40 @@ static void test_thread_mode_rules(void **state)
 	free(buf);
 }
 
+/*
+ * The data path counters: a read from another thread than the loop's is
+ * one I/O, one request allocation and one hop to the loop thread.
+ */
+static void test_stats(void **state)
+{
+	struct nvmf_ctrl *c = connect_fake(false);
+	uint8_t *buf = malloc(4096);
+	uint64_t s0[NVMF_STAT_NR], s1[NVMF_STAT_NR + 1];
+	struct nvmf_io io;
+	int i;
+
+	(void)state;
+	for (i = 0; i < NVMF_STAT_NR; i++)
+		assert_non_null(nvmf_ctrl_stat_name(i));
+	assert_null(nvmf_ctrl_stat_name(NVMF_STAT_NR));
+	assert_null(nvmf_ctrl_stat_name(-1));
+	assert_int_equal(nvmf_ctrl_get_stats(c, s0, NVMF_STAT_NR),
+			 NVMF_STAT_NR);
+	read_io(&io, buf);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(nvmf_io_sync(c, &io), 0);
+	/* a larger array: only the known counters are written */
+	s1[NVMF_STAT_NR] = 12345;
+	assert_int_equal(nvmf_ctrl_get_stats(c, s1, NVMF_STAT_NR + 1),
+			 NVMF_STAT_NR);
+	assert_int_equal(s1[NVMF_STAT_NR], 12345);
+	assert_int_equal(s1[NVMF_STAT_IOS] - s0[NVMF_STAT_IOS], 3);
+	assert_int_equal(s1[NVMF_STAT_ALLOCS] - s0[NVMF_STAT_ALLOCS], 3);
+	assert_int_equal(s1[NVMF_STAT_HOPS] - s0[NVMF_STAT_HOPS], 3);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	free(buf);
+}
+
 /* ---- shutdown while other threads submit ------------------------------------------ */
 
 struct submitter {
@@ -684,6 +718,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_namespace_info),
 		cmocka_unit_test(test_poll_mode_rules),
+		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_thread_mode_rules),
 		cmocka_unit_test(test_shutdown_while_submitting_thread),
 		cmocka_unit_test(test_shutdown_while_submitting_poll),
