@@ -38,7 +38,7 @@ INITRD_MODULES="virtio_pci 9pnet_virtio 9p overlay"
 
 LAB_PACKAGES="qemu-system-x86 busybox-static cpio kmod iproute2 rdma-core
 ibverbs-utils rdmacm-utils ibverbs-providers nvme-cli fio
-python3-configshell-fb gdb dmsetup"
+python3-configshell-fb gdb dmsetup perftest"
 
 log() { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 2; }

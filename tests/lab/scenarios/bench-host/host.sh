@@ -1,25 +1,25 @@
-# bench-host, host node: the kernel host (fio) and nvmf-host perf, one
-# after the other, the same four workloads.
+# bench-host, host node: the kernel host (fio), nvmf-host perf and fio on
+# nvmf-host's block device, the same workloads, alternating in ROUNDS
+# rounds; figures are medians, ratios the median of the per-round ratios.
 modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
 lab_wait target-ready 120
 
 kdev=$(lab_nvme_connect "$NQN" "$LAB_PEER" 4420) || exit 1
+# our block device (NBD export), connected beside the kernel's
+bname=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 --export nbd 2>&1) ||
+	lab_fail "nvmf-host connect (block device) failed: $bname"
+bdev=$(lab_host_field "$bname" file)
+[ -b "$bdev" ] || lab_fail "no block device for $bname: '$bdev'"
+lab_event "kernel host: $kdev, nvmf-host block device: $bdev"
+
 fjob() {	# fjob WHO DEV NAME fio-args...: fio on DEV, JSON in WHO-NAME.json
 	local who=$1 dev=$2 name=$3
 	shift 3
 	fio --name="$name" --filename="$dev" --ioengine=libaio --direct=1 \
-		--time_based --runtime="$RUNTIME" --ramp_time=2 \
+		--time_based --runtime="$RUNTIME" --ramp_time="$RAMP" \
 		--output-format=json --output="$LAB_OUT/$who-$name.json" "$@" ||
 		lab_fail "fio $name on $dev failed"
 }
-kjob() { fjob kernel "$kdev" "$@"; }	# the kernel host
-kjob randread --rw=randread --bs=4k --iodepth=32
-kjob randwrite --rw=randwrite --bs=4k --iodepth=32
-kjob seqread --rw=read --bs=128k --iodepth=8
-kjob lat --rw=randread --bs=4k --iodepth=1
-nvme disconnect -n "$NQN" >/dev/null 2>&1
-lab_event "kernel host: 4 fio runs done"
-
 trid="trtype:rdma adrfam:ipv4 traddr:$LAB_PEER trsvcid:4420 subnqn:$NQN"
 ojob() {	# ojob NAME perf-args...: nvmf-host perf, output kept
 	local name=$1
@@ -28,37 +28,48 @@ ojob() {	# ojob NAME perf-args...: nvmf-host perf, output kept
 		>"$LAB_OUT/ours-$name.txt" 2>&1 ||
 		lab_fail "nvmf-host perf $name failed: $(tail -2 "$LAB_OUT/ours-$name.txt")"
 }
-ojob randread -w randread -o 4096 -q 32
-ojob randwrite -w randwrite -o 4096 -q 32
-ojob seqread -w read -o 131072 -q 8
-ojob lat -w randread -o 4096 -q 1
-ojob latpoll -w randread -o 4096 -q 1 --busy-poll
-ojob randreadpoll -w randread -o 4096 -q 32 --busy-poll
-lab_event "nvmf-host perf: 6 runs done"
+fio_set() {	# fio_set WHO DEV ROUND
+	fjob "$1" "$2" "randread-$3" --rw=randread --bs=4k --iodepth=32
+	fjob "$1" "$2" "randwrite-$3" --rw=randwrite --bs=4k --iodepth=32
+	fjob "$1" "$2" "seqread-$3" --rw=read --bs=128k --iodepth=8
+	fjob "$1" "$2" "lat-$3" --rw=randread --bs=4k --iodepth=1
+}
+perf_set() {	# perf_set ROUND
+	ojob "randread-$1" -w randread -o 4096 -q 32
+	ojob "randwrite-$1" -w randwrite -o 4096 -q 32
+	ojob "seqread-$1" -w read -o 131072 -q 8
+	ojob "lat-$1" -w randread -o 4096 -q 1
+	ojob "latpoll-$1" -w randread -o 4096 -q 1 --busy-poll
+	ojob "randreadpoll-$1" -w randread -o 4096 -q 32 --busy-poll
+}
 
-# the same fio jobs on nvmf-host's block device (NBD export)
-bname=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 --export nbd 2>&1) ||
-	lab_fail "nvmf-host connect (block device) failed: $bname"
-bdev=$(lab_host_field "$bname" file)
-[ -b "$bdev" ] || lab_fail "no block device for $bname: '$bdev'"
-bjob() { fjob block "$bdev" "$@"; }	# our block device
-bjob randread --rw=randread --bs=4k --iodepth=32
-bjob randwrite --rw=randwrite --bs=4k --iodepth=32
-bjob seqread --rw=read --bs=128k --iodepth=8
-bjob lat --rw=randread --bs=4k --iodepth=1
+for r in $(seq "$ROUNDS"); do
+	if [ $((r % 2)) = 1 ]; then
+		fio_set kernel "$kdev" "$r"
+		perf_set "$r"
+		fio_set block "$bdev" "$r"
+	else
+		fio_set block "$bdev" "$r"
+		perf_set "$r"
+		fio_set kernel "$kdev" "$r"
+	fi
+	lab_event "round $r of $ROUNDS done"
+done
 "$NVMF_HOST" disconnect -d "$bname" >/dev/null || lab_fail "disconnect $bname failed"
-lab_event "nvmf-host block device $bdev: 4 fio runs done"
+nvme disconnect -n "$NQN" >/dev/null 2>&1
 
-python3 - "$LAB_OUT" >"$LAB_OUT/bench.txt" <<'PY'
-import json, os, re, sys
-d = sys.argv[1]
-def kernel(name, rw, what, who="kernel"):
-    j = json.load(open(os.path.join(d, "%s-%s.json" % (who, name))))["jobs"][0][rw]
+python3 - "$LAB_OUT" "$ROUNDS" >"$LAB_OUT/bench.txt" <<'PY'
+import json, os, re, statistics, sys
+d, rounds = sys.argv[1], int(sys.argv[2])
+def fio(who, name, rw, what, r):
+    j = json.load(open(os.path.join(d, "%s-%s-%d.json" % (who, name, r))))
+    j = j["jobs"][0][rw]
     return {"iops": j["iops"], "bw": j["bw"] / 1024.0,
             "lat": j["clat_ns"]["mean"] / 1000.0}[what]
-def ours(name, what):
-    t = open(os.path.join(d, "ours-%s.txt" % name)).read()
-    m = dict(re.findall(r"(\w+)=([\d.]+)", t.split("result:")[1]))
+def perf(name, r):
+    return open(os.path.join(d, "ours-%s-%d.txt" % (name, r))).read()
+def ours(name, what, r):
+    m = dict(re.findall(r"(\w+)=([\d.]+)", perf(name, r).split("result:")[1]))
     return {"iops": float(m["iops"]), "bw": float(m["mibps"]),
             "lat": float(m["lat_avg_us"])}[what]
 rows = [("4k randread QD32", "randread", "read", "iops", "IOPS"),
@@ -76,19 +87,33 @@ print("%-22s %12s %12s %8s  %s" % ("bench-host", "kernel", "nvmf-host",
                                    "ratio", "unit"))
 for row in rows:
     title, name, rw, what, unit = row[:5]
-    k = kernel(name, rw, what)
-    if len(row) > 5 and row[5] == "B":
-        o = kernel(name, rw, what, "block")
-    else:
-        o = ours(row[5] if len(row) > 5 else name, what)
-    ratio = k / o if what == "lat" else o / k
-    print("%-22s %12.1f %12.1f %8.2f  %s" % (title, k, o, ratio, unit))
-print("ratio: ours relative to the kernel host, >1 is better for us "
-      "(latency: kernel/ours); 'poll' rows: nvmf-host perf --busy-poll, "
-      "'blk' rows: the same fio job on nvmf-host's block device "
-      "(/dev/nbdN) instead of the kernel's /dev/nvmeXnY")
+    ks, os_, ratios = [], [], []
+    for r in range(1, rounds + 1):
+        k = fio("kernel", name, rw, what, r)
+        if len(row) > 5 and row[5] == "B":
+            o = fio("block", name, rw, what, r)
+        else:
+            o = ours(row[5] if len(row) > 5 else name, what, r)
+        ks.append(k)
+        os_.append(o)
+        ratios.append(k / o if what == "lat" else o / k)
+    print("%-22s %12.1f %12.1f %8.2f  %s (rounds: %s)" % (
+        title, statistics.median(ks), statistics.median(os_),
+        statistics.median(ratios), unit,
+        " ".join("%.2f" % x for x in ratios)))
+print("medians of %d rounds; ratio: the median of the per-round ratios, "
+      "ours relative to the kernel host, >1 is better for us (latency: "
+      "kernel/ours); 'poll' rows: nvmf-host perf --busy-poll, 'blk' rows: "
+      "the same fio job on nvmf-host's block device (/dev/nbdN) instead of "
+      "the kernel's /dev/nvmeXnY" % rounds)
+# what each I/O cost nvmf-host perf (the library's counters, last round)
+for name in ("randread", "randwrite", "seqread", "lat", "latpoll",
+             "randreadpoll"):
+    m = re.search(r"per_io: (.*)", perf(name, rounds))
+    print("nvmf-host per I/O %-13s %s" % (name, m.group(1) if m else "?"))
 PY
 [ -s "$LAB_OUT/bench.txt" ] || lab_fail "no figures"
+cat "$LAB_OUT/bench.txt"
 while read -r line; do lab_report "$line"; done <"$LAB_OUT/bench.txt"
 lab_signal host-done
 lab_pass

@@ -1,5 +1,16 @@
-# bench-target, host node: the same fio jobs against both targets.
+# bench-target, host node: the raw verbs limits, then the same fio jobs
+# against both targets.
 modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
+
+# perftest clients (rdma_cm) against the target node's servers
+for t in "ib_write_bw -s 131072 -D $RUNTIME" "ib_send_bw -e -s 131072 -n 200" \
+	"ib_send_lat -e -s 4096 -n 300" "ib_write_lat -s 4096 -n 300"; do
+	set -- $t
+	lab_wait "$1-server" 120
+	$t -d rxe0 -R -F "$LAB_PEER" >"$LAB_OUT/$1.txt" 2>&1 ||
+		lab_fail "$1 failed: $(grep -v '^-*$' "$LAB_OUT/$1.txt" | tail -1)"
+	lab_signal "$1-done"
+done
 lab_wait target-ready 120
 
 # job NAME DEV fio-args...: one timed fio run, JSON output kept
@@ -19,43 +30,134 @@ PY
 
 kdev=$(lab_nvme_connect "$KNQN" "$LAB_PEER" 4420) || exit 1
 odev=$(lab_nvme_connect "$ONQN" "$LAB_PEER" 4421) || exit 1
-lab_event "kernel target: $kdev, nvmf-tgt: $odev"
+# namespace 2: the null device
+knull=${kdev%n1}n2 onull=${odev%n1}n2
+lab_retry 20 test -b "$knull" && lab_retry 20 test -b "$onull" ||
+	lab_fail "no null namespace: $knull $onull"
+lab_event "kernel target: $kdev $knull, nvmf-tgt: $odev $onull"
 
-for t in kernel ours; do
-	[ $t = kernel ] && dev=$kdev || dev=$odev
-	job $t-randread "$dev" --rw=randread --bs=4k --iodepth=32
-	job $t-randwrite "$dev" --rw=randwrite --bs=4k --iodepth=32
-	job $t-seqread "$dev" --rw=read --bs=128k --iodepth=8
-	job $t-lat "$dev" --rw=randread --bs=4k --iodepth=1
-	lab_event "$t: 4 fio runs done"
+# nvmf-tgt's counters (RUN_DIR/stats.json), before its first run of a
+# round and after each run, once the file - rewritten 4 times a second
+# while they change - has caught up: the target node copies it into its
+# output directory on request
+snap() {
+	sleep 0.6
+	lab_signal "snap-$1"
+	lab_wait "snapped-$1" 60
+	cp "/lab/out/target/$1.stats.json" "$LAB_OUT/" ||
+		lab_fail "no counters from the target node ($1)"
+}
+
+# ROUNDS rounds; in each the kernel target and nvmf-tgt alternate (which
+# goes first alternates too), so that drift of the VMs' speed hits both
+for r in $(seq "$ROUNDS"); do
+	order="kernel ours"
+	[ $((r % 2)) = 0 ] && order="ours kernel"
+	for t in $order; do
+		[ $t = kernel ] && dev=$kdev null=$knull || dev=$odev null=$onull
+		prev=ours-start-$r
+		[ $t = ours ] && snap "$prev"
+		for spec in "randread --rw=randread --bs=4k --iodepth=32" \
+			"randwrite --rw=randwrite --bs=4k --iodepth=32" \
+			"seqread --rw=read --bs=128k --iodepth=8" \
+			"lat --rw=randread --bs=4k --iodepth=1" \
+			"nullread --rw=read --bs=128k --iodepth=8"; do
+			set -- $spec
+			name=$t-$1-$r
+			shift
+			d=$dev
+			[ "$name" = "$t-nullread-$r" ] && d=$null
+			job "$name" "$d" "$@"
+			if [ $t = ours ]; then
+				snap "$name"
+				# the run's counters: from the snapshot before it
+				ln -sf "$prev.stats.json" "$LAB_OUT/$name.before.stats.json"
+				prev=$name
+			fi
+		done
+	done
+	lab_event "round $r of $ROUNDS done"
 done
 
-python3 - "$LAB_OUT" >"$LAB_OUT/bench.txt" <<'PY'
-import json, os, sys
-d = sys.argv[1]
+python3 - "$LAB_OUT" "$ROUNDS" >"$LAB_OUT/bench.txt" <<'PY'
+import json, os, statistics, sys
+d, rounds = sys.argv[1], int(sys.argv[2])
 def get(name):
     return json.load(open(os.path.join(d, name + ".json")))["jobs"][0]
+def value(t, job, rw, what, r):
+    j = get("%s-%s-%d" % (t, job, r))[rw]
+    if what == "iops":
+        return j["iops"]
+    if what == "bw":
+        return j["bw"] / 1024.0
+    return j["clat_ns"]["mean"] / 1000.0
 rows = [("4k randread QD32", "randread", "read", "iops", "IOPS"),
         ("4k randwrite QD32", "randwrite", "write", "iops", "IOPS"),
         ("128k seq read QD8", "seqread", "read", "bw", "MiB/s"),
-        ("4k read QD1 latency", "lat", "read", "lat", "us (mean)")]
+        ("4k read QD1 latency", "lat", "read", "lat", "us (mean)"),
+        ("128k read QD8 null", "nullread", "read", "bw", "MiB/s")]
+# the raw verbs limits of the same VM pair (perftest, rdma_cm)
+def perftest(name, col):
+    for line in open(os.path.join(d, name + ".txt")):
+        f = line.split()
+        if len(f) > col and f[0] in ("131072", "4096") and f[1].isdigit():
+            return float(f[col])
+    return float("nan")
+# (ib_write_bw and ib_write_lat can only spin, which two TCG VMs on two
+# CPUs pay for; ib_send_bw and ib_send_lat sleep on completion events)
+write_bw = perftest("ib_write_bw", 3)  # BW average [MB/sec]
+send_bw = perftest("ib_send_bw", 3)
+wire_bw = max(write_bw, send_bw)
+print("raw verbs, 128 KiB: ib_write_bw %.1f MB/sec (spins), ib_send_bw "
+      "%.1f MB/sec (events); 4 KiB latency typical: ib_send_lat %.1f us "
+      "(events), ib_write_lat %.1f us (spins)" % (
+          write_bw, send_bw, perftest("ib_send_lat", 4),
+          perftest("ib_write_lat", 4)))
 print("%-22s %12s %12s %8s  %s" % ("bench-target", "kernel", "nvmf-tgt",
                                    "ratio", "unit"))
 for title, job, rw, what, unit in rows:
-    v = []
-    for t in ("kernel", "ours"):
-        j = get(t + "-" + job)[rw]
-        if what == "iops":
-            v.append(j["iops"])
-        elif what == "bw":
-            v.append(j["bw"] / 1024.0)
-        else:
-            v.append(j["clat_ns"]["mean"] / 1000.0)
+    k = [value("kernel", job, rw, what, r) for r in range(1, rounds + 1)]
+    o = [value("ours", job, rw, what, r) for r in range(1, rounds + 1)]
     # for latency, lower is better: ratio = kernel / ours
-    ratio = v[0] / v[1] if what == "lat" else v[1] / v[0]
-    print("%-22s %12.1f %12.1f %8.2f  %s" % (title, v[0], v[1], ratio, unit))
-print("ratio: ours relative to the kernel, >1 is better for us "
-      "(latency: kernel/ours)")
+    ratios = [a / b if what == "lat" else b / a for a, b in zip(k, o)]
+    print("%-22s %12.1f %12.1f %8.2f  %s (rounds: %s)" % (
+        title, statistics.median(k), statistics.median(o),
+        statistics.median(ratios), unit,
+        " ".join("%.2f" % x for x in ratios)))
+o = statistics.median(value("ours", "nullread", "read", "bw", r)
+                      for r in range(1, rounds + 1))
+print("128k reads from the null device: nvmf-tgt %.1f MiB/s (fio) = %.2f "
+      "of the better raw verbs bandwidth, %.1f MB/sec (as perftest prints "
+      "it)" % (o, o / wire_bw, wire_bw))
+print("medians of %d rounds; ratio: the median of the per-round ratios, "
+      "ours relative to the kernel, >1 is better for us (latency: "
+      "kernel/ours)" % rounds)
+
+# what each I/O cost nvmf-tgt, from its counters (all rounds of a job)
+def total(name):
+    return json.load(open(os.path.join(d, name + ".stats.json")))["total"]
+keys = ["send_doorbells", "send_wrs", "recv_posts", "cq_wakeups", "cq_arms",
+        "cq_polls", "work_completions", "uring_enters", "uring_wakeups",
+        "allocations"]
+print("nvmf-tgt per I/O: %s syscalls(at most)" % " ".join(keys))
+for title, job, rw, what, unit in rows:
+    delta = dict.fromkeys(keys + ["ios"], 0)
+    for r in range(1, rounds + 1):
+        a = total("ours-%s-%d.before" % (job, r))
+        b = total("ours-%s-%d" % (job, r))
+        for key in delta:
+            delta[key] += b[key] - a[key]
+    n = max(delta["ios"], 1)
+    # on rxe a send doorbell and a CQ re-arm are each a write() to the
+    # device; a wake-up is an epoll_wait plus the read of the completion
+    # channel or of the ring's eventfd; io_uring_enter is one (at most:
+    # one epoll_wait may return both kinds of wake-up)
+    sys_calls = (delta["send_doorbells"] + delta["cq_arms"] +
+                 2 * delta["cq_wakeups"] + delta["uring_enters"] +
+                 2 * delta["uring_wakeups"])
+    print("%-22s %s %.2f (%d I/Os)" % (
+        title, " ".join("%.2f" % (delta[k] / n) for k in keys),
+        sys_calls / n, delta["ios"]))
 PY
 cat "$LAB_OUT/bench.txt"
 while read -r line; do lab_report "$line"; done <"$LAB_OUT/bench.txt"

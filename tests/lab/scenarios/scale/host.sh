@@ -55,22 +55,28 @@ state_files() {
 }
 
 # read_state FILE: st = the state in a sysfs state file (the kernel host)
-# or in an nvmf-host status.json, without a fork (polled for 32 controllers)
+# or in an nvmf-host status.json, and since = when it was entered (ns; the
+# daemon's own clock reading, or empty), without a fork (polled for 32
+# controllers in a busy VM: the poll may see a state well after it began)
 read_state() {
 	local s=
 	read -r -d '' s <"$1"
+	since=
 	if [[ $s =~ \"state\":\ *\"([a-z-]+)\" ]]; then
 		st=${BASH_REMATCH[1]}
+		[[ $s =~ \"state_since_ms\":\ *([0-9]+) ]] &&
+			since=${BASH_REMATCH[1]}000000
 	else
 		st=${s%%$'\n'*}
 	fi
 }
 
 # wait until every controller has left "live" and is live again; prints
-# the times (ns) of the first one's and the last one's return, taken when
-# each is seen (bash's clock: no fork between two reads of the states)
+# the times (ns) of the first one's and the last one's return: when the
+# daemon says it went live (nvmf-host), else when it is seen (the kernel
+# host's sysfs has no time; bash's clock, no fork between two reads)
 wait_recovered() {	# wait_recovered TIMEOUT_S
-	local deadline=$((SECONDS + $1)) i st left seen=() first= last= t
+	local deadline=$((SECONDS + $1)) i st since left seen=() first= last= t
 	while [ $SECONDS -lt $deadline ]; do
 		left=0
 		for i in "${!STATES[@]}"; do
@@ -79,9 +85,9 @@ wait_recovered() {	# wait_recovered TIMEOUT_S
 				seen[$i]=1
 			elif [ "${seen[$i]:-}" = 1 ]; then
 				seen[$i]=2
-				t=${EPOCHREALTIME/./}000
-				[ -n "$first" ] || first=$t
-				last=$t
+				t=${since:-${EPOCHREALTIME/./}000}
+				[ -n "$first" ] && [ "$t" -ge "$first" ] || first=$t
+				[ -n "$last" ] && [ "$t" -le "$last" ] || last=$t
 			fi
 			[ "${seen[$i]:-}" = 2 ] || left=$((left + 1))
 		done
