@@ -71,7 +71,7 @@ uint16_t nvmet_parse_io_cmd(struct nvmet_req *req)
 	uint32_t nsid = le32toh(req->cmd->common.nsid);
 	uint16_t status;
 
-	req->ns = nvmet_ns_get(req->sq->ctrl->subsys, nsid);
+	req->ns = nvmet_sq_ns_get(req->sq, nsid);
 	if (!req->ns)
 		return nvmet_status(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
 	if (atomic_load_explicit(&req->ns->readonly, memory_order_relaxed) &&

@@ -363,12 +363,16 @@ struct tgt_main {
 	bool stats_warned;
 };
 
-/* RUN_DIR/stats.json, 4 times a second while the counters change */
+/*
+ * RUN_DIR/stats.json, 4 times a second while the counters change; and the
+ * grace rounds that free retired namespaces
+ */
 static void stats_timer(void *arg)
 {
 	struct tgt_main *m = arg;
 	int ret = nvmet_stats_write(&m->tgt, m->stats_last);
 
+	nvmet_grace_poll(&m->tgt);
 	if (ret < 0 && !m->stats_warned) {
 		nvmf_warn("cannot write %s/stats.json: %s", m->tgt.run_dir,
 			  strerror(-ret));

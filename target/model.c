@@ -39,6 +39,7 @@ static void derive_uuid(const char *nqn, uint32_t nsid, uint8_t uuid[16])
 void nvmet_model_lock(struct nvmet_tgt *tgt)
 {
 	pthread_rwlock_wrlock(&tgt->model_lock);
+	tgt->model_writer = true;
 }
 
 void nvmet_model_rdlock(struct nvmet_tgt *tgt)
@@ -48,6 +49,16 @@ void nvmet_model_rdlock(struct nvmet_tgt *tgt)
 
 void nvmet_model_unlock(struct nvmet_tgt *tgt)
 {
+	/*
+	 * After a change (the write lock, taken only by the main thread):
+	 * the I/O queues' namespace caches are stale.  Before the unlock,
+	 * so that a cache refilled under the read lock is not older than
+	 * the generation it records.
+	 */
+	if (tgt->model_writer) {
+		tgt->model_writer = false;
+		atomic_fetch_add(&tgt->ns_gen, 1);
+	}
 	pthread_rwlock_unlock(&tgt->model_lock);
 }
 
@@ -278,6 +289,7 @@ int nvmet_ns_add(struct nvmet_subsys *s, uint32_t nsid, const char *where,
 	snprintf(ns->cfg.where, sizeof(ns->cfg.where), "%s", where);
 	ns->cfg.nsid = nsid;
 	ns->subsys = s;
+	ns->tgt = s->tgt;
 	ns->nsid = nsid;
 	ns->fd = -1;
 	ns->ana_grpid = 1;
@@ -382,11 +394,75 @@ static void ns_destroy(struct nvmet_ns *ns)
 	free(ns);
 }
 
+/*
+ * An I/O queue's cache may still point to it (nvmet_sq_ns_get): destroyed
+ * after a grace round, in which every worker finishes the pass it is in;
+ * at once when no worker runs.
+ */
+static void ns_retire(struct nvmet_ns *ns)
+{
+	struct nvmet_tgt *tgt = ns->tgt;
+
+	if (!tgt->nr_workers) {
+		ns_destroy(ns);
+		return;
+	}
+	pthread_mutex_lock(&tgt->retire_lock);
+	ns->retire_epoch = tgt->retire_epoch;
+	TAILQ_INSERT_TAIL(&tgt->ns_retired, ns, link);
+	pthread_mutex_unlock(&tgt->retire_lock);
+}
+
 void nvmet_ns_free(struct nvmet_ns *ns)
 {
 	if (atomic_load(&ns->inflight))
 		return; /* still in use after the drain: leaked, not freed */
-	ns_destroy(ns);
+	ns_retire(ns);
+}
+
+static void grace_ack(void *arg)
+{
+	struct nvmet_worker *w = arg;
+
+	atomic_fetch_add(&w->tgt->grace_acks, 1);
+}
+
+void nvmet_grace_poll(struct nvmet_tgt *tgt)
+{
+	struct nvmet_ns *ns, *next;
+	int i, n = 0;
+
+	pthread_mutex_lock(&tgt->retire_lock);
+	if (tgt->grace_running &&
+	    atomic_load(&tgt->grace_acks) == tgt->nr_workers) {
+		/* every worker has passed a quiescent point since it began */
+		for (ns = TAILQ_FIRST(&tgt->ns_retired); ns; ns = next) {
+			next = TAILQ_NEXT(ns, link);
+			if (ns->retire_epoch > tgt->grace_epoch)
+				continue;
+			TAILQ_REMOVE(&tgt->ns_retired, ns, link);
+			ns_destroy(ns);
+			n++;
+		}
+		tgt->grace_running = false;
+		nvmf_debug("grace round %llu: %d namespace(s) freed",
+			   (unsigned long long)tgt->grace_epoch, n);
+	}
+	if (!tgt->grace_running && !TAILQ_EMPTY(&tgt->ns_retired)) {
+		/* what is retired from now on waits for the next round */
+		tgt->grace_epoch = tgt->retire_epoch++;
+		tgt->grace_running = true;
+		atomic_store(&tgt->grace_acks, 0);
+		for (i = 0; i < tgt->nr_workers; i++)
+			if (nvmf_loop_post(tgt->workers[i].loop, grace_ack,
+					   &tgt->workers[i])) {
+				/* never complete: kept until exit */
+				atomic_fetch_add(&tgt->grace_acks, 1 << 20);
+				nvmf_warn("cannot start a grace round: retired "
+					  "namespaces are kept until exit");
+			}
+	}
+	pthread_mutex_unlock(&tgt->retire_lock);
 }
 
 /* Any thread: the enabled namespace nsid, held until nvmet_ns_put(). */
@@ -401,6 +477,52 @@ struct nvmet_ns *nvmet_ns_get(struct nvmet_subsys *subsys, uint32_t nsid)
 	else
 		ns = NULL;
 	nvmet_model_unlock(subsys->tgt);
+	return ns;
+}
+
+/*
+ * Worker: the namespace of an I/O command, without the model lock while
+ * the model has not changed since the queue looked it up last.  The
+ * generation is read again after the hold is taken: a change (which
+ * bumps it) either is seen here, and the lookup takes the slow way, or
+ * comes after the hold, which a drain then waits for.  A namespace freed
+ * meanwhile waits for a grace round (ns_retire) before its memory goes.
+ */
+struct nvmet_ns *nvmet_sq_ns_get(struct nvmet_sq *sq, uint32_t nsid)
+{
+	struct nvmet_subsys *subsys = sq->ctrl->subsys;
+	struct nvmet_tgt *tgt = subsys->tgt;
+	uint64_t gen = atomic_load(&tgt->ns_gen);
+	struct nvmet_sq_ns *e;
+	struct nvmet_ns *ns;
+	int i;
+
+	if (gen == sq->ns_gen) {
+		for (i = 0; i < NVMET_SQ_NS_CACHE; i++) {
+			e = &sq->ns_cache[i];
+			if (!e->ns || e->nsid != nsid)
+				continue;
+			atomic_fetch_add(&e->ns->inflight, 1);
+			if (atomic_load(&tgt->ns_gen) == gen)
+				return e->ns;
+			atomic_fetch_sub(&e->ns->inflight, 1);
+			break;
+		}
+	}
+	ns = nvmet_ns_get(subsys, nsid);
+	if (gen != sq->ns_gen) {
+		memset(sq->ns_cache, 0, sizeof(sq->ns_cache));
+		sq->ns_gen = gen;
+	}
+	if (ns) {
+		for (i = 0; i < NVMET_SQ_NS_CACHE; i++)
+			if (sq->ns_cache[i].nsid == nsid)
+				break;
+		if (i == NVMET_SQ_NS_CACHE)
+			i = (int)(sq->ns_next++ % NVMET_SQ_NS_CACHE);
+		sq->ns_cache[i].nsid = nsid;
+		sq->ns_cache[i].ns = ns;
+	}
 	return ns;
 }
 
@@ -684,6 +806,9 @@ int nvmet_tgt_init(struct nvmet_tgt *tgt)
 		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&tgt->model_lock, &attr);
 	pthread_mutex_init(&tgt->state_lock, NULL);
+	pthread_mutex_init(&tgt->retire_lock, NULL);
+	TAILQ_INIT(&tgt->ns_retired);
+	tgt->retire_epoch = 1;
 	pthread_rwlockattr_destroy(&attr);
 	TAILQ_INIT(&tgt->subsystems);
 	TAILQ_INIT(&tgt->ports);
@@ -751,8 +876,14 @@ void nvmet_tgt_release(struct nvmet_tgt *tgt)
 	tgt->nr_subsys = 0;
 	tgt->nr_ports = 0;
 	nvmet_peers_free(tgt);
+	/* no worker runs any more: nothing can hold what was retired */
+	while ((ns = TAILQ_FIRST(&tgt->ns_retired))) {
+		TAILQ_REMOVE(&tgt->ns_retired, ns, link);
+		ns_destroy(ns);
+	}
 	pthread_rwlock_destroy(&tgt->model_lock);
 	pthread_mutex_destroy(&tgt->state_lock);
+	pthread_mutex_destroy(&tgt->retire_lock);
 }
 
 struct nvmet_worker *nvmet_pick_worker(struct nvmet_tgt *tgt)

@@ -58,7 +58,8 @@ struct nvmet_req;
 
 struct nvmet_ns {
 	struct nvmf_cfg_ns cfg; /* device path and identifiers; path owned */
-	struct nvmet_subsys *subsys;
+	struct nvmet_subsys *subsys; /* may go first once it is unlinked */
+	struct nvmet_tgt *tgt;
 	uint32_t nsid;
 	bool enabled;	     /* serves I/O; written under the model lock */
 	atomic_int inflight; /* requests holding it (nvmet_ns_get) */
@@ -66,8 +67,11 @@ struct nvmet_ns {
 	bool resv_enable;
 	/* Namespace Write Protection (feature 0x84): set by any host */
 	atomic_bool readonly;
-	TAILQ_ENTRY(nvmet_ns) link; /* subsys->nss, ascending nsid */
-	int fd;			    /* -1 when not open */
+	TAILQ_ENTRY(nvmet_ns)
+	link;		       /* subsys->nss, ascending nsid; or
+				     * tgt->ns_retired */
+	uint64_t retire_epoch; /* freed after this grace round */
+	int fd;		       /* -1 when not open */
 	bool blkdev;
 	unsigned int blksz_shift;
 	uint64_t nr_blocks;
@@ -210,6 +214,17 @@ struct nvmet_ctrl {
 
 /* ---- queues and requests ------------------------------------------------------ */
 
+/*
+ * The namespaces an I/O queue used last, valid while the model's
+ * generation (tgt->ns_gen) has not moved: the lookup of an I/O command
+ * takes no lock (nvmet_sq_ns_get).  Worker only.
+ */
+#define NVMET_SQ_NS_CACHE 4
+struct nvmet_sq_ns {
+	uint32_t nsid;
+	struct nvmet_ns *ns;
+};
+
 /* The transport's side of a queue; the core only reads these fields. */
 struct nvmet_sq {
 	struct nvmet_ctrl *ctrl; /* NULL until Connect */
@@ -226,6 +241,9 @@ struct nvmet_sq {
 	struct nvmet_peer *peer;	  /* admitted from (main thread) */
 	bool connected;			  /* Connect succeeded (worker) */
 	struct nvmf_timer *connect_timer; /* Connect deadline (worker) */
+	uint64_t ns_gen;		  /* of ns_cache */
+	unsigned int ns_next;		  /* the entry to replace next */
+	struct nvmet_sq_ns ns_cache[NVMET_SQ_NS_CACHE];
 };
 
 /* One backend operation of a request, on its worker's io_uring. */
@@ -380,6 +398,7 @@ struct sockaddr;
 struct nvmet_tgt {
 	struct nvmf_loop *loop; /* main thread */
 	pthread_rwlock_t model_lock;
+	bool model_writer;	    /* model_lock is held for writing */
 	pthread_mutex_t state_lock; /* ports' state, state_since, last_error */
 	struct nvmet_subsys *disc;  /* the discovery subsystem */
 	TAILQ_HEAD(, nvmet_subsys) subsystems;
@@ -406,6 +425,22 @@ struct nvmet_tgt {
 	unsigned int nr_queues;		/* main thread */
 	unsigned int admit_warned;	/* main thread */
 	atomic_uint nr_connecting;
+	/*
+	 * Moves with every change of the model (nvmet_model_unlock after a
+	 * write): what an I/O queue cached of it is stale.
+	 */
+	atomic_uint_fast64_t ns_gen;
+	/*
+	 * Namespaces freed while a worker may still hold a stale pointer to
+	 * them in a queue's cache: destroyed once every worker has finished
+	 * the pass it was in (a grace round: a no-op posted to each).
+	 */
+	pthread_mutex_t retire_lock; /* the list and the epochs */
+	TAILQ_HEAD(, nvmet_ns) ns_retired;
+	uint64_t retire_epoch; /* the next round's number */
+	bool grace_running;    /* main thread */
+	uint64_t grace_epoch;  /* the round running */
+	atomic_int grace_acks; /* workers through it */
 };
 
 /* admit.c */
@@ -459,7 +494,10 @@ void nvmet_ns_unlink(struct nvmet_ns *ns);
 void nvmet_ns_drain(struct nvmet_ns *ns);
 void nvmet_ns_free(struct nvmet_ns *ns);
 struct nvmet_ns *nvmet_ns_get(struct nvmet_subsys *subsys, uint32_t nsid);
+struct nvmet_ns *nvmet_sq_ns_get(struct nvmet_sq *sq, uint32_t nsid);
 void nvmet_ns_put(struct nvmet_ns *ns);
+/* Main thread: advance the grace rounds that free retired namespaces. */
+void nvmet_grace_poll(struct nvmet_tgt *tgt);
 uint32_t nvmet_max_nsid(struct nvmet_subsys *s);
 
 struct nvmet_port *nvmet_find_port(struct nvmet_tgt *tgt, uint16_t portid);

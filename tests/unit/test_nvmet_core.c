@@ -724,6 +724,76 @@ static void test_write_protect(void **state)
 	nvmet_worker_ring_exit(&f->worker);
 }
 
+/* Parse a read of nsid on sq and let it go; return nvmet_req_init's status. */
+static uint16_t read_init(struct nvmet_sq *sq, uint32_t nsid)
+{
+	struct treq t;
+	uint16_t st;
+
+	memset(&t, 0, sizeof(t));
+	t.cmd.rw.opcode = nvme_cmd_read;
+	t.cmd.rw.flags = NVME_CMD_SGL_METABUF;
+	t.cmd.rw.nsid = htole32(nsid);
+	t.req.cmd = &t.cmd;
+	t.req.cqe = &t.cqe;
+	st = nvmet_req_init(&t.req, sq);
+	nvmet_req_release(&t.req);
+	return st;
+}
+
+/*
+ * An I/O queue's namespace cache: a namespace disabled, removed or added
+ * through the model is seen by the next command (the model's generation
+ * moved); holds are given back.
+ */
+static void test_ns_cache(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_sq asq, iosq;
+	struct nvmet_subsys *s;
+	struct nvmet_ns *ns1, *ns3;
+	const uint16_t inv = ST(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
+	char err[256];
+	uint64_t gen;
+
+	sq_init(f, &asq, 0);
+	sq_init(f, &iosq, 1);
+	connect_io_queue(&asq, &iosq);
+	s = iosq.ctrl->subsys;
+	ns1 = nvmet_find_ns_any(s, 1);
+	ns3 = nvmet_find_ns_any(s, 3);
+	assert_int_equal(read_init(&iosq, 1), 0);
+	assert_int_equal(read_init(&iosq, 3), 0);
+	assert_int_equal(read_init(&iosq, 1), 0); /* from the cache */
+	assert_ptr_equal(iosq.ns_cache[0].ns, ns1);
+	assert_ptr_equal(iosq.ns_cache[1].ns, ns3);
+	assert_int_equal(read_init(&iosq, 2), inv); /* disabled: not cached */
+	assert_int_equal(atomic_load(&ns1->inflight), 0);
+	assert_int_equal(atomic_load(&ns3->inflight), 0);
+
+	/* a read lock does not move the generation; a write lock does */
+	gen = atomic_load(&f->tgt.ns_gen);
+	nvmet_model_rdlock(&f->tgt);
+	nvmet_model_unlock(&f->tgt);
+	assert_int_equal(atomic_load(&f->tgt.ns_gen), gen);
+	nvmet_model_lock(&f->tgt);
+	nvmet_ns_disable(ns1);
+	nvmet_model_unlock(&f->tgt);
+	assert_int_equal(atomic_load(&f->tgt.ns_gen), gen + 1);
+	assert_int_equal(read_init(&iosq, 1), inv);
+	assert_int_equal(read_init(&iosq, 3), 0);
+	nvmet_model_lock(&f->tgt);
+	assert_int_equal(nvmet_ns_enable(ns1, err, sizeof(err)), 0);
+	nvmet_model_unlock(&f->tgt);
+	assert_int_equal(read_init(&iosq, 1), 0);
+	assert_int_equal(atomic_load(&ns1->inflight), 0);
+
+	nvmet_ctrl_remove_sq(iosq.ctrl, &iosq);
+	nvmet_ctrl_put(iosq.ctrl);
+	nvmet_ctrl_remove_sq(asq.ctrl, &asq);
+	nvmet_ctrl_put(asq.ctrl);
+}
+
 /* a transport queue's deferred posts: how often the pass ran them */
 static int flushes;
 static void fake_flush(struct nvmet_flush *fl)
@@ -1236,6 +1306,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_io_checks, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_ns_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batched_pass, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_file, setup,
