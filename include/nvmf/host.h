@@ -242,10 +242,7 @@ void nvmf_ctrl_kick(struct nvmf_ctrl *ctrl);
 /*
  * Poll mode: run callbacks and timers, waiting up to timeout_ms (-1:
  * forever).  With timeout 0 it also reaps the completion queues directly
- * (busy polling: no wait for a completion event).  While busy polling,
- * completion queues are not re-armed and the controller's own events
- * (timers, connection events, submissions from other threads) are looked
- * at once a millisecond; the first call with a timeout re-arms them.
+ * (busy polling: no wait for a completion event).
  */
 int nvmf_ctrl_poll(struct nvmf_ctrl *ctrl, int timeout_ms);
 /* Poll mode: a file descriptor that is readable when nvmf_ctrl_poll has work. */

@@ -58,8 +58,6 @@ static void on_loop_thread(void)
 	}
 }
 
-static int nr_arms; /* completion events asked for again (fk_arm) */
-
 static void fake_reset(void)
 {
 	struct pending *p;
@@ -73,7 +71,6 @@ static void fake_reset(void)
 		free(p);
 	}
 	deliver_posted = false;
-	nr_arms = 0;
 	shut_down = false;
 	park_reads = false;
 	have_loop_thread = false;
@@ -274,14 +271,6 @@ static int fk_poll(struct nvmf_hq *hq)
 	return 0;
 }
 
-static int fk_arm(struct nvmf_hq *hq)
-{
-	(void)hq;
-	on_loop_thread();
-	nr_arms++;
-	return 0;
-}
-
 static int fk_mr_add(struct nvmf_ctrl *c, void *buf, size_t len)
 {
 	(void)c, (void)buf, (void)len;
@@ -304,7 +293,6 @@ static const struct nvmf_host_transport_ops fake_ops = {
 	.ctrl_release = fk_ctrl_release,
 	.submit = fk_submit,
 	.poll = fk_poll,
-	.arm = fk_arm,
 	.mr_add = fk_mr_add,
 	.mr_del = fk_mr_del,
 };
@@ -444,45 +432,6 @@ static void test_poll_mode_rules(void **state)
 	/* every transport call came from the owner thread */
 	assert_int_equal(atomic_load(&off_thread), 0);
 	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
-}
-
-static void set_flag(void *arg, int status)
-{
-	*(int *)arg = status == 0 ? 1 : status;
-}
-
-/*
- * Busy polling leaves completion queues unarmed; the first wait after it
- * arms every live queue once (admin and I/O queues), and no other wait
- * does.
- */
-static void test_busy_poll(void **state)
-{
-	struct nvmf_ctrl *c = connect_fake(true);
-	uint8_t *buf = malloc(4096);
-	struct nvmf_ctrl_info info;
-	struct nvmf_io io;
-	int done = 0, queues, i;
-
-	(void)state;
-	read_io(&io, buf);
-	assert_int_equal(nvmf_io_submit(c, &io, set_flag, &done), 0);
-	for (i = 0; i < 100000 && !done; i++)
-		nvmf_ctrl_poll(c, 0);
-	assert_int_equal(done, 1);
-	assert_int_equal(nr_arms, 0);
-	nvmf_ctrl_get_info(c, &info);
-	queues = (int)info.nr_io_queues + 1;
-	nvmf_ctrl_poll(c, 10);
-	assert_int_equal(nr_arms, queues);
-	nvmf_ctrl_poll(c, 10);
-	assert_int_equal(nr_arms, queues);
-	nvmf_ctrl_poll(c, 0);
-	nvmf_ctrl_poll(c, 10);
-	assert_int_equal(nr_arms, 2 * queues);
-	assert_int_equal(atomic_load(&off_thread), 0);
-	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
-	free(buf);
 }
 
 static void test_thread_mode_rules(void **state)
@@ -769,7 +718,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_namespace_info),
 		cmocka_unit_test(test_poll_mode_rules),
-		cmocka_unit_test(test_busy_poll),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_thread_mode_rules),
 		cmocka_unit_test(test_shutdown_while_submitting_thread),
