@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define container_of(ptr, type, member) \
@@ -27,6 +28,16 @@ nvmf_path(char *buf, size_t size, const char *fmt, ...)
 	n = vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Add n to a counter that only the calling thread writes and other threads
+ * read with relaxed loads: no locked instruction on the data path.
+ */
+static inline void nvmf_counter_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
 }
 
 #endif /* NVMF_COMMON_UTIL_H */

@@ -288,9 +288,7 @@ static inline void ctrl_stat(struct nvmf_ctrl *c, enum nvmf_ctrl_stat s,
 static inline void ctrl_stat_loop(struct nvmf_ctrl *c, enum nvmf_ctrl_stat s,
 				  uint64_t n)
 {
-	__atomic_store_n(&c->stats[s],
-			 __atomic_load_n(&c->stats[s], __ATOMIC_RELAXED) + n,
-			 __ATOMIC_RELAXED);
+	nvmf_counter_add(&c->stats[s], n);
 }
 
 #define ctrl_info(c, ...)  nvmf_obj_info((c)->name, __VA_ARGS__)

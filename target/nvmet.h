@@ -356,9 +356,7 @@ struct nvmet_worker {
 static inline void nvmet_stat_add(struct nvmet_worker *w, enum nvmet_stat s,
 				  uint64_t n)
 {
-	__atomic_store_n(&w->stats[s],
-			 __atomic_load_n(&w->stats[s], __ATOMIC_RELAXED) + n,
-			 __ATOMIC_RELAXED);
+	nvmf_counter_add(&w->stats[s], n);
 }
 
 /*

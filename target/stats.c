@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -31,40 +32,52 @@ static void stats_object(FILE *f, const uint64_t *v, const char *indent)
  */
 int nvmet_stats_write(struct nvmet_tgt *tgt, uint64_t *last)
 {
-	uint64_t sum[NVMET_STAT_NR] = { 0 }, v[NVMET_STAT_NR];
+	uint64_t sum[NVMET_STAT_NR] = { 0 }, (*v)[NVMET_STAT_NR];
 	char path[512], tmp[520];
+	int i, s, ret = 0;
 	FILE *f;
-	int i, s;
 
 	if (!tgt->run_dir)
 		return 0;
+	v = calloc((size_t)tgt->nr_workers + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	/* one reading of each counter: the sum is of what is written */
 	for (i = 0; i < tgt->nr_workers; i++)
-		for (s = 0; s < NVMET_STAT_NR; s++)
-			sum[s] += __atomic_load_n(&tgt->workers[i].stats[s],
+		for (s = 0; s < NVMET_STAT_NR; s++) {
+			v[i][s] = __atomic_load_n(&tgt->workers[i].stats[s],
 						  __ATOMIC_RELAXED);
+			sum[s] += v[i][s];
+		}
 	if (last && !memcmp(sum, last, sizeof(sum)))
-		return 0;
-	if (mkdir(tgt->run_dir, 0755) && errno != EEXIST)
-		return -errno;
+		goto out;
+	if (mkdir(tgt->run_dir, 0755) && errno != EEXIST) {
+		ret = -errno;
+		goto out;
+	}
 	snprintf(path, sizeof(path), "%s/stats.json", tgt->run_dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
+	if (!f) {
+		ret = -errno;
+		goto out;
+	}
 	fprintf(f, "{\n  \"workers\": [");
 	for (i = 0; i < tgt->nr_workers; i++) {
-		for (s = 0; s < NVMET_STAT_NR; s++)
-			v[s] = __atomic_load_n(&tgt->workers[i].stats[s],
-					       __ATOMIC_RELAXED);
 		fprintf(f, "%s\n    ", i ? "," : "");
-		stats_object(f, v, "    ");
+		stats_object(f, v[i], "    ");
 	}
 	fprintf(f, "\n  ],\n  \"total\": ");
 	stats_object(f, sum, "  ");
 	fprintf(f, "\n}\n");
-	if (fclose(f) || rename(tmp, path))
-		return -errno;
+	if (fclose(f) || rename(tmp, path)) {
+		ret = -errno;
+		goto out;
+	}
 	if (last)
 		memcpy(last, sum, sizeof(sum));
-	return 1;
+	ret = 1;
+out:
+	free(v);
+	return ret;
 }

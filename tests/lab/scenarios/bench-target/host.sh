@@ -3,8 +3,7 @@
 modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
 
 # perftest clients (rdma_cm) against the target node's servers
-for t in "ib_write_bw -s 131072 -n 200" "ib_send_bw -e -s 131072 -n 200" \
-	"ib_send_lat -e -s 4096 -n 300" "ib_write_lat -s 4096 -n 300"; do
+for t in "${PERFTESTS[@]}"; do
 	set -- $t
 	lab_wait "$1-server" 120
 	$t -d rxe0 -R -F "$LAB_PEER" >"$LAB_OUT/$1.txt" 2>&1 ||

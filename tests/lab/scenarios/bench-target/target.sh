@@ -7,8 +7,7 @@ modprobe brd rd_nr=2 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
 modprobe null_blk nr_devices=2 gb=1 bs=4096 irqmode=0 ||
 	lab_fail "modprobe null_blk failed"
 
-for t in "ib_write_bw -s 131072 -n 200" "ib_send_bw -e -s 131072 -n 200" \
-	"ib_send_lat -e -s 4096 -n 300" "ib_write_lat -s 4096 -n 300"; do
+for t in "${PERFTESTS[@]}"; do
 	set -- $t
 	$t -d rxe0 -R -F >"$LAB_OUT/$1.txt" 2>&1 &
 	pid=$!
