@@ -44,7 +44,7 @@ lib/systemd/system/nvmf-host-recover@.service
 lib/systemd/system/nvmf-host-connect-all.service
 lib/udev/rules.d/70-nvmf-reactor.rules lib/udev/rules.d/71-nvmf-host.rules"
 for t in $tools; do
-	expect="$expect share/man/man8/$t.8 share/bash-completion/completions/$t"
+	expect="$expect share/man/man8/$t.8.gz share/bash-completion/completions/$t"
 done
 missing=""
 for f in $expect; do
@@ -76,7 +76,7 @@ for u in "$P"/lib/systemd/system/*.service; do
 		[[ $m == man:* ]] || continue
 		page=${m#man:}
 		page=${page%%(*}
-		[ -e "$P/share/man/man8/$page.8" ] ||
+		[ -e "$P/share/man/man8/$page.8.gz" ] ||
 			bad "$(basename "$u"): Documentation $m is not installed"
 	done
 done
@@ -145,7 +145,7 @@ fi
 
 # man pages: render without warnings; every option of every command
 for t in $tools; do
-	page=$P/share/man/man8/$t.8
+	page=$P/share/man/man8/$t.8.gz
 	warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
 	[ -z "$warn" ] && ok "$t.8 renders without warnings" ||
 		bad "$t.8: $warn"

@@ -94,8 +94,8 @@ for u in "$root"/usr/lib/systemd/system/nvmf-*.service; do
 	exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$u")
 	[ -x "$root$exe" ] || bad "$(basename "$u"): ExecStart $exe missing"
 done
-man=$(in_root dpkg -L "$name" | grep -c '/man8/')
-[ "$man" = 4 ] && ok "4 man pages installed" || bad "$man man pages"
+man=$(in_root dpkg -L "$name" | grep -c '/man8/.*\.8\.gz$')
+[ "$man" = 4 ] && ok "4 man pages installed, compressed" || bad "$man man pages (.8.gz)"
 
 if in_root apt-get purge -y -q "$name" >"$tmp/purge.log" 2>&1; then
 	ok "apt-get purge $name"
