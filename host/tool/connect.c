@@ -373,11 +373,11 @@ static void release_name(struct daemon *d)
 /*
  * The entry goes with the daemon - unless a recover failed before its
  * devices were handed over: they still wait, so the entry stays for
- * another try.
+ * another try (a discovery controller has none: its entry goes).
  */
 static void release_entry(struct daemon *d)
 {
-	if (d->recovering && !d->attached && !d->released) {
+	if (d->recovering && d->nr_attach && !d->attached && !d->released) {
 		if (d->lock_fd >= 0)
 			close(d->lock_fd);
 		d->lock_fd = -1;
@@ -774,10 +774,20 @@ static int run_daemon(struct daemon *d)
 		shutdown_daemon(d);
 		return NVMF_EXIT_FAILURE;
 	}
-	if (d->discovery)
+	if (d->discovery) {
+		/*
+		 * recover.json (no devices) lets "nvmf-host recover" start a
+		 * discovery daemon that died; the new one reads the log once,
+		 * as what changed meanwhile raised no notice it could see.
+		 */
+		if (recover_write(d))
+			nvmf_warn("%s: cannot write %s/" CTRL_RECOVER_FILE,
+				  d->name, d->state_dir);
+		d->disc_pending = d->recovering;
 		nvmf_info("%s: live: a persistent discovery controller; new "
 			  "subsystems in its log are connected",
 			  d->name);
+	}
 	else if (d->nbd)
 		nvmf_info("%s: live, %d block devices%s", d->name, d->nr_devs,
 			  d->recovering ? " re-attached" : "");
@@ -855,7 +865,10 @@ static const struct nvmf_cmd recover_cmd = {
 		   "cannot be reached, the connect is retried\nevery "
 		   "reconnect-delay until ctrl-loss-tmo; without --foreground "
 		   "that goes on in\nthe background after the first failure "
-		   "(\"recovering\" in list; disconnect stops it).",
+		   "(\"recovering\" in list; disconnect stops it).\nA "
+		   "persistent discovery controller (connect-all --persistent) "
+		   "is connected again\nand reads its log once, connecting "
+		   "what is not connected.",
 	.opts = recover_opts,
 };
 

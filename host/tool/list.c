@@ -527,10 +527,13 @@ static void print_one(struct json_object *o, const char *dir, void *arg)
 		return;
 	}
 	if (json_object_get_boolean(json_object_object_get(o, "orphan")))
-		printf("%s: orphaned: its daemon (pid %lld) is gone; its block "
-		       "devices wait for\n  \"nvmf-host recover %s\" (or "
+		printf("%s: orphaned: its daemon (pid %lld) is gone; %s wait "
+		       "for\n  \"nvmf-host recover %s\" (or "
 		       "\"nvmf-host disconnect -d %s\")\n",
 		       jstr(o, "name"), (long long)jint(o, "pid"),
+		       strcmp(jstr(o, "subnqn"), NVMF_DISCOVERY_NQN) ?
+			       "its block devices" :
+			       "its discovery log and subsystems",
 		       jstr(o, "name"), jstr(o, "name"));
 	else
 		printf("%s: %s for %.1f s\n", jstr(o, "name"), jstr(o, "state"),
