@@ -23,6 +23,24 @@ params() {
 		printf '%s=%s ' "$a" "$(cat "$c/$a" 2>/dev/null)"
 	done
 }
+# split T0 NQN: "U+A+B ms" from T0 (ns, rdma link add run): to
+# nvmf-reactor's uevent (U: the rdma tool and the kernel), to its starting
+# NQN's re-creation (A: the reactor's part), to the kernel's connect
+# returning (B: the kernel's part), from the reactor's log lines after T0
+split() {
+	awk -v t0="$1" -v nqn="$2" -v day="$(date +%F)" '
+	function ns(hms,   c, v) {
+		c = "date -d \"" day " " hms "\" +%s%N"; c | getline v; close(c)
+		return v
+	}
+	/ udev: rdma-add / && !u { t = ns($1); if (t >= t0) u = t }
+	index($0, "(" nqn " at") == 0 { next }
+	/ re-creating .*connecting$/ && u && !a { a = ns($1) }
+	/ re-created / && a && !b { b = ns($1) }
+	END { if (u && a && b)
+		printf "%d+%d+%d ms", (u - t0) / 1e6, (a - u) / 1e6, (b - a) / 1e6
+	      else print "?" }' "$rlog"
+}
 # recorded N: nvmf-reactor has recorded N controllers so far
 recorded() { [ "$(grep -c 'recorded nvme' "$rlog")" -ge "$1" ]; }
 live() { [ "$(lab_nvme_state "$1")" = live ]; }
@@ -75,6 +93,7 @@ for i in $(seq "$CYCLES"); do
 	dev=$(lab_nvme_dev "$NQN")
 	fio_check "$i" "$dev" || lab_fail "cycle $i: verify after re-creation failed: $(tail -3 "$LAB_OUT/fio-check-$i.log")"
 	lab_report "cycle $i: rdma link delete $del_ms ms (controllers deleted by the kernel, in-flight fio exit $inflight_rc); re-created and live $(lab_ms "$t0" "$t1") ms ($NQN) and $(lab_ms "$t0" "$t2") ms ($NQN2) after rdma link add, same parameters; data written before verified on $dev"
+	lab_report "cycle $i: rdma link add -> uevent + nvmf-reactor connecting + the kernel's connect: $(split "$t0" "$NQN") ($NQN), $(split "$t0" "$NQN2") ($NQN2)"
 	lab_retry 10 recorded $((2 * i + 2)) ||
 		lab_fail "cycle $i: nvmf-reactor did not record the new controllers: $(tail -3 "$rlog")"
 done
