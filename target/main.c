@@ -359,7 +359,7 @@ struct tgt_main {
 	uint64_t shutdown_start;
 	bool stopping;
 	struct nvmf_timer *stats;
-	uint64_t stats_last[NVMET_STAT_NR];
+	uint64_t stats_last[NVMET_STATS_LAST_NR];
 	bool stats_warned;
 };
 

@@ -327,6 +327,24 @@ enum nvmet_stat {
 extern const char *const nvmet_stat_names[NVMET_STAT_NR];
 
 /*
+ * The main thread's counters (connection handling, which it does alone):
+ * how long setting up a queue took before it was accepted - what a burst
+ * of reconnects waits for, one queue after the other.
+ */
+enum nvmet_main_stat {
+	NVMET_MSTAT_QUEUE_SETUPS,	/* queues set up and accepted */
+	NVMET_MSTAT_QUEUE_SETUP_US,	/* the time that took, in all */
+	NVMET_MSTAT_QUEUE_SETUP_MAX_US, /* the longest one */
+	NVMET_MSTAT_NR,
+};
+
+/* what nvmet_stats_write() compares with the previous write */
+#define NVMET_STATS_LAST_NR (NVMET_STAT_NR + NVMET_MSTAT_NR)
+
+/* Main thread: a queue was set up in us microseconds. */
+void nvmet_stat_queue_setup(struct nvmet_tgt *tgt, uint64_t us);
+
+/*
  * A transport's deferred work of one pass of a worker (posts chained per
  * queue): run once when the outermost batch ends.
  */
@@ -369,7 +387,10 @@ void nvmet_worker_batch_end(struct nvmet_worker *w);
 /* Return: true if f will run at the end of the current pass. */
 bool nvmet_worker_defer(struct nvmet_worker *w, struct nvmet_flush *f);
 
-/* stats.c: RUN_DIR/stats.json; main thread */
+/*
+ * stats.c: RUN_DIR/stats.json; main thread.  last: NVMET_STATS_LAST_NR
+ * counters as last written, or NULL.
+ */
 int nvmet_stats_write(struct nvmet_tgt *tgt, uint64_t *last);
 
 /*
@@ -419,9 +440,10 @@ struct nvmet_tgt {
 	unsigned int repair_interval_ms;
 	const char *run_dir; /* port state files, or NULL */
 	struct nvmet_limits limits;
-	TAILQ_HEAD(, nvmet_peer) peers; /* main thread */
-	unsigned int nr_queues;		/* main thread */
-	unsigned int admit_warned;	/* main thread */
+	TAILQ_HEAD(, nvmet_peer) peers;	     /* main thread */
+	unsigned int nr_queues;		     /* main thread */
+	unsigned int admit_warned;	     /* main thread */
+	uint64_t main_stats[NVMET_MSTAT_NR]; /* main thread */
 	atomic_uint nr_connecting;
 	/*
 	 * Moves with every change of the model (nvmet_model_unlock after a

@@ -194,6 +194,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 {
 	struct rdma_listener *l = ev->listen_id->context;
 	struct nvme_rdma_cm_req creq;
+	uint64_t t0 = nvmf_now_ns();
 	struct rdma_queue *q;
 	uint16_t status;
 	int ret;
@@ -268,9 +269,13 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 		nvmf_loop_post(q->sq.worker->loop, nvmet_rdma_queue_stop, q);
 		return 0;
 	}
+	t0 = (nvmf_now_ns() - t0) / 1000;
+	nvmet_stat_queue_setup(q->tgt, t0);
 	nvmf_obj_debug(q->sq.log_prefix,
-		       "accepted: depth %d, worker %d, read depth %d",
-		       q->recv_depth, q->sq.worker->index, q->read_credits);
+		       "accepted, set up in %llu us: depth %d, worker %d, read "
+		       "depth %d",
+		       (unsigned long long)t0, q->recv_depth,
+		       q->sq.worker->index, q->read_credits);
 	return 0;
 }
 
@@ -290,6 +295,7 @@ static void handle_queue_event(struct rdma_queue *q, struct rdma_cm_event *ev)
 	case RDMA_CM_EVENT_ESTABLISHED:
 		if (q->state == Q_CONNECTING)
 			q->state = Q_LIVE;
+		nvmf_obj_debug(q->sq.log_prefix, "established");
 		break;
 	case RDMA_CM_EVENT_DISCONNECTED:
 	case RDMA_CM_EVENT_TIMEWAIT_EXIT:

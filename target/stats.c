@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nvmf-tgt's data path counters, readable while it runs: RUN_DIR/stats.json
- * has each worker's counters (enum nvmet_stat) and their sum, rewritten by
+ * has each worker's counters (enum nvmet_stat), their sum and the main
+ * thread's (enum nvmet_main_stat: queue setup), rewritten by
  * the main thread 4 times a second while they change.  The benches divide
  * them by the I/Os to print what each I/O costs (doorbells, CQ re-arms,
  * io_uring_enter calls, wake-ups, allocations).
@@ -15,15 +16,32 @@
 #include "log.h"
 #include "nvmet.h"
 
-static void stats_object(FILE *f, const uint64_t *v, const char *indent)
+static const char *const main_stat_names[NVMET_MSTAT_NR] = {
+	[NVMET_MSTAT_QUEUE_SETUPS] = "queue_setups",
+	[NVMET_MSTAT_QUEUE_SETUP_US] = "queue_setup_us",
+	[NVMET_MSTAT_QUEUE_SETUP_MAX_US] = "queue_setup_max_us",
+};
+
+static void stats_object(FILE *f, const uint64_t *v, const char *const *names,
+			 int nr, const char *indent)
 {
 	int i;
 
 	fprintf(f, "{");
-	for (i = 0; i < NVMET_STAT_NR; i++)
+	for (i = 0; i < nr; i++)
 		fprintf(f, "%s\n%s  \"%s\": %llu", i ? "," : "", indent,
-			nvmet_stat_names[i], (unsigned long long)v[i]);
+			names[i], (unsigned long long)v[i]);
 	fprintf(f, "\n%s}", indent);
+}
+
+void nvmet_stat_queue_setup(struct nvmet_tgt *tgt, uint64_t us)
+{
+	uint64_t *m = tgt->main_stats;
+
+	m[NVMET_MSTAT_QUEUE_SETUPS]++;
+	m[NVMET_MSTAT_QUEUE_SETUP_US] += us;
+	if (us > m[NVMET_MSTAT_QUEUE_SETUP_MAX_US])
+		m[NVMET_MSTAT_QUEUE_SETUP_MAX_US] = us;
 }
 
 /*
@@ -32,7 +50,7 @@ static void stats_object(FILE *f, const uint64_t *v, const char *indent)
  */
 int nvmet_stats_write(struct nvmet_tgt *tgt, uint64_t *last)
 {
-	uint64_t sum[NVMET_STAT_NR] = { 0 }, (*v)[NVMET_STAT_NR];
+	uint64_t sum[NVMET_STATS_LAST_NR] = { 0 }, (*v)[NVMET_STAT_NR];
 	char path[512], tmp[520];
 	int i, s, ret = 0;
 	FILE *f;
@@ -49,6 +67,7 @@ int nvmet_stats_write(struct nvmet_tgt *tgt, uint64_t *last)
 						  __ATOMIC_RELAXED);
 			sum[s] += v[i][s];
 		}
+	memcpy(sum + NVMET_STAT_NR, tgt->main_stats, sizeof(tgt->main_stats));
 	if (last && !memcmp(sum, last, sizeof(sum)))
 		goto out;
 	if (mkdir(tgt->run_dir, 0755) && errno != EEXIST) {
@@ -65,10 +84,12 @@ int nvmet_stats_write(struct nvmet_tgt *tgt, uint64_t *last)
 	fprintf(f, "{\n  \"workers\": [");
 	for (i = 0; i < tgt->nr_workers; i++) {
 		fprintf(f, "%s\n    ", i ? "," : "");
-		stats_object(f, v[i], "    ");
+		stats_object(f, v[i], nvmet_stat_names, NVMET_STAT_NR, "    ");
 	}
 	fprintf(f, "\n  ],\n  \"total\": ");
-	stats_object(f, sum, "  ");
+	stats_object(f, sum, nvmet_stat_names, NVMET_STAT_NR, "  ");
+	fprintf(f, ",\n  \"main\": ");
+	stats_object(f, tgt->main_stats, main_stat_names, NVMET_MSTAT_NR, "  ");
 	fprintf(f, "\n}\n");
 	if (fclose(f) || rename(tmp, path)) {
 		ret = -errno;

@@ -787,8 +787,7 @@ static int run_daemon(struct daemon *d)
 		nvmf_info("%s: live: a persistent discovery controller; new "
 			  "subsystems in its log are connected",
 			  d->name);
-	}
-	else if (d->nbd)
+	} else if (d->nbd)
 		nvmf_info("%s: live, %d block devices%s", d->name, d->nr_devs,
 			  d->recovering ? " re-attached" : "");
 	else

@@ -932,7 +932,7 @@ static void test_stats_file(void **state)
 {
 	struct fixture *f = *state;
 	struct nvmet_worker w[2];
-	uint64_t last[NVMET_STAT_NR] = { 0 };
+	uint64_t last[NVMET_STATS_LAST_NR] = { 0 };
 	char dir[] = "/tmp/nvmet-run-XXXXXX", path[64], buf[4096];
 	FILE *fp;
 	size_t n;
@@ -959,6 +959,19 @@ static void test_stats_file(void **state)
 	assert_non_null(strstr(buf, "\"total\": {\n    \"commands\": 0,\n    "
 				    "\"ios\": 12,"));
 	assert_non_null(strstr(buf, "\"send_doorbells\": 3,"));
+	/* the main thread's queue setups: a change of its own is written */
+	nvmet_stat_queue_setup(&f->tgt, 300);
+	nvmet_stat_queue_setup(&f->tgt, 100);
+	assert_int_equal(nvmet_stats_write(&f->tgt, last), 1);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = 0;
+	assert_non_null(strstr(buf, "\"main\": {\n    \"queue_setups\": 2,\n"
+				    "    \"queue_setup_us\": 400,\n"
+				    "    \"queue_setup_max_us\": 300\n  }"));
+	memset(f->tgt.main_stats, 0, sizeof(f->tgt.main_stats));
 	f->tgt.workers = NULL;
 	f->tgt.nr_workers = 0;
 	f->tgt.run_dir = NULL;

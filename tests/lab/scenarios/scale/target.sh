@@ -64,7 +64,8 @@ conf=$LAB_OUT/nvmf-tgt.json
 	done
 	printf ' ] }\n'
 } >"$conf"
-lab_tgt_start "$conf" || lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
+# shellcheck disable=SC2086 # TGT_ARGS: words (e.g. "--log-level debug")
+lab_tgt_start "$conf" ${TGT_ARGS:-} || lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
 before=$(mem_avail)
 lab_report "nvmf-tgt with $MAX subsystems: $(lab_proc_usage nvmf-tgt)"
 lab_signal tgt-ready
@@ -78,9 +79,17 @@ lab_signal tgt-measured
 
 # ---- 3. recovery of N controllers after a device reset -----------------------
 listening() { [ "$(lab_cm_listeners 4420)" -gt 0 ]; }
+# nvmf-tgt's main thread sets the queues up one after the other: "setups
+# microseconds longest" from its counters (RUN_DIR/stats.json)
+setups() {
+	python3 -c 'import json
+m = json.load(open("/run/nvmf-tgt/stats.json"))["main"]
+print(m["queue_setups"], m["queue_setup_us"], m["queue_setup_max_us"])'
+}
 for who in kernel nvmf-host; do
 	for n in $SIZES; do
 		lab_wait "connected-$who-$n" 300
+		read -r s0 us0 _ <<<"$(setups)" || lab_fail "no stats.json: $(ls /run/nvmf-tgt)"
 		lab_fault rdma-del || lab_fail "$who N=$n: rdma link delete failed: $LAB_FAULT_ERR"
 		del_ms=$LAB_LAST_FAULT_MS
 		sleep "$DOWN"
@@ -90,6 +99,10 @@ for who in kernel nvmf-host; do
 		lab_fault rdma-add || lab_fail "$who N=$n: rdma link add failed"
 		lab_retry 15 listening || lab_fail "$who N=$n: the port is not listening 15 s after rdma link add"
 		lab_report "$who N=$n: rdma link delete $del_ms ms; port listening $(lab_ms "$t_add" "$(lab_now_ns)") ms after rdma link add"
+		lab_wait "live-$who-$n" 300
+		sleep 0.5 # the counters are written 4 times a second
+		read -r s1 us1 max <<<"$(setups)"
+		lab_report "$who N=$n: nvmf-tgt's main thread set up $((s1 - s0)) queues in $(((us1 - us0) / 1000)) ms in all ($(awk -v n=$((s1 - s0)) -v us=$((us1 - us0)) 'BEGIN { printf "%.1f", n ? us / n / 1000 : 0 }') ms each; the longest since start $((max / 1000)) ms)"
 		lab_wait "recovered-$who-$n" 300
 	done
 done
