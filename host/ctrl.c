@@ -486,6 +486,10 @@ static int check_opts(const struct nvmf_trid *t, const struct nvmf_ctrl_opts *o,
 			 o->queue_size);
 		return -EINVAL;
 	}
+	if (o->busy_poll && !o->poll) {
+		snprintf(err, errlen, "busy_poll needs poll mode (poll)");
+		return -EINVAL;
+	}
 	if (o->max_retries < 0 || o->max_retries > 100) {
 		snprintf(err, errlen, "max_retries %d is not in 0-100",
 			 o->max_retries);
@@ -805,10 +809,38 @@ int nvmf_ctrl_poll(struct nvmf_ctrl *c, int timeout_ms)
 	if (c->loop_depth)
 		return -EBUSY;
 	c->loop_depth++;
-	ret = nvmf_loop_run_once(c->loop, timeout_ms);
+	if (timeout_ms && c->busy_poll) {
+		/*
+		 * Waiting again after busy polling: completions must wake us,
+		 * and what completed before the queue was armed is reaped now.
+		 */
+		c->busy_poll = false;
+		n = 0;
+		for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++) {
+			if (!c->queues[q] ||
+			    c->queues[q]->state != NVMF_HQ_LIVE || !c->ops->arm)
+				continue;
+			c->ops->arm(c->queues[q]);
+			ret = c->ops->poll(c->queues[q]);
+			if (ret > 0)
+				n += ret;
+		}
+		if (n) {
+			ret = n;
+			goto out;
+		}
+	}
+	ret = 0;
+	if (timeout_ms || !c->opts.busy_poll ||
+	    nvmf_now_ms() != c->busy_loop_ms) {
+		/* busy polling: timers, connection events and posted work */
+		c->busy_loop_ms = nvmf_now_ms();
+		ret = nvmf_loop_run_once(c->loop, timeout_ms);
+	}
 	if (timeout_ms || ret < 0)
 		goto out;
-	/* busy polling: reap the completion queues directly */
+	/* reap the completion queues directly; unarmed if busy polling */
+	c->busy_poll = c->opts.busy_poll;
 	for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++) {
 		if (!c->queues[q] || c->queues[q]->state != NVMF_HQ_LIVE)
 			continue;

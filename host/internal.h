@@ -120,6 +120,11 @@ struct nvmf_host_transport_ops {
 	int (*submit)(struct nvmf_hq *hq, struct nvmf_req *req);
 	/* Reap completions without waiting.  Return: how many, or < 0. */
 	int (*poll)(struct nvmf_hq *hq);
+	/*
+	 * Optional: ask for a completion event again (after busy polling,
+	 * which leaves completion queues unarmed).  Return: 0 or < 0.
+	 */
+	int (*arm)(struct nvmf_hq *hq);
 	/* Memory regions: (re)registered on the current device. */
 	int (*mr_add)(struct nvmf_ctrl *ctrl, void *buf, size_t len);
 	void (*mr_del)(struct nvmf_ctrl *ctrl, void *buf);
@@ -224,6 +229,14 @@ struct nvmf_ctrl {
 	atomic_int api_users; /* calls inside the library */
 	atomic_bool closing;  /* nvmf_ctrl_shutdown() or _disconnect() */
 	int loop_depth;	      /* poll mode: the owner is running the loop */
+	/*
+	 * Poll mode, loop thread: the owner busy polls (the busy_poll option,
+	 * and nvmf_ctrl_poll with timeout 0): completion queues are not
+	 * re-armed, and the loop's own events are looked at once a
+	 * millisecond.
+	 */
+	bool busy_poll;
+	uint64_t busy_loop_ms;
 	bool discovery;
 	char name[300]; /* log prefix */
 	uint8_t hostid[16];

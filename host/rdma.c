@@ -375,10 +375,14 @@ static void cq_event_cb(void *arg, uint32_t events)
 		rq = ctx;
 		ibv_ack_cq_events(cq, 1);
 		ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_WAKEUPS, 1);
-		ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_ARMS, 1);
-		if (ibv_req_notify_cq(cq, 0)) {
-			hq_fail(rq, -EIO, "cannot arm the completion queue");
-			return;
+		/* busy polling reaps it: no more events wanted (rdma_arm) */
+		if (!rc->ctrl->busy_poll) {
+			ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_ARMS, 1);
+			if (ibv_req_notify_cq(cq, 0)) {
+				hq_fail(rq, -EIO,
+					"cannot arm the completion queue");
+				return;
+			}
 		}
 		do {
 			n = ibv_poll_cq(cq, CQ_BATCH, wc);
@@ -414,6 +418,21 @@ static int rdma_poll(struct nvmf_hq *hq)
 		if (!handle_wc(rc, rq, &wc[i], gen))
 			return -1;
 	return n;
+}
+
+/* Events again after busy polling left the completion queue unarmed. */
+static int rdma_arm(struct nvmf_hq *hq)
+{
+	struct rdma_hq *rq = hq->tp;
+
+	if (!rq || !rq->cq || rq->failed)
+		return 0;
+	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_CQ_ARMS, 1);
+	if (ibv_req_notify_cq(rq->cq, 0)) {
+		hq_fail(rq, -EIO, "cannot arm the completion queue");
+		return -EIO;
+	}
+	return 0;
 }
 
 static void async_event_cb(void *arg, uint32_t events)
@@ -1050,6 +1069,7 @@ const struct nvmf_host_transport_ops nvmf_host_rdma_ops = {
 	.ctrl_release = rdma_ctrl_release,
 	.submit = rdma_submit,
 	.poll = rdma_poll,
+	.arm = rdma_arm,
 	.mr_add = rdma_mr_add,
 	.mr_del = rdma_mr_del,
 };

@@ -448,6 +448,7 @@ int cmd_perf(int argc, char **argv)
 			break;
 		case OPT_BUSY_POLL:
 			p.busy_poll = true;
+			opts.busy_poll = true;
 			break;
 		case OPT_PERSISTENT_RKEYS:
 			opts.persistent_rkeys = true;

@@ -124,6 +124,12 @@ struct nvmf_ctrl_opts {
 	 * (a per-I/O memory window): fewer work requests, less safe.
 	 */
 	bool persistent_rkeys;
+	/*
+	 * Poll mode: the owner busy polls (nvmf_ctrl_poll with timeout 0 in
+	 * a loop, not only when nvmf_ctrl_fd() is readable): no completion
+	 * event is asked for while it does (see nvmf_ctrl_poll).
+	 */
+	bool busy_poll;
 	/* Called on the controller's thread when its state or namespaces change. */
 	void (*event_cb)(void *arg, struct nvmf_ctrl *ctrl);
 	void *event_arg;
@@ -242,7 +248,12 @@ void nvmf_ctrl_kick(struct nvmf_ctrl *ctrl);
 /*
  * Poll mode: run callbacks and timers, waiting up to timeout_ms (-1:
  * forever).  With timeout 0 it also reaps the completion queues directly
- * (busy polling: no wait for a completion event).
+ * (no wait for a completion event): an owner that calls it when
+ * nvmf_ctrl_fd() is readable gets the next event as usual.  With the
+ * busy_poll option, timeout 0 is busy polling proper: completion queues
+ * are not re-armed and the controller's own events (timers, connection
+ * events, submissions from other threads) are looked at once a
+ * millisecond; the first call with a timeout re-arms them.
  */
 int nvmf_ctrl_poll(struct nvmf_ctrl *ctrl, int timeout_ms);
 /* Poll mode: a file descriptor that is readable when nvmf_ctrl_poll has work. */

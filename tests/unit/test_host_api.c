@@ -58,6 +58,8 @@ static void on_loop_thread(void)
 	}
 }
 
+static int nr_arms; /* completion events asked for again (fk_arm) */
+
 static void fake_reset(void)
 {
 	struct pending *p;
@@ -71,6 +73,7 @@ static void fake_reset(void)
 		free(p);
 	}
 	deliver_posted = false;
+	nr_arms = 0;
 	shut_down = false;
 	park_reads = false;
 	have_loop_thread = false;
@@ -271,6 +274,14 @@ static int fk_poll(struct nvmf_hq *hq)
 	return 0;
 }
 
+static int fk_arm(struct nvmf_hq *hq)
+{
+	(void)hq;
+	on_loop_thread();
+	nr_arms++;
+	return 0;
+}
+
 static int fk_mr_add(struct nvmf_ctrl *c, void *buf, size_t len)
 {
 	(void)c, (void)buf, (void)len;
@@ -293,9 +304,12 @@ static const struct nvmf_host_transport_ops fake_ops = {
 	.ctrl_release = fk_ctrl_release,
 	.submit = fk_submit,
 	.poll = fk_poll,
+	.arm = fk_arm,
 	.mr_add = fk_mr_add,
 	.mr_del = fk_mr_del,
 };
+
+static bool fake_busy_poll; /* connect_fake: the busy_poll option */
 
 static struct nvmf_ctrl *connect_fake(bool poll)
 {
@@ -313,6 +327,7 @@ static struct nvmf_ctrl *connect_fake(bool poll)
 	strcpy(opts.hostnqn, "nqn.2014-08.org.test:host");
 	strcpy(opts.hostid, "6ee6a4b6-2c1b-4a4e-9d2c-2a6e1e0a0f01");
 	opts.poll = poll;
+	opts.busy_poll = fake_busy_poll;
 	opts.nr_io_queues = 2;
 	opts.queue_size = 32;
 	opts.keep_alive_tmo = 0;
@@ -432,6 +447,75 @@ static void test_poll_mode_rules(void **state)
 	/* every transport call came from the owner thread */
 	assert_int_equal(atomic_load(&off_thread), 0);
 	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+}
+
+static void set_flag(void *arg, int status)
+{
+	*(int *)arg = status == 0 ? 1 : status;
+}
+
+/*
+ * Busy polling (the busy_poll option) leaves completion queues unarmed;
+ * the first wait after it arms every live queue once (admin and I/O
+ * queues), and no other wait does.  Without the option, polling with
+ * timeout 0 (as a daemon does when the controller's fd is readable) never
+ * leaves them unarmed.
+ */
+static void test_busy_poll(void **state)
+{
+	struct nvmf_ctrl *c;
+	uint8_t *buf = malloc(4096);
+	struct nvmf_ctrl_info info;
+	struct nvmf_ctrl_opts opts;
+	struct nvmf_trid trid = { 0 };
+	struct nvmf_io io;
+	int done = 0, queues, i;
+	char err[256];
+
+	(void)state;
+	c = connect_fake(true);
+	read_io(&io, buf);
+	assert_int_equal(nvmf_io_submit(c, &io, set_flag, &done), 0);
+	for (i = 0; i < 100000 && !done; i++)
+		nvmf_ctrl_poll(c, 0);
+	assert_int_equal(done, 1);
+	assert_false(c->busy_poll); /* armed as usual */
+	nvmf_ctrl_poll(c, 10);
+	assert_int_equal(nr_arms, 0);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+
+	/* busy_poll without poll mode: refused, named */
+	nvmf_ctrl_opts_init(&opts);
+	opts.busy_poll = true;
+	strcpy(trid.trtype, "fake");
+	strcpy(trid.traddr, "10.0.0.1");
+	strcpy(trid.subnqn, "nqn.2014-08.org.test:sub");
+	assert_int_equal(nvmf_ctrl_connect(&trid, &opts, &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "busy_poll"));
+
+	fake_busy_poll = true;
+	c = connect_fake(true);
+	fake_busy_poll = false;
+	done = 0;
+	read_io(&io, buf);
+	assert_int_equal(nvmf_io_submit(c, &io, set_flag, &done), 0);
+	for (i = 0; i < 100000 && !done; i++)
+		nvmf_ctrl_poll(c, 0);
+	assert_int_equal(done, 1);
+	assert_int_equal(nr_arms, 0);
+	nvmf_ctrl_get_info(c, &info);
+	queues = (int)info.nr_io_queues + 1;
+	nvmf_ctrl_poll(c, 10);
+	assert_int_equal(nr_arms, queues);
+	nvmf_ctrl_poll(c, 10);
+	assert_int_equal(nr_arms, queues);
+	nvmf_ctrl_poll(c, 0);
+	nvmf_ctrl_poll(c, 10);
+	assert_int_equal(nr_arms, 2 * queues);
+	assert_int_equal(atomic_load(&off_thread), 0);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	free(buf);
 }
 
 static void test_thread_mode_rules(void **state)
@@ -718,6 +802,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_namespace_info),
 		cmocka_unit_test(test_poll_mode_rules),
+		cmocka_unit_test(test_busy_poll),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_thread_mode_rules),
 		cmocka_unit_test(test_shutdown_while_submitting_thread),
