@@ -194,7 +194,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 {
 	struct rdma_listener *l = ev->listen_id->context;
 	struct nvme_rdma_cm_req creq;
-	uint64_t t0 = nvmf_now_ns();
+	uint64_t t0 = nvmf_now_ns(), setup_us;
 	struct rdma_queue *q;
 	uint16_t status;
 	int ret;
@@ -269,12 +269,12 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 		nvmf_loop_post(q->sq.worker->loop, nvmet_rdma_queue_stop, q);
 		return 0;
 	}
-	t0 = (nvmf_now_ns() - t0) / 1000;
-	nvmet_stat_queue_setup(q->tgt, t0);
+	setup_us = (nvmf_now_ns() - t0) / 1000;
+	nvmet_stat_queue_setup(q->tgt, setup_us);
 	nvmf_obj_debug(q->sq.log_prefix,
 		       "accepted, set up in %llu us: depth %d, worker %d, read "
 		       "depth %d",
-		       (unsigned long long)t0, q->recv_depth,
+		       (unsigned long long)setup_us, q->recv_depth,
 		       q->sq.worker->index, q->read_credits);
 	return 0;
 }
