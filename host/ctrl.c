@@ -809,12 +809,12 @@ int nvmf_ctrl_poll(struct nvmf_ctrl *c, int timeout_ms)
 	if (c->loop_depth)
 		return -EBUSY;
 	c->loop_depth++;
-	if (timeout_ms && c->busy_poll) {
+	if (timeout_ms && c->cqs_unarmed) {
 		/*
 		 * Waiting again after busy polling: completions must wake us,
 		 * and what completed before the queue was armed is reaped now.
 		 */
-		c->busy_poll = false;
+		c->cqs_unarmed = false;
 		n = 0;
 		for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++) {
 			if (!c->queues[q] ||
@@ -840,7 +840,7 @@ int nvmf_ctrl_poll(struct nvmf_ctrl *c, int timeout_ms)
 	if (timeout_ms || ret < 0)
 		goto out;
 	/* reap the completion queues directly; unarmed if busy polling */
-	c->busy_poll = c->opts.busy_poll;
+	c->cqs_unarmed = c->opts.busy_poll;
 	for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++) {
 		if (!c->queues[q] || c->queues[q]->state != NVMF_HQ_LIVE)
 			continue;

@@ -231,11 +231,11 @@ struct nvmf_ctrl {
 	int loop_depth;	      /* poll mode: the owner is running the loop */
 	/*
 	 * Poll mode, loop thread: the owner busy polls (the busy_poll option,
-	 * and nvmf_ctrl_poll with timeout 0): completion queues are not
-	 * re-armed, and the loop's own events are looked at once a
-	 * millisecond.
+	 * and nvmf_ctrl_poll with timeout 0), so completion queues are left
+	 * unarmed until its next wait; the loop's own events are looked at
+	 * once a millisecond (busy_loop_ms).
 	 */
-	bool busy_poll;
+	bool cqs_unarmed;
 	uint64_t busy_loop_ms;
 	bool discovery;
 	char name[300]; /* log prefix */

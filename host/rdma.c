@@ -360,6 +360,17 @@ static bool handle_wc(struct rdma_ctrl *rc, struct rdma_hq *rq,
 	return rc->gen == gen;
 }
 
+/* Ask for the next completion event.  Return: 0, or -EIO (queue failed). */
+static int cq_arm(struct rdma_hq *rq)
+{
+	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_CQ_ARMS, 1);
+	if (ibv_req_notify_cq(rq->cq, 0)) {
+		hq_fail(rq, -EIO, "cannot arm the completion queue");
+		return -EIO;
+	}
+	return 0;
+}
+
 static void cq_event_cb(void *arg, uint32_t events)
 {
 	struct rdma_ctrl *rc = arg;
@@ -376,14 +387,8 @@ static void cq_event_cb(void *arg, uint32_t events)
 		ibv_ack_cq_events(cq, 1);
 		ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_WAKEUPS, 1);
 		/* busy polling reaps it: no more events wanted (rdma_arm) */
-		if (!rc->ctrl->busy_poll) {
-			ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_ARMS, 1);
-			if (ibv_req_notify_cq(cq, 0)) {
-				hq_fail(rq, -EIO,
-					"cannot arm the completion queue");
-				return;
-			}
-		}
+		if (!rc->ctrl->cqs_unarmed && cq_arm(rq))
+			return;
 		do {
 			n = ibv_poll_cq(cq, CQ_BATCH, wc);
 			ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_POLLS, 1);
@@ -427,12 +432,7 @@ static int rdma_arm(struct nvmf_hq *hq)
 
 	if (!rq || !rq->cq || rq->failed)
 		return 0;
-	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_CQ_ARMS, 1);
-	if (ibv_req_notify_cq(rq->cq, 0)) {
-		hq_fail(rq, -EIO, "cannot arm the completion queue");
-		return -EIO;
-	}
-	return 0;
+	return cq_arm(rq);
 }
 
 static void async_event_cb(void *arg, uint32_t events)

@@ -479,7 +479,7 @@ static void test_busy_poll(void **state)
 	for (i = 0; i < 100000 && !done; i++)
 		nvmf_ctrl_poll(c, 0);
 	assert_int_equal(done, 1);
-	assert_false(c->busy_poll); /* armed as usual */
+	assert_false(c->cqs_unarmed); /* armed as usual */
 	nvmf_ctrl_poll(c, 10);
 	assert_int_equal(nr_arms, 0);
 	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
