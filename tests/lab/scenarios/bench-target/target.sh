@@ -7,11 +7,16 @@ modprobe brd rd_nr=2 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
 modprobe null_blk nr_devices=2 gb=1 bs=4096 irqmode=0 ||
 	lab_fail "modprobe null_blk failed"
 
+perftest_listening() { [ "$(lab_cm_listeners 18515)" -gt 0 ]; }
 for t in "${PERFTESTS[@]}"; do
 	set -- $t
 	$t -d rxe0 -R -F >"$LAB_OUT/$1.txt" 2>&1 &
 	pid=$!
-	sleep 1
+	# the client only once the server listens (perftest's rdma_cm port
+	# 18515): a client that comes first is rejected, and perftest
+	# crashes on that path
+	lab_retry 30 perftest_listening ||
+		lab_fail "$1: the server does not listen 30 s after it started: $(tail -2 "$LAB_OUT/$1.txt")"
 	lab_signal "$1-server"
 	lab_wait "$1-done" 120
 	wait "$pid" || lab_event "$1 server: exit $? ($(tail -1 "$LAB_OUT/$1.txt"))"
