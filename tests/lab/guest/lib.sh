@@ -246,6 +246,24 @@ lab_wait() {
 	done
 }
 
+# lab_wait_first SECONDS NAME...: wait for the first of the peer's signals
+# NAME...; prints its name.  Fails the role as lab_wait does.
+lab_wait_first() {
+	local deadline=$((SECONDS + $1)) name
+	shift
+	while :; do
+		for name in "$@"; do
+			[ -e "$LAB_SYNC/$name" ] && echo "$name" && return 0
+		done
+		if ls "$LAB_SYNC"/abort-* >/dev/null 2>&1; then
+			lab_fail "peer aborted while waiting for '$*'"
+		fi
+		[ $SECONDS -lt $deadline ] ||
+			lab_fail "timed out waiting for '$*'"
+		sleep 0.1
+	done
+}
+
 # lab_daemon_start NAME CMD...: run CMD in the background, output in
 # $LAB_OUT/NAME.log.
 lab_daemon_start() {

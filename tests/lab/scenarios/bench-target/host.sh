@@ -2,12 +2,28 @@
 # against both targets.
 modprobe nvme_rdma || lab_fail "modprobe nvme_rdma failed"
 
-# perftest clients (rdma_cm) against the target node's servers
+# perftest clients (rdma_cm) against the target node's servers.  They
+# are the raw verbs baseline, not our code: a run that fails (in CI,
+# ib_write_lat once gave up after 10 s with "Operation not supported" and
+# crashed in its error path) is logged with its output and run again, with
+# a new server, up to 3 times; core dumps of perftest are not kept.
 for t in "${PERFTESTS[@]}"; do
 	set -- $t
-	lab_wait "$1-server" 120
-	$t -d rxe0 -R -F "$LAB_PEER" >"$LAB_OUT/$1.txt" 2>&1 ||
-		lab_fail "$1 failed: $(grep -v '^-*$' "$LAB_OUT/$1.txt" | tail -1)"
+	for try in 1 2 3; do
+		lab_wait "$1-server-$try" 120
+		(
+			ulimit -c 0
+			exec $t -d rxe0 -R -F "$LAB_PEER"
+		) >"$LAB_OUT/$1.txt" 2>&1 && break
+		rc=$?
+		cp "$LAB_OUT/$1.txt" "$LAB_OUT/$1.failed-$try.txt"
+		why="exit $rc: $(grep -v '^-*$' "$LAB_OUT/$1.txt" |
+			grep -i -A2 'error\|fail\|unexpected' | tr -s '\n\t' '  ' |
+			cut -c1-300)"
+		[ "$try" -lt 3 ] || lab_fail "$1 failed 3 times; the last: $why"
+		lab_event "$1 (raw verbs baseline) failed in attempt $try of 3, output in $1.failed-$try.txt: $why"
+		lab_signal "$1-retry-$try"
+	done
 	lab_signal "$1-done"
 done
 lab_wait target-ready 120
@@ -96,16 +112,22 @@ rows = [("4k randread QD32", "randread", "read", "iops", "IOPS"),
         ("4k read QD1 latency", "lat", "read", "lat", "us (mean)"),
         ("128k read QD8 null", "nullread", "read", "bw", "MiB/s")]
 # the raw verbs limits of the same VM pair (perftest, rdma_cm)
-def perftest(name, col):
-    for line in open(os.path.join(d, name + ".txt")):
+def perftest(name, col, where=d):
+    for line in open(os.path.join(where, name + ".txt")):
         f = line.split()
         if len(f) > col and f[0] in ("131072", "4096") and f[1].isdigit():
             return float(f[col])
     return float("nan")
+# a bandwidth as the better of the two sides' figures: ib_send_bw's
+# sender at times prints 0.00 while its receiver (the target node) measured
+def perftest_bw(name):
+    v = [x for x in (perftest(name, 3), perftest(name, 3, "/lab/out/target"))
+         if x == x]
+    return max(v) if v else float("nan")
 # (ib_write_bw and ib_write_lat can only spin, which two TCG VMs on two
 # CPUs pay for; ib_send_bw and ib_send_lat sleep on completion events)
-write_bw = perftest("ib_write_bw", 3)  # BW average [MB/sec]
-send_bw = perftest("ib_send_bw", 3)
+write_bw = perftest_bw("ib_write_bw")  # BW average [MB/sec]
+send_bw = perftest_bw("ib_send_bw")
 wire_bw = max(write_bw, send_bw)
 print("raw verbs, 128 KiB: ib_write_bw %.1f MB/sec (spins), ib_send_bw "
       "%.1f MB/sec (events); 4 KiB latency typical: ib_send_lat %.1f us "

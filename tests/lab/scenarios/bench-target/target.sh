@@ -8,18 +8,33 @@ modprobe null_blk nr_devices=2 gb=1 bs=4096 irqmode=0 ||
 	lab_fail "modprobe null_blk failed"
 
 perftest_listening() { [ "$(lab_cm_listeners 18515)" -gt 0 ]; }
+perftest_gone() { [ "$(lab_cm_listeners 18515)" -eq 0 ]; }
 for t in "${PERFTESTS[@]}"; do
 	set -- $t
-	$t -d rxe0 -R -F >"$LAB_OUT/$1.txt" 2>&1 &
-	pid=$!
-	# the client only once the server listens (perftest's rdma_cm port
-	# 18515): a client that comes first is rejected, and perftest
-	# crashes on that path
-	lab_retry 30 perftest_listening ||
-		lab_fail "$1: the server does not listen 30 s after it started: $(tail -2 "$LAB_OUT/$1.txt")"
-	lab_signal "$1-server"
-	lab_wait "$1-done" 120
-	wait "$pid" || lab_event "$1 server: exit $? ($(tail -1 "$LAB_OUT/$1.txt"))"
+	for try in 1 2 3; do
+		(
+			ulimit -c 0
+			exec $t -d rxe0 -R -F
+		) >"$LAB_OUT/$1.txt" 2>&1 &
+		pid=$!
+		# the client only once the server listens (perftest's rdma_cm
+		# port 18515)
+		lab_retry 30 perftest_listening ||
+			lab_fail "$1: the server does not listen 30 s after it started: $(tail -2 "$LAB_OUT/$1.txt")"
+		lab_signal "$1-server-$try"
+		got=$(lab_wait_first 120 "$1-done" "$1-retry-$try") || exit 1
+		if [ "$got" = "$1-done" ]; then
+			wait "$pid" || lab_event "$1 server: exit $? ($(tail -1 "$LAB_OUT/$1.txt"))"
+			break
+		fi
+		# the client failed (host.sh logs why): a new server
+		kill "$pid" 2>/dev/null
+		wait "$pid"
+		lab_event "$1 server after the client's attempt $try: exit $?"
+		cp "$LAB_OUT/$1.txt" "$LAB_OUT/$1.failed-$try.txt"
+		lab_retry 30 perftest_gone ||
+			lab_fail "$1: the killed server still listens after 30 s"
+	done
 done
 
 # brd is loaded with two disks: the helper's modprobe leaves it as it is
