@@ -73,12 +73,6 @@ void ctrl_set_error(struct nvmf_ctrl *c, const char *fmt, ...)
 
 /* ---- teardown -------------------------------------------------------------- */
 
-/* Drop a request that belonged to the association being torn down. */
-static void req_drop(struct nvmf_req *req)
-{
-	req_free(req);
-}
-
 /*
  * In-flight user requests go back to be sent again after the reconnect -
  * except one that timed out more than max_retries times: a command the
@@ -98,7 +92,7 @@ static void queue_teardown(struct nvmf_ctrl *c, struct nvmf_hq *hq,
 		TAILQ_REMOVE(&out, req, link);
 		req->hq = NULL;
 		if (req->flags & NVMF_REQ_INTERNAL) {
-			req_drop(req);
+			req_free(c, req); /* of the association */
 		} else if (req->timeouts > c->opts.max_retries) {
 			ctrl_warn(c,
 				  "command 0x%02x timed out %d times: failed",
@@ -151,7 +145,7 @@ void ctrl_teardown(struct nvmf_ctrl *c)
 	while ((req = TAILQ_FIRST(&failed))) {
 		TAILQ_REMOVE(&failed, req, link);
 		req->err = -ETIMEDOUT;
-		req_complete(req);
+		req_complete(c, req);
 	}
 }
 
@@ -533,6 +527,7 @@ static void ctrl_free(struct nvmf_ctrl *c)
 	nvmf_pool_fini(&c->pool);
 	if (c->loop)
 		nvmf_loop_destroy(c->loop);
+	req_cache_fini(c);
 	free(c->id);
 	free(c->ns_list);
 	free(c->id_ns);
@@ -563,6 +558,8 @@ static struct nvmf_ctrl *ctrl_alloc(const struct nvmf_trid *trid,
 	pthread_cond_init(&c->cond, NULL);
 	TAILQ_INIT(&c->incoming);
 	TAILQ_INIT(&c->pending);
+	TAILQ_INIT(&c->req_cache);
+	TAILQ_INIT(&c->req_done);
 	c->id = calloc(1, NVME_IDENTIFY_DATA_SIZE);
 	c->ns_list = calloc(1, NVME_IDENTIFY_DATA_SIZE);
 	c->id_ns = calloc(1, NVME_IDENTIFY_DATA_SIZE);

@@ -45,10 +45,14 @@ void ctrl_keep_alive(void *arg);
 void ctrl_tick(void *arg);
 
 /* io.c */
-struct nvmf_req *req_alloc(void);
-void req_free(struct nvmf_req *req);
+/* A cleared request: a completed one reused, or a new one. */
+struct nvmf_req *req_alloc(struct nvmf_ctrl *c);
+/* Done with a request: kept for reuse (up to NVMF_HOST_REQ_CACHE). */
+void req_free(struct nvmf_ctrl *c, struct nvmf_req *req);
+/* Free the requests kept for reuse (the controller is being freed). */
+void req_cache_fini(struct nvmf_ctrl *c);
 /* Complete a request to its owner (user callback or internal done). */
-void req_complete(struct nvmf_req *req);
+void req_complete(struct nvmf_ctrl *c, struct nvmf_req *req);
 /* Fail every request waiting (pending, incoming) with err. */
 void ctrl_fail_pending(struct nvmf_ctrl *c, int err);
 /* Dispatch pending requests to live queues. */

@@ -27,6 +27,8 @@
 #define NVMF_HOST_ADMIN_DEPTH  NVME_AQ_DEPTH /* entries; 31 outstanding */
 #define NVMF_HOST_ADMIN_TMO_MS 10000
 #define NVMF_HOST_MAX_NS       256
+/* requests a controller keeps for reuse: beyond, completed ones are freed */
+#define NVMF_HOST_REQ_CACHE 1024
 
 struct nvmf_req;
 struct nvmf_hq;
@@ -250,6 +252,8 @@ struct nvmf_ctrl {
 	int nr_ns;
 	struct nvmf_req_list incoming; /* submitted from other threads */
 	bool incoming_posted;
+	/* completed requests for other threads' submissions to reuse */
+	struct nvmf_req_list req_cache;
 	bool first_done; /* the first connect finished (ok or not) */
 	int first_err;
 	char first_why[160];
@@ -259,6 +263,12 @@ struct nvmf_ctrl {
 	uint16_t nr_io_queues;
 	uint16_t next_io_queue;
 	struct nvmf_req_list pending; /* waiting for a live queue or a slot */
+	/*
+	 * Completed requests, reused by submissions on the loop thread; the
+	 * next hop of other threads' submissions moves them to req_cache.
+	 */
+	struct nvmf_req_list req_done;
+	uint32_t nr_reqs; /* allocated and not freed; atomic */
 	enum nvmf_init_step step;
 	uint64_t cap;
 	uint32_t vs;

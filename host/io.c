@@ -10,35 +10,81 @@
 
 #include "ctrl.h"
 
-struct nvmf_req *req_alloc(void)
+/* A new request (the caches were empty): counted as an allocation. */
+static struct nvmf_req *req_new(struct nvmf_ctrl *c)
 {
-	return calloc(1, sizeof(struct nvmf_req));
+	struct nvmf_req *req = calloc(1, sizeof(*req));
+
+	if (req) {
+		ctrl_stat(c, NVMF_STAT_ALLOCS, 1);
+		__atomic_fetch_add(&c->nr_reqs, 1, __ATOMIC_RELAXED);
+	}
+	return req;
 }
 
-void req_free(struct nvmf_req *req)
+static void req_destroy(struct nvmf_ctrl *c, struct nvmf_req *req)
 {
-	if (req->flags & NVMF_REQ_OWN_BUF)
-		free(req->buf);
+	__atomic_fetch_sub(&c->nr_reqs, 1, __ATOMIC_RELAXED);
 	free(req);
 }
 
-void req_complete(struct nvmf_req *req)
+struct nvmf_req *req_alloc(struct nvmf_ctrl *c)
+{
+	struct nvmf_req *req = TAILQ_FIRST(&c->req_done);
+
+	if (!req)
+		return req_new(c);
+	TAILQ_REMOVE(&c->req_done, req, link);
+	memset(req, 0, sizeof(*req));
+	return req;
+}
+
+void req_free(struct nvmf_ctrl *c, struct nvmf_req *req)
+{
+	if (req->flags & NVMF_REQ_OWN_BUF)
+		free(req->buf);
+	if (__atomic_load_n(&c->nr_reqs, __ATOMIC_RELAXED) >
+	    NVMF_HOST_REQ_CACHE) {
+		req_destroy(c, req);
+		return;
+	}
+	/* the most recently used first: its cache lines are warm */
+	TAILQ_INSERT_HEAD(&c->req_done, req, link);
+}
+
+static void req_list_destroy(struct nvmf_ctrl *c, struct nvmf_req_list *list)
+{
+	struct nvmf_req *req;
+
+	while ((req = TAILQ_FIRST(list))) {
+		TAILQ_REMOVE(list, req, link);
+		req_destroy(c, req);
+	}
+}
+
+void req_cache_fini(struct nvmf_ctrl *c)
+{
+	req_list_destroy(c, &c->req_done);
+	req_list_destroy(c, &c->req_cache);
+}
+
+void req_complete(struct nvmf_ctrl *c, struct nvmf_req *req)
 {
 	if (req->done)
 		req->done(req);
 	else if (req->user_cb)
 		req->user_cb(req->user_arg, req->err ? req->err : req->status);
-	req_free(req);
+	req_free(c, req);
 }
 
-static void fail_list(struct nvmf_req_list *list, int err)
+static void fail_list(struct nvmf_ctrl *c, struct nvmf_req_list *list, int err)
 {
 	struct nvmf_req *req;
 
 	while ((req = TAILQ_FIRST(list))) {
 		TAILQ_REMOVE(list, req, link);
 		req->err = err;
-		req_complete(req);
+		req_complete(c, req);
 	}
 }
 
@@ -51,7 +97,7 @@ void ctrl_fail_pending(struct nvmf_ctrl *c, int err)
 	pthread_mutex_unlock(&c->lock);
 	TAILQ_CONCAT(&c->pending, &list, link);
 	TAILQ_CONCAT(&list, &c->pending, link);
-	fail_list(&list, err);
+	fail_list(c, &list, err);
 }
 
 int hq_send(struct nvmf_hq *hq, struct nvmf_req *req, uint32_t tmo_ms)
@@ -76,7 +122,7 @@ int ctrl_submit_internal(struct nvmf_ctrl *c, uint16_t qid,
 			 uint32_t tmo_ms)
 {
 	struct nvmf_hq *hq = c->queues[qid];
-	struct nvmf_req *req = req_alloc();
+	struct nvmf_req *req = req_alloc(c);
 	int ret;
 
 	if (!req) {
@@ -103,7 +149,7 @@ int ctrl_submit_internal(struct nvmf_ctrl *c, uint16_t qid,
 		goto out_free;
 	return 0;
 out_free:
-	req_free(req);
+	req_free(c, req);
 	return ret;
 }
 
@@ -163,12 +209,12 @@ static void ctrl_queue_req(struct nvmf_ctrl *c, struct nvmf_req *req)
 {
 	if (ctrl_deleting(c)) {
 		req->err = -ENODEV;
-		req_complete(req);
+		req_complete(c, req);
 		return;
 	}
 	if (c->state != NVMF_CTRL_LIVE && c->info.fail_fast) {
 		req->err = -ENOLINK;
-		req_complete(req);
+		req_complete(c, req);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&c->pending, req, link);
@@ -184,6 +230,8 @@ static void incoming_work(void *arg)
 	pthread_mutex_lock(&c->lock);
 	TAILQ_CONCAT(&list, &c->incoming, link);
 	c->incoming_posted = false;
+	/* the requests completed since the last hop, for the next ones */
+	TAILQ_CONCAT(&c->req_cache, &c->req_done, link);
 	pthread_mutex_unlock(&c->lock);
 	while ((req = TAILQ_FIRST(&list))) {
 		TAILQ_REMOVE(&list, req, link);
@@ -191,15 +239,36 @@ static void incoming_work(void *arg)
 	}
 }
 
-static int submit_any_thread(struct nvmf_ctrl *c, struct nvmf_req *req)
+/*
+ * Submit a copy of *tmpl from any thread.  The request is a completed one
+ * reused when there is one: a reused request is taken under the lock that
+ * queues it, so that neither costs an allocation or a lock of its own.
+ */
+static int submit_any_thread(struct nvmf_ctrl *c, const struct nvmf_req *tmpl)
 {
+	struct nvmf_req *req;
 	bool post;
 
 	if (nvmf_loop_on_thread(c->loop)) {
+		req = req_alloc(c);
+		if (!req)
+			return -ENOMEM;
+		*req = *tmpl;
 		ctrl_queue_req(c, req);
 		return 0;
 	}
 	pthread_mutex_lock(&c->lock);
+	req = TAILQ_FIRST(&c->req_cache);
+	if (req) {
+		TAILQ_REMOVE(&c->req_cache, req, link);
+	} else {
+		pthread_mutex_unlock(&c->lock);
+		req = req_new(c);
+		if (!req)
+			return -ENOMEM;
+		pthread_mutex_lock(&c->lock);
+	}
+	*req = *tmpl;
 	TAILQ_INSERT_TAIL(&c->incoming, req, link);
 	post = !c->incoming_posted;
 	c->incoming_posted = true;
@@ -210,6 +279,8 @@ static int submit_any_thread(struct nvmf_ctrl *c, struct nvmf_req *req)
 		pthread_mutex_lock(&c->lock);
 		TAILQ_REMOVE(&c->incoming, req, link);
 		c->incoming_posted = false;
+		req->flags &= ~NVMF_REQ_OWN_BUF; /* the caller's again */
+		TAILQ_INSERT_HEAD(&c->req_cache, req, link);
 		pthread_mutex_unlock(&c->lock);
 		return -ENOMEM;
 	}
@@ -241,7 +312,7 @@ void nvmf_hq_complete(struct nvmf_hq *hq, const struct nvme_completion *cqe)
 	} else {
 		if (!(req->flags & NVMF_REQ_INTERNAL))
 			ctrl_stat_loop(c, NVMF_STAT_IOS, 1);
-		req_complete(req);
+		req_complete(c, req);
 	}
 	if (!TAILQ_EMPTY(&c->pending))
 		ctrl_kick_pending(c);
@@ -309,28 +380,16 @@ static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
 int nvmf_io_submit(struct nvmf_ctrl *c, const struct nvmf_io *io, nvmf_io_cb cb,
 		   void *arg)
 {
-	struct nvmf_req *req;
+	struct nvmf_req tmpl = { .user_cb = cb, .user_arg = arg };
 	int ret = ctrl_api_enter(c);
 
 	if (ret)
 		return ret;
-	req = req_alloc();
-	if (!req) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ctrl_stat(c, NVMF_STAT_ALLOCS, 1);
-	ret = io_prepare(c, req, io);
-	if (ret) {
-		req_free(req);
-		goto out;
-	}
-	req->user_cb = cb;
-	req->user_arg = arg;
-	ret = submit_any_thread(c, req);
-	if (ret)
-		req_free(req);
-out:
+	ret = io_prepare(c, &tmpl, io);
+	if (!ret)
+		ret = submit_any_thread(c, &tmpl);
+	if (ret && (tmpl.flags & NVMF_REQ_OWN_BUF))
+		free(tmpl.buf);
 	ctrl_api_leave(c);
 	return ret;
 }
@@ -387,7 +446,7 @@ int nvmf_admin_sync(struct nvmf_ctrl *c, const void *sqe, void *buf,
 		    uint32_t len, bool to_host, uint32_t *dw0)
 {
 	struct sync_call s = { .ctrl = c };
-	struct nvmf_req *req;
+	struct nvmf_req tmpl = { 0 };
 	int ret = ctrl_api_enter_wait(c);
 
 	if (ret)
@@ -396,22 +455,15 @@ int nvmf_admin_sync(struct nvmf_ctrl *c, const void *sqe, void *buf,
 		ret = -EINVAL;
 		goto out;
 	}
-	req = req_alloc();
-	if (!req) {
-		ret = -ENOMEM;
+	memcpy(&tmpl.cmd, sqe, sizeof(tmpl.cmd));
+	tmpl.buf = len ? buf : NULL;
+	tmpl.len = len;
+	tmpl.flags = NVMF_REQ_ADMIN | (to_host ? NVMF_REQ_TO_HOST : 0);
+	tmpl.done = sync_admin_done;
+	tmpl.arg = &s;
+	ret = submit_any_thread(c, &tmpl);
+	if (ret)
 		goto out;
-	}
-	memcpy(&req->cmd, sqe, sizeof(req->cmd));
-	req->buf = len ? buf : NULL;
-	req->len = len;
-	req->flags = NVMF_REQ_ADMIN | (to_host ? NVMF_REQ_TO_HOST : 0);
-	req->done = sync_admin_done;
-	req->arg = &s;
-	ret = submit_any_thread(c, req);
-	if (ret) {
-		req_free(req);
-		goto out;
-	}
 	ctrl_wait(c, sync_done, &s);
 	if (dw0)
 		*dw0 = s.dw0;

@@ -168,7 +168,7 @@ struct nvmf_ctrl_info {
  */
 enum nvmf_ctrl_stat {
 	NVMF_STAT_IOS,	  /* I/O commands completed */
-	NVMF_STAT_ALLOCS, /* heap allocations for requests */
+	NVMF_STAT_ALLOCS, /* heap allocations (completed requests are reused) */
 	NVMF_STAT_HOPS,	  /* submissions woken over to the loop thread */
 	NVMF_STAT_SEND_DOORBELLS, /* ibv_post_send calls */
 	NVMF_STAT_SEND_WRS,	  /* work requests they posted */
