@@ -240,14 +240,55 @@ static void incoming_work(void *arg)
 }
 
 /*
- * Submit a copy of *tmpl from any thread.  The request is a completed one
- * reused when there is one: a reused request is taken under the lock that
- * queues it, so that neither costs an allocation or a lock of its own.
+ * Other threads: a request to fill, with c->lock held - a completed one
+ * reused, taken under the lock that queues the submission, so that neither
+ * costs an allocation or a lock of its own.  NULL (lock not held): out of
+ * memory.
  */
+static struct nvmf_req *req_get_locked(struct nvmf_ctrl *c)
+{
+	struct nvmf_req *req;
+
+	pthread_mutex_lock(&c->lock);
+	req = TAILQ_FIRST(&c->req_cache);
+	if (req) {
+		TAILQ_REMOVE(&c->req_cache, req, link);
+		return req;
+	}
+	pthread_mutex_unlock(&c->lock);
+	req = req_new(c);
+	if (req)
+		pthread_mutex_lock(&c->lock);
+	return req;
+}
+
+/* Other threads: queue a filled request for the loop; unlocks c->lock. */
+static int incoming_add_unlock(struct nvmf_ctrl *c, struct nvmf_req *req)
+{
+	bool post;
+
+	TAILQ_INSERT_TAIL(&c->incoming, req, link);
+	post = !c->incoming_posted;
+	c->incoming_posted = true;
+	pthread_mutex_unlock(&c->lock);
+	if (!post)
+		return 0;
+	ctrl_stat(c, NVMF_STAT_HOPS, 1);
+	if (!nvmf_loop_post(c->loop, incoming_work, c))
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	TAILQ_REMOVE(&c->incoming, req, link);
+	c->incoming_posted = false;
+	req->flags &= ~NVMF_REQ_OWN_BUF; /* the caller's again */
+	TAILQ_INSERT_HEAD(&c->req_cache, req, link);
+	pthread_mutex_unlock(&c->lock);
+	return -ENOMEM;
+}
+
+/* Submit a copy of *tmpl from any thread. */
 static int submit_any_thread(struct nvmf_ctrl *c, const struct nvmf_req *tmpl)
 {
 	struct nvmf_req *req;
-	bool post;
 
 	if (nvmf_loop_on_thread(c->loop)) {
 		req = req_alloc(c);
@@ -257,34 +298,11 @@ static int submit_any_thread(struct nvmf_ctrl *c, const struct nvmf_req *tmpl)
 		ctrl_queue_req(c, req);
 		return 0;
 	}
-	pthread_mutex_lock(&c->lock);
-	req = TAILQ_FIRST(&c->req_cache);
-	if (req) {
-		TAILQ_REMOVE(&c->req_cache, req, link);
-	} else {
-		pthread_mutex_unlock(&c->lock);
-		req = req_new(c);
-		if (!req)
-			return -ENOMEM;
-		pthread_mutex_lock(&c->lock);
-	}
-	*req = *tmpl;
-	TAILQ_INSERT_TAIL(&c->incoming, req, link);
-	post = !c->incoming_posted;
-	c->incoming_posted = true;
-	pthread_mutex_unlock(&c->lock);
-	if (post)
-		ctrl_stat(c, NVMF_STAT_HOPS, 1);
-	if (post && nvmf_loop_post(c->loop, incoming_work, c)) {
-		pthread_mutex_lock(&c->lock);
-		TAILQ_REMOVE(&c->incoming, req, link);
-		c->incoming_posted = false;
-		req->flags &= ~NVMF_REQ_OWN_BUF; /* the caller's again */
-		TAILQ_INSERT_HEAD(&c->req_cache, req, link);
-		pthread_mutex_unlock(&c->lock);
+	req = req_get_locked(c);
+	if (!req)
 		return -ENOMEM;
-	}
-	return 0;
+	*req = *tmpl;
+	return incoming_add_unlock(c, req);
 }
 
 void nvmf_hq_complete(struct nvmf_hq *hq, const struct nvme_completion *cqe)
@@ -320,37 +338,49 @@ void nvmf_hq_complete(struct nvmf_hq *hq, const struct nvme_completion *cqe)
 
 /* ---- the public I/O API --------------------------------------------------------- */
 
+/*
+ * The namespace nsid (0: the first), with c->lock held or on the loop
+ * thread (which alone changes the table).
+ */
+static const struct nvmf_ns_info *ns_find(const struct nvmf_ctrl *c,
+					  uint32_t nsid)
+{
+	for (int i = 0; i < c->nr_ns; i++)
+		if (!nsid || c->ns[i].nsid == nsid)
+			return &c->ns[i];
+	return NULL;
+}
+
 int nvmf_ctrl_find_ns(struct nvmf_ctrl *c, uint32_t nsid,
 		      struct nvmf_ns_info *out)
 {
-	int i, ret = -ENOENT;
+	const struct nvmf_ns_info *ns;
 
 	ctrl_api_hold(c);
 	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < c->nr_ns; i++) {
-		if (!nsid || c->ns[i].nsid == nsid) {
-			*out = c->ns[i];
-			ret = 0;
-			break;
-		}
-	}
+	ns = ns_find(c, nsid);
+	if (ns)
+		*out = *ns;
 	pthread_mutex_unlock(&c->lock);
 	ctrl_api_leave(c);
-	return ret;
+	return ns ? 0 : -ENOENT;
 }
 
+/*
+ * Fill a cleared request for io, with c->lock held or on the loop thread.
+ * A deallocation's range goes in r, which the request then owns.
+ */
 static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
-		      const struct nvmf_io *io)
+		      const struct nvmf_io *io, struct nvme_dsm_range *r)
 {
-	struct nvmf_ns_info ns;
-	struct nvme_dsm_range *r;
+	const struct nvmf_ns_info *ns = ns_find(c, io->nsid);
 
-	if (nvmf_ctrl_find_ns(c, io->nsid, &ns))
+	if (!ns)
 		return -EINVAL;
 	if ((io->op == NVMF_IO_READ || io->op == NVMF_IO_WRITE) &&
 	    (io->len > c->info.max_io_bytes || !io->buf))
 		return -EINVAL;
-	if (nvmf_cmd_io(&req->cmd, io, ns.block_size, ns.blocks))
+	if (nvmf_cmd_io(&req->cmd, io, ns->block_size, ns->blocks))
 		return -EINVAL;
 	switch (io->op) {
 	case NVMF_IO_READ:
@@ -361,12 +391,8 @@ static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
 		req->len = io->len;
 		break;
 	case NVMF_IO_DEALLOCATE:
-		r = calloc(1, sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-		ctrl_stat(c, NVMF_STAT_ALLOCS, 1);
-		r->nlb = htole32(io->len / ns.block_size);
-		r->slba = htole64(io->offset / ns.block_size);
+		r->nlb = htole32(io->len / ns->block_size);
+		r->slba = htole64(io->offset / ns->block_size);
 		req->buf = r;
 		req->len = sizeof(*r);
 		req->flags |= NVMF_REQ_OWN_BUF;
@@ -377,19 +403,58 @@ static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
 	return 0;
 }
 
+/*
+ * One lock per I/O from other threads: the namespace lookup, the request
+ * reused from the cache and the queueing for the loop thread under it.
+ */
 int nvmf_io_submit(struct nvmf_ctrl *c, const struct nvmf_io *io, nvmf_io_cb cb,
 		   void *arg)
 {
-	struct nvmf_req tmpl = { .user_cb = cb, .user_arg = arg };
+	struct nvme_dsm_range *r = NULL;
+	struct nvmf_req *req;
 	int ret = ctrl_api_enter(c);
 
 	if (ret)
 		return ret;
-	ret = io_prepare(c, &tmpl, io);
-	if (!ret)
-		ret = submit_any_thread(c, &tmpl);
-	if (ret && (tmpl.flags & NVMF_REQ_OWN_BUF))
-		free(tmpl.buf);
+	if (io->op == NVMF_IO_DEALLOCATE) {
+		r = calloc(1, sizeof(*r));
+		if (!r) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		ctrl_stat(c, NVMF_STAT_ALLOCS, 1);
+	}
+	if (nvmf_loop_on_thread(c->loop)) {
+		req = req_alloc(c);
+		ret = req ? io_prepare(c, req, io, r) : -ENOMEM;
+		if (!ret) {
+			req->user_cb = cb;
+			req->user_arg = arg;
+			ctrl_queue_req(c, req);
+			goto out;
+		}
+		if (req)
+			req_free(c, req);
+	} else {
+		req = req_get_locked(c);
+		if (!req) {
+			ret = -ENOMEM;
+		} else {
+			memset(req, 0, sizeof(*req));
+			ret = io_prepare(c, req, io, r);
+			if (ret) {
+				TAILQ_INSERT_HEAD(&c->req_cache, req, link);
+				pthread_mutex_unlock(&c->lock);
+			} else {
+				req->user_cb = cb;
+				req->user_arg = arg;
+				ret = incoming_add_unlock(c, req);
+			}
+		}
+	}
+	if (ret)
+		free(r);
+out:
 	ctrl_api_leave(c);
 	return ret;
 }

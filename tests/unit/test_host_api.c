@@ -613,6 +613,50 @@ static void test_stats_no_alloc(void **state)
 	free(buf);
 }
 
+/*
+ * Refused submissions, from another thread and on the owner thread of a
+ * poll-mode controller: -EINVAL, nothing left allocated (the ASan build
+ * checks), the request back in the cache; a deallocation owns its range.
+ */
+static void test_submit_errors(void **state)
+{
+	uint8_t *buf = malloc(4096);
+	struct nvmf_io io;
+	int poll, done;
+
+	(void)state;
+	for (poll = 0; poll < 2; poll++) {
+		struct nvmf_ctrl *c = connect_fake(poll);
+
+		read_io(&io, buf);
+		io.nsid = 7; /* no such namespace */
+		assert_int_equal(nvmf_io_submit(c, &io, count_ok, &done),
+				 -EINVAL);
+		read_io(&io, NULL); /* no buffer */
+		assert_int_equal(nvmf_io_submit(c, &io, count_ok, &done),
+				 -EINVAL);
+		read_io(&io, buf);
+		io.len = 64u << 20; /* above the transfer limit */
+		assert_int_equal(nvmf_io_submit(c, &io, count_ok, &done),
+				 -EINVAL);
+		memset(&io, 0, sizeof(io));
+		io.op = NVMF_IO_DEALLOCATE;
+		io.nsid = 7;
+		io.len = 4096;
+		assert_int_equal(nvmf_io_submit(c, &io, count_ok, &done),
+				 -EINVAL);
+		io.nsid = 1;
+		done = 0;
+		assert_int_equal(nvmf_io_submit(c, &io, count_ok, &done), 0);
+		for (int i = 0; i < 1000 && poll && !done; i++)
+			nvmf_ctrl_poll(c, 10);
+		read_io(&io, buf);
+		assert_int_equal(nvmf_io_sync(c, &io), 0);
+		assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	}
+	free(buf);
+}
+
 /* ---- shutdown while other threads submit ------------------------------------------ */
 
 struct submitter {
@@ -849,6 +893,7 @@ int main(void)
 		cmocka_unit_test(test_busy_poll),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_stats_no_alloc),
+		cmocka_unit_test(test_submit_errors),
 		cmocka_unit_test(test_thread_mode_rules),
 		cmocka_unit_test(test_shutdown_while_submitting_thread),
 		cmocka_unit_test(test_shutdown_while_submitting_poll),
