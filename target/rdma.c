@@ -242,6 +242,8 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	if (!ret)
 		ret = nvmet_rdma_queue_create_qp(q);
 	if (!ret)
+		ret = nvmet_rdma_queue_alloc_bufs(q);
+	if (!ret)
 		ret = nvmet_rdma_queue_alloc_cmds(q);
 	if (!ret)
 		ret = nvmet_rdma_queue_alloc_rsps(q);

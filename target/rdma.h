@@ -151,16 +151,20 @@ struct rdma_queue {
 	int send_depth; /* max_send_wr */
 	int send_credits;
 	int read_credits;
+	/*
+	 * One mapping, one registration: the command capsules, their
+	 * in-capsule data and the completions sent back.
+	 */
+	void *bufs;
+	size_t bufs_size;
+	struct ibv_mr *mr;
 	struct rdma_cmd *cmds;
-	void *cmd_buf;
-	void *inline_buf;
-	struct ibv_mr *cmd_mr;
-	struct ibv_mr *inline_mr;
+	void *cmd_buf;	  /* in bufs */
+	void *inline_buf; /* in bufs */
 	struct rdma_rsp *rsps;
 	int nr_rsps;
-	struct nvme_completion *cqes;
-	struct ibv_mr *cqe_mr;
-	struct rdma_pool *pool; /* data buffers: the worker's, on dev */
+	struct nvme_completion *cqes; /* in bufs */
+	struct rdma_pool *pool;	      /* data buffers: the worker's, on dev */
 	TAILQ_HEAD(, rdma_rsp) free_rsps;
 	TAILQ_HEAD(, rdma_cmd) wait_cmds; /* no free response context */
 	TAILQ_HEAD(, rdma_rsp) wait_data; /* a buffer, no READ credits */
@@ -197,6 +201,7 @@ void nvmet_rdma_queue_flush(struct nvmet_flush *f);
 /* rdma_queue.c */
 void *nvmet_rdma_alloc_buf(size_t size);
 void nvmet_rdma_free_buf(void *p, size_t size);
+int nvmet_rdma_queue_alloc_bufs(struct rdma_queue *q);
 int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q);
 int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q);
 int nvmet_rdma_queue_create_qp(struct rdma_queue *q);

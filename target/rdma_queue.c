@@ -38,33 +38,49 @@ void nvmet_rdma_free_buf(void *p, size_t size)
 		munmap(p, size);
 }
 
+#define QUEUE_BUF_ALIGN 64 /* a cache line */
+
+/*
+ * The queue's registered memory, in one mapping and one registration
+ * (each a system call, and the registration pins the pages: one instead
+ * of three shortens the setup of a queue, which hosts wait for when
+ * they reconnect all at once): the command capsules, their in-capsule
+ * data, then the completions.
+ */
+int nvmet_rdma_queue_alloc_bufs(struct rdma_queue *q)
+{
+	size_t cmds = (size_t)q->recv_depth * RDMA_CMD_SIZE;
+	size_t inl = (size_t)q->recv_depth * q->sq.inline_data_size;
+	size_t cqes = (size_t)q->nr_rsps * sizeof(*q->cqes);
+	size_t inl_off = cmds, cqe_off;
+
+	inl_off = (inl_off + QUEUE_BUF_ALIGN - 1) &
+		  ~(size_t)(QUEUE_BUF_ALIGN - 1);
+	cqe_off = inl_off + inl;
+	cqe_off = (cqe_off + QUEUE_BUF_ALIGN - 1) &
+		  ~(size_t)(QUEUE_BUF_ALIGN - 1);
+	q->bufs_size = cqe_off + cqes;
+	q->bufs = nvmet_rdma_alloc_buf(q->bufs_size);
+	if (!q->bufs)
+		return -ENOMEM;
+	q->cmd_buf = q->bufs;
+	q->inline_buf = inl ? (uint8_t *)q->bufs + inl_off : NULL;
+	q->cqes = (struct nvme_completion *)((uint8_t *)q->bufs + cqe_off);
+	q->mr = ibv_reg_mr(q->dev->pd, q->bufs, q->bufs_size,
+			   IBV_ACCESS_LOCAL_WRITE);
+	if (!q->mr)
+		return -errno;
+	return 0;
+}
+
 int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q)
 {
-	struct ibv_pd *pd = q->dev->pd;
 	size_t inl = q->sq.inline_data_size;
 	int i;
 
 	q->cmds = calloc(q->recv_depth, sizeof(*q->cmds));
-	q->cmd_buf =
-		nvmet_rdma_alloc_buf((size_t)q->recv_depth * RDMA_CMD_SIZE);
-	if (!q->cmds || !q->cmd_buf)
+	if (!q->cmds)
 		return -ENOMEM;
-	q->cmd_mr = ibv_reg_mr(pd, q->cmd_buf,
-			       (size_t)q->recv_depth * RDMA_CMD_SIZE,
-			       IBV_ACCESS_LOCAL_WRITE);
-	if (!q->cmd_mr)
-		return -errno;
-	if (inl) {
-		q->inline_buf =
-			nvmet_rdma_alloc_buf((size_t)q->recv_depth * inl);
-		if (!q->inline_buf)
-			return -ENOMEM;
-		q->inline_mr = ibv_reg_mr(pd, q->inline_buf,
-					  (size_t)q->recv_depth * inl,
-					  IBV_ACCESS_LOCAL_WRITE);
-		if (!q->inline_mr)
-			return -errno;
-	}
 	for (i = 0; i < q->recv_depth; i++) {
 		struct rdma_cmd *c = &q->cmds[i];
 
@@ -73,12 +89,12 @@ int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q)
 		c->sqe = (union nvme_command *)((uint8_t *)q->cmd_buf +
 						(size_t)i * RDMA_CMD_SIZE);
 		c->sge[0] = (struct ibv_sge){ (uintptr_t)c->sqe, RDMA_CMD_SIZE,
-					      q->cmd_mr->lkey };
+					      q->mr->lkey };
 		if (inl) {
 			c->inline_data = (uint8_t *)q->inline_buf + i * inl;
 			c->sge[1] = (struct ibv_sge){ (uintptr_t)c->inline_data,
 						      (uint32_t)inl,
-						      q->inline_mr->lkey };
+						      q->mr->lkey };
 		}
 		c->wr.wr_id = (uintptr_t)&c->ctx;
 		c->wr.sg_list = c->sge;
@@ -89,18 +105,11 @@ int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q)
 
 int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q)
 {
-	struct ibv_pd *pd = q->dev->pd;
 	int i;
 
 	q->rsps = calloc(q->nr_rsps, sizeof(*q->rsps));
-	q->cqes = nvmet_rdma_alloc_buf((size_t)q->nr_rsps * sizeof(*q->cqes));
-	if (!q->rsps || !q->cqes)
+	if (!q->rsps)
 		return -ENOMEM;
-	q->cqe_mr = ibv_reg_mr(pd, q->cqes,
-			       (size_t)q->nr_rsps * sizeof(*q->cqes),
-			       IBV_ACCESS_LOCAL_WRITE);
-	if (!q->cqe_mr)
-		return -errno;
 	for (i = 0; i < q->nr_rsps; i++) {
 		struct rdma_rsp *r = &q->rsps[i];
 
@@ -110,7 +119,7 @@ int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q)
 		r->read_ctx.type = WR_READ;
 		r->send_sge = (struct ibv_sge){ (uintptr_t)r->req.cqe,
 						sizeof(*r->req.cqe),
-						q->cqe_mr->lkey };
+						q->mr->lkey };
 		r->send_wr.wr_id = (uintptr_t)&r->send_ctx;
 		r->send_wr.sg_list = &r->send_sge;
 		r->send_wr.num_sge = 1;
@@ -218,12 +227,8 @@ static void queue_release_finish(void *arg)
 	struct rdma_queue *q = arg;
 
 	releasing--;
-	if (q->cqe_mr)
-		ibv_dereg_mr(q->cqe_mr);
-	if (q->inline_mr)
-		ibv_dereg_mr(q->inline_mr);
-	if (q->cmd_mr)
-		ibv_dereg_mr(q->cmd_mr);
+	if (q->mr)
+		ibv_dereg_mr(q->mr);
 	/*
 	 * Our PD before the cm_id: if the device was removed, librdmacm may
 	 * close its context when the last cm_id on it goes, and the PD
@@ -241,11 +246,8 @@ static void queue_release_finish(void *arg)
 	nvmet_queue_leave(q->tgt, &q->sq);
 	nvmf_obj_debug(q->sq.log_prefix, "released");
 	free(q->cmds);
-	nvmet_rdma_free_buf(q->cmd_buf, (size_t)q->recv_depth * RDMA_CMD_SIZE);
-	nvmet_rdma_free_buf(q->inline_buf,
-			    (size_t)q->recv_depth * q->sq.inline_data_size);
 	free(q->rsps);
-	nvmet_rdma_free_buf(q->cqes, (size_t)q->nr_rsps * sizeof(*q->cqes));
+	nvmet_rdma_free_buf(q->bufs, q->bufs_size);
 	free(q);
 }
 
