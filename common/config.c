@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "names.h"
 #include "nqn.h"
 
 struct cfg_ctx {
@@ -469,19 +470,15 @@ static int load_port_addr(struct cfg_ctx *c, struct nvmf_cfg_port *p,
 	ret = get_str(c, w, addr, "trtype", s, sizeof(s), true);
 	if (ret)
 		return ret;
-	if (strcmp(s, "rdma") != 0)
+	if (nvmf_trtype_parse(s, &p->trtype) || p->trtype != NVMF_TRTYPE_RDMA)
 		return cfg_error(c, w, "trtype '%s' is not supported (rdma)",
 				 s);
-	p->trtype = NVMF_TRTYPE_RDMA;
 	ret = get_str(c, w, addr, "adrfam", s, sizeof(s), true);
 	if (ret)
 		return ret;
-	if (strcmp(s, "ipv4") == 0)
-		p->adrfam = NVMF_ADDR_FAMILY_IP4;
-	else if (strcmp(s, "ipv6") == 0)
-		p->adrfam = NVMF_ADDR_FAMILY_IP6;
-	else
+	if (nvmf_adrfam_ip_af(s) == AF_UNSPEC)
 		return cfg_error(c, w, "adrfam '%s' is not ipv4 or ipv6", s);
+	nvmf_adrfam_parse(s, &p->adrfam);
 	ret = get_str(c, w, addr, "traddr", p->traddr, sizeof(p->traddr), true);
 	if (ret)
 		return ret;

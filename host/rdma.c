@@ -41,6 +41,7 @@
 #include <sys/mman.h>
 
 #include "ctrl.h"
+#include "names.h"
 #include "rdma_dev.h"
 
 #define RESOLVE_TMO_MS 3000 /* as the kernel host */
@@ -793,12 +794,11 @@ static void cm_timeout(void *arg)
 static int resolve_addrs(const struct nvmf_trid *t, struct addrinfo **dst,
 			 struct addrinfo **src)
 {
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST };
+	struct addrinfo hints = {
+		.ai_flags = AI_NUMERICHOST,
+		.ai_family = nvmf_adrfam_ip_af(t->adrfam),
+	};
 
-	if (!strcmp(t->adrfam, "ipv4"))
-		hints.ai_family = AF_INET;
-	else if (!strcmp(t->adrfam, "ipv6"))
-		hints.ai_family = AF_INET6;
 	*src = NULL;
 	if (getaddrinfo(t->traddr, t->trsvcid, &hints, dst))
 		return -EINVAL;

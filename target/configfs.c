@@ -39,6 +39,7 @@
 #include "configfs.h"
 #include "daemon.h"
 #include "log.h"
+#include "names.h"
 #include "nqn.h"
 #include "nvmet.h"
 
@@ -215,52 +216,16 @@ static int show_uuid(const uint8_t u[16], char *buf, size_t size)
 	return snprintf(buf, size, "%s\n", str);
 }
 
-struct name_map {
-	uint8_t type;
-	const char *name;
-};
-
-static const struct name_map trtypes[] = {
-	{ NVMF_TRTYPE_RDMA, "rdma" },
-	{ NVMF_TRTYPE_FC, "fc" },
-	{ NVMF_TRTYPE_TCP, "tcp" },
-	{ NVMF_TRTYPE_LOOP, "loop" },
-	{ 0, NULL },
-};
-
-static const struct name_map adrfams[] = {
-	{ 0 /* pci */, "pcie" },
-	{ NVMF_ADDR_FAMILY_IP4, "ipv4" },
-	{ NVMF_ADDR_FAMILY_IP6, "ipv6" },
-	{ 3 /* ib */, "ib" },
-	{ 4 /* fc */, "fc" },
-	{ 254 /* loop */, "loop" },
-	{ 0, NULL },
-};
-
 static const char *const treqs[] = { "not specified", "required",
 				     "not required", NULL };
 static const char *const ana_states[] = { "optimized",	  "non-optimized",
 					  "inaccessible", "persistent-loss",
 					  "change",	  NULL };
 
-static int map_lookup(const struct name_map *m, const char *v, uint8_t *out)
+/* configfs prints an unknown value as an empty line */
+static int name_show(const char *name, char *buf, size_t size)
 {
-	for (; m->name; m++)
-		if (strcmp(m->name, v) == 0) {
-			*out = m->type;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static int map_show(const struct name_map *m, uint8_t type, char *buf,
-		    size_t size)
-{
-	for (; m->name; m++)
-		if (m->type == type)
-			return snprintf(buf, size, "%s\n", m->name);
-	return snprintf(buf, size, "\n");
+	return snprintf(buf, size, "%s\n", name ? name : "");
 }
 
 static int choice(const char *const *names, const char *v)
@@ -644,26 +609,26 @@ static int addr_locked(struct cfs_node *n)
 
 static int show_trtype(struct cfs_node *n, char *buf, size_t size)
 {
-	return map_show(trtypes, node_addr(n)->trtype, buf, size);
+	return name_show(nvmf_trtype_name(node_addr(n)->trtype), buf, size);
 }
 
 static int store_trtype(struct cfs_node *n, const char *v)
 {
 	int ret = addr_locked(n);
 
-	return ret ? ret : map_lookup(trtypes, v, &node_addr(n)->trtype);
+	return ret ? ret : nvmf_trtype_parse(v, &node_addr(n)->trtype);
 }
 
 static int show_adrfam(struct cfs_node *n, char *buf, size_t size)
 {
-	return map_show(adrfams, node_addr(n)->adrfam, buf, size);
+	return name_show(nvmf_adrfam_name(node_addr(n)->adrfam), buf, size);
 }
 
 static int store_adrfam(struct cfs_node *n, const char *v)
 {
 	int ret = addr_locked(n);
 
-	return ret ? ret : map_lookup(adrfams, v, &node_addr(n)->adrfam);
+	return ret ? ret : nvmf_adrfam_parse(v, &node_addr(n)->adrfam);
 }
 
 static int show_traddr(struct cfs_node *n, char *buf, size_t size)

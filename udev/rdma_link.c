@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "names.h"
 #include "rdma_link.h"
 #include "util.h"
 
@@ -118,11 +119,8 @@ int nvmf_addr_on_rdma_link(const char *adrfam, const char *addr)
 	unsigned char bin[sizeof(struct in6_addr)];
 	int family;
 
-	if (!strcmp(adrfam, "ipv4"))
-		family = AF_INET;
-	else if (!strcmp(adrfam, "ipv6"))
-		family = AF_INET6;
-	else
+	family = nvmf_adrfam_ip_af(adrfam);
+	if (family == AF_UNSPEC)
 		return -1;
 	if (inet_pton(family, addr, bin) != 1)
 		return -1;

@@ -11,29 +11,20 @@
 #include <string.h>
 
 #include "internal.h"
+#include "names.h"
 #include "tool.h"
 
 #define MAX_RECORDS 1024
 
+/* nvme-cli's word for a value without a name */
 static const char *trtype_str(uint8_t t)
 {
-	switch (t) {
-	case NVMF_TRTYPE_RDMA:
-		return "rdma";
-	case NVMF_TRTYPE_TCP:
-		return "tcp";
-	case NVMF_TRTYPE_LOOP:
-		return "loop";
-	default:
-		return "unrecognized";
-	}
+	return nvmf_trtype_name(t) ?: "unrecognized";
 }
 
 static const char *adrfam_str(uint8_t a)
 {
-	return a == NVMF_ADDR_FAMILY_IP4 ? "ipv4" :
-	       a == NVMF_ADDR_FAMILY_IP6 ? "ipv6" :
-					   "unrecognized";
+	return nvmf_adrfam_name(a) ?: "unrecognized";
 }
 
 static const char *subtype_str(uint8_t s)

@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "config.h"
+#include "names.h"
+#include "nvme_spec.h"
 
 #ifndef FIXTURES
 #error "FIXTURES must name the fixtures directory"
@@ -175,6 +178,38 @@ static void test_bad_documents(void **state)
 	}
 }
 
+/* names.c: the one table of transport and address family names */
+static void test_names(void **state)
+{
+	const char *tr[] = { "rdma", "fc", "tcp", "loop" };
+	const char *af[] = { "pcie", "ipv4", "ipv6", "ib", "fc", "loop" };
+	uint8_t v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tr) / sizeof(tr[0]); i++) {
+		assert_int_equal(nvmf_trtype_parse(tr[i], &v), 0);
+		assert_string_equal(nvmf_trtype_name(v), tr[i]);
+	}
+	for (i = 0; i < sizeof(af) / sizeof(af[0]); i++) {
+		assert_int_equal(nvmf_adrfam_parse(af[i], &v), 0);
+		assert_string_equal(nvmf_adrfam_name(v), af[i]);
+	}
+	assert_int_equal(nvmf_trtype_parse("rdma", &v), 0);
+	assert_int_equal(v, NVMF_TRTYPE_RDMA);
+	assert_int_equal(nvmf_trtype_parse("tcp", &v), 0);
+	assert_int_equal(v, NVMF_TRTYPE_TCP);
+	assert_int_equal(nvmf_trtype_parse("RDMA", &v), -EINVAL);
+	assert_int_equal(nvmf_trtype_parse("", &v), -EINVAL);
+	assert_null(nvmf_trtype_name(0));
+	assert_null(nvmf_trtype_name(5));
+	assert_null(nvmf_adrfam_name(5));
+	assert_int_equal(nvmf_adrfam_ip_af("ipv4"), AF_INET);
+	assert_int_equal(nvmf_adrfam_ip_af("ipv6"), AF_INET6);
+	assert_int_equal(nvmf_adrfam_ip_af("ib"), AF_UNSPEC);
+	assert_int_equal(nvmf_adrfam_ip_af("ipv5"), AF_UNSPEC);
+}
+
 static void test_missing_file(void **state)
 {
 	struct nvmf_cfg *cfg = NULL;
@@ -195,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_minimal_defaults),
 		cmocka_unit_test(test_bad_documents),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
