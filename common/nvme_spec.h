@@ -689,6 +689,12 @@ struct nvmf_rdma_tsas {
 	uint8_t rsvd10[246];
 } NVME_PACKED;
 
+/* A discovery log entry's transport specific address subtype */
+union nvmf_tsas {
+	struct nvmf_rdma_tsas rdma;
+	uint8_t common[256];
+};
+
 struct nvmf_disc_log_entry {
 	uint8_t trtype;
 	uint8_t adrfam;
@@ -703,10 +709,7 @@ struct nvmf_disc_log_entry {
 	uint8_t rsvd64[192];
 	char subnqn[NVME_NQN_FIELD];
 	char traddr[NVMF_TRADDR_SIZE]; /* space padded */
-	union {
-		struct nvmf_rdma_tsas rdma;
-		uint8_t common[256];
-	} tsas;
+	union nvmf_tsas tsas;
 } NVME_PACKED;
 
 struct nvmf_disc_log_page_hdr {
@@ -970,6 +973,7 @@ NVME_ASSERT_OFF(struct nvmf_disc_log_entry, subnqn, 256);
 NVME_ASSERT_OFF(struct nvmf_disc_log_entry, traddr, 512);
 NVME_ASSERT_OFF(struct nvmf_disc_log_entry, tsas, 768);
 NVME_ASSERT_SIZE(struct nvmf_rdma_tsas, 256);
+NVME_ASSERT_SIZE(union nvmf_tsas, 256);
 NVME_ASSERT_OFF(struct nvmf_rdma_tsas, prtype, 1);
 NVME_ASSERT_OFF(struct nvmf_rdma_tsas, cms, 2);
 NVME_ASSERT_OFF(struct nvmf_rdma_tsas, pkey, 8);

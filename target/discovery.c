@@ -19,6 +19,16 @@ static bool is_wildcard(const char *traddr)
 	return strcmp(traddr, "0.0.0.0") == 0 || strcmp(traddr, "::") == 0;
 }
 
+/* What the transport of trtype says (zero for one we do not serve). */
+static void fill_tsas(const struct nvmet_tgt *tgt, uint8_t trtype,
+		      union nvmf_tsas *tsas)
+{
+	const struct nvmet_transport_ops *t = nvmet_transport_find(tgt, trtype);
+
+	if (t && t->disc_tsas)
+		t->disc_tsas(tsas);
+}
+
 /*
  * For a wildcard port, report the address the host reached us on, as the
  * kernel target does, so that the entry can be connected to.
@@ -42,13 +52,12 @@ static void fill_entry(struct nvmf_disc_log_entry *e, struct nvmet_sq *sq,
 		sq->ops->local_traddr(sq, addr, sizeof(addr));
 	nvme_strpad(e->traddr, sizeof(e->traddr), addr);
 	snprintf(e->subnqn, sizeof(e->subnqn), "%s", nqn);
-	e->tsas.rdma.qptype = NVMF_RDMA_QPTYPE_CONNECTED;
-	e->tsas.rdma.prtype = NVMF_RDMA_PRTYPE_NOT_SPECIFIED;
-	e->tsas.rdma.cms = NVMF_RDMA_CMS_RDMA_CM;
+	fill_tsas(sq->port->tgt, c->trtype, &e->tsas);
 }
 
 /* A referral: another discovery service, as configured. */
-static void fill_referral(struct nvmf_disc_log_entry *e,
+static void fill_referral(const struct nvmet_tgt *tgt,
+			  struct nvmf_disc_log_entry *e,
 			  const struct nvmet_referral *r)
 {
 	e->trtype = r->addr.trtype;
@@ -61,9 +70,7 @@ static void fill_referral(struct nvmf_disc_log_entry *e,
 	nvme_strpad(e->trsvcid, sizeof(e->trsvcid), r->addr.trsvcid);
 	nvme_strpad(e->traddr, sizeof(e->traddr), r->addr.traddr);
 	snprintf(e->subnqn, sizeof(e->subnqn), "%s", NVME_DISC_NQN);
-	e->tsas.rdma.qptype = NVMF_RDMA_QPTYPE_CONNECTED;
-	e->tsas.rdma.prtype = NVMF_RDMA_PRTYPE_NOT_SPECIFIED;
-	e->tsas.rdma.cms = NVMF_RDMA_CMS_RDMA_CM;
+	fill_tsas(tgt, r->addr.trtype, &e->tsas);
 }
 
 static size_t count_entries(struct nvmet_port *port)
@@ -113,7 +120,7 @@ static void execute_disc_get_log_page(struct nvmet_req *req)
 	}
 	TAILQ_FOREACH(r, &port->referrals, link)
 		if (r->enabled)
-			fill_referral(&e[n++], r);
+			fill_referral(tgt, &e[n++], r);
 	hdr->genctr = htole64(atomic_load(&tgt->genctr));
 	nvmet_model_unlock(tgt);
 	hdr->numrec = htole64(n);

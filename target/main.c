@@ -412,9 +412,9 @@ static void shutdown_poll(void *arg)
 {
 	struct tgt_main *m = arg;
 
-	if (nvmet_rdma_idle() ||
+	if (nvmet_transports_idle(&m->tgt) ||
 	    nvmf_now_ms() - m->shutdown_start > SHUTDOWN_TIMEOUT_MS) {
-		if (!nvmet_rdma_idle())
+		if (!nvmet_transports_idle(&m->tgt))
 			nvmf_warn("queues still connected after %d ms",
 				  SHUTDOWN_TIMEOUT_MS);
 		nvmf_loop_stop(m->tgt.loop);
@@ -472,7 +472,7 @@ static void signal_cb(void *arg, uint32_t events)
 	nvmet_save_flush(m->save, SHUTDOWN_TIMEOUT_MS);
 	nvmet_configfs_close(m->configfs);
 	ports_disable(&m->tgt);
-	nvmet_rdma_disconnect_all();
+	nvmet_transports_disconnect_all(&m->tgt);
 	m->shutdown_start = nvmf_now_ms();
 	nvmf_timer_arm(m->shutdown, 0, 50);
 }
@@ -548,7 +548,7 @@ static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 	if (!ret)
 		ret = start_workers(tgt, (int)o->threads);
 	if (!ret)
-		ret = nvmet_rdma_init(tgt);
+		ret = nvmet_transports_init(tgt);
 	if (ret) {
 		snprintf(start_error, sizeof(start_error), "cannot start: %s",
 			 strerror(-ret));
@@ -559,7 +559,7 @@ static int run(struct tgt_main *m, const struct tgt_opts *o, int *report_fd)
 	if (!m->reload) {
 		ret = -ENOMEM;
 		snprintf(start_error, sizeof(start_error), "out of memory");
-		goto out_rdma;
+		goto out_transports;
 	}
 	m->repair = nvmf_timer_create(tgt->loop, repair_timer, tgt);
 	m->burst = nvmf_timer_create(tgt->loop, burst_timer, m);
@@ -617,8 +617,8 @@ out_stop:
 	nvmf_timer_destroy(m->burst);
 	nvmf_timer_destroy(m->shutdown);
 	nvmf_timer_destroy(m->stats);
-out_rdma:
-	nvmet_rdma_exit(tgt);
+out_transports:
+	nvmet_transports_exit(tgt);
 out_workers:
 	stop_workers(tgt);
 	nvmet_reload_destroy(m->reload);
@@ -662,7 +662,7 @@ int main(int argc, char **argv)
 	}
 	m.tgt.repair_interval_ms = (unsigned int)o.repair_s * 1000;
 	m.tgt.run_dir = o.run_dir && !o.run_dir[0] ? NULL : o.run_dir;
-	m.tgt.ops = &nvmet_rdma_ops;
+	m.tgt.transports = nvmet_transports;
 	snprintf(err, sizeof(err), "out of memory");
 	ret = nvmet_tgt_init(&m.tgt);
 	m.tgt.limits = o.limits;

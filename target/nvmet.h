@@ -280,6 +280,15 @@ struct nvmet_req {
 
 struct nvmet_transport_ops {
 	const char *name;
+	uint8_t trtype; /* NVMF_TRTYPE_*: the ports it serves */
+	/* Optional: start and end with the target; main thread. */
+	int (*init)(struct nvmet_tgt *tgt);
+	void (*exit)(struct nvmet_tgt *tgt);
+	/* Optional: shutdown: disconnect every queue; true once all are gone. */
+	void (*disconnect_all)(void);
+	bool (*idle)(void);
+	/* Optional: the discovery log entry's transport specific address subtype. */
+	void (*disc_tsas)(union nvmf_tsas *tsas);
 	/* Start/stop listening on a port; main thread. */
 	int (*listen)(struct nvmet_port *port);
 	void (*stop_listen)(struct nvmet_port *port);
@@ -432,7 +441,8 @@ struct nvmet_tgt {
 	 * refused as the kernel refuses it (main thread, model lock).
 	 */
 	bool restoring;
-	const struct nvmet_transport_ops *ops; /* the ports' transport */
+	/* the transports it serves, NULL-terminated (transport.c) */
+	const struct nvmet_transport_ops *const *transports;
 	struct nvmet_worker *workers;
 	int nr_workers;
 	atomic_uint next_worker;
@@ -598,10 +608,16 @@ void nvmet_bdev_dsm(struct nvmet_req *req);
 
 /* rdma.c */
 extern const struct nvmet_transport_ops nvmet_rdma_ops;
-int nvmet_rdma_init(struct nvmet_tgt *tgt);
-void nvmet_rdma_exit(struct nvmet_tgt *tgt);
-void nvmet_rdma_disconnect_all(void);
-bool nvmet_rdma_idle(void);
+
+/* transport.c: the transports nvmf-tgt serves, and the calls to all */
+extern const struct nvmet_transport_ops *const nvmet_transports[];
+/* Return: the target's transport for trtype, or NULL. */
+const struct nvmet_transport_ops *
+nvmet_transport_find(const struct nvmet_tgt *tgt, uint8_t trtype);
+int nvmet_transports_init(struct nvmet_tgt *tgt);
+void nvmet_transports_exit(struct nvmet_tgt *tgt);
+void nvmet_transports_disconnect_all(struct nvmet_tgt *tgt);
+bool nvmet_transports_idle(struct nvmet_tgt *tgt);
 
 /* port.c */
 int nvmet_port_enable(struct nvmet_port *port, bool repair);

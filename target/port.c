@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "names.h"
 #include "nvmet.h"
 
 static const char *const state_names[] = {
@@ -75,13 +76,15 @@ void nvmet_port_set_state(struct nvmet_port *port, enum nvmet_port_state state,
  */
 int nvmet_port_enable(struct nvmet_port *port, bool repair)
 {
+	const struct nvmet_transport_ops *t =
+		nvmet_transport_find(port->tgt, port->cfg.trtype);
 	char why[400];
 	int ret;
 
-	if (port->cfg.trtype != NVMF_TRTYPE_RDMA)
-		ret = -EINVAL; /* the only transport we have */
+	if (!t)
+		ret = -EINVAL; /* no transport of that type: the kernel's error */
 	else
-		ret = port->tgt->ops->listen(port);
+		ret = t->listen(port);
 	if (!ret) {
 		snprintf(why, sizeof(why), "listening on %s:%s",
 			 port->cfg.traddr, port->cfg.trsvcid);
@@ -89,8 +92,14 @@ int nvmet_port_enable(struct nvmet_port *port, bool repair)
 		nvmet_disc_changed(port->tgt);
 		return 0;
 	}
-	snprintf(why, sizeof(why), "cannot listen on %s:%s: %s",
-		 port->cfg.traddr, port->cfg.trsvcid, strerror(-ret));
+	if (!t)
+		snprintf(why, sizeof(why),
+			 "cannot listen on %s:%s: no transport for trtype %s",
+			 port->cfg.traddr, port->cfg.trsvcid,
+			 nvmf_trtype_name(port->cfg.trtype) ?: "(unknown)");
+	else
+		snprintf(why, sizeof(why), "cannot listen on %s:%s: %s",
+			 port->cfg.traddr, port->cfg.trsvcid, strerror(-ret));
 	nvmet_port_set_error(port, why);
 	if (!repair) {
 		nvmf_obj_warn(port->log_prefix, "%s", why);
@@ -109,7 +118,11 @@ int nvmet_port_enable(struct nvmet_port *port, bool repair)
 
 void nvmet_port_disable(struct nvmet_port *port, const char *why)
 {
-	port->tgt->ops->stop_listen(port);
+	const struct nvmet_transport_ops *t =
+		nvmet_transport_find(port->tgt, port->cfg.trtype);
+
+	if (t)
+		t->stop_listen(port);
 	nvmet_port_set_state(port, NVMET_PORT_DISABLED, why);
 }
 

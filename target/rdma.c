@@ -493,7 +493,7 @@ static int cm_open(struct nvmet_tgt *tgt)
 	return 0;
 }
 
-int nvmet_rdma_init(struct nvmet_tgt *tgt)
+static int rdma_init(struct nvmet_tgt *tgt)
 {
 	/* removals of devices no connection is on (rdma_dev.h) */
 	devs_watch = nvmf_rdma_devs_watch(tgt->loop);
@@ -505,7 +505,7 @@ int nvmet_rdma_init(struct nvmet_tgt *tgt)
 }
 
 /* Disconnect every queue; the loop must keep running until they are gone. */
-void nvmet_rdma_disconnect_all(void)
+static void rdma_disconnect_all(void)
 {
 	struct rdma_queue *q;
 
@@ -513,12 +513,12 @@ void nvmet_rdma_disconnect_all(void)
 		queue_disconnected(q, "shutting down");
 }
 
-bool nvmet_rdma_idle(void)
+static bool rdma_idle(void)
 {
 	return TAILQ_EMPTY(&rdma_queues) && !nvmet_rdma_queues_releasing();
 }
 
-void nvmet_rdma_exit(struct nvmet_tgt *tgt)
+static void rdma_exit(struct nvmet_tgt *tgt)
 {
 	(void)tgt;
 	nvmf_watch_del(devs_watch);
@@ -530,8 +530,22 @@ void nvmet_rdma_exit(struct nvmet_tgt *tgt)
 	cm_channel = NULL;
 }
 
+/* Reliable connected QPs over the RDMA CM, no provider type (the kernel's) */
+static void rdma_disc_tsas(union nvmf_tsas *tsas)
+{
+	tsas->rdma.qptype = NVMF_RDMA_QPTYPE_CONNECTED;
+	tsas->rdma.prtype = NVMF_RDMA_PRTYPE_NOT_SPECIFIED;
+	tsas->rdma.cms = NVMF_RDMA_CMS_RDMA_CM;
+}
+
 const struct nvmet_transport_ops nvmet_rdma_ops = {
 	.name = "rdma",
+	.trtype = NVMF_TRTYPE_RDMA,
+	.init = rdma_init,
+	.exit = rdma_exit,
+	.disconnect_all = rdma_disconnect_all,
+	.idle = rdma_idle,
+	.disc_tsas = rdma_disc_tsas,
 	.listen = rdma_listen_port,
 	.stop_listen = rdma_stop_listen,
 	.queue_response = nvmet_rdma_queue_response,

@@ -28,9 +28,13 @@ static void fz_disconnect(struct nvmet_sq *sq)
 
 static const struct nvmet_transport_ops fz_ops = {
 	.name = "fuzz",
+	.trtype = NVMF_TRTYPE_RDMA, /* the fixture's ports' */
 	.queue_response = fz_response,
 	.disconnect_queue = fz_disconnect,
 };
+
+static const struct nvmet_transport_ops *const fz_transports[] = { &fz_ops,
+								   NULL };
 
 struct fz_tgt *fz_tgt_get(void)
 {
@@ -73,7 +77,7 @@ struct fz_tgt *fz_tgt_get(void)
 		abort();
 	}
 	unlink(img); /* open: gone with the process */
-	f->tgt.ops = &fz_ops;
+	f->tgt.transports = fz_transports;
 	f->worker.tgt = &f->tgt;
 	f->worker.loop = nvmf_loop_create();
 	if (!f->worker.loop)

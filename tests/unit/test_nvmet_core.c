@@ -44,11 +44,45 @@ static void fake_disconnect(struct nvmet_sq *sq)
 	disconnects++;
 }
 
+static int listens, stop_listens;
+static int fake_listen(struct nvmet_port *port)
+{
+	(void)port;
+	listens++;
+	return 0;
+}
+
+static void fake_stop_listen(struct nvmet_port *port)
+{
+	(void)port;
+	stop_listens++;
+}
+
+static void fake_disc_tsas(union nvmf_tsas *tsas)
+{
+	tsas->rdma.qptype = NVMF_RDMA_QPTYPE_CONNECTED;
+	tsas->rdma.cms = NVMF_RDMA_CMS_RDMA_CM;
+}
+
+static bool fake_idle(void)
+{
+	return disconnects > 0;
+}
+
+/* the fixture's transport: its ports are rdma's */
 static const struct nvmet_transport_ops fake_ops = {
 	.name = "fake",
+	.trtype = NVMF_TRTYPE_RDMA,
+	.idle = fake_idle,
+	.disc_tsas = fake_disc_tsas,
+	.listen = fake_listen,
+	.stop_listen = fake_stop_listen,
 	.queue_response = fake_response,
 	.disconnect_queue = fake_disconnect,
 };
+
+static const struct nvmet_transport_ops *const fake_transports[] = { &fake_ops,
+								     NULL };
 
 static int setup(void **state)
 {
@@ -82,6 +116,7 @@ static int setup(void **state)
 			 0);
 	if (nvmet_tgt_build(&f->tgt, f->cfg, err, sizeof(err)))
 		fail_msg("build: %s", err);
+	f->tgt.transports = fake_transports;
 	f->worker.loop = nvmf_loop_create();
 	f->worker.tgt = &f->tgt;
 	*state = f;
@@ -513,6 +548,9 @@ static void test_discovery_log(void **state)
 	assert_int_equal(le16toh(e[1].portid), 7);
 	assert_memory_equal(e[1].traddr, "10.0.0.1 ", 9);
 	assert_memory_equal(e[1].trsvcid, "4420 ", 5);
+	/* the transport's address subtype */
+	assert_int_equal(e[1].tsas.rdma.qptype, NVMF_RDMA_QPTYPE_CONNECTED);
+	assert_int_equal(e[1].tsas.rdma.cms, NVMF_RDMA_CMS_RDMA_CM);
 	/* an offset into the page: the second entry alone */
 	memset(&t, 0, sizeof(t));
 	t.cmd.common.opcode = nvme_admin_get_log_page;
@@ -925,6 +963,43 @@ static void test_port_state_files(void **state)
 }
 
 /*
+ * The core reaches a port's transport by its trtype: a port whose trtype
+ * has none cannot listen, with the kernel's error and a message naming it.
+ */
+static void test_transport_registry(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_port *port = TAILQ_FIRST(&f->tgt.ports);
+	int l = listens, s = stop_listens;
+
+	assert_ptr_equal(nvmet_transport_find(&f->tgt, NVMF_TRTYPE_RDMA),
+			 &fake_ops);
+	assert_null(nvmet_transport_find(&f->tgt, NVMF_TRTYPE_TCP));
+	assert_int_equal(nvmet_port_enable(port, false), 0);
+	assert_int_equal(listens, l + 1);
+	assert_int_equal(port->state, NVMET_PORT_LIVE);
+	nvmet_port_disable(port, "test");
+	assert_int_equal(stop_listens, s + 1);
+
+	port->cfg.trtype = NVMF_TRTYPE_TCP;
+	assert_int_equal(nvmet_port_enable(port, false), -EINVAL);
+	assert_int_equal(listens, l + 1);
+	assert_non_null(
+		strstr(port->last_error, "no transport for trtype tcp"));
+	nvmet_port_disable(port, "test"); /* nothing to stop */
+	assert_int_equal(stop_listens, s + 1);
+	port->cfg.trtype = NVMF_TRTYPE_RDMA;
+
+	disconnects = 0;
+	assert_false(nvmet_transports_idle(&f->tgt));
+	disconnects = 1;
+	assert_true(nvmet_transports_idle(&f->tgt));
+	/* no init or exit: nothing to start */
+	assert_int_equal(nvmet_transports_init(&f->tgt), 0);
+	nvmet_transports_exit(&f->tgt);
+}
+
+/*
  * RUN_DIR/stats.json: every worker's counters and their sum, rewritten
  * only when they changed.
  */
@@ -1314,6 +1389,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_batched_pass, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_transport_registry, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_port_state_files, setup,
 						teardown),
