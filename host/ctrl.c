@@ -456,10 +456,16 @@ static int check_opts(const struct nvmf_trid *t, const struct nvmf_ctrl_opts *o,
 	const char *why;
 
 	if (!transport_find(t->trtype)) {
-		snprintf(err, errlen,
-			 "transport '%s' is not supported "
-			 "(only rdma)",
-			 t->trtype);
+		char names[64] = "";
+
+		for (size_t i = 0; i < ARRAY_SIZE(transports); i++)
+			if (transports[i])
+				snprintf(names + strlen(names),
+					 sizeof(names) - strlen(names), "%s%s",
+					 names[0] ? ", " : "",
+					 transports[i]->name);
+		snprintf(err, errlen, "transport '%s' is not supported (%s)",
+			 t->trtype, names);
 		return -EINVAL;
 	}
 	if (!t->traddr[0]) {

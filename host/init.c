@@ -227,7 +227,8 @@ static int identify_done(struct nvmf_ctrl *c)
 			  le16toh(id->cntlid), c->info.cntlid);
 		return -1;
 	}
-	if (!c->discovery && !(le32toh(id->sgls) & NVME_CTRL_SGLS_KSDBDS)) {
+	if (!c->discovery && c->ops->keyed_sgls &&
+	    !(le32toh(id->sgls) & NVME_CTRL_SGLS_KSDBDS)) {
 		step_fail(c, -EPROTO, true,
 			  "the controller does not support keyed SGLs");
 		return -1;

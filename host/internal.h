@@ -106,6 +106,12 @@ struct nvmf_hq {
 
 struct nvmf_host_transport_ops {
 	const char *name;
+	/*
+	 * The data of a command is described by keyed SGLs (the host's
+	 * memory, which the controller reads or writes remotely): a
+	 * controller that does not support them cannot be used.
+	 */
+	bool keyed_sgls;
 	/* Per controller state; called once at creation, once at free. */
 	int (*ctrl_init)(struct nvmf_ctrl *ctrl);
 	void (*ctrl_fini)(struct nvmf_ctrl *ctrl);

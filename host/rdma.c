@@ -1062,6 +1062,7 @@ static void rdma_ctrl_fini(struct nvmf_ctrl *c)
 
 const struct nvmf_host_transport_ops nvmf_host_rdma_ops = {
 	.name = "rdma",
+	.keyed_sgls = true,
 	.ctrl_init = rdma_ctrl_init,
 	.ctrl_fini = rdma_ctrl_fini,
 	.queue_connect = rdma_queue_connect,

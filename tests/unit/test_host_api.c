@@ -128,6 +128,9 @@ static void fk_ctrl_release(struct nvmf_ctrl *c)
 	(void)c;
 }
 
+/* Identify Controller SGLS byte 0: SGLs and keyed SGL data blocks */
+static uint8_t id_sgls = 0x05;
+
 static void id_ctrl(uint8_t *b)
 {
 	static const char nqn[] = "nqn.2014-08.org.test:sub";
@@ -143,8 +146,8 @@ static void id_ctrl(uint8_t *b)
 	b[259] = 3;
 	b[512] = 0x66, b[513] = 0x44;
 	b[514] = 128;
-	b[516] = 1;		      /* nn */
-	b[536] = 0x05, b[538] = 0x10; /* SGL: keyed, offsets */
+	b[516] = 1;			 /* nn */
+	b[536] = id_sgls, b[538] = 0x10; /* SGL: keyed, offsets */
 	memcpy(b + 768, nqn, sizeof(nqn));
 	b[1792] = (64 + 4096) / 16 & 0xff, b[1793] = (64 + 4096) / 16 >> 8;
 	b[1796] = 1;
@@ -297,6 +300,7 @@ static void fk_mr_del(struct nvmf_ctrl *c, void *buf)
 
 static const struct nvmf_host_transport_ops fake_ops = {
 	.name = "fake",
+	.keyed_sgls = true, /* as RDMA */
 	.ctrl_init = fk_ctrl_init,
 	.ctrl_fini = fk_ctrl_fini,
 	.queue_connect = fk_queue_connect,
@@ -309,18 +313,19 @@ static const struct nvmf_host_transport_ops fake_ops = {
 	.mr_del = fk_mr_del,
 };
 
+/* the same without keyed SGLs, as a transport that carries the data */
+static struct nvmf_host_transport_ops fake_nokey_ops;
+
 static bool fake_busy_poll; /* connect_fake: the busy_poll option */
 
-static struct nvmf_ctrl *connect_fake(bool poll)
+static int connect_trtype(const char *trtype, bool poll, struct nvmf_ctrl **c,
+			  char *err, size_t errlen)
 {
 	struct nvmf_trid trid = { 0 };
 	struct nvmf_ctrl_opts opts;
-	struct nvmf_ctrl *c = NULL;
-	char err[256];
-	int ret;
 
 	fake_reset();
-	strcpy(trid.trtype, "fake");
+	strcpy(trid.trtype, trtype);
 	strcpy(trid.traddr, "10.0.0.1");
 	strcpy(trid.subnqn, "nqn.2014-08.org.test:sub");
 	nvmf_ctrl_opts_init(&opts);
@@ -331,11 +336,44 @@ static struct nvmf_ctrl *connect_fake(bool poll)
 	opts.nr_io_queues = 2;
 	opts.queue_size = 32;
 	opts.keep_alive_tmo = 0;
-	ret = nvmf_ctrl_connect(&trid, &opts, &c, err, sizeof(err));
+	return nvmf_ctrl_connect(&trid, &opts, c, err, errlen);
+}
+
+static struct nvmf_ctrl *connect_fake(bool poll)
+{
+	struct nvmf_ctrl *c = NULL;
+	char err[256];
+	int ret = connect_trtype("fake", poll, &c, err, sizeof(err));
+
 	if (ret)
 		fprintf(stderr, "connect: %s\n", err);
 	assert_int_equal(ret, 0);
 	return c;
+}
+
+/*
+ * Keyed SGLs are the transport's requirement, not the core's: a controller
+ * without them is refused over a transport that needs them only.
+ */
+static void test_keyed_sgls_capability(void **state)
+{
+	struct nvmf_ctrl *c = NULL;
+	char err[256];
+
+	(void)state;
+	id_sgls = 0x01; /* SGLs, not keyed */
+	assert_int_equal(connect_trtype("fake", false, &c, err, sizeof(err)),
+			 -EPROTO);
+	assert_non_null(strstr(err, "does not support keyed SGLs"));
+	assert_int_equal(
+		connect_trtype("fakenokey", false, &c, err, sizeof(err)), 0);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	id_sgls = 0x05;
+	/* a transport nobody registered: the message lists those there are */
+	assert_int_equal(connect_trtype("tcp", false, &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "transport 'tcp' is not supported "
+				 "(rdma, fake, fakenokey)");
 }
 
 static void read_io(struct nvmf_io *io, void *buf)
@@ -894,6 +932,7 @@ int main(void)
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_stats_no_alloc),
 		cmocka_unit_test(test_submit_errors),
+		cmocka_unit_test(test_keyed_sgls_capability),
 		cmocka_unit_test(test_thread_mode_rules),
 		cmocka_unit_test(test_shutdown_while_submitting_thread),
 		cmocka_unit_test(test_shutdown_while_submitting_poll),
@@ -901,7 +940,11 @@ int main(void)
 	};
 
 	nvmf_log_set_level(NVMF_LOG_WARN);
-	if (nvmf_host_transport_register(&fake_ops))
+	fake_nokey_ops = fake_ops;
+	fake_nokey_ops.name = "fakenokey";
+	fake_nokey_ops.keyed_sgls = false;
+	if (nvmf_host_transport_register(&fake_ops) ||
+	    nvmf_host_transport_register(&fake_nokey_ops))
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
