@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * NVMe and NVMe over Fabrics (RDMA) wire formats.
+ * NVMe and NVMe over Fabrics wire formats (a transport's own: nvme_rdma.h).
  *
  * Every structure here is a byte-exact image of what crosses the wire or a
  * data buffer, little endian, packed.  Sizes and the offsets the peers rely
@@ -719,43 +719,6 @@ struct nvmf_disc_log_page_hdr {
 	uint8_t rsvd18[1006];
 } NVME_PACKED;
 
-/* ---- RDMA CM private data (32 bytes each) -------------------------------- */
-
-struct nvme_rdma_cm_req {
-	nvme_le16 recfmt;
-	nvme_le16 qid;
-	nvme_le16 hrqsize;
-	nvme_le16 hsqsize;
-	nvme_le16 cntlid;
-	uint8_t rsvd[22];
-} NVME_PACKED;
-
-struct nvme_rdma_cm_rep {
-	nvme_le16 recfmt;
-	nvme_le16 crqsize;
-	uint8_t rsvd[28];
-} NVME_PACKED;
-
-struct nvme_rdma_cm_rej {
-	nvme_le16 recfmt;
-	nvme_le16 sts;
-	uint8_t rsvd[28];
-} NVME_PACKED;
-
-enum nvme_rdma_cm_status {
-	NVME_RDMA_CM_INVALID_LEN = 0x01,
-	NVME_RDMA_CM_INVALID_RECFMT = 0x02,
-	NVME_RDMA_CM_INVALID_QID = 0x03,
-	NVME_RDMA_CM_INVALID_HSQSIZE = 0x04,
-	NVME_RDMA_CM_INVALID_HRQSIZE = 0x05,
-	NVME_RDMA_CM_NO_RSC = 0x06,
-	NVME_RDMA_CM_INVALID_IRD = 0x07,
-	NVME_RDMA_CM_INVALID_ORD = 0x08,
-	NVME_RDMA_CM_INVALID_CNTLID = 0x09,
-};
-
-#define NVME_RDMA_CM_FMT_1_0 0x0000
-
 /* ---- encode/decode helpers ------------------------------------------------ */
 
 /* Fill a keyed SGL data block descriptor (type 0x40, or 0x4f to invalidate). */
@@ -977,15 +940,5 @@ NVME_ASSERT_SIZE(union nvmf_tsas, 256);
 NVME_ASSERT_OFF(struct nvmf_rdma_tsas, prtype, 1);
 NVME_ASSERT_OFF(struct nvmf_rdma_tsas, cms, 2);
 NVME_ASSERT_OFF(struct nvmf_rdma_tsas, pkey, 8);
-
-NVME_ASSERT_SIZE(struct nvme_rdma_cm_req, 32);
-NVME_ASSERT_OFF(struct nvme_rdma_cm_req, qid, 2);
-NVME_ASSERT_OFF(struct nvme_rdma_cm_req, hrqsize, 4);
-NVME_ASSERT_OFF(struct nvme_rdma_cm_req, hsqsize, 6);
-NVME_ASSERT_OFF(struct nvme_rdma_cm_req, cntlid, 8);
-NVME_ASSERT_SIZE(struct nvme_rdma_cm_rep, 32);
-NVME_ASSERT_OFF(struct nvme_rdma_cm_rep, crqsize, 2);
-NVME_ASSERT_SIZE(struct nvme_rdma_cm_rej, 32);
-NVME_ASSERT_OFF(struct nvme_rdma_cm_rej, sts, 2);
 
 #endif /* NVMF_COMMON_NVME_SPEC_H */

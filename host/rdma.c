@@ -42,6 +42,7 @@
 
 #include "ctrl.h"
 #include "names.h"
+#include "nvme_rdma.h"
 #include "rdma_dev.h"
 
 #define RESOLVE_TMO_MS 3000 /* as the kernel host */

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "nvme_rdma.h"
 #include "rdma.h"
 
 static struct rdma_event_channel *cm_channel;

@@ -3,28 +3,31 @@
 #
 # The wire-format layout checks must break the build when a field moves:
 # compile copies of common/nvme_spec.h with one field changed each and
-# expect the compiler to reject each with the matching assertion.
+# expect the compiler to reject each with the matching assertion (the
+# RDMA transport's own formats are in common/nvme_rdma.h).
 # Usage: check-static-asserts.sh CC SOURCE_DIR
 set -u
 cc=$1
-src=$2/common/nvme_spec.h
+common=$2/common
+src=$common/nvme_spec.h
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 
-# mutate NAME OLD NEW EXPECTED_MESSAGE
+# mutate NAME OLD NEW EXPECTED_MESSAGE [HEADER (nvme_spec.h)]
 mutate() {
-	local name=$1 old=$2 new=$3 expect=$4
+	local name=$1 old=$2 new=$3 expect=$4 h=${5:-nvme_spec.h}
 	mkdir -p "$tmp/$name"
-	python3 - "$src" "$tmp/$name/nvme_spec.h" "$old" "$new" <<'PY' || { echo "FAIL $name: pattern not found once"; fail=$((fail + 1)); return; }
+	cp "$common/nvme_spec.h" "$common/nvme_rdma.h" "$tmp/$name/"
+	python3 - "$common/$h" "$tmp/$name/$h" "$old" "$new" <<'PY' || { echo "FAIL $name: pattern not found once"; fail=$((fail + 1)); return; }
 import sys
 s = open(sys.argv[1]).read()
 if s.count(sys.argv[3]) != 1:
     sys.exit(1)
 open(sys.argv[2], 'w').write(s.replace(sys.argv[3], sys.argv[4]))
 PY
-	printf '#include "nvme_spec.h"\nint main(void) { return 0; }\n' \
+	printf '#include "%s"\nint main(void) { return 0; }\n' "$h" \
 		>"$tmp/$name/t.c"
 	if "$cc" -std=gnu11 -fsyntax-only -I"$tmp/$name" "$tmp/$name/t.c" \
 		>"$tmp/$name/out" 2>&1; then
@@ -40,8 +43,8 @@ PY
 	fi
 }
 
-# the unmodified header compiles
-printf '#include "nvme_spec.h"\nint main(void) { return 0; }\n' >"$tmp/t.c"
+# the unmodified headers compile
+printf '#include "nvme_spec.h"\n#include "nvme_rdma.h"\nint main(void) { return 0; }\n' >"$tmp/t.c"
 "$cc" -std=gnu11 -fsyntax-only -I"${src%/*}" "$tmp/t.c" ||
 	{ echo "FAIL baseline: the real header does not compile"; exit 1; }
 
@@ -53,7 +56,7 @@ mutate disc-entry-eflags "	nvme_le16 eflags;
 " "" "nvmf_disc_log_entry.trsvcid must be at offset 32"
 mutate cm-req-hrqsize "	nvme_le16 hrqsize;
 " "	uint8_t hrqsize;
-" "nvme_rdma_cm_req.hsqsize must be at offset 6"
+" "nvme_rdma_cm_req.hsqsize must be at offset 6" nvme_rdma.h
 mutate id-ctrl-ioccsz "	uint8_t rsvd1024[768];" "	uint8_t rsvd1024[764];" \
 	"nvme_id_ctrl.ioccsz must be at offset 1792"
 mutate cqe-status "	uint16_t command_id;

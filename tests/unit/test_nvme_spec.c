@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "nvme_rdma.h"
 #include "nvme_spec.h"
 
 static uint16_t get16(const void *buf, size_t off)

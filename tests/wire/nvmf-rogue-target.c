@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nvme_rdma.h"
 #include "nvme_spec.h"
 
 #define NR_RECV	   32

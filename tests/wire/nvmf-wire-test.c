@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "nvme_rdma.h"
 #include "nvme_spec.h"
 
 #define HOSTNQN	   "nqn.2014-08.org.nvmf-lab:wire-test"
