@@ -232,22 +232,9 @@ lab_signal() {
 	lab_event "signal $1"
 }
 
-# lab_wait NAME [SECONDS]: wait for the peer's lab_signal NAME; fails the
-# role if the peer aborted or the wait timed out.
-lab_wait() {
-	local name=$1 deadline=$((SECONDS + ${2:-$LAB_DEFAULT_WAIT}))
-	while [ ! -e "$LAB_SYNC/$name" ]; do
-		if ls "$LAB_SYNC"/abort-* >/dev/null 2>&1; then
-			lab_fail "peer aborted while waiting for '$name'"
-		fi
-		[ $SECONDS -lt $deadline ] ||
-			lab_fail "timed out waiting for '$name'"
-		sleep 0.1
-	done
-}
-
-# lab_wait_first SECONDS NAME...: wait for the first of the peer's signals
-# NAME...; prints its name.  Fails the role as lab_wait does.
+# lab_wait_first SECONDS NAME...: wait for the first of the peer's
+# lab_signal NAME...; prints its name.  Fails the role if the peer aborted
+# or the wait timed out.
 lab_wait_first() {
 	local deadline=$((SECONDS + $1)) name
 	shift
@@ -262,6 +249,11 @@ lab_wait_first() {
 			lab_fail "timed out waiting for '$*'"
 		sleep 0.1
 	done
+}
+
+# lab_wait NAME [SECONDS]: wait for the peer's lab_signal NAME.
+lab_wait() {
+	lab_wait_first "${2:-$LAB_DEFAULT_WAIT}" "$1" >/dev/null
 }
 
 # lab_daemon_start NAME CMD...: run CMD in the background, output in
