@@ -367,16 +367,20 @@ int nvmf_ctrl_find_ns(struct nvmf_ctrl *c, uint32_t nsid,
 }
 
 /*
- * Fill a cleared request for io, with c->lock held or on the loop thread.
- * A deallocation's range goes in r, which the request then owns.
+ * Fill a cleared request for io, completed to cb, with c->lock held or on
+ * the loop thread.  A deallocation's range goes in r, which the request
+ * then owns.
  */
 static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
-		      const struct nvmf_io *io, struct nvme_dsm_range *r)
+		      const struct nvmf_io *io, struct nvme_dsm_range *r,
+		      nvmf_io_cb cb, void *arg)
 {
 	const struct nvmf_ns_info *ns = ns_find(c, io->nsid);
 
 	if (!ns)
 		return -EINVAL;
+	req->user_cb = cb;
+	req->user_arg = arg;
 	if ((io->op == NVMF_IO_READ || io->op == NVMF_IO_WRITE) &&
 	    (io->len > c->info.max_io_bytes || !io->buf))
 		return -EINVAL;
@@ -426,30 +430,21 @@ int nvmf_io_submit(struct nvmf_ctrl *c, const struct nvmf_io *io, nvmf_io_cb cb,
 	}
 	if (nvmf_loop_on_thread(c->loop)) {
 		req = req_alloc(c);
-		ret = req ? io_prepare(c, req, io, r) : -ENOMEM;
-		if (!ret) {
-			req->user_cb = cb;
-			req->user_arg = arg;
+		ret = req ? io_prepare(c, req, io, r, cb, arg) : -ENOMEM;
+		if (!ret)
 			ctrl_queue_req(c, req);
-			goto out;
-		}
-		if (req)
+		else if (req)
 			req_free(c, req);
+	} else if (!(req = req_get_locked(c))) {
+		ret = -ENOMEM;
 	} else {
-		req = req_get_locked(c);
-		if (!req) {
-			ret = -ENOMEM;
+		memset(req, 0, sizeof(*req));
+		ret = io_prepare(c, req, io, r, cb, arg);
+		if (!ret) {
+			ret = incoming_add_unlock(c, req);
 		} else {
-			memset(req, 0, sizeof(*req));
-			ret = io_prepare(c, req, io, r);
-			if (ret) {
-				TAILQ_INSERT_HEAD(&c->req_cache, req, link);
-				pthread_mutex_unlock(&c->lock);
-			} else {
-				req->user_cb = cb;
-				req->user_arg = arg;
-				ret = incoming_add_unlock(c, req);
-			}
+			TAILQ_INSERT_HEAD(&c->req_cache, req, link);
+			pthread_mutex_unlock(&c->lock);
 		}
 	}
 	if (ret)
