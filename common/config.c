@@ -470,9 +470,10 @@ static int load_port_addr(struct cfg_ctx *c, struct nvmf_cfg_port *p,
 	ret = get_str(c, w, addr, "trtype", s, sizeof(s), true);
 	if (ret)
 		return ret;
-	if (nvmf_trtype_parse(s, &p->trtype) || p->trtype != NVMF_TRTYPE_RDMA)
-		return cfg_error(c, w, "trtype '%s' is not supported (rdma)",
-				 s);
+	if (nvmf_trtype_parse(s, &p->trtype) ||
+	    (p->trtype != NVMF_TRTYPE_RDMA && p->trtype != NVMF_TRTYPE_TCP))
+		return cfg_error(c, w,
+				 "trtype '%s' is not supported (rdma, tcp)", s);
 	ret = get_str(c, w, addr, "adrfam", s, sizeof(s), true);
 	if (ret)
 		return ret;

@@ -690,8 +690,16 @@ struct nvmf_rdma_tsas {
 } NVME_PACKED;
 
 /* A discovery log entry's transport specific address subtype */
+/* TCP: the security type (NVMF_TCP_SECTYPE_*) */
+#define NVMF_TCP_SECTYPE_NONE 0
+struct nvmf_tcp_tsas {
+	uint8_t sectype;
+	uint8_t rsvd[255];
+} NVME_PACKED;
+
 union nvmf_tsas {
 	struct nvmf_rdma_tsas rdma;
+	struct nvmf_tcp_tsas tcp;
 	uint8_t common[256];
 };
 
@@ -936,6 +944,7 @@ NVME_ASSERT_OFF(struct nvmf_disc_log_entry, subnqn, 256);
 NVME_ASSERT_OFF(struct nvmf_disc_log_entry, traddr, 512);
 NVME_ASSERT_OFF(struct nvmf_disc_log_entry, tsas, 768);
 NVME_ASSERT_SIZE(struct nvmf_rdma_tsas, 256);
+NVME_ASSERT_SIZE(struct nvmf_tcp_tsas, 256);
 NVME_ASSERT_SIZE(union nvmf_tsas, 256);
 NVME_ASSERT_OFF(struct nvmf_rdma_tsas, prtype, 1);
 NVME_ASSERT_OFF(struct nvmf_rdma_tsas, cms, 2);

@@ -139,6 +139,7 @@ struct nvmf_host_transport_ops {
 };
 
 extern const struct nvmf_host_transport_ops nvmf_host_rdma_ops;
+extern const struct nvmf_host_transport_ops nvmf_host_tcp_ops;
 /* Add a transport (ops->name is its trtype).  Return: 0 or -ENOSPC. */
 int nvmf_host_transport_register(const struct nvmf_host_transport_ops *ops);
 

@@ -3,6 +3,7 @@
  * Fabrics commands: Connect (admin and I/O queues), Property Get/Set and
  * Disconnect.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -192,12 +193,34 @@ static void execute_connect(struct nvmet_req *req)
 		connect_fail(req, NVME_SC_CONNECT_FORMAT);
 		return;
 	}
+	if (req->sq->ops->install_queue) {
+		int ret = c->sqsize ? req->sq->ops->install_queue(
+					      req->sq, le16toh(c->qid),
+					      le16toh(c->sqsize) + 1u) :
+				      0;
+
+		if (ret == -ENOMEM) {
+			nvmet_req_complete(req, nvmet_status(NVME_SCT_GENERIC,
+							     NVME_SC_INTERNAL));
+			return;
+		}
+		if (ret) {
+			connect_invalid(
+				req, false,
+				ret == -ERANGE ?
+					offsetof(struct nvmf_connect_command,
+						 sqsize) :
+					offsetof(struct nvmf_connect_command,
+						 qid));
+			return;
+		}
+	}
 	if (le16toh(c->qid) != req->sq->qid) {
 		connect_invalid(req, false,
 				offsetof(struct nvmf_connect_command, qid));
 		return;
 	}
-	/* sqsize is 0-based; the RDMA CM request already sized the queue */
+	/* sqsize is 0-based; the transport sized the queue (RDMA CM, above) */
 	if (!c->sqsize || le16toh(c->sqsize) + 1u > req->sq->size) {
 		connect_invalid(req, false,
 				offsetof(struct nvmf_connect_command, sqsize));

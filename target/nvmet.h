@@ -287,6 +287,12 @@ struct nvmet_transport_ops {
 	/* Optional: shutdown: disconnect every queue; true once all are gone. */
 	void (*disconnect_all)(void);
 	bool (*idle)(void);
+	/*
+	 * Optional: a Connect names the queue's id and size, which the
+	 * transport learns only then (TCP; the queue's worker).
+	 * Return: 0, -EINVAL (qid), -ERANGE (size) or -ENOMEM.
+	 */
+	int (*install_queue)(struct nvmet_sq *sq, uint16_t qid, uint32_t size);
 	/* Optional: the discovery log entry's transport specific address subtype. */
 	void (*disc_tsas)(union nvmf_tsas *tsas);
 	/* Start/stop listening on a port; main thread. */
@@ -606,8 +612,9 @@ void nvmet_bdev_flush(struct nvmet_req *req);
 void nvmet_bdev_write_zeroes(struct nvmet_req *req, uint64_t off, uint64_t len);
 void nvmet_bdev_dsm(struct nvmet_req *req);
 
-/* rdma.c */
+/* rdma.c, tcp.c */
 extern const struct nvmet_transport_ops nvmet_rdma_ops;
+extern const struct nvmet_transport_ops nvmet_tcp_ops;
 
 /* transport.c: the transports nvmf-tgt serves, and the calls to all */
 extern const struct nvmet_transport_ops *const nvmet_transports[];
@@ -620,6 +627,10 @@ void nvmet_transports_disconnect_all(struct nvmet_tgt *tgt);
 bool nvmet_transports_idle(struct nvmet_tgt *tgt);
 
 /* port.c */
+struct sockaddr_storage;
+/* The port's numeric address.  Return: 0, or -EINVAL. */
+int nvmet_port_sockaddr(const struct nvmf_cfg_port *c,
+			struct sockaddr_storage *ss);
 int nvmet_port_enable(struct nvmet_port *port, bool repair);
 void nvmet_port_disable(struct nvmet_port *port, const char *why);
 void nvmet_port_set_state(struct nvmet_port *port, enum nvmet_port_state state,

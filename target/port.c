@@ -9,6 +9,7 @@
  * repair_attempts and last_error, each file replaced atomically.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,6 +69,23 @@ void nvmet_port_set_state(struct nvmet_port *port, enum nvmet_port_state state,
 		      nvmet_port_state_name(old), nvmet_port_state_name(state),
 		      why);
 	nvmet_port_publish(port);
+}
+
+int nvmet_port_sockaddr(const struct nvmf_cfg_port *c,
+			struct sockaddr_storage *ss)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *res;
+	int ret;
+
+	hints.ai_family = c->adrfam == NVMF_ADDR_FAMILY_IP6 ? AF_INET6 :
+							      AF_INET;
+	ret = getaddrinfo(c->traddr, c->trsvcid, &hints, &res);
+	if (ret)
+		return -EINVAL;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
 }
 
 /*

@@ -389,30 +389,13 @@ static void cm_event_cb(void *arg, uint32_t events)
 static bool cm_warned;
 static int cm_open(struct nvmet_tgt *tgt);
 
-static int port_sockaddr(const struct nvmf_cfg_port *c,
-			 struct sockaddr_storage *ss)
-{
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
-	struct addrinfo *res;
-	int ret;
-
-	hints.ai_family = c->adrfam == NVMF_ADDR_FAMILY_IP6 ? AF_INET6 :
-							      AF_INET;
-	ret = getaddrinfo(c->traddr, c->trsvcid, &hints, &res);
-	if (ret)
-		return -EINVAL;
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	return 0;
-}
-
 static int rdma_listen_port(struct nvmet_port *port)
 {
 	struct rdma_listener *l;
 	struct sockaddr_storage ss;
 	int ret, afonly = 1;
 
-	ret = port_sockaddr(&port->cfg, &ss);
+	ret = nvmet_port_sockaddr(&port->cfg, &ss);
 	if (ret)
 		return ret;
 	ret = cm_open(port->tgt);

@@ -12,6 +12,7 @@
 
 const struct nvmet_transport_ops *const nvmet_transports[] = {
 	&nvmet_rdma_ops,
+	&nvmet_tcp_ops,
 	NULL,
 };
 

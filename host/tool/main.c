@@ -140,13 +140,20 @@ int conn_opt(const struct nvmf_cmd *cmd, int c, const char *arg,
 
 	switch (c) {
 	case 't':
-		if (strcmp(arg, "rdma")) {
+		if (strcmp(arg, "rdma") && strcmp(arg, "tcp")) {
 			nvmf_args_error(cmd,
 					"transport '%s' is not supported "
-					"(only rdma)",
+					"(rdma, tcp)",
 					arg);
 			return -1;
 		}
+		snprintf(a->trid.trtype, sizeof(a->trid.trtype), "%s", arg);
+		return 1;
+	case 'g':
+		o->hdr_digest = true;
+		return 1;
+	case 'G':
+		o->data_digest = true;
 		return 1;
 	case 'a':
 		return copy_arg(cmd, "traddr", a->trid.traddr,

@@ -22,7 +22,7 @@
 
 static const struct nvmf_opt perf_opts[] = {
 	{ "transport-id", 'r', required_argument, "TRID",
-	  "'trtype:rdma adrfam:ipv4 traddr:A trsvcid:4420 subnqn:NQN'" },
+	  "'trtype:rdma|tcp adrfam:ipv4 traddr:A trsvcid:4420 subnqn:NQN'" },
 	{ "queue-depth", 'q', required_argument, "N",
 	  "I/Os in flight (1-1024)" },
 	{ "io-size", 'o', required_argument, "BYTES", "bytes per I/O" },
@@ -41,6 +41,10 @@ static const struct nvmf_opt perf_opts[] = {
 	{ "persistent-rkeys", OPT_PERSISTENT_RKEYS, no_argument, NULL,
 	  "open the buffers to the target for the whole run, not per I/O "
 	  "(to measure what per-I/O memory windows cost)" },
+	{ "hdr_digest", 'g', no_argument, NULL,
+	  "NVMe/TCP header digests (CRC32C)" },
+	{ "data_digest", 'G', no_argument, NULL,
+	  "NVMe/TCP data digests (CRC32C)" },
 	{ "hostnqn", 'H', required_argument, "NQN", "host NQN" },
 	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
 	  "error, warn (default), info or debug" },
@@ -452,6 +456,12 @@ int cmd_perf(int argc, char **argv)
 			break;
 		case OPT_PERSISTENT_RKEYS:
 			opts.persistent_rkeys = true;
+			break;
+		case 'g':
+			opts.hdr_digest = true;
+			break;
+		case 'G':
+			opts.data_digest = true;
 			break;
 		case 'H':
 			snprintf(opts.hostnqn, sizeof(opts.hostnqn), "%s",

@@ -64,7 +64,7 @@ struct conn_args {
 
 #define CONN_OPTS_ADDR                                                  \
 	{ "transport", 't', required_argument, "TRTYPE",                \
-	  "transport type: rdma" },                                     \
+	  "transport type: rdma (default) or tcp" },                    \
 		{ "traddr", 'a', required_argument, "ADDR",             \
 		  "target address (IPv4 or IPv6)" },                    \
 		{ "trsvcid", 's', required_argument, "PORT",            \
@@ -96,6 +96,10 @@ struct conn_args {
 		  "fail I/O after S seconds of reconnecting (default off)" },    \
 		{ "io-timeout", OPT_IO_TIMEOUT, required_argument, "S",          \
 		  "command timeout in seconds (default 30)" },                   \
+		{ "hdr_digest", 'g', no_argument, NULL,                          \
+		  "NVMe/TCP header digests (CRC32C)" },                          \
+		{ "data_digest", 'G', no_argument, NULL,                         \
+		  "NVMe/TCP data digests (CRC32C)" },                            \
 	{                                                                        \
 		"max-retries", OPT_MAX_RETRIES, required_argument, "N",          \
 			"send a command that timed out again N times, then "     \

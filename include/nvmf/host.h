@@ -97,7 +97,7 @@ struct nvmf_ctrl;
 
 /* Where the controller is: "nvme connect" -t -a -s -n -w. */
 struct nvmf_trid {
-	char trtype[8]; /* "rdma" (the only transport so far) */
+	char trtype[8]; /* "rdma" or "tcp" */
 	char adrfam[8]; /* "ipv4", "ipv6", or "" to derive from traddr */
 	char traddr[NVMF_HOST_ADDR_SIZE];
 	char trsvcid[NVMF_HOST_SVCID_SIZE]; /* "" means 4420 */
@@ -130,6 +130,9 @@ struct nvmf_ctrl_opts {
 	 * event is asked for while it does (see nvmf_ctrl_poll).
 	 */
 	bool busy_poll;
+	/* NVMe/TCP: CRC32C header and data digests (nvme-cli -g, -G) */
+	bool hdr_digest;
+	bool data_digest;
 	/* Called on the controller's thread when its state or namespaces change. */
 	void (*event_cb)(void *arg, struct nvmf_ctrl *ctrl);
 	void *event_arg;

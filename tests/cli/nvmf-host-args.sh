@@ -88,7 +88,9 @@ else
 	check "connect-all: options are checked first" 2 "queue-size: '3'" \
 		connect-all -J "$tmp/config.json" -Q 3
 fi
-check "transport tcp" 2 "transport" \
-	connect -t tcp -a 127.0.0.1 -n "$nqn"
+check "transport fc" 2 "transport 'fc' is not supported (rdma, tcp)" \
+	connect -t fc -a 127.0.0.1 -n "$nqn"
+check "tcp to a closed port: the reason" 1 "Connection refused" \
+	connect -t tcp -a 127.0.0.1 -s 9 -n "$nqn" --ctrl-loss-tmo 0
 
 finish

@@ -247,9 +247,20 @@ expect "No such device" "ln of a subsystem: the port cannot listen here" \
 grep -q 'No such device' "$p/last_error" && ok "last_error names the failure" ||
 	bad "last_error: $(cat "$p/last_error")"
 is "$p/state" disabled
-works "addr_trtype tcp" put "$p/addr_trtype" tcp
-expect "Invalid argument" "ln on a tcp port (no tcp transport)" \
+works "addr_trtype fc" put "$p/addr_trtype" fc
+expect "Invalid argument" "ln on an fc port (no fc transport)" \
 	ln -s "$s" "$p/subsystems/$S"
+grep -q 'no transport for trtype fc' "$p/last_error" &&
+	ok "last_error names the missing transport" ||
+	bad "last_error: $(cat "$p/last_error")"
+# a TCP port listens at once (a free port of the loopback address)
+tport=$((20000 + RANDOM % 20000))
+works "addr_trtype tcp" put "$p/addr_trtype" tcp
+works "addr_trsvcid $tport" put "$p/addr_trsvcid" "$tport"
+works "ln on a tcp port" ln -s "$s" "$p/subsystems/$S"
+is "$p/state" live
+works "unlink from the tcp port" rm "$p/subsystems/$S"
+is "$p/state" disabled
 expect "Invalid argument" "a host linked into a port" \
 	bash -c "mkdir '$t/hosts/h2' && ln -s '$t/hosts/h2' '$p/subsystems/h2'"
 works "mkdir ana_groups/2" mkdir "$p/ana_groups/2"

@@ -135,9 +135,9 @@ static const struct {
 	{ "{\"ports\":[{\"portid\":1,\"addr\":{\"trtype\":\"rdma\",\"adrfam\":"
 	  "\"ipv4\",\"traddr\":\"10.0.0.1\",\"trsvcid\":\"70000\"}}]}",
 	  "ports[0].addr: 'trsvcid': 70000 is not in 1..65535" },
-	{ "{\"ports\":[{\"portid\":1,\"addr\":{\"trtype\":\"tcp\",\"adrfam\":"
+	{ "{\"ports\":[{\"portid\":1,\"addr\":{\"trtype\":\"fc\",\"adrfam\":"
 	  "\"ipv4\",\"traddr\":\"10.0.0.1\",\"trsvcid\":\"4420\"}}]}",
-	  "ports[0].addr: trtype 'tcp' is not supported" },
+	  "ports[0].addr: trtype 'fc' is not supported (rdma, tcp)" },
 	{ "{\"ports\":[{\"portid\":1,\"addr\":{\"trtype\":\"rdma\",\"adrfam\":"
 	  "\"ib\",\"traddr\":\"10.0.0.1\",\"trsvcid\":\"4420\"}}]}",
 	  "ports[0].addr: adrfam 'ib' is not ipv4 or ipv6" },
