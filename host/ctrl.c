@@ -427,7 +427,7 @@ static int ctrl_host_ids(struct nvmf_ctrl *c, char *err, size_t errlen)
 }
 
 /* The transports, by trtype; tests may add one (fuzz harnesses). */
-static const struct nvmf_host_transport_ops *transports[4] = {
+static const struct nvmf_host_transport_ops *transports[8] = {
 	&nvmf_host_rdma_ops,
 	&nvmf_host_tcp_ops,
 };

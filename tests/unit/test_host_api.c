@@ -370,10 +370,10 @@ static void test_keyed_sgls_capability(void **state)
 	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
 	id_sgls = 0x05;
 	/* a transport nobody registered: the message lists those there are */
-	assert_int_equal(connect_trtype("tcp", false, &c, err, sizeof(err)),
+	assert_int_equal(connect_trtype("fc", false, &c, err, sizeof(err)),
 			 -EINVAL);
-	assert_string_equal(err, "transport 'tcp' is not supported "
-				 "(rdma, fake, fakenokey)");
+	assert_string_equal(err, "transport 'fc' is not supported "
+				 "(rdma, tcp, fake, fakenokey)");
 }
 
 static void read_io(struct nvmf_io *io, void *buf)
