@@ -1,0 +1,223 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# nvmf-host against nvmf-tgt over NVMe/TCP, natively: two network
+# namespaces joined by a veth pair, no VM, no RDMA.
+#   - discovery over TCP lists the subsystem;
+#   - verified I/O (perf --verify): 4 KiB and 128 KiB (R2T, H2CData), with
+#     header and data digests;
+#   - a connected controller (FUSE export) keeps its data across CYCLES
+#     kill -9 and restart of the target: it reconnects, the data written
+#     before reads back, and I/O started while the target is down completes
+#     once it is back (figures: reconnect time per cycle);
+#   - link down and up under I/O: the I/O completes;
+#   - a namespace added (SIGHUP reload) appears on the host;
+#   - fast_io_fail_tmo: with the target gone, I/O fails after it, not
+#     after ctrl-loss-tmo; ctrl-loss-tmo: the controller is then given up
+#     and its daemon exits.
+# Usage: tcp-netns.sh NVMF_TGT NVMF_HOST [CYCLES]
+set -u
+tgt_bin=$1
+host_bin=$2
+cycles=${3:-3}
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+command -v ip >/dev/null && command -v nsenter >/dev/null ||
+	{ echo "SKIP: no ip (iproute2) or nsenter"; exit 77; }
+[ -e /dev/fuse ] || { echo "SKIP: no /dev/fuse"; exit 77; }
+
+tmp=$(mktemp -d)
+sfx=$$
+T=nvmft-t$sfx
+H=nvmft-h$sfx
+taddr=10.213.$((sfx % 250)).1
+haddr=10.213.$((sfx % 250)).2
+nqn=nqn.2014-08.org.nvmf-test:tcp-netns
+passed=0
+failed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL $*"; failed=$((failed + 1)); }
+tgt_pid=
+cleanup() {
+	[ -n "$tgt_pid" ] && kill -9 "$tgt_pid" 2>/dev/null
+	nsenter --net="/run/netns/$H" "$host_bin" disconnect-all \
+		--run-dir "$tmp/run" >/dev/null 2>&1
+	pkill -9 -f "run-dir $tmp/run" 2>/dev/null
+	sleep 0.2
+	umount -l "$tmp"/mnt* 2>/dev/null
+	ip netns del "$T" 2>/dev/null
+	ip netns del "$H" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ip netns add "$T" && ip netns add "$H" &&
+	ip link add vt$sfx netns "$T" type veth peer name vh$sfx netns "$H" &&
+	ip -n "$T" addr add "$taddr/24" dev vt$sfx &&
+	ip -n "$H" addr add "$haddr/24" dev vh$sfx &&
+	ip -n "$T" link set vt$sfx up && ip -n "$H" link set vh$sfx up &&
+	ip -n "$T" link set lo up && ip -n "$H" link set lo up ||
+	{ echo "SKIP: cannot make network namespaces"; exit 77; }
+
+truncate -s 64M "$tmp/ns1.img"
+truncate -s 16M "$tmp/ns2.img"
+config() { # config NS...: the target's configuration with these namespaces
+	local ns="" n
+	for n in "$@"; do
+		ns+="${ns:+,}{ \"nsid\": $n, \"enable\": 1, \"device\": { \"path\": \"$tmp/ns$n.img\" } }"
+	done
+	cat >"$tmp/tgt.json" <<JSON
+{ "hosts": [],
+  "ports": [ { "portid": 1,
+      "addr": { "trtype": "tcp", "adrfam": "ipv4", "traddr": "$taddr", "trsvcid": "4420" },
+      "subsystems": [ "$nqn" ] } ],
+  "subsystems": [ { "nqn": "$nqn", "attr": { "allow_any_host": "1" },
+      "namespaces": [ $ns ] } ] }
+JSON
+}
+tgt_start() {
+	ip netns exec "$T" "$tgt_bin" -c "$tmp/tgt.json" -f --run-dir '' \
+		--no-udev --threads 2 >>"$tmp/tgt.log" 2>&1 &
+	tgt_pid=$!
+	for _ in $(seq 50); do
+		grep -q "listening on $taddr:4420" "$tmp/tgt.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+tgt_kill() {
+	kill -9 "$tgt_pid" 2>/dev/null
+	wait "$tgt_pid" 2>/dev/null
+	tgt_pid=
+	: >"$tmp/tgt.log"
+}
+# the host's side enters the namespace's network only: its FUSE mounts
+# stay visible here (ip netns exec would give it a mount namespace too)
+host() { nsenter --net="/run/netns/$H" "$host_bin" "$@"; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+config 1
+tgt_start && ok "nvmf-tgt listens on $taddr:4420 (tcp)" ||
+	{ bad "nvmf-tgt did not start"; cat "$tmp/tgt.log"; exit 1; }
+
+# ---- discovery
+if host discover -t tcp -a "$taddr" -s 4420 >"$tmp/disc" 2>&1 &&
+	grep -q "$nqn" "$tmp/disc" && grep -qi "tcp" "$tmp/disc"; then
+	ok "discover over tcp lists $nqn"
+else
+	bad "discover: $(cat "$tmp/disc")"
+fi
+
+# ---- verified I/O
+trid="trtype:tcp adrfam:ipv4 traddr:$taddr trsvcid:4420 subnqn:$nqn"
+perf() { # perf WHAT ARGS...
+	local what=$1
+	shift
+	if timeout 60 nsenter --net="/run/netns/$H" "$host_bin" perf -r "$trid" -t 2 \
+		--verify "$@" >"$tmp/perf" 2>&1 &&
+		grep -q "errors=0" "$tmp/perf" &&
+		grep -q " 0 mismatches" "$tmp/perf"; then
+		ok "$what: $(grep -o 'iops=[0-9.]*' "$tmp/perf"), $(grep -o '[0-9]* reads checked' "$tmp/perf")"
+	else
+		bad "$what: $(tail -3 "$tmp/perf")"
+	fi
+}
+perf "4k randrw QD32" -q 32 -o 4096 -w randrw
+perf "128k randrw QD8 (R2T, H2CData)" -q 8 -o 131072 -w randrw
+perf "4k randrw QD16, header+data digests" -q 16 -o 4096 -w randrw -g -G
+perf "128k randrw QD4, header+data digests" -q 4 -o 131072 -w randrw -g -G
+
+# ---- a connected controller across target restarts
+mnt=$tmp/mnt1
+mkdir -p "$mnt" "$tmp/run"
+connect() { # connect MOUNT ARGS...: prints the controller name
+	local m=$1
+	shift
+	host connect -t tcp -a "$taddr" -s 4420 -n "$nqn" --export fuse \
+		--mount "$m" --run-dir "$tmp/run" -k 2 "$@" 2>>"$tmp/host.err"
+}
+name=$(connect "$mnt" -c 1 -l 60)
+fstype=$(stat -f -c %T "$mnt")
+if [ -n "$name" ] && [ -e "$mnt/n1" ] &&
+	{ [ "$fstype" = fuse ] || [ "$fstype" = fuseblk ]; }; then
+	ok "connect over tcp: $name, $mnt/n1"
+else
+	bad "connect: '$name' $(cat "$tmp/host.err")"
+fi
+head -c 4M /dev/urandom >"$tmp/pat"
+dd if="$tmp/pat" of="$mnt/n1" bs=1M oflag=direct conv=notrunc status=none &&
+	ok "wrote 4 MiB through the controller" || bad "write before the cycles"
+for i in $(seq "$cycles"); do
+	tgt_kill
+	# I/O issued while the target is gone waits for the reconnect
+	(dd if="$mnt/n1" of="$tmp/back" bs=1M count=4 iflag=direct \
+		status=none; echo $? >"$tmp/rc") &
+	rd=$!
+	sleep 0.5
+	t0=$(now_ms)
+	tgt_start || bad "cycle $i: target restart"
+	if timeout 60 bash -c "wait $rd 2>/dev/null; while kill -0 $rd 2>/dev/null; do sleep 0.1; done"; then :; fi
+	t1=$(now_ms)
+	if [ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] && cmp -s "$tmp/pat" "$tmp/back"; then
+		ok "cycle $i: kill -9 and restart of the target: the read issued meanwhile completed $((t1 - t0)) ms after the restart, data intact"
+	else
+		bad "cycle $i: read rc $(cat "$tmp/rc" 2>/dev/null), $(cmp "$tmp/pat" "$tmp/back" 2>&1)"
+	fi
+	rm -f "$tmp/rc" "$tmp/back"
+done
+
+# ---- link down and up under I/O
+(dd if="$tmp/pat" of="$mnt/n1" bs=1M seek=8 oflag=direct conv=notrunc \
+	status=none; echo $? >"$tmp/rc") &
+wr=$!
+ip -n "$H" link set vh$sfx down
+sleep 3
+ip -n "$H" link set vh$sfx up
+timeout 60 bash -c "while kill -0 $wr 2>/dev/null; do sleep 0.1; done"
+dd if="$mnt/n1" of="$tmp/back" bs=1M skip=8 count=4 iflag=direct status=none
+if [ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] && cmp -s "$tmp/pat" "$tmp/back"; then
+	ok "link down 3 s and up under a write: it completed, data intact"
+else
+	bad "link flap: write rc $(cat "$tmp/rc" 2>/dev/null), $(cmp "$tmp/pat" "$tmp/back" 2>&1)"
+fi
+
+# ---- a namespace added on the target appears on the host
+config 1 2
+kill -HUP "$tgt_pid"
+for _ in $(seq 100); do [ -e "$mnt/n2" ] && break; sleep 0.1; done
+[ -e "$mnt/n2" ] && ok "namespace 2 added by a reload appeared as $mnt/n2" ||
+	bad "namespace 2 did not appear: $(ls "$mnt")"
+host disconnect -d "$name" --run-dir "$tmp/run" >/dev/null 2>&1 &&
+	ok "disconnect $name" || bad "disconnect $name"
+
+# ---- fast_io_fail_tmo, then ctrl-loss-tmo
+mnt2=$tmp/mnt2
+mkdir -p "$mnt2"
+name=$(connect "$mnt2" -c 1 -l 6 -F 1)
+pid=$(cat "$tmp/run/ctrl/$name/status.json" 2>/dev/null |
+	sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+tgt_kill
+t0=$(now_ms)
+if dd if="$mnt2/n1" of=/dev/null bs=4k count=1 iflag=direct status=none \
+	2>"$tmp/dd.err"; then
+	bad "a read with the target gone succeeded"
+else
+	t1=$(now_ms)
+	# the library fails I/O with ENOLINK ("Link has been severed")
+	grep -Eq "Input/output error|Link has been severed" "$tmp/dd.err" &&
+		[ $((t1 - t0)) -lt 5000 ] &&
+		ok "fast_io_fail_tmo 1: the read failed after $((t1 - t0)) ms ($(sed 's/.*: //' "$tmp/dd.err"); ctrl-loss-tmo 6)" ||
+		bad "read failed after $((t1 - t0)) ms: $(cat "$tmp/dd.err")"
+fi
+for _ in $(seq 200); do
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+t2=$(now_ms)
+if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+	ok "ctrl-loss-tmo 6: the controller was given up, its daemon exited $((t2 - t0)) ms after the target went"
+else
+	bad "daemon ${pid:-?} still running after ctrl-loss-tmo"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
