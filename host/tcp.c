@@ -4,7 +4,8 @@
  * per NVMe queue, opened without blocking, then ICReq/ICResp (digests as
  * the options ask), then command capsules.  Write data goes in the capsule
  * when the controller takes it (I/O queues, up to its IOCCSZ), else in
- * H2CData PDUs when the controller asks with an R2T; read data comes in
+ * H2CData PDUs when the controller asks with an R2T (admin queue: up to
+ * 8 KiB in the capsule, as the kernel host); read data comes in
  * C2HData PDUs straight into the request's buffer.  No memory
  * registration: buffers are the application's.
  *
@@ -847,7 +848,14 @@ static int tcp_queue_connect(struct nvmf_hq *hq)
 	TAILQ_INIT(&t->sends);
 	rx_next(t);
 	hq->tp = t;
-	t->icd_max = hq->qid ? c->icd_max : 0;
+	/*
+	 * In-capsule data up to what the controller takes: on I/O queues
+	 * its IOCCSZ; on the admin queue (Connect's data before any
+	 * Identify) 8 KiB, as the kernel host sends.  The kernel's target
+	 * never asks with an R2T for a write it could have taken in the
+	 * capsule: such a write must come in it.
+	 */
+	t->icd_max = hq->qid ? c->icd_max : NVME_TCP_ADMIN_CCSZ;
 	t->slots = calloc(hq->slots.depth, sizeof(*t->slots));
 	t->timer = nvmf_timer_create(c->loop, connect_timeout, t);
 	if (!t->slots || !t->timer) {

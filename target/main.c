@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nvmf-tgt: NVMe over Fabrics RDMA target daemon.
+ * nvmf-tgt: NVMe over Fabrics target daemon (RDMA and TCP).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,11 +84,13 @@ static const struct nvmf_opt tgt_opts[] = {
 static const struct nvmf_cmd tgt_cmd = {
 	.prog = "nvmf-tgt",
 	.synopsis = "-c FILE | --configfs DIR [--save FILE] [options]",
-	.summary = "NVMe over Fabrics RDMA target. Serves the subsystems, "
+	.summary = "NVMe over Fabrics target (RDMA and TCP). Serves the "
+		   "subsystems, "
 		   "namespaces and ports of FILE\n(the format nvmetcli saves) "
 		   "or of the tree in DIR (configured like /sys/kernel/config/"
 		   "nvmet;\nwith both, the tree starts with FILE's contents) "
-		   "to NVMe-oF hosts such as the kernel's nvme-rdma.\n"
+		   "to NVMe-oF hosts such as the kernel's nvme-rdma and "
+		   "nvme-tcp.\n"
 		   "As a daemon (the default) it logs to syslog; in the "
 		   "foreground, to stderr.",
 	.opts = tgt_opts,

@@ -98,6 +98,7 @@ void nvmet_tcp_queue_stop(struct tcp_queue *q)
 		/* what was not written goes: its commands are done with */
 		while ((s = TAILQ_FIRST(&q->sends))) {
 			TAILQ_REMOVE(&q->sends, s, link);
+			s->queued = false;
 			s->done(s);
 		}
 		if (q->sq.ctrl)
@@ -173,11 +174,10 @@ static int tcp_install_queue(struct nvmet_sq *sq, uint16_t qid, uint32_t size)
 	return 0;
 }
 
-/* Main thread: a connection came in on l. */
-static void queue_create(struct tcp_listener *l, int fd,
+/* Main thread: a connection came in on port (fd is the queue's now). */
+void nvmet_tcp_queue_add(struct nvmet_port *port, int fd,
 			 const struct sockaddr *peer)
 {
-	struct nvmet_port *port = l->port;
 	struct nvmet_tgt *tgt = port->tgt;
 	uint64_t t0 = nvmf_now_ns(), setup_us;
 	socklen_t len = sizeof(struct sockaddr_storage);
@@ -243,7 +243,7 @@ static void listener_event(void *arg, uint32_t events)
 					      strerror(errno));
 			return;
 		}
-		queue_create(l, fd, (struct sockaddr *)&ss);
+		nvmet_tcp_queue_add(l->port, fd, (struct sockaddr *)&ss);
 	}
 }
 

@@ -25,8 +25,9 @@
 /* Bytes to write: a list of iovecs, done() once the socket took them all. */
 struct tcp_send {
 	struct iovec iov[TCP_IOV_PER_SEND];
-	int nr;	 /* entries */
-	int idx; /* the first entry not written in full */
+	int nr;	     /* entries */
+	int idx;     /* the first entry not written in full */
+	bool queued; /* on the queue's send list */
 	void (*done)(struct tcp_send *s);
 	TAILQ_ENTRY(tcp_send) link;
 };
@@ -132,6 +133,8 @@ struct tcp_queue {
 
 /* tcp.c */
 extern const struct nvmet_transport_ops nvmet_tcp_ops;
+void nvmet_tcp_queue_add(struct nvmet_port *port, int fd,
+			 const struct sockaddr *peer);
 void nvmet_tcp_queue_stop(struct tcp_queue *q);
 void nvmet_tcp_cmds_free(struct tcp_queue *q);
 

@@ -130,6 +130,7 @@ void nvmet_tcp_flush(struct nvmet_flush *f)
 			if (s->idx < s->nr)
 				break;
 			TAILQ_REMOVE(&q->sends, s, link);
+			s->queued = false;
 			nvmet_stat_add(q->sq.worker, NVMET_STAT_SEND_WRS, 1);
 			s->done(s);
 		}
@@ -140,6 +141,7 @@ void nvmet_tcp_flush(struct nvmet_flush *f)
 static void queue_send(struct tcp_queue *q, struct tcp_send *s)
 {
 	s->idx = 0;
+	s->queued = true;
 	TAILQ_INSERT_TAIL(&q->sends, s, link);
 	if (!nvmet_worker_defer(q->sq.worker, &q->flush))
 		nvmet_tcp_flush(&q->flush);
@@ -192,7 +194,10 @@ void nvmet_tcp_fatal(struct tcp_queue *q, uint16_t fes, uint32_t fei,
 	if (q->stopping)
 		return;
 	nvmf_obj_warn(q->sq.log_prefix, "%s: disconnecting", why);
-	if (!fes || !q->watch) {
+	/* the ICResp of this pass may still be waiting in the context */
+	if (s->queued)
+		nvmet_tcp_flush(&q->flush);
+	if (!fes || !q->watch || s->queued) {
 		nvmet_tcp_queue_stop(q);
 		return;
 	}
@@ -207,6 +212,7 @@ void nvmet_tcp_fatal(struct tcp_queue *q, uint16_t fes, uint32_t fei,
 	send_add(s, q->ctl.t.hdr, hlen);
 	s->done = ctl_done;
 	s->idx = 0;
+	s->queued = true;
 	TAILQ_INSERT_TAIL(&q->sends, s, link);
 	nvmet_tcp_flush(&q->flush);
 	nvmet_tcp_queue_stop(q);
@@ -555,6 +561,11 @@ static void handle_h2c(struct tcp_queue *q)
 
 	if (!cmd || cmd->state != CMD_WAIT_H2C ||
 	    cmd->sqe.common.command_id != d->command_id) {
+		nvmf_obj_debug(
+			q->sq.log_prefix,
+			"H2CData ttag %u cid %u: context state %d cid %u",
+			d->ttag, d->command_id, cmd ? (int)cmd->state : -1,
+			cmd ? cmd->sqe.common.command_id : 0);
 		nvmet_tcp_fatal(q, NVME_TCP_FES_INVALID_PDU_HDR,
 				offsetof(struct nvme_tcp_data_pdu, ttag),
 				"H2CData for no R2T");

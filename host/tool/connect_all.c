@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nvmf-host connect-all: read a discovery controller's log page and
- * connect every NVMe subsystem it lists (rdma entries), as "nvme
+ * connect every NVMe subsystem it lists (the entries of its transport,
+ * rdma or tcp), as "nvme
  * connect-all" does.  Each one is an ordinary "nvmf-host connect" (run as
  * a child of this process: its own daemon, recover.json and block
  * devices), given the options of this command line.  Subsystems already
@@ -9,7 +10,7 @@
  * 2.x: each port of this host's subsystems in /etc/nvme/config.json
  * (libnvme's format, read by libnvme; -J FILE, or -J none) names a
  * discovery controller, and so does each line of /etc/nvme/discovery.conf
- * ("-t rdma -a ADDR -s PORT" and the like).
+ * ("-t rdma -a ADDR -s PORT", "-t tcp ..." and the like).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "names.h"
 #include "log.h"
 #include "nqn.h"
 #include "nvme_config.h"
@@ -36,10 +38,11 @@
 
 static struct nvmf_cmd all_cmd = {
 	.prog = "nvmf-host connect-all",
-	.synopsis = "-t rdma -a ADDR [-s PORT] [connect options]",
+	.synopsis = "-t rdma|tcp -a ADDR [-s PORT] [connect options]",
 	.summary =
 		"Connect every NVMe subsystem the discovery controller at "
-		"ADDR lists (rdma entries),\neach as 'nvmf-host connect' "
+		"ADDR lists (entries of its\ntransport), each as "
+		"'nvmf-host connect' "
 		"would with these options (all of connect's but\n--nqn); "
 		"subsystems connected already are skipped.  Without -a, "
 		"as nvme-cli: each port\nof this host's subsystems in "
@@ -175,7 +178,7 @@ static int connect_from(int argc, char **argv, const char *origin)
 	const struct nvmf_disc_log_entry *e;
 	int ret, npass = 0, failed = 0, done = 0;
 	struct conn_args a, d;
-	uint8_t *log;
+	uint8_t *log, trtype;
 	uint64_t n, k;
 
 	ret = parse_opts(argc, argv, &a, pass, &npass);
@@ -190,10 +193,12 @@ static int connect_from(int argc, char **argv, const char *origin)
 		 NVMF_DISCOVERY_NQN);
 	if (disclog_fetch(&d, "nvmf-host connect-all", origin, &log, &n))
 		return NVMF_EXIT_FAILURE;
+	/* the entries of the discovery controller's own transport */
+	if (nvmf_trtype_parse(d.trid.trtype, &trtype))
+		trtype = NVMF_TRTYPE_RDMA;
 	e = (const void *)(log + 1024);
 	for (k = 0; k < n; k++, e++) {
-		if (e->subtype != NVME_NQN_NVME ||
-		    e->trtype != NVMF_TRTYPE_RDMA)
+		if (e->subtype != NVME_NQN_NVME || e->trtype != trtype)
 			continue;
 		nvme_strunpad(svc, sizeof(svc), e->trsvcid, sizeof(e->trsvcid));
 		nvme_strunpad(nqn, sizeof(nqn), e->subnqn, sizeof(e->subnqn));
@@ -263,7 +268,7 @@ struct json_pass {
 	int ret;
 };
 
-/* A port of the JSON file: "-t rdma -a ADDR [-s SVC] [-w HOST_TRADDR]". */
+/* A port of the JSON file: "-t TRTYPE -a ADDR [-s SVC] [-w HOST_TRADDR]". */
 static void connect_from_port(void *arg, const struct nvme_config_port *p)
 {
 	struct json_pass *j = arg;
@@ -275,8 +280,9 @@ static void connect_from_port(void *arg, const struct nvme_config_port *p)
 		 p->traddr ? p->traddr : "", p->trsvcid ? ":" : "",
 		 p->trsvcid ? p->trsvcid : "");
 	j->found++;
-	if (!p->transport || strcmp(p->transport, "rdma")) {
-		printf("%sskipped: nvmf-host speaks rdma only\n", where);
+	if (!p->transport ||
+	    (strcmp(p->transport, "rdma") && strcmp(p->transport, "tcp"))) {
+		printf("%sskipped: nvmf-host speaks rdma and tcp\n", where);
 		return;
 	}
 	if (!p->traddr || !*p->traddr) {
@@ -286,7 +292,7 @@ static void connect_from_port(void *arg, const struct nvme_config_port *p)
 	}
 	words[n++] = j->argv[0];
 	words[n++] = "-t";
-	words[n++] = "rdma";
+	words[n++] = (char *)p->transport;
 	words[n++] = "-a";
 	words[n++] = (char *)p->traddr;
 	if (p->trsvcid && *p->trsvcid && strcmp(p->trsvcid, "none")) {

@@ -3,7 +3,9 @@
 #
 # nvmf-host against nvmf-tgt over NVMe/TCP, natively: two network
 # namespaces joined by a veth pair, no VM, no RDMA.
-#   - discovery over TCP lists the subsystem;
+#   - a port whose address is not there yet is repairing, and live once
+#     the address is added (figure: how long after);
+#   - discovery over TCP lists the subsystem; connect-all -t tcp connects it;
 #   - verified I/O (perf --verify): 4 KiB and 128 KiB (R2T, H2CData), with
 #     header and data digests;
 #   - a connected controller (FUSE export) keeps its data across CYCLES
@@ -96,8 +98,28 @@ host() { nsenter --net="/run/netns/$H" "$host_bin" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 config 1
-tgt_start && ok "nvmf-tgt listens on $taddr:4420 (tcp)" ||
-	{ bad "nvmf-tgt did not start"; cat "$tmp/tgt.log"; exit 1; }
+# the target's address comes after the target: the port waits for it
+ip -n "$T" addr del "$taddr/24" dev vt$sfx
+ip netns exec "$T" "$tgt_bin" -c "$tmp/tgt.json" -f --run-dir '' --no-udev \
+	--threads 2 --repair-interval 1 >>"$tmp/tgt.log" 2>&1 &
+tgt_pid=$!
+for _ in $(seq 50); do
+	grep -q "repairing" "$tmp/tgt.log" && break
+	sleep 0.1
+done
+grep -q "disabled -> repairing: cannot listen on $taddr:4420: Cannot assign requested address" "$tmp/tgt.log" &&
+	ok "no address yet: the port is repairing ($(grep -o 'cannot listen.*' "$tmp/tgt.log" | head -1))" ||
+	bad "port without its address: $(tail -2 "$tmp/tgt.log")"
+t0=$(now_ms)
+ip -n "$T" addr add "$taddr/24" dev vt$sfx
+for _ in $(seq 100); do
+	grep -q "listening on $taddr:4420" "$tmp/tgt.log" && break
+	sleep 0.05
+done
+t1=$(now_ms)
+grep -q "repairing -> live: listening on $taddr:4420" "$tmp/tgt.log" &&
+	ok "address added: the port is live $((t1 - t0)) ms later (repair interval 1 s)" ||
+	{ bad "the port did not go live: $(tail -2 "$tmp/tgt.log")"; exit 1; }
 
 # ---- discovery
 if host discover -t tcp -a "$taddr" -s 4420 >"$tmp/disc" 2>&1 &&
@@ -106,6 +128,18 @@ if host discover -t tcp -a "$taddr" -s 4420 >"$tmp/disc" 2>&1 &&
 else
 	bad "discover: $(cat "$tmp/disc")"
 fi
+
+# connect-all over tcp: the subsystem of the discovery log, as FUSE files
+mkdir -p "$tmp/run"
+if host connect-all -t tcp -a "$taddr" -s 4420 --export fuse \
+	--run-dir "$tmp/run" >"$tmp/all" 2>&1 &&
+	host list --run-dir "$tmp/run" 2>&1 | grep -q "$nqn"; then
+	ok "connect-all -t tcp: $(grep -c nvmf "$tmp/all") controller(s), listed"
+else
+	bad "connect-all -t tcp: $(cat "$tmp/all")"
+fi
+host disconnect-all --run-dir "$tmp/run" >/dev/null 2>&1 ||
+	bad "disconnect-all after connect-all"
 
 # ---- verified I/O
 trid="trtype:tcp adrfam:ipv4 traddr:$taddr trsvcid:4420 subnqn:$nqn"

@@ -13,6 +13,7 @@
 
 #include "nvme_rdma.h"
 #include "nvme_spec.h"
+#include "nvme_tcp.h"
 
 static uint16_t get16(const void *buf, size_t off)
 {
@@ -271,6 +272,62 @@ static void test_identify_fields(void **state)
 	assert_int_equal(((const uint8_t *)&ns)[128 + 2], 12);
 }
 
+/* CRC32C: the check value of "123456789", and the two implementations agree */
+static void test_crc32c(void **state)
+{
+	static const char check[] = "123456789";
+	uint8_t buf[4099];
+	const struct nvme_tcp_hdr h = { .type = nvme_tcp_rsp,
+					.hlen = 24,
+					.plen = htole32(28) };
+
+	(void)state;
+	assert_int_equal(nvme_tcp_digest(check, 9), 0xe3069283);
+	assert_int_equal(~nvme_tcp_crc32c_sw(~0u, check, 9), 0xe3069283);
+	assert_int_equal(nvme_tcp_digest("", 0), 0);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	for (size_t len = 0; len < sizeof(buf); len += 97)
+		assert_int_equal(nvme_tcp_crc32c(~0u, buf + 1, len),
+				 nvme_tcp_crc32c_sw(~0u, buf + 1, len));
+	/* in pieces as in one go: digests are computed as data arrives */
+	assert_int_equal(nvme_tcp_crc32c(nvme_tcp_crc32c(~0u, buf, 1000),
+					 buf + 1000, 3099),
+			 nvme_tcp_crc32c(~0u, buf, 4099));
+	/* a header's digest covers hlen bytes */
+	assert_int_equal(get32(&h, 4), 28);
+	assert_int_not_equal(nvme_tcp_digest(&h, 8), 0);
+}
+
+/* The PDU headers byte by byte (NVMe/TCP 1.0, section 3.6) */
+static void test_tcp_pdus(void **state)
+{
+	struct nvme_tcp_data_pdu d = { 0 };
+	struct nvme_tcp_icreq_pdu ic = { 0 };
+	struct nvme_tcp_cmd_pdu c = { 0 };
+
+	(void)state;
+	d.hdr.type = nvme_tcp_c2h_data;
+	d.hdr.flags = NVME_TCP_F_DATA_LAST | NVME_TCP_F_DATA_SUCCESS;
+	d.hdr.hlen = sizeof(d);
+	d.command_id = 0x1234;
+	d.data_offset = htole32(0x1000);
+	d.data_length = htole32(0x2000);
+	assert_int_equal(((uint8_t *)&d)[0], 0x07);
+	assert_int_equal(((uint8_t *)&d)[1], 0x0c);
+	assert_int_equal(((uint8_t *)&d)[2], 24);
+	assert_int_equal(get16(&d, 8), 0x1234);
+	assert_int_equal(get32(&d, 12), 0x1000);
+	assert_int_equal(get32(&d, 16), 0x2000);
+	ic.maxr2t = htole32(3);
+	ic.digest = NVME_TCP_HDR_DIGEST_ENABLE | NVME_TCP_DATA_DIGEST_ENABLE;
+	assert_int_equal(get32(&ic, 12), 3);
+	assert_int_equal(((uint8_t *)&ic)[11], 3);
+	c.cmd.common.command_id = 7;
+	assert_int_equal(get16(&c, 8 + 2), 7);
+	assert_int_equal(NVME_TCP_SGL_TYPE_TRANSPORT, 0x5a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +342,8 @@ int main(void)
 		cmocka_unit_test(test_discovery_entry),
 		cmocka_unit_test(test_strpad),
 		cmocka_unit_test(test_identify_fields),
+		cmocka_unit_test(test_crc32c),
+		cmocka_unit_test(test_tcp_pdus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

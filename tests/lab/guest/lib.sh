@@ -494,8 +494,9 @@ lab_fio_verify() {
 
 NVMF_TGT=$LAB_BUILD/target/nvmf-tgt
 
-# lab_tgt_config FILE NQN DEV [PORTID] [SVCID]: an nvmetcli-format config
-# with one subsystem (any host) whose namespace 1 is DEV, on LAB_IP.
+# lab_tgt_config FILE NQN DEV [PORTID] [SVCID] [TRTYPE]: an nvmetcli-format
+# config with one subsystem (any host) whose namespace 1 is DEV, on LAB_IP
+# (rdma unless TRTYPE says tcp).
 lab_tgt_config() {
 	cat >"$1" <<JSON
 {
@@ -503,7 +504,7 @@ lab_tgt_config() {
   "ports": [
     {
       "addr": { "adrfam": "ipv4", "traddr": "$LAB_IP", "trsvcid": "${5:-4420}",
-                "trtype": "rdma", "treq": "not specified", "tsas": "not specified" },
+                "trtype": "${6:-rdma}", "treq": "not specified", "tsas": "not specified" },
       "param": { "inline_data_size": "4096" },
       "portid": ${4:-1},
       "referrals": [],
