@@ -55,7 +55,8 @@ cat >"$tmp/config.json" <<EOF
     "subsystems": [
       { "nqn": "$nqn-s1",
         "ports": [ { "transport": "rdma", "traddr": "127.0.0.1", "trsvcid": "4420" },
-                   { "transport": "tcp", "traddr": "127.0.0.2", "trsvcid": "4420" } ] },
+                   { "transport": "tcp", "traddr": "127.0.0.2", "trsvcid": "4420" },
+                   { "transport": "fc", "traddr": "nn-0x1000000044001123:pn-0x2000000055001123" } ] },
       { "nqn": "$nqn-s2", "ports": [ { "transport": "rdma", "traddr": "127.0.0.3" } ] } ] },
   { "hostnqn": "$nqn-h2",
     "subsystems": [ { "nqn": "$nqn-s3",
@@ -70,9 +71,10 @@ else
 	if [ $rc = 1 ] &&
 		grep -qF "config.json: $nqn-s1: rdma 127.0.0.1:4420: 127.0.0.1:4420: rdma transport: $rdma_msg" <<<"$out" &&
 		grep -qF "config.json: $nqn-s2: rdma 127.0.0.3: 127.0.0.3:4420: rdma transport: $rdma_msg" <<<"$out" &&
-		grep -qF "config.json: $nqn-s1: tcp 127.0.0.2:4420: skipped: nvmf-host speaks rdma only" <<<"$out" &&
+		grep -qF "config.json: $nqn-s1: tcp 127.0.0.2:4420: 127.0.0.2:4420: queue 0: connect to 127.0.0.2:4420: Connection refused" <<<"$out" &&
+		grep -qF "config.json: $nqn-s1: fc nn-0x1000000044001123:pn-0x2000000055001123: skipped: nvmf-host speaks rdma and tcp" <<<"$out" &&
 		! grep -q "127.0.0.9" <<<"$out"; then
-		ok "connect-all -J: the host's two rdma ports tried (default port 4420), tcp skipped, another host's port not; exit 1"
+		ok "connect-all -J: the host's rdma and tcp ports tried (default port 4420), fc skipped, another host's port not; exit 1"
 	else
 		bad "connect-all -J: exit $rc: $out"
 	fi

@@ -86,9 +86,9 @@ done
 lab_event "$CYCLES tcp connect/read/disconnect cycles: ok"
 
 # ---- nvmf-host against nvmf-tgt
-perf ours-4k "$NQN" -q 32 -o 4096 -w randrw -t 5 --verify --size 16777216 >/dev/null
-perf ours-128k "$NQN" -q 8 -o 131072 -w randrw -t 5 --verify --size 33554432 >/dev/null
-perf ours-digests "$NQN" -q 16 -o 4096 -w randrw -t 5 --verify -g -G --size 16777216 >/dev/null
+perf ours-4k "$NQN" -q 32 -o 4096 -w randrw -t 3 --verify --size 16777216 >/dev/null
+perf ours-128k "$NQN" -q 8 -o 131072 -w randrw -t 3 --verify --size 33554432 >/dev/null
+perf ours-digests "$NQN" -q 16 -o 4096 -w randrw -t 3 --verify -g -G --size 16777216 >/dev/null
 lab_event "nvmf-host -> nvmf-tgt over tcp: perf --verify 4k, 128k, digests: $(grep -h -o 'iops=[0-9.]*' "$LAB_OUT"/perf-ours-*.log | tr '\n' ' ')"
 lab_signal ours-done
 
@@ -98,9 +98,9 @@ K=$NQN-kernel
 dev=$(tcp_connect "$K")
 kernel=$(fio_iops kernel-host-kernel-tgt "$dev") || lab_fail "bench fio on the kernel target failed"
 tcp_disconnect "$K"
-perf kernel-4k "$K" -q 32 -o 4096 -w randrw -t 5 --verify --size 16777216 >/dev/null
-perf kernel-128k "$K" -q 8 -o 131072 -w randrw -t 5 --verify --size 33554432 >/dev/null
-perf kernel-digests "$K" -q 16 -o 131072 -w randrw -t 5 --verify -g -G --size 33554432 >/dev/null
+perf kernel-4k "$K" -q 32 -o 4096 -w randrw -t 3 --verify --size 16777216 >/dev/null
+perf kernel-128k "$K" -q 8 -o 131072 -w randrw -t 3 --verify --size 33554432 >/dev/null
+perf kernel-digests "$K" -q 16 -o 131072 -w randrw -t 3 --verify -g -G --size 33554432 >/dev/null
 lab_event "nvmf-host -> kernel nvmet-tcp: perf --verify 4k, 128k, 128k with digests: ok"
 ours_h=$(perf kernel-bench "$K" -q 32 -o 4096 -w randread -t "$BENCH_SECS")
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
