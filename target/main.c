@@ -74,7 +74,8 @@ static const struct nvmf_opt tgt_opts[] = {
 	  "disconnect a new queue without a Connect after S seconds "
 	  "(default 10; 0: never)" },
 	{ "no-udev", OPT_NO_UDEV, no_argument, NULL,
-	  "do not repair ports on udev events (RDMA device added, link up)" },
+	  "do not repair ports on udev events (RDMA device added, link "
+	  "up) or IP addresses added" },
 	{ "foreground", 'f', no_argument, NULL,
 	  "stay in the foreground (the default is to daemonize)" },
 	NVMF_OPT_HELP,
@@ -390,7 +391,10 @@ static void burst_timer(void *arg)
 		nvmf_timer_disarm(m->burst);
 }
 
-/* udev: a device was added or a link changed; repair without waiting. */
+/*
+ * udev: a device was added or a link changed; rtnetlink: an address was
+ * added (a TCP port's).  Repair without waiting.
+ */
 static void reactor_event(void *arg, enum nvmf_reactor_event ev,
 			  const char *name)
 {
@@ -404,7 +408,8 @@ static void reactor_event(void *arg, enum nvmf_reactor_event ev,
 		repairing += p->state == NVMET_PORT_REPAIRING;
 	if (!repairing)
 		return;
-	nvmf_info("udev: %s %s: repairing %d port(s) now",
+	nvmf_info("%s: %s %s: repairing %d port(s) now",
+		  ev == NVMF_REACTOR_ADDR_ADD ? "rtnetlink" : "udev",
 		  nvmf_reactor_event_name(ev), name, repairing);
 	m->burst_left = BURST_TRIES;
 	nvmf_timer_arm(m->burst, 0, BURST_PERIOD_MS);

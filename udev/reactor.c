@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * udev reactor over libudev's monitor (see reactor.h).
+ * udev reactor over libudev's monitor (see reactor.h), and rtnetlink's
+ * address notices (libnl): udev says nothing when an address is added,
+ * which is what a TCP listener bound to that address waits for.
  */
 #include <errno.h>
 #include <libudev.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +24,8 @@ struct nvmf_reactor {
 	struct udev *udev;
 	struct udev_monitor *mon;
 	struct nvmf_watch *watch;
+	struct nl_sock *nl; /* address notices, or NULL */
+	struct nvmf_watch *nl_watch;
 	const char *source;
 	nvmf_reactor_fn fn;
 	void *arg;
@@ -31,6 +40,8 @@ const char *nvmf_reactor_event_name(enum nvmf_reactor_event event)
 		return "rdma-remove";
 	case NVMF_REACTOR_NET_CHANGE:
 		return "net-change";
+	case NVMF_REACTOR_ADDR_ADD:
+		return "addr-add";
 	}
 	return "?";
 }
@@ -86,6 +97,60 @@ static void reactor_cb(void *arg, uint32_t events)
 	}
 }
 
+/* One rtnetlink message: an address added is an event. */
+static int addr_msg(struct nl_msg *msg, void *arg)
+{
+	struct nvmf_reactor *r = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	const struct ifaddrmsg *ifa;
+	char name[IF_NAMESIZE] = "?";
+
+	if (h->nlmsg_type != RTM_NEWADDR ||
+	    nlmsg_datalen(h) < (int)sizeof(*ifa))
+		return NL_OK;
+	ifa = nlmsg_data(h);
+	if_indextoname(ifa->ifa_index, name);
+	nvmf_debug("rtnetlink: addr-add on %s", name);
+	r->fn(r->arg, NVMF_REACTOR_ADDR_ADD, name);
+	return NL_OK;
+}
+
+static void addr_cb(void *arg, uint32_t events)
+{
+	struct nvmf_reactor *r = arg;
+
+	(void)events;
+	/* non-blocking: what is queued, then -NLE_AGAIN */
+	while (nl_recvmsgs_default(r->nl) >= 0)
+		;
+}
+
+/* Address notices of this network namespace; optional (a warning). */
+static void addr_open(struct nvmf_reactor *r, struct nvmf_loop *loop)
+{
+	r->nl = nl_socket_alloc();
+	if (!r->nl)
+		goto fail;
+	nl_socket_disable_seq_check(r->nl);
+	nl_socket_disable_auto_ack(r->nl);
+	if (nl_socket_modify_cb(r->nl, NL_CB_VALID, NL_CB_CUSTOM, addr_msg,
+				r) ||
+	    nl_connect(r->nl, NETLINK_ROUTE) ||
+	    nl_socket_add_memberships(r->nl, RTNLGRP_IPV4_IFADDR,
+				      RTNLGRP_IPV6_IFADDR, 0) ||
+	    nl_socket_set_nonblocking(r->nl))
+		goto fail;
+	r->nl_watch = nvmf_watch_add(loop, nl_socket_get_fd(r->nl), EPOLLIN,
+				     addr_cb, r);
+	if (r->nl_watch)
+		return;
+fail:
+	nvmf_warn("reactor: no address notices (rtnetlink)");
+	if (r->nl)
+		nl_socket_free(r->nl);
+	r->nl = NULL;
+}
+
 static int monitor_open(struct nvmf_reactor *r, const char *source)
 {
 	r->mon = udev_monitor_new_from_netlink(r->udev, source);
@@ -129,8 +194,10 @@ struct nvmf_reactor *nvmf_reactor_create(struct nvmf_loop *loop,
 		ret = -errno;
 		goto out_unref;
 	}
-	nvmf_info("udev reactor: watching RDMA and network devices (%s events)",
-		  r->source);
+	addr_open(r, loop);
+	nvmf_info("udev reactor: watching RDMA and network devices (%s "
+		  "events)%s",
+		  r->source, r->nl ? " and IP addresses" : "");
 	return r;
 
 out_unref:
@@ -148,6 +215,9 @@ void nvmf_reactor_destroy(struct nvmf_reactor *r)
 	if (!r)
 		return;
 	nvmf_watch_del(r->watch);
+	nvmf_watch_del(r->nl_watch);
+	if (r->nl)
+		nl_socket_free(r->nl);
 	udev_monitor_unref(r->mon);
 	udev_unref(r->udev);
 	free(r);

@@ -22,6 +22,7 @@ enum nvmf_reactor_event {
 	NVMF_REACTOR_RDMA_ADD,
 	NVMF_REACTOR_RDMA_REMOVE,
 	NVMF_REACTOR_NET_CHANGE, /* add, change or move of an interface */
+	NVMF_REACTOR_ADDR_ADD,	 /* an IP address added (rtnetlink) */
 };
 
 /* name: the device's sysname ("rxe0", "eth0"). */
