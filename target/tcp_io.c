@@ -620,6 +620,14 @@ static int rx_hdr_check(struct tcp_queue *q)
 	uint32_t plen = le32toh(h->plen), hlen;
 
 	if (q->state == TQ_IC) {
+		/* a TLS record (handshake 0x16, version 3.x): not offered */
+		if (h->type == 0x16 && h->flags == 0x03) {
+			nvmet_tcp_fatal(
+				q, NVME_TCP_FES_PDU_SEQ_ERR, 0,
+				"a TLS handshake: TLS is not supported "
+				"(the discovery log says sectype none)");
+			return -1;
+		}
 		if (h->type != nvme_tcp_icreq) {
 			nvmet_tcp_fatal(q, NVME_TCP_FES_PDU_SEQ_ERR, 0,
 					"a PDU before ICReq");

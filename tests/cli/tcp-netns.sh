@@ -7,6 +7,8 @@
 #     the address is added: the reactor's rtnetlink event, not the repair
 #     interval (figure: how long after);
 #   - discovery over TCP lists the subsystem; connect-all -t tcp connects it;
+#   - malformed PDUs get the C2HTermReq the spec names (FES and FEI), then
+#     the connection closes; a TLS ClientHello is refused so too, and logged;
 #   - verified I/O (perf --verify): 4 KiB and 128 KiB (R2T, H2CData), with
 #     header and data digests;
 #   - a connected controller (FUSE export) keeps its data across CYCLES
@@ -143,6 +145,86 @@ else
 fi
 host disconnect-all --run-dir "$tmp/run" >/dev/null 2>&1 ||
 	bad "disconnect-all after connect-all"
+
+# ---- malformed PDUs: the specified C2HTermReq (FES, FEI), then the close
+if nsenter --net="/run/netns/$H" python3 - "$taddr" >"$tmp/bad" 2>&1 <<'PY'; then
+import socket, struct, sys
+
+ADDR = sys.argv[1]
+
+
+def crc32c(b):
+    c = 0xFFFFFFFF
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+    return struct.pack("<I", c ^ 0xFFFFFFFF)
+
+
+def icreq(pfv=0, digest=0):
+    b = bytearray(128)
+    b[0:8] = struct.pack("<BBBBI", 0, 0, 128, 0, 128)
+    struct.pack_into("<H", b, 8, pfv)
+    b[11] = digest
+    return bytes(b)
+
+
+def cmd(hlen=72, hd=False, good=True):
+    h = struct.pack("<BBBBI", 4, 1 if hd else 0, hlen, 0, hlen + (4 if hd else 0))
+    h += bytes([0x18, 0x40]) + bytes(hlen - 10)  # Keep Alive
+    if hd:
+        h += crc32c(h) if good else b"\0\0\0\0"
+    return h
+
+
+def case(what, data, fes, fei=None, icresp=True):
+    s = socket.create_connection((ADDR, 4420), timeout=5)
+    s.sendall(data)
+    got = b""
+    try:
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            got += b
+    except socket.timeout:
+        print("FAIL %s: no close within 5 s (got %d bytes)" % (what, len(got)))
+        return False
+    if icresp:
+        if got[:1] != b"\x01":
+            print("FAIL %s: no ICResp first: %r" % (what, got[:8]))
+            return False
+        got = got[128:]
+    if len(got) < 24 or got[0] != 0x03:
+        print("FAIL %s: no C2HTermReq: %r" % (what, got[:24]))
+        return False
+    f, i = struct.unpack_from("<HI", got, 8)
+    if f != fes or (fei is not None and i != fei):
+        print("FAIL %s: fes 0x%x fei %d (want 0x%x %s)" % (what, f, i, fes, fei))
+        return False
+    print("ok   %s: C2HTermReq fes 0x%x fei %d, then closed" % (what, f, i))
+    return True
+
+
+ok = all([
+    case("a capsule before ICReq", cmd(), 0x02, icresp=False),
+    case("ICReq with PDU format version 1", icreq(pfv=1), 0x06, 8, icresp=False),
+    case("a capsule header of 80 bytes", icreq() + cmd(hlen=80), 0x01, 2),
+    case("a wrong header digest", icreq(digest=1) + cmd(hd=True, good=False), 0x03),
+    case("H2CData for no R2T", icreq() + struct.pack("<BBBBIHHIII", 6, 4, 24, 24, 28, 1, 7, 0, 4, 0) + b"abcd", 0x01, 10),
+    case("a TLS ClientHello", bytes([0x16, 0x03, 0x01, 0x00, 0x80]) + bytes(200), 0x02, icresp=False),
+])
+sys.exit(0 if ok else 1)
+PY
+	sed 's/^ok   /ok   malformed PDU: /' "$tmp/bad"
+	passed=$((passed + $(grep -c '^ok' "$tmp/bad")))
+	grep -q "TLS is not supported" "$tmp/tgt.log" &&
+		ok "the TLS attempt is logged: $(grep -o 'a TLS handshake.*' "$tmp/tgt.log" | head -1)" ||
+		bad "no log line names the TLS attempt"
+else
+	bad "malformed PDUs: $(cat "$tmp/bad")"
+fi
 
 # ---- verified I/O
 trid="trtype:tcp adrfam:ipv4 traddr:$taddr trsvcid:4420 subnqn:$nqn"
