@@ -154,6 +154,18 @@ NVME_ASSERT_OFF(struct nvme_tcp_data_pdu, ttag, 10);
 NVME_ASSERT_OFF(struct nvme_tcp_data_pdu, data_offset, 12);
 NVME_ASSERT_OFF(struct nvme_tcp_data_pdu, data_length, 16);
 
+/* Fill a PDU's common header (host and target alike). */
+static inline void nvme_tcp_hdr_init(struct nvme_tcp_hdr *h, uint8_t type,
+				     uint8_t flags, uint8_t hlen, uint8_t pdo,
+				     uint32_t plen)
+{
+	h->type = type;
+	h->flags = flags;
+	h->hlen = hlen;
+	h->pdo = pdo;
+	h->plen = htole32(plen);
+}
+
 /* CRC32C (Castagnoli) of the header and data digests (common/crc32c.c) */
 uint32_t nvme_tcp_crc32c(uint32_t crc, const void *buf, size_t len);
 uint32_t nvme_tcp_crc32c_sw(uint32_t crc, const void *buf, size_t len);

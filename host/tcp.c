@@ -239,16 +239,6 @@ static void send_queue(struct tcp_hq *t, struct tcp_send *s)
 	TAILQ_INSERT_TAIL(&t->sends, s, link);
 }
 
-static void hdr_init(struct nvme_tcp_hdr *h, uint8_t type, uint8_t flags,
-		     uint8_t hlen, uint8_t pdo, uint32_t plen)
-{
-	h->type = type;
-	h->flags = flags;
-	h->hlen = hlen;
-	h->pdo = pdo;
-	h->plen = htole32(plen);
-}
-
 /* Where data starts after a header of hlen: the controller's alignment. */
 static uint8_t data_pdo(const struct tcp_hq *t, uint32_t hlen)
 {
@@ -290,11 +280,11 @@ static void send_h2c(struct tcp_hq *t, uint16_t cid)
 	bool last = sl->r2t_off + len == sl->r2t_end;
 	uint8_t pdo = data_pdo(t, sizeof(sl->h2c));
 
-	hdr_init(&sl->h2c.hdr, nvme_tcp_h2c_data,
-		 (t->hdgst ? NVME_TCP_F_HDGST : 0) |
-			 (t->ddgst ? NVME_TCP_F_DDGST : 0) |
-			 (last ? NVME_TCP_F_DATA_LAST : 0),
-		 sizeof(sl->h2c), pdo, pdo + len + dd_len(t));
+	nvme_tcp_hdr_init(&sl->h2c.hdr, nvme_tcp_h2c_data,
+			  (t->hdgst ? NVME_TCP_F_HDGST : 0) |
+				  (t->ddgst ? NVME_TCP_F_DDGST : 0) |
+				  (last ? NVME_TCP_F_DATA_LAST : 0),
+			  sizeof(sl->h2c), pdo, pdo + len + dd_len(t));
 	sl->h2c.command_id = cid;
 	sl->h2c.ttag = sl->ttag;
 	sl->h2c.data_offset = htole32(sl->r2t_off);
@@ -714,7 +704,8 @@ static void send_icreq(struct tcp_hq *t)
 	const struct nvmf_ctrl_opts *o = &t->ctrl->opts;
 
 	memset(ic, 0, sizeof(*ic));
-	hdr_init(&ic->hdr, nvme_tcp_icreq, 0, sizeof(*ic), 0, sizeof(*ic));
+	nvme_tcp_hdr_init(&ic->hdr, nvme_tcp_icreq, 0, sizeof(*ic), 0,
+			  sizeof(*ic));
 	ic->pfv = htole16(NVME_TCP_PFV_1_0);
 	ic->hpda = 0;
 	ic->digest = (o->hdr_digest ? NVME_TCP_HDR_DIGEST_ENABLE : 0) |
@@ -908,12 +899,12 @@ static int tcp_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 		cmd->common.dptr.sgl.type = NVME_TCP_SGL_TYPE_TRANSPORT;
 	}
 	pdo = icd ? data_pdo(t, sizeof(sl->pdu)) : 0;
-	hdr_init(&sl->pdu.hdr, nvme_tcp_cmd,
-		 (t->hdgst ? NVME_TCP_F_HDGST : 0) |
-			 (icd && t->ddgst ? NVME_TCP_F_DDGST : 0),
-		 sizeof(sl->pdu), pdo,
-		 icd ? pdo + icd + dd_len(t) :
-		       (uint32_t)sizeof(sl->pdu) + hd_len(t));
+	nvme_tcp_hdr_init(&sl->pdu.hdr, nvme_tcp_cmd,
+			  (t->hdgst ? NVME_TCP_F_HDGST : 0) |
+				  (icd && t->ddgst ? NVME_TCP_F_DDGST : 0),
+			  sizeof(sl->pdu), pdo,
+			  icd ? pdo + icd + dd_len(t) :
+				(uint32_t)sizeof(sl->pdu) + hd_len(t));
 	send_pdu(t, &sl->send, &sl->pdu, sizeof(sl->pdu), &sl->hdgst, req->buf,
 		 icd, &sl->ddgst);
 	sl->flags = SLOT_SENT;

@@ -129,6 +129,19 @@ void nvmet_queue_leave(struct nvmet_tgt *tgt, struct nvmet_sq *sq)
 	tgt->admit_warned = 0;
 }
 
+/*
+ * Main thread: what the core holds for a released queue - its controller,
+ * its port, its admission - given back (every transport's release ends so).
+ */
+void nvmet_sq_release(struct nvmet_tgt *tgt, struct nvmet_sq *sq)
+{
+	if (sq->ctrl)
+		nvmet_ctrl_put(sq->ctrl);
+	if (sq->port)
+		nvmet_port_queue_put(sq->port);
+	nvmet_queue_leave(tgt, sq);
+}
+
 /* Main thread: the admitted queues' peers, at shutdown. */
 void nvmet_peers_free(struct nvmet_tgt *tgt)
 {

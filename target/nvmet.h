@@ -484,6 +484,7 @@ void nvmet_limits_default(struct nvmet_limits *l);
 int nvmet_queue_admit(struct nvmet_tgt *tgt, struct nvmet_sq *sq,
 		      const struct sockaddr *peer);
 void nvmet_queue_leave(struct nvmet_tgt *tgt, struct nvmet_sq *sq);
+void nvmet_sq_release(struct nvmet_tgt *tgt, struct nvmet_sq *sq);
 void nvmet_peers_free(struct nvmet_tgt *tgt);
 int nvmet_sq_start(struct nvmet_sq *sq);
 void nvmet_sq_connected(struct nvmet_sq *sq);

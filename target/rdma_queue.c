@@ -239,11 +239,7 @@ static void queue_release_finish(void *arg)
 		nvmet_rdma_dev_put(q->dev);
 	if (q->cm_id)
 		nvmf_rdma_destroy_id(q->cm_id, &q->rdev);
-	if (q->sq.ctrl)
-		nvmet_ctrl_put(q->sq.ctrl);
-	if (q->sq.port)
-		nvmet_port_queue_put(q->sq.port);
-	nvmet_queue_leave(q->tgt, &q->sq);
+	nvmet_sq_release(q->tgt, &q->sq);
 	nvmf_obj_debug(q->sq.log_prefix, "released");
 	free(q->cmds);
 	free(q->rsps);

@@ -62,11 +62,7 @@ static void queue_release(void *arg)
 	nvmet_tcp_cmds_free(q);
 	if (q->fd >= 0)
 		close(q->fd);
-	if (q->sq.ctrl)
-		nvmet_ctrl_put(q->sq.ctrl);
-	if (q->sq.port)
-		nvmet_port_queue_put(q->sq.port);
-	nvmet_queue_leave(q->tgt, &q->sq);
+	nvmet_sq_release(q->tgt, &q->sq);
 	nvmf_obj_debug(q->sq.log_prefix, "released");
 	free(q);
 }

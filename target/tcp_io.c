@@ -154,16 +154,6 @@ static void send_add(struct tcp_send *s, const void *p, size_t len)
 	s->nr++;
 }
 
-static void hdr_init(struct nvme_tcp_hdr *h, uint8_t type, uint8_t flags,
-		     uint8_t hlen, uint8_t pdo, uint32_t plen)
-{
-	h->type = type;
-	h->flags = flags;
-	h->hlen = hlen;
-	h->pdo = pdo;
-	h->plen = htole32(plen);
-}
-
 /* A header, and its digest when negotiated. */
 static void send_hdr(struct tcp_queue *q, struct tcp_send *s, void *hdr,
 		     uint8_t hlen, nvme_le32 *dgst)
@@ -203,8 +193,8 @@ void nvmet_tcp_fatal(struct tcp_queue *q, uint16_t fes, uint32_t fei,
 	}
 	memset(t, 0, sizeof(*t));
 	memcpy(q->ctl.t.hdr, q->pdu.raw, hlen);
-	hdr_init(&t->hdr, nvme_tcp_c2h_term, 0, sizeof(*t), 0,
-		 (uint32_t)sizeof(*t) + hlen);
+	nvme_tcp_hdr_init(&t->hdr, nvme_tcp_c2h_term, 0, sizeof(*t), 0,
+			  (uint32_t)sizeof(*t) + hlen);
 	t->fes = htole16(fes);
 	t->fei = htole32(fei);
 	s->nr = 0;
@@ -267,8 +257,8 @@ void nvmet_tcp_queue_response(struct nvmet_req *req)
 			(q->ddgst ? NVME_TCP_F_DDGST : 0) |
 			(q->sq.sqhd_disabled ? NVME_TCP_F_DATA_SUCCESS : 0);
 		pdo = q->c2h_pdo;
-		hdr_init(&cmd->c2h.hdr, nvme_tcp_c2h_data, flags,
-			 sizeof(cmd->c2h), pdo, pdo + len + dd);
+		nvme_tcp_hdr_init(&cmd->c2h.hdr, nvme_tcp_c2h_data, flags,
+				  sizeof(cmd->c2h), pdo, pdo + len + dd);
 		cmd->c2h.command_id = req->cqe->command_id;
 		cmd->c2h.ttag = 0;
 		cmd->c2h.data_offset = 0;
@@ -287,8 +277,9 @@ void nvmet_tcp_queue_response(struct nvmet_req *req)
 			return;
 		}
 	}
-	hdr_init(&cmd->rsp.hdr, nvme_tcp_rsp, q->hdgst ? NVME_TCP_F_HDGST : 0,
-		 sizeof(cmd->rsp), 0, sizeof(cmd->rsp) + hd);
+	nvme_tcp_hdr_init(&cmd->rsp.hdr, nvme_tcp_rsp,
+			  q->hdgst ? NVME_TCP_F_HDGST : 0, sizeof(cmd->rsp), 0,
+			  sizeof(cmd->rsp) + hd);
 	cmd->rsp.cqe = *req->cqe;
 	send_hdr(q, s, &cmd->rsp, sizeof(cmd->rsp), &cmd->hdgst[1]);
 	queue_send(q, s);
@@ -321,8 +312,9 @@ static void send_r2t(struct tcp_cmd *cmd)
 	struct tcp_send *s = &cmd->send;
 
 	cmd->state = CMD_EXEC; /* until the R2T is out: no data expected */
-	hdr_init(&cmd->r2t.hdr, nvme_tcp_r2t, q->hdgst ? NVME_TCP_F_HDGST : 0,
-		 sizeof(cmd->r2t), 0, sizeof(cmd->r2t) + hdgst_len(q));
+	nvme_tcp_hdr_init(&cmd->r2t.hdr, nvme_tcp_r2t,
+			  q->hdgst ? NVME_TCP_F_HDGST : 0, sizeof(cmd->r2t), 0,
+			  sizeof(cmd->r2t) + hdgst_len(q));
 	cmd->r2t.command_id = cmd->sqe.common.command_id;
 	cmd->r2t.ttag = cmd->ttag;
 	cmd->r2t.r2t_offset = htole32(cmd->rbytes);
@@ -481,7 +473,8 @@ static void handle_icreq(struct tcp_queue *q)
 				hdgst_len(q) + align - 1) /
 			       align * align);
 	memset(r, 0, sizeof(*r));
-	hdr_init(&r->hdr, nvme_tcp_icresp, 0, sizeof(*r), 0, sizeof(*r));
+	nvme_tcp_hdr_init(&r->hdr, nvme_tcp_icresp, 0, sizeof(*r), 0,
+			  sizeof(*r));
 	r->pfv = htole16(NVME_TCP_PFV_1_0);
 	r->cpda = 0;
 	r->digest = ic->digest &
