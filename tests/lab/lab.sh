@@ -197,6 +197,40 @@ boot_vm() {
 }
 
 # Read a role's verdict: PASS, or FAIL with a reason.
+# qemu_cpu_ms PID: user + system CPU time in ms of the qemu process that the
+# timeout(1) process PID runs (all its threads: vCPUs, I/O, TCG); "nan"
+# before it started or after it ended.
+qemu_cpu_ms() {
+	local q
+	q=$(cat "/proc/$1/task/$1/children" 2>/dev/null) && q=${q%% *} &&
+		[ -n "$q" ] &&
+		awk -v hz="$CLK_TCK" '{
+			sub(/^.*\) /, "");	# past pid and (comm)
+			printf "%d\n", ($12 + $13) * 1000 / hz }' \
+			"/proc/$q/stat" 2>/dev/null || echo nan
+}
+
+# cpu_server OUT TPID HPID: answers the guests' requests for the CPU time
+# of the VMs' qemu processes while the scenario runs.  A guest creates
+# sync/cpu-req.NAME (lab_qemu_cpu in guest/lib.sh); the answer,
+# sync/cpu.NAME, is "TARGET_MS HOST_MS".  Read on this machine, so a guest
+# pays only for its own two small files on 9p.
+cpu_server() {
+	local out=$1 tpid=$2 hpid=$3 req name
+	CLK_TCK=$(getconf CLK_TCK)
+	while kill -0 "$tpid" 2>/dev/null || kill -0 "$hpid" 2>/dev/null; do
+		for req in "$out"/sync/cpu-req.*; do
+			[ -e "$req" ] || continue
+			name=${req##*/cpu-req.}
+			echo "$(qemu_cpu_ms "$tpid") $(qemu_cpu_ms "$hpid")" \
+				>"$out/sync/.cpu.$name" &&
+				mv "$out/sync/.cpu.$name" "$out/sync/cpu.$name"
+			rm -f "$req"
+		done
+		sleep 0.05
+	done
+}
+
 role_verdict() {
 	local f=$1/result
 	[ -s "$f" ] || {
@@ -241,8 +275,10 @@ run_one() {
 		"stream,id=n0,server=off,addr.type=unix,addr.path=$sockdir/net" \
 		"$out" "$scen" $HOST_IP $TARGET_IP 52:54:00:77:00:02 &
 	hpid=$!
+	cpu_server "$out" "$tpid" "$hpid" &
 	wait "$tpid"
 	wait "$hpid"
+	wait
 	end=$(date +%s)
 	rm -rf "$sockdir"
 	vt=$(role_verdict "$out/target")

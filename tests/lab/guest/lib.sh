@@ -256,6 +256,24 @@ lab_wait() {
 	lab_wait_first "${2:-$LAB_DEFAULT_WAIT}" "$1" >/dev/null
 }
 
+# lab_qemu_cpu NAME: "TARGET_MS HOST_MS", the CPU time (user + system, all
+# threads) each VM's qemu process has used so far, read by lab.sh on the
+# machine that runs the VMs; also kept in $LAB_OUT/NAME.cpu.  "nan nan"
+# if no answer came within 10 s.  The request and the answer are two small
+# files on the shared directory: call it between runs, not during one.
+lab_qemu_cpu() {
+	local ans=$LAB_SYNC/cpu.$LAB_ROLE-$1 i v="nan nan"
+	rm -f "$ans"
+	: >"$LAB_SYNC/cpu-req.$LAB_ROLE-$1"
+	for i in $(seq 200); do
+		[ -s "$ans" ] && { v=$(cat "$ans"); break; }
+		sleep 0.05
+	done
+	[ "$v" = "nan nan" ] && lab_event "no CPU time from lab.sh for $1"
+	echo "$v" >"$LAB_OUT/$1.cpu"
+	echo "$v"
+}
+
 # lab_daemon_start NAME CMD...: run CMD in the background, output in
 # $LAB_OUT/NAME.log.
 lab_daemon_start() {

@@ -12,21 +12,33 @@ bdev=$(lab_host_field "$bname" file)
 [ -b "$bdev" ] || lab_fail "no block device for $bname: '$bdev'"
 lab_event "kernel host: $kdev, nvmf-host block device: $bdev"
 
-fjob() {	# fjob WHO DEV NAME fio-args...: fio on DEV, JSON in WHO-NAME.json
-	local who=$1 dev=$2 name=$3
+# fjob WHO DEV NAME fio-args...: fio on DEV, JSON in WHO-NAME.json; the
+# VMs' qemu CPU time at the end of its ramp (WHO-NAME.before.cpu) and at
+# its end (WHO-NAME.cpu), so that the CPU time matches the I/Os fio counts
+fjob() {
+	local who=$1 dev=$2 name=$3 cpid
 	shift 3
+	(
+		sleep "$RAMP"
+		lab_qemu_cpu "$who-$name.before" >/dev/null
+	) &
+	cpid=$!
 	fio --name="$name" --filename="$dev" --ioengine=libaio --direct=1 \
 		--time_based --runtime="$RUNTIME" --ramp_time="$RAMP" \
 		--output-format=json --output="$LAB_OUT/$who-$name.json" "$@" ||
 		lab_fail "fio $name on $dev failed"
+	wait "$cpid"
+	lab_qemu_cpu "$who-$name" >/dev/null
 }
 trid="trtype:rdma adrfam:ipv4 traddr:$LAB_PEER trsvcid:4420 subnqn:$NQN"
 ojob() {	# ojob NAME perf-args...: nvmf-host perf, output kept
 	local name=$1
 	shift
+	lab_qemu_cpu "ours-$name.before" >/dev/null
 	"$NVMF_HOST" perf -r "$trid" -t "$RUNTIME" "$@" \
 		>"$LAB_OUT/ours-$name.txt" 2>&1 ||
 		lab_fail "nvmf-host perf $name failed: $(tail -2 "$LAB_OUT/ours-$name.txt")"
+	lab_qemu_cpu "ours-$name" >/dev/null
 }
 fio_set() {	# fio_set WHO DEV ROUND
 	fjob "$1" "$2" "randread-$3" --rw=randread --bs=4k --iodepth=32
@@ -106,6 +118,43 @@ print("medians of %d rounds; ratio: the median of the per-round ratios, "
       "kernel/ours); 'poll' rows: nvmf-host perf --busy-poll, 'blk' rows: "
       "the same fio job on nvmf-host's block device (/dev/nbdN) instead of "
       "the kernel's /dev/nvmeXnY" % rounds)
+# CPU time per I/O of each VM's qemu process, from lab.sh: fio's from the
+# end of its ramp to its end, over the I/Os it counted; perf's around the
+# whole run, over the I/Os of its timed run (its counters), so that its
+# connect and disconnect count against it
+def cpu(name):
+    return [float(x) for x in open(os.path.join(d, name + ".cpu")).read().split()]
+def cpu_per_io(who, name, r):
+    n = "%s-%s-%d" % (who, name, r)
+    if who == "ours":
+        m = re.search(r"ios=(\d+)", perf(name, r))
+        ios = int(m.group(1)) if m else 0
+    else:
+        j = json.load(open(os.path.join(d, n + ".json")))["jobs"][0]
+        ios = j["read"]["total_ios"] + j["write"]["total_ios"]
+    return [(y - x) * 1000.0 / max(ios, 1)
+            for x, y in zip(cpu(n + ".before"), cpu(n))]
+print("%-22s %9s %9s %9s %6s   %9s %9s %9s" % (
+    "qemu CPU per I/O (us)", "host VM:", "", "", "", "target VM:", "", ""))
+print("%-22s %9s %9s %9s %6s   %9s %9s %9s" % (
+    "", "kernel", "nvmf-host", "blk", "ratio", "kernel", "nvmf-host", "blk"))
+for row in rows:
+    title, name = row[0], row[1]
+    if len(row) > 5 and row[5] == "B":
+        continue
+    who = row[5] if len(row) > 5 else name
+    k = [cpu_per_io("kernel", name, r) for r in range(1, rounds + 1)]
+    o = [cpu_per_io("ours", who, r) for r in range(1, rounds + 1)]
+    b = [cpu_per_io("block", name, r) for r in range(1, rounds + 1)]
+    med = lambda v, vm: statistics.median(x[vm] for x in v)
+    ratio = statistics.median(x[0] / y[0] if y[0] > 0 else float("nan")
+                              for x, y in zip(k, o))
+    print("%-22s %9.1f %9.1f %9.1f %6.2f   %9.1f %9.1f %9.1f" % (
+        title, med(k, 0), med(o, 0), med(b, 0), ratio, med(k, 1),
+        med(o, 1), med(b, 1)))
+print("kernel: fio on the kernel host's device, nvmf-host: perf, blk: fio "
+      "on nvmf-host's block device; ratio: host VM, kernel/nvmf-host, >1 is "
+      "better for us; the target VM runs the kernel target in every column")
 # what each I/O cost nvmf-host perf (the library's counters, last round)
 for name in ("randread", "randwrite", "seqread", "lat", "latpoll",
              "randreadpoll"):
