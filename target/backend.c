@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -61,6 +62,164 @@ out_errno:
 	return -errno;
 }
 
+/* ---- registered files ---------------------------------------------------------- */
+
+/* A free bit of map (nwords 64-bit words), now taken; -1 if none. */
+static int slot_get(uint64_t *map, unsigned int nwords)
+{
+	unsigned int i;
+
+	for (i = 0; i < nwords; i++) {
+		uint64_t v = __atomic_load_n(&map[i], __ATOMIC_RELAXED);
+
+		while (~v) {
+			int b = __builtin_ctzll(~v);
+
+			if (__atomic_compare_exchange_n(
+				    &map[i], &v, v | 1ull << b, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				return (int)(i * 64 + (unsigned int)b);
+		}
+	}
+	return -1;
+}
+
+static void slot_put(uint64_t *map, int slot)
+{
+	__atomic_fetch_and(&map[slot / 64], ~(1ull << (slot % 64)),
+			   __ATOMIC_RELAXED);
+}
+
+/*
+ * Put fd (or -1: empty) in slot of the file tables of the first n workers.
+ * io_uring_register may be called from any thread: the ring's own lock
+ * orders it with the worker's submissions.
+ */
+static int ring_files_set(struct nvmet_tgt *tgt, int n, int slot, int fd)
+{
+	int i, ret;
+
+	for (i = 0; i < n; i++) {
+		struct nvmet_worker *w = &tgt->workers[i];
+
+		if (!w->ring_files)
+			continue;
+		ret = io_uring_register_files_update(
+			w->ring, (unsigned int)slot, &fd, 1);
+		if (ret < 0)
+			return i;
+	}
+	return n;
+}
+
+/*
+ * A namespace just opened gets a slot in every worker's file table, before
+ * it serves I/O; without one (the table is full, or an update failed) its
+ * I/O uses the plain fd.
+ */
+static void ns_files_register(struct nvmet_ns *ns)
+{
+	struct nvmet_tgt *tgt = ns->tgt;
+	int slot, done;
+
+	if (!tgt)
+		return;
+	slot = slot_get(tgt->file_slots, NVMET_FILE_SLOTS / 64);
+	if (slot < 0) {
+		nvmf_debug("%s: nsid %u: no free io_uring file slot",
+			   ns->subsys->nqn, ns->nsid);
+		return;
+	}
+	done = ring_files_set(tgt, tgt->nr_workers, slot, ns->fd);
+	if (done < tgt->nr_workers) {
+		nvmf_debug(
+			"%s: nsid %u: worker %d: io_uring file update failed",
+			ns->subsys->nqn, ns->nsid, done);
+		ring_files_set(tgt, done, slot, -1);
+		slot_put(tgt->file_slots, slot);
+		return;
+	}
+	ns->file_slot = slot;
+}
+
+/* Before its fd is closed: no request holds the namespace any more. */
+static void ns_files_unregister(struct nvmet_ns *ns)
+{
+	if (ns->file_slot < 0)
+		return;
+	ring_files_set(ns->tgt, ns->tgt->nr_workers, ns->file_slot, -1);
+	slot_put(ns->tgt->file_slots, ns->file_slot);
+	ns->file_slot = -1;
+}
+
+int nvmet_worker_buf_register(struct nvmet_worker *w, void *addr, size_t len)
+{
+	struct iovec iov = { .iov_base = addr, .iov_len = len };
+	__u64 tag = 0;
+	int i;
+
+	if (!w->ring || !w->ring_bufs)
+		return -1;
+	i = slot_get(w->buf_slots, NVMET_BUF_SLOTS / 64);
+	if (i < 0)
+		return -1;
+	if (io_uring_register_buffers_update_tag(w->ring, (unsigned int)i, &iov,
+						 &tag, 1) < 0) {
+		nvmf_debug("worker %d: io_uring buffer registration failed",
+			   w->index);
+		slot_put(w->buf_slots, i);
+		return -1;
+	}
+	return i;
+}
+
+void nvmet_worker_buf_unregister(struct nvmet_worker *w, int index)
+{
+	struct iovec iov = { 0 }; /* an empty slot */
+	__u64 tag = 0;
+
+	if (index < 0 || !w->ring)
+		return;
+	io_uring_register_buffers_update_tag(w->ring, (unsigned int)index, &iov,
+					     &tag, 1);
+	slot_put(w->buf_slots, index);
+}
+
+/*
+ * A new worker's ring: a file table, with the namespaces already open, and
+ * an empty buffer table.  A ring without them (an older kernel) serves
+ * every namespace by its fd and pins pages per call.
+ */
+static void ring_tables_init(struct nvmet_worker *w)
+{
+	struct nvmet_subsys *s;
+	struct nvmet_ns *ns;
+
+	if (io_uring_register_buffers_sparse(w->ring, NVMET_BUF_SLOTS) < 0)
+		nvmf_debug("worker %d: no io_uring buffer table", w->index);
+	else
+		w->ring_bufs = true;
+	if (io_uring_register_files_sparse(w->ring, NVMET_FILE_SLOTS) < 0) {
+		nvmf_debug("worker %d: no io_uring file table", w->index);
+		return;
+	}
+	w->ring_files = true;
+	if (!w->tgt)
+		return;
+	TAILQ_FOREACH(s, &w->tgt->subsystems, link)
+		TAILQ_FOREACH(ns, &s->nss, link)
+			if (ns->file_slot >= 0 &&
+			    io_uring_register_files_update(
+				    w->ring, (unsigned int)ns->file_slot,
+				    &ns->fd, 1) < 0) {
+				nvmf_debug(
+					"worker %d: io_uring file update failed",
+					w->index);
+				w->ring_files = false;
+				return;
+			}
+}
+
 int nvmet_ns_open(struct nvmet_ns *ns, char *err, size_t errlen)
 {
 	int flags = O_RDWR | O_CLOEXEC;
@@ -99,6 +258,7 @@ int nvmet_ns_open(struct nvmet_ns *ns, char *err, size_t errlen)
 		nvmet_ns_close(ns);
 		return ret;
 	}
+	ns_files_register(ns);
 	nvmf_info("%s: nsid %u: %s, %llu blocks of %u bytes%s", ns->subsys->nqn,
 		  ns->nsid, ns->cfg.path, (unsigned long long)ns->nr_blocks,
 		  1u << ns->blksz_shift, flags & O_DIRECT ? "" : " (buffered)");
@@ -121,6 +281,7 @@ bool nvmet_ns_revalidate(struct nvmet_ns *ns)
 void nvmet_ns_close(struct nvmet_ns *ns)
 {
 	if (ns->fd >= 0) {
+		ns_files_unregister(ns);
 		fsync(ns->fd);
 		close(ns->fd);
 	}
@@ -150,19 +311,36 @@ static bool io_prep(struct nvmet_worker *w, struct nvmet_io *io)
 	struct io_uring_sqe *sqe = io_uring_get_sqe(w->ring);
 	struct nvmet_req *req = io->req;
 	int fd = req->ns->fd;
+	bool fixed = w->ring_files && req->ns->file_slot >= 0;
 
 	if (!sqe)
 		return false;
+	if (fixed)
+		fd = req->ns->file_slot;
 	switch (io->op) {
 	case IORING_OP_READ:
-		io_uring_prep_read(sqe, fd, (uint8_t *)req->data + io->done,
-				   (unsigned int)(io->len - io->done),
-				   io->off + io->done);
+		if (req->buf_index >= 0)
+			io_uring_prep_read_fixed(
+				sqe, fd, (uint8_t *)req->data + io->done,
+				(unsigned int)(io->len - io->done),
+				io->off + io->done, req->buf_index);
+		else
+			io_uring_prep_read(sqe, fd,
+					   (uint8_t *)req->data + io->done,
+					   (unsigned int)(io->len - io->done),
+					   io->off + io->done);
 		break;
 	case IORING_OP_WRITE:
-		io_uring_prep_write(sqe, fd, (uint8_t *)req->data + io->done,
-				    (unsigned int)(io->len - io->done),
-				    io->off + io->done);
+		if (req->buf_index >= 0)
+			io_uring_prep_write_fixed(
+				sqe, fd, (uint8_t *)req->data + io->done,
+				(unsigned int)(io->len - io->done),
+				io->off + io->done, req->buf_index);
+		else
+			io_uring_prep_write(sqe, fd,
+					    (uint8_t *)req->data + io->done,
+					    (unsigned int)(io->len - io->done),
+					    io->off + io->done);
 		sqe->rw_flags = io->rw_flags;
 		break;
 	case IORING_OP_FSYNC:
@@ -172,6 +350,13 @@ static bool io_prep(struct nvmet_worker *w, struct nvmet_io *io)
 		io_uring_prep_fallocate(sqe, fd, io->mode, io->off, io->len);
 		break;
 	}
+	if (fixed) {
+		sqe->flags |= IOSQE_FIXED_FILE;
+		nvmet_stat_add(w, NVMET_STAT_URING_FIXED, 1);
+	}
+	if (sqe->opcode == IORING_OP_READ_FIXED ||
+	    sqe->opcode == IORING_OP_WRITE_FIXED)
+		nvmet_stat_add(w, NVMET_STAT_URING_FIXED_BUFS, 1);
 	io_uring_sqe_set_data(sqe, io);
 	w->ring_inflight++;
 	return true;
@@ -300,6 +485,8 @@ const char *const nvmet_stat_names[NVMET_STAT_NR] = {
 	[NVMET_STAT_URING_ENTERS] = "uring_enters",
 	[NVMET_STAT_URING_SQES] = "uring_sqes",
 	[NVMET_STAT_URING_WAKEUPS] = "uring_wakeups",
+	[NVMET_STAT_URING_FIXED] = "uring_fixed_files",
+	[NVMET_STAT_URING_FIXED_BUFS] = "uring_fixed_buffers",
 	[NVMET_STAT_ALLOCS] = "allocations",
 };
 
@@ -393,6 +580,7 @@ int nvmet_worker_ring_init(struct nvmet_worker *w)
 	ret = io_uring_register_eventfd(w->ring, w->ring_efd);
 	if (ret < 0)
 		goto out_close;
+	ring_tables_init(w);
 	w->ring_watch =
 		nvmf_watch_add(w->loop, w->ring_efd, EPOLLIN, ring_cb, w);
 	if (!w->ring_watch) {
@@ -420,6 +608,7 @@ void nvmet_worker_ring_exit(struct nvmet_worker *w)
 	close(w->ring_efd);
 	free(w->ring);
 	w->ring = NULL;
+	w->ring_files = w->ring_bufs = false;
 }
 
 /* ---- operations --------------------------------------------------------------- */

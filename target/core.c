@@ -45,6 +45,7 @@ uint16_t nvmet_req_init(struct nvmet_req *req, struct nvmet_sq *sq)
 	req->dir = NVMET_DATA_NONE;
 	req->data_len = 0;
 	req->data = NULL;
+	req->buf_index = -1;
 	req->execute = NULL;
 	memset(req->cqe, 0, sizeof(*req->cqe));
 	req->cqe->command_id = req->cmd->common.command_id;

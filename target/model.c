@@ -292,6 +292,7 @@ int nvmet_ns_add(struct nvmet_subsys *s, uint32_t nsid, const char *where,
 	ns->tgt = s->tgt;
 	ns->nsid = nsid;
 	ns->fd = -1;
+	ns->file_slot = -1;
 	ns->ana_grpid = 1;
 	atomic_init(&ns->inflight, 0);
 	derive_uuid(s->nqn, nsid, ns->uuid);

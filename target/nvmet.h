@@ -72,6 +72,7 @@ struct nvmet_ns {
 				     * tgt->ns_retired */
 	uint64_t retire_epoch; /* freed after this grace round */
 	int fd;		       /* -1 when not open */
+	int file_slot;	       /* in the workers' io_uring file tables, or -1 */
 	bool blkdev;
 	unsigned int blksz_shift;
 	uint64_t nr_blocks;
@@ -273,6 +274,11 @@ struct nvmet_req {
 	enum nvmet_data_dir dir;
 	uint32_t data_len; /* bytes the command transfers */
 	void *data;	   /* mapped by the transport */
+	/*
+	 * The worker's registered buffer data lies in
+	 * (nvmet_worker_buf_register), or -1; set by the transport.
+	 */
+	int buf_index;
 	void (*execute)(struct nvmet_req *req);
 	struct nvmet_io io;
 	void *priv; /* transport */
@@ -335,7 +341,9 @@ enum nvmet_stat {
 	NVMET_STAT_URING_ENTERS,  /* io_uring_submit calls (io_uring_enter) */
 	NVMET_STAT_URING_SQES,	  /* backend operations they submitted */
 	NVMET_STAT_URING_WAKEUPS, /* the ring's eventfd woke us */
-	NVMET_STAT_ALLOCS,	  /* data buffer regions registered on demand */
+	NVMET_STAT_URING_FIXED,	  /* operations on a registered file */
+	NVMET_STAT_URING_FIXED_BUFS, /* reads and writes on a registered buffer */
+	NVMET_STAT_ALLOCS, /* data buffer regions registered on demand */
 	NVMET_STAT_NR,
 };
 
@@ -369,12 +377,29 @@ struct nvmet_flush {
 	TAILQ_ENTRY(nvmet_flush) link;
 };
 
+/*
+ * Each worker's io_uring has a table of registered files, one slot per open
+ * namespace (the same slot in every worker): an I/O then skips the
+ * kernel's per-call file lookup and reference.  A namespace beyond the
+ * table is served through its plain fd.
+ */
+#define NVMET_FILE_SLOTS 1024
+/*
+ * And a table of registered buffers, which transports fill with the
+ * regions they read and write data in (the RDMA pool's): a read or write
+ * there skips the kernel's per-call page pinning.
+ */
+#define NVMET_BUF_SLOTS 256
+
 struct nvmet_worker {
 	struct nvmet_tgt *tgt;
 	int index;
 	pthread_t thread;
 	struct nvmf_loop *loop;
 	struct io_uring *ring;
+	bool ring_files; /* the ring has a file table (NVMET_FILE_SLOTS) */
+	bool ring_bufs;	 /* and a buffer table (NVMET_BUF_SLOTS) */
+	uint64_t buf_slots[NVMET_BUF_SLOTS / 64]; /* in use */
 	int ring_efd;
 	struct nvmf_watch *ring_watch;
 	unsigned int ring_inflight;
@@ -401,6 +426,14 @@ void nvmet_worker_batch_begin(struct nvmet_worker *w);
 void nvmet_worker_batch_end(struct nvmet_worker *w);
 /* Return: true if f will run at the end of the current pass. */
 bool nvmet_worker_defer(struct nvmet_worker *w, struct nvmet_flush *f);
+/*
+ * Register [addr, addr + len) with the worker's io_uring: reads and writes
+ * of requests whose buf_index is the returned index skip page pinning.
+ * Return: the index, or -1 (no table, or it is full: the data path works
+ * without).  Unregister before the memory is unmapped; any thread.
+ */
+int nvmet_worker_buf_register(struct nvmet_worker *w, void *addr, size_t len);
+void nvmet_worker_buf_unregister(struct nvmet_worker *w, int index);
 
 /*
  * stats.c: RUN_DIR/stats.json; main thread.  last: NVMET_STATS_LAST_NR
@@ -451,6 +484,8 @@ struct nvmet_tgt {
 	const struct nvmet_transport_ops *const *transports;
 	struct nvmet_worker *workers;
 	int nr_workers;
+	/* slots of the workers' io_uring file tables in use (backend.c) */
+	uint64_t file_slots[NVMET_FILE_SLOTS / 64];
 	atomic_uint next_worker;
 	atomic_uint_fast64_t genctr; /* discovery generation counter */
 	unsigned int repair_interval_ms;

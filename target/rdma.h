@@ -46,6 +46,7 @@ _Static_assert(NVMET_RDMA_POOL_REGION / NVMET_RDMA_POOL_PAGE <= UINT16_MAX,
 struct rdma_pool_region {
 	void *buf;
 	struct ibv_mr *mr;
+	int ring_buf; /* its index in the worker's io_uring, or -1 */
 	struct nvmet_range_map *map;
 };
 

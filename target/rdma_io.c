@@ -316,6 +316,7 @@ static void rsp_have_buf(struct rdma_rsp *rsp)
 	struct rdma_queue *q = rsp->q;
 
 	rsp->req.data = rsp->buf.addr;
+	rsp->req.buf_index = q->pool->regions[rsp->buf.region].ring_buf;
 	rsp->data_sge.addr = (uintptr_t)rsp->buf.addr;
 	rsp->data_sge.lkey = rsp->buf.lkey;
 	if (rsp->req.dir != NVMET_DATA_TO_CTRL) {

@@ -45,8 +45,9 @@ struct rdma_pool *nvmet_rdma_pool_create(struct ibv_pd *pd, size_t max_bytes,
 	return p;
 }
 
-static void region_free(struct rdma_pool_region *r)
+static void region_free(struct rdma_pool *p, struct rdma_pool_region *r)
 {
+	nvmet_worker_buf_unregister(p->w, r->ring_buf);
 	if (r->mr)
 		ibv_dereg_mr(r->mr);
 	nvmet_rdma_free_buf(r->buf, NVMET_RDMA_POOL_REGION);
@@ -62,7 +63,7 @@ void nvmet_rdma_pool_destroy(struct rdma_pool *p)
 	if (!p)
 		return;
 	for (i = 0; i < p->nr_regions; i++)
-		region_free(&p->regions[i]);
+		region_free(p, &p->regions[i]);
 	free(p->regions);
 	free(p);
 }
@@ -74,6 +75,7 @@ static int pool_grow(struct rdma_pool *p)
 
 	if (p->nr_regions >= p->max_regions)
 		return -ENOSPC;
+	r->ring_buf = -1;
 	r->buf = nvmet_rdma_alloc_buf(NVMET_RDMA_POOL_REGION);
 	if (!r->buf)
 		return -ENOMEM;
@@ -84,9 +86,12 @@ static int pool_grow(struct rdma_pool *p)
 	if (!r->map || !r->mr) {
 		int ret = r->mr ? -ENOMEM : -errno;
 
-		region_free(r);
+		region_free(p, r);
 		return ret;
 	}
+	/* the backend reads and writes it without pinning pages per call */
+	r->ring_buf =
+		nvmet_worker_buf_register(p->w, r->buf, NVMET_RDMA_POOL_REGION);
 	p->nr_regions++;
 	nvmet_stat_add(p->w, NVMET_STAT_ALLOCS, 1);
 	return 0;

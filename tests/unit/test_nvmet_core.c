@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1270,6 +1271,158 @@ static void test_ns_stale_device(void **state)
 	unlink(img2);
 }
 
+static uint8_t io_buf[4][4096] __attribute__((aligned(4096)));
+
+/*
+ * Read or write one block of nsid 1, LBA lba, from io_buf[slot] (a write
+ * fills it with byte first), with the worker's registered buffer buf_index
+ * (or -1); return the status.
+ */
+static uint16_t rw_block(struct fixture *f, struct nvmet_sq *sq, bool write,
+			 uint64_t lba, uint8_t byte, int slot, int buf_index)
+{
+	uint8_t *buf = io_buf[slot];
+	int before = completions;
+	struct treq t;
+	uint16_t st;
+
+	memset(&t, 0, sizeof(t));
+	if (write)
+		memset(buf, byte, 4096);
+	t.cmd.rw.opcode = write ? nvme_cmd_write : nvme_cmd_read;
+	t.cmd.rw.flags = NVME_CMD_SGL_METABUF;
+	t.cmd.rw.nsid = htole32(1);
+	t.cmd.rw.slba = htole64(lba);
+	t.req.cmd = &t.cmd;
+	t.req.cqe = &t.cqe;
+	st = nvmet_req_init(&t.req, sq);
+	if (st)
+		return st;
+	assert_int_equal(t.req.buf_index, -1); /* unless the transport says */
+	t.req.data = buf;
+	t.req.buf_index = buf_index;
+	nvmet_req_execute(&t.req);
+	for (int i = 0; i < 100 && completions == before; i++)
+		nvmf_loop_run_once(f->worker.loop, 10);
+	assert_int_equal(completions, before + 1);
+	return le16toh(t.cqe.status);
+}
+
+static uint16_t write_block(struct fixture *f, struct nvmet_sq *sq,
+			    uint64_t lba, uint8_t byte)
+{
+	return rw_block(f, sq, true, lba, byte, 0, -1);
+}
+
+static bool file_has(const char *path, uint64_t lba, uint8_t byte)
+{
+	uint8_t buf[4096];
+	int fd = open(path, O_RDONLY);
+	bool ok;
+
+	assert_true(fd >= 0);
+	ok = pread(fd, buf, sizeof(buf), (off_t)(lba * 4096)) == sizeof(buf);
+	close(fd);
+	for (size_t i = 0; ok && i < sizeof(buf); i++)
+		ok = buf[i] == byte;
+	return ok;
+}
+
+static int slots_used(struct nvmet_tgt *tgt)
+{
+	int n = 0;
+
+	for (int i = 0; i < NVMET_FILE_SLOTS / 64; i++)
+		n += __builtin_popcountll(tgt->file_slots[i]);
+	return n;
+}
+
+/*
+ * The worker's io_uring reaches namespaces through its table of registered
+ * files, one slot per open namespace; a namespace given another device
+ * gets the new file in its slot, so writes land on the new device.
+ */
+static void test_ns_registered_file(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_worker *w = &f->worker;
+	struct nvmet_subsys *s = nvmet_find_subsys(&f->tgt, OPEN);
+	char img2[] = "/tmp/nvmet-core3-XXXXXX", err[256];
+	struct nvmet_sq asq, iosq;
+	struct nvmet_ns *ns;
+	uint64_t fixed;
+	int fd;
+
+	nvmf_loop_bind_thread(w->loop);
+	assert_int_equal(nvmet_worker_ring_init(w), 0);
+	if (!w->ring_files)
+		skip(); /* a kernel without sparse file tables (< 5.19) */
+	f->tgt.workers = w;
+	f->tgt.nr_workers = 1;
+	assert_int_equal(slots_used(&f->tgt), 2); /* nsid 1 and 3 are open */
+	sq_init(f, &asq, 0);
+	sq_init(f, &iosq, 1);
+	connect_io_queue(&asq, &iosq);
+	fixed = w->stats[NVMET_STAT_URING_FIXED];
+	assert_int_equal(write_block(f, &iosq, 5, 0xa5), 0);
+	assert_int_equal(w->stats[NVMET_STAT_URING_FIXED], fixed + 1);
+	assert_true(file_has(f->img, 5, 0xa5));
+
+	/* another device: the slot is given back, the new file gets one */
+	fd = mkstemp(img2);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 8 << 20), 0); /* 2048 blocks */
+	close(fd);
+	nvmet_model_lock(&f->tgt);
+	ns = nvmet_find_ns_any(s, 1);
+	nvmet_ns_disable(ns);
+	nvmet_model_unlock(&f->tgt);
+	nvmet_ns_drain(ns);
+	assert_int_equal(ns->file_slot, -1);
+	assert_int_equal(slots_used(&f->tgt), 1);
+	nvmet_model_lock(&f->tgt);
+	free(ns->cfg.path);
+	ns->cfg.path = strdup(img2);
+	assert_int_equal(nvmet_ns_enable(ns, err, sizeof(err)), 0);
+	nvmet_model_unlock(&f->tgt);
+	assert_true(ns->file_slot >= 0);
+	assert_int_equal(slots_used(&f->tgt), 2);
+	assert_int_equal(write_block(f, &iosq, 5, 0x3c), 0);
+	assert_int_equal(write_block(f, &iosq, 2000, 0x3c), 0);
+	assert_int_equal(w->stats[NVMET_STAT_URING_FIXED], fixed + 3);
+	assert_true(file_has(img2, 5, 0x3c));
+	assert_true(file_has(img2, 2000, 0x3c));
+	assert_true(file_has(f->img, 5, 0xa5)); /* the old device untouched */
+
+	/* a registered buffer: reads and writes there say so */
+	assert_true(w->ring_bufs); /* sparse tables came in one kernel */
+	{
+		uint64_t fb = w->stats[NVMET_STAT_URING_FIXED_BUFS];
+		int idx = nvmet_worker_buf_register(w, io_buf[1],
+						    3 * sizeof(io_buf[1]));
+
+		assert_true(idx >= 0);
+		assert_int_equal(rw_block(f, &iosq, true, 7, 0x5a, 2, idx), 0);
+		assert_true(file_has(img2, 7, 0x5a));
+		memset(io_buf[3], 0, sizeof(io_buf[3]));
+		assert_int_equal(rw_block(f, &iosq, false, 7, 0, 3, idx), 0);
+		assert_int_equal(io_buf[3][0], 0x5a);
+		assert_int_equal(io_buf[3][4095], 0x5a);
+		assert_int_equal(w->stats[NVMET_STAT_URING_FIXED_BUFS], fb + 2);
+		/* the kernel holds it to the registered range */
+		assert_int_not_equal(rw_block(f, &iosq, true, 7, 0, 0, idx), 0);
+		assert_true(file_has(img2, 7, 0x5a));
+		nvmet_worker_buf_unregister(w, idx);
+		/* the slot is free again */
+		assert_int_equal(nvmet_worker_buf_register(w, io_buf[1], 4096),
+				 idx);
+		nvmet_worker_buf_unregister(w, idx);
+	}
+	unlink(img2);
+	f->tgt.workers = NULL;
+	f->tgt.nr_workers = 0;
+}
+
 static struct sockaddr *ipv4(struct sockaddr_in *sin, const char *addr)
 {
 	memset(sin, 0, sizeof(*sin));
@@ -1361,6 +1514,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_admission_limits, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_connect_deadline, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ns_registered_file, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ns_stale_device, setup,
 						teardown),

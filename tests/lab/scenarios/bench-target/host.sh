@@ -28,14 +28,24 @@ for t in "${PERFTESTS[@]}"; do
 done
 lab_wait target-ready 120
 
-# job NAME DEV fio-args...: one timed fio run, JSON output kept
+
+# job NAME DEV fio-args...: one timed fio run, JSON output kept; the VMs'
+# qemu CPU time at the end of its ramp (NAME.before.cpu) and at its end
+# (NAME.cpu), so that the CPU time matches the I/Os fio counts
 job() {
-	local name=$1 dev=$2
+	local name=$1 dev=$2 cpid
 	shift 2
+	(
+		sleep "$RAMP"
+		lab_qemu_cpu "$name.before" >/dev/null
+	) &
+	cpid=$!
 	fio --name="$name" --filename="$dev" --ioengine=libaio --direct=1 \
 		--time_based --runtime="$RUNTIME" --ramp_time="$RAMP" \
 		--output-format=json --output="$LAB_OUT/$name.json" "$@" ||
 		lab_fail "fio $name failed"
+	wait "$cpid"
+	lab_qemu_cpu "$name" >/dev/null
 	python3 - "$LAB_OUT/$name.json" <<'PY' || lab_fail "fio $name reported errors"
 import json, sys
 j = json.load(open(sys.argv[1]))["jobs"][0]
@@ -154,12 +164,40 @@ print("medians of %d rounds; ratio: the median of the per-round ratios, "
       "ours relative to the kernel, >1 is better for us (latency: "
       "kernel/ours)" % rounds)
 
+# CPU time per I/O of each VM's qemu process (all its threads: what the
+# guest's kernel, rxe, the target and fio cost this machine), from lab.sh
+# from the end of fio's ramp to its end, over the I/Os fio counted
+def cpu_per_io(name):
+    a = [float(x) for x in open(os.path.join(d, name + ".before.cpu")).read().split()]
+    b = [float(x) for x in open(os.path.join(d, name + ".cpu")).read().split()]
+    j = get(name)
+    n = j["read"]["total_ios"] + j["write"]["total_ios"]
+    return [(y - x) * 1000.0 / max(n, 1) for x, y in zip(a, b)]
+print("qemu CPU per I/O (us)  %14s %14s %8s  %14s %14s %8s" % (
+    "target VM: kernel", "nvmf-tgt", "ratio", "host VM: kernel", "with ours",
+    "ratio"))
+for title, job, rw, what, unit in rows:
+    k = [cpu_per_io("kernel-%s-%d" % (job, r)) for r in range(1, rounds + 1)]
+    o = [cpu_per_io("ours-%s-%d" % (job, r)) for r in range(1, rounds + 1)]
+    cols = []
+    for vm in (0, 1):
+        kv = [x[vm] for x in k]
+        ov = [x[vm] for x in o]
+        # kernel/ours: >1 is better for us, as for latency
+        ratios = [a / b if b > 0 else float("nan") for a, b in zip(kv, ov)]
+        cols += [statistics.median(kv), statistics.median(ov),
+                 statistics.median(ratios)]
+    print("%-22s %14.1f %14.1f %8.2f  %14.1f %14.1f %8.2f" % (
+        (title,) + tuple(cols)))
+print("CPU ratio: kernel/ours, >1 is better for us; the host VM runs the "
+      "kernel host and fio in both columns")
+
 # what each I/O cost nvmf-tgt, from its counters (all rounds of a job)
 def total(name):
     return json.load(open(os.path.join(d, name + ".stats.json")))["total"]
 keys = ["send_doorbells", "send_wrs", "recv_posts", "cq_wakeups", "cq_arms",
         "cq_polls", "work_completions", "uring_enters", "uring_wakeups",
-        "allocations"]
+        "uring_fixed_files", "uring_fixed_buffers", "allocations"]
 print("nvmf-tgt per I/O: %s syscalls(at most)" % " ".join(keys))
 for title, job, rw, what, unit in rows:
     delta = dict.fromkeys(keys + ["ios"], 0)
