@@ -224,10 +224,12 @@ static void slot_deliver(struct rdma_hq *rq, uint16_t cid)
 	if (rq->slot_flags[cid] & SLOT_BOUNCE) {
 		uint16_t b = rq->slot_bounce[cid];
 
-		if (req && (req->flags & NVMF_REQ_TO_HOST))
+		if (req && (req->flags & NVMF_REQ_TO_HOST)) {
 			memcpy(req->buf,
 			       rq->bounce + (size_t)b * NVMF_HOST_MAX_IO,
 			       req->len);
+			ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_COPIES, 1);
+		}
 		rq->bounce_free[rq->nr_bounce_free++] = b;
 	}
 	rq->slot_flags[cid] = 0;
@@ -645,7 +647,9 @@ static int hq_create_qp(struct rdma_hq *rq)
 	/* per command: a window bind, the send, a local invalidate */
 	qa.cap.max_send_wr = hq->slots.depth * (rq->rc->use_mw ? 3u : 1u) + 1u;
 	qa.cap.max_recv_wr = hq->size;
-	qa.cap.max_send_sge = qa.cap.max_recv_sge = 1;
+	/* the capsule, and in-capsule data from a registered region */
+	qa.cap.max_send_sge = 2;
+	qa.cap.max_recv_sge = 1;
 	if (rdma_create_qp(rq->id, rq->rc->pd, &qa))
 		return -errno;
 	for (i = 0; i < hq->size; i++)
@@ -923,7 +927,7 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	uint8_t flags = SLOT_SENT, *capsule;
 	struct ibv_mr *mr = NULL;
 	union nvme_command *cmd;
-	struct ibv_sge sge;
+	struct ibv_sge sge[2];
 	bool inl;
 	int ret;
 
@@ -934,8 +938,9 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	*cmd = req->cmd;
 	cmd->common.command_id = cid;
 	inl = req->len && !to_host && req->len <= rq->icd_max;
-	if (req->len && !inl) {
+	if (req->len)
 		mr = region_find(rq->rc, req->buf, req->len);
+	if (req->len && !inl) {
 		if (!mr) {
 			uint16_t chunk;
 			uint8_t *b;
@@ -945,14 +950,17 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 			chunk = rq->bounce_free[--rq->nr_bounce_free];
 			rq->slot_bounce[cid] = chunk;
 			b = rq->bounce + (size_t)chunk * NVMF_HOST_MAX_IO;
-			if (!to_host)
+			if (!to_host) {
 				memcpy(b, req->buf, req->len);
+				ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_COPIES,
+					       1);
+			}
 			addr = (uintptr_t)b;
 			mr = rq->mr;
 			flags |= SLOT_BOUNCE;
 		}
 	}
-	if (mr && rq->rc->use_mw) {
+	if (mr && !inl && rq->rc->use_mw) {
 		/* open this buffer to the target for this request only */
 		rkey = ibv_inc_rkey(rq->slot_mw[cid]->rkey);
 		bind.bind_mw.mw = rq->slot_mw[cid];
@@ -965,18 +973,30 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 				  IBV_ACCESS_REMOTE_READ;
 		first = &bind;
 		flags |= SLOT_MW;
-	} else if (mr) {
+	} else if (mr && !inl) {
 		rkey = mr->rkey;
 	}
-	sge.addr = (uintptr_t)capsule;
-	sge.length = sizeof(*cmd);
-	sge.lkey = rq->mr->lkey;
+	sge[0].addr = (uintptr_t)capsule;
+	sge[0].length = sizeof(*cmd);
+	sge[0].lkey = rq->mr->lkey;
+	wr.sg_list = sge;
 	if (nvmf_sgl_build(cmd, req->len, to_host, inl ? rq->icd_max : 0, addr,
 			   rkey, flags & SLOT_MW)) {
-		memcpy(capsule + sizeof(*cmd), req->buf, req->len);
-		sge.length += req->len;
+		if (mr) {
+			/*
+			 * Sent from where it is: the request completes only
+			 * after this send did (slot_try_deliver)
+			 */
+			sge[1].addr = (uintptr_t)req->buf;
+			sge[1].length = req->len;
+			sge[1].lkey = mr->lkey;
+			wr.num_sge = 2;
+		} else {
+			memcpy(capsule + sizeof(*cmd), req->buf, req->len);
+			sge[0].length += req->len;
+			ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_COPIES, 1);
+		}
 	}
-	wr.sg_list = &sge;
 	rq->slot_flags[cid] = flags;
 	ret = ibv_post_send(rq->id->qp, first, &bad);
 	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_DOORBELLS, 1);

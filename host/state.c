@@ -34,6 +34,7 @@ static const char *const stat_names[NVMF_STAT_NR] = {
 	[NVMF_STAT_CQ_ARMS] = "cq_arms",
 	[NVMF_STAT_CQ_POLLS] = "cq_polls",
 	[NVMF_STAT_WCS] = "work_completions",
+	[NVMF_STAT_COPIES] = "data_copies",
 };
 
 const char *nvmf_ctrl_stat_name(int stat)

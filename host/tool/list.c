@@ -506,8 +506,11 @@ static void print_costs(struct json_object *o)
 	printf("  data path:  %.0f I/Os", ios);
 	if (ios >= 1) {
 		printf("; per I/O:");
+		/* what the daemon wrote (an older one has fewer counters) */
 		for (i = 0; i < NVMF_STAT_NR; i++)
-			if (i != NVMF_STAT_IOS)
+			if (i != NVMF_STAT_IOS &&
+			    json_object_object_get_ex(s, nvmf_ctrl_stat_name(i),
+						      NULL))
 				printf(" %s %.2f", nvmf_ctrl_stat_name(i),
 				       (double)jint(s, nvmf_ctrl_stat_name(i)) /
 					       ios);

@@ -180,6 +180,12 @@ enum nvmf_ctrl_stat {
 	NVMF_STAT_CQ_ARMS,	  /* ibv_req_notify_cq calls */
 	NVMF_STAT_CQ_POLLS,	  /* ibv_poll_cq calls */
 	NVMF_STAT_WCS,		  /* work completions polled */
+	/*
+	 * I/Os whose data was copied: a write's data into its capsule or a
+	 * bounce buffer, a read's out of a bounce buffer (a buffer that is
+	 * not in a region given to nvmf_ctrl_register)
+	 */
+	NVMF_STAT_COPIES,
 	NVMF_STAT_NR,
 };
 

@@ -95,11 +95,11 @@ c = j["Controllers"]
 assert len(c) == 1 and c[0]["name"] == "nvmf2" and c[0]["namespaces"][0]["file"] == "/dev/nbd3", c
 PY
 # the data path counters, per I/O
-sed -i -e 's|"namespaces": \[|"stats": { "ios": 200, "allocations": 200, "thread_hops": 0, "send_doorbells": 100, "send_wrs": 400, "recv_posts": 200, "cq_wakeups": 50, "cq_arms": 50, "cq_polls": 60, "work_completions": 400 }, "namespaces": [|' \
+sed -i -e 's|"namespaces": \[|"stats": { "ios": 200, "allocations": 200, "thread_hops": 0, "send_doorbells": 100, "send_wrs": 400, "recv_posts": 200, "cq_wakeups": 50, "cq_arms": 50, "cq_polls": 60, "work_completions": 400, "data_copies": 20 }, "namespaces": [|' \
 	"$run/ctrl/nvmf2/status.json"
 "$host" list --run-dir "$run" >"$tmp/out" 2>&1
 line=$(grep "data path:" "$tmp/out")
-[ "$line" = "  data path:  200 I/Os; per I/O: allocations 1.00 thread_hops 0.00 send_doorbells 0.50 send_wrs 2.00 recv_posts 1.00 cq_wakeups 0.25 cq_arms 0.25 cq_polls 0.30 work_completions 2.00" ] &&
+[ "$line" = "  data path:  200 I/Os; per I/O: allocations 1.00 thread_hops 0.00 send_doorbells 0.50 send_wrs 2.00 recv_posts 1.00 cq_wakeups 0.25 cq_arms 0.25 cq_polls 0.30 work_completions 2.00 data_copies 0.10" ] &&
 	ok "list: counters per I/O:$line" || bad "list: counters: '$line'"
 "$host" list -o xml --run-dir "$run" >"$tmp/out" 2>&1
 rc=$?

@@ -137,7 +137,8 @@ def cpu_per_io(who, name, r):
 print("%-22s %9s %9s %9s %6s   %9s %9s %9s" % (
     "qemu CPU per I/O (us)", "host VM:", "", "", "", "target VM:", "", ""))
 print("%-22s %9s %9s %9s %6s   %9s %9s %9s" % (
-    "", "kernel", "nvmf-host", "blk", "ratio", "kernel", "nvmf-host", "blk"))
+    "(medians)", "kernel", "nvmf-host", "blk", "ratio", "kernel", "nvmf-host",
+    "blk"))
 for row in rows:
     title, name = row[0], row[1]
     if len(row) > 5 and row[5] == "B":
