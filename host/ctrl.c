@@ -588,6 +588,18 @@ out_free:
 	return NULL;
 }
 
+/* What the transports held back to send together goes out now. */
+static void ctrl_flush(struct nvmf_ctrl *c)
+{
+	int q;
+
+	if (!c->ops->flush)
+		return;
+	for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++)
+		if (c->queues[q] && c->queues[q]->tp)
+			c->ops->flush(c->queues[q]);
+}
+
 /*
  * Wait until cond_fn(arg) holds: the owner of a poll-mode controller runs
  * its loop meanwhile; any other thread sleeps until the loop's thread
@@ -598,8 +610,10 @@ void ctrl_wait(struct nvmf_ctrl *c, bool (*cond_fn)(void *), void *arg)
 {
 	if (!c->own_thread && nvmf_loop_on_thread(c->loop)) {
 		c->loop_depth++;
-		while (!cond_fn(arg))
+		while (!cond_fn(arg)) {
+			ctrl_flush(c);
 			nvmf_loop_run_once(c->loop, 100);
+		}
 		c->loop_depth--;
 		return;
 	}

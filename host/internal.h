@@ -133,6 +133,12 @@ struct nvmf_host_transport_ops {
 	 * which leaves completion queues unarmed).  Return: 0 or < 0.
 	 */
 	int (*arm)(struct nvmf_hq *hq);
+	/*
+	 * Optional: send now what submissions from a completion pass held
+	 * back to send together at its end; called before the loop's thread
+	 * waits inside a call (ctrl_wait).
+	 */
+	void (*flush)(struct nvmf_hq *hq);
 	/* Memory regions: (re)registered on the current device. */
 	int (*mr_add)(struct nvmf_ctrl *ctrl, void *buf, size_t len);
 	void (*mr_del)(struct nvmf_ctrl *ctrl, void *buf);

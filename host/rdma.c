@@ -97,6 +97,13 @@ enum {
 	SLOT_INV = 32, /* a local invalidate of it is posted */
 };
 
+/* A slot's work requests: built at submission, posted then or at the
+ * end of the completion pass (rq->batch). */
+struct rdma_slot_wr {
+	struct ibv_send_wr bind, send;
+	struct ibv_sge sge[2];
+};
+
 struct rdma_hq {
 	struct nvmf_hq *hq;
 	struct rdma_ctrl *rc;
@@ -120,6 +127,14 @@ struct rdma_hq {
 	struct nvme_completion *slot_cqe;
 	struct ibv_mw **slot_mw; /* per slot, with use_mw; ->rkey: current */
 	uint32_t nr_mw;
+	struct rdma_slot_wr *slot_wr;
+	/*
+	 * Inside a completion pass (nesting depth), submissions are chained
+	 * here and posted with one doorbell at its end (rq_flush).
+	 */
+	unsigned int batch;
+	struct ibv_send_wr *pend_head, *pend_tail;
+	unsigned int pend_wrs;
 	struct nvmf_timer *cm_timer;
 	bool established;
 	bool failed;
@@ -364,6 +379,36 @@ static bool handle_wc(struct rdma_ctrl *rc, struct rdma_hq *rq,
 	return rc->gen == gen;
 }
 
+/* Post what the completion pass submitted: one doorbell for all of it. */
+static void rq_flush(struct rdma_hq *rq)
+{
+	struct ibv_send_wr *head = rq->pend_head, *bad;
+	unsigned int n = rq->pend_wrs;
+
+	if (!head)
+		return;
+	rq->pend_head = rq->pend_tail = NULL;
+	rq->pend_wrs = 0;
+	if (rq->failed)
+		return; /* its requests go with the queue */
+	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_DOORBELLS, 1);
+	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_WRS, n);
+	if (ibv_post_send(rq->id->qp, head, &bad)) {
+		hq_fail(rq, -EIO, "cannot post %u work requests", n);
+		return;
+	}
+	/* each window's key is its new one only once its bind is posted */
+	for (; head; head = head->next)
+		if (head->opcode == IBV_WR_BIND_MW)
+			head->bind_mw.mw->rkey = head->bind_mw.rkey;
+}
+
+static void rq_batch_end(struct rdma_hq *rq)
+{
+	if (!--rq->batch)
+		rq_flush(rq);
+}
+
 /* Ask for the next completion event.  Return: 0, or -EIO (queue failed). */
 static int cq_arm(struct rdma_hq *rq)
 {
@@ -393,6 +438,7 @@ static void cq_event_cb(void *arg, uint32_t events)
 		/* busy polling reaps it: no more events wanted (rdma_arm) */
 		if (!rc->ctrl->cqs_unarmed && cq_arm(rq))
 			return;
+		rq->batch++;
 		do {
 			n = ibv_poll_cq(cq, CQ_BATCH, wc);
 			ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_POLLS, 1);
@@ -401,8 +447,9 @@ static void cq_event_cb(void *arg, uint32_t events)
 					       (uint64_t)n);
 			for (i = 0; i < n; i++)
 				if (!handle_wc(rc, rq, &wc[i], gen))
-					return;
+					return; /* rq is gone */
 		} while (n == CQ_BATCH);
+		rq_batch_end(rq);
 	}
 }
 
@@ -423,10 +470,21 @@ static int rdma_poll(struct nvmf_hq *hq)
 	ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_POLLS, 1);
 	if (n > 0)
 		ctrl_stat_loop(rc->ctrl, NVMF_STAT_WCS, (uint64_t)n);
+	rq->batch++;
 	for (i = 0; i < n; i++)
 		if (!handle_wc(rc, rq, &wc[i], gen))
-			return -1;
+			return -1; /* rq is gone */
+	rq_batch_end(rq);
 	return n;
+}
+
+/* Before the loop's thread waits inside a call: nothing stays unposted. */
+static void rdma_flush(struct nvmf_hq *hq)
+{
+	struct rdma_hq *rq = hq->tp;
+
+	if (rq)
+		rq_flush(rq);
 }
 
 /* Events again after busy polling left the completion queue unarmed. */
@@ -601,8 +659,9 @@ static int hq_buffers(struct rdma_hq *rq)
 	rq->slot_cqe = calloc(slots, sizeof(*rq->slot_cqe));
 	rq->slot_bounce = calloc(slots, sizeof(*rq->slot_bounce));
 	rq->bounce_free = calloc(rq->nr_bounce, sizeof(*rq->bounce_free));
+	rq->slot_wr = calloc(slots, sizeof(*rq->slot_wr));
 	if (!rq->slot_flags || !rq->slot_cqe || !rq->slot_bounce ||
-	    !rq->bounce_free)
+	    !rq->bounce_free || !rq->slot_wr)
 		return -ENOMEM;
 	for (i = 0; i < rq->nr_bounce; i++)
 		rq->bounce_free[i] = (uint16_t)(rq->nr_bounce - 1 - i);
@@ -848,6 +907,7 @@ static void queue_release(struct nvmf_hq *hq, bool park)
 	free(rq->slot_flags);
 	free(rq->slot_cqe);
 	free(rq->slot_bounce);
+	free(rq->slot_wr);
 	free(rq->bounce_free);
 	hq->tp = NULL;
 	if (rq->id && park) {
@@ -914,25 +974,26 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	struct rdma_hq *rq = hq->tp;
 	bool to_host = req->flags & NVMF_REQ_TO_HOST;
 	uint16_t cid = req->cid;
-	struct ibv_send_wr wr = { .wr_id = WR_SEND | cid,
-				  .num_sge = 1,
-				  .opcode = IBV_WR_SEND,
-				  .send_flags = IBV_SEND_SIGNALED },
-			   bind = { .wr_id = WR_BIND | cid,
-				    .opcode = IBV_WR_BIND_MW,
-				    .next = &wr },
-			   *first = &wr, *bad;
+	struct ibv_send_wr *first, *bad;
+	struct rdma_slot_wr *sw;
 	uint32_t rkey = 0;
 	uint64_t addr = (uintptr_t)req->buf;
 	uint8_t flags = SLOT_SENT, *capsule;
 	struct ibv_mr *mr = NULL;
 	union nvme_command *cmd;
-	struct ibv_sge sge[2];
+	unsigned int nwr;
 	bool inl;
 	int ret;
 
 	if (!rq || rq->failed || req->len > NVMF_HOST_MAX_IO)
 		return -EIO;
+	sw = &rq->slot_wr[cid];
+	sw->send = (struct ibv_send_wr){ .wr_id = WR_SEND | cid,
+					 .sg_list = sw->sge,
+					 .num_sge = 1,
+					 .opcode = IBV_WR_SEND,
+					 .send_flags = IBV_SEND_SIGNALED };
+	first = &sw->send;
 	capsule = rq->send + (size_t)cid * rq->stride;
 	cmd = (union nvme_command *)capsule;
 	*cmd = req->cmd;
@@ -963,23 +1024,25 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	if (mr && !inl && rq->rc->use_mw) {
 		/* open this buffer to the target for this request only */
 		rkey = ibv_inc_rkey(rq->slot_mw[cid]->rkey);
-		bind.bind_mw.mw = rq->slot_mw[cid];
-		bind.bind_mw.rkey = rkey;
-		bind.bind_mw.bind_info.mr = mr;
-		bind.bind_mw.bind_info.addr = addr;
-		bind.bind_mw.bind_info.length = req->len;
-		bind.bind_mw.bind_info.mw_access_flags =
+		sw->bind = (struct ibv_send_wr){ .wr_id = WR_BIND | cid,
+						 .opcode = IBV_WR_BIND_MW,
+						 .next = &sw->send };
+		sw->bind.bind_mw.mw = rq->slot_mw[cid];
+		sw->bind.bind_mw.rkey = rkey;
+		sw->bind.bind_mw.bind_info.mr = mr;
+		sw->bind.bind_mw.bind_info.addr = addr;
+		sw->bind.bind_mw.bind_info.length = req->len;
+		sw->bind.bind_mw.bind_info.mw_access_flags =
 			to_host ? IBV_ACCESS_REMOTE_WRITE :
 				  IBV_ACCESS_REMOTE_READ;
-		first = &bind;
+		first = &sw->bind;
 		flags |= SLOT_MW;
 	} else if (mr && !inl) {
 		rkey = mr->rkey;
 	}
-	sge[0].addr = (uintptr_t)capsule;
-	sge[0].length = sizeof(*cmd);
-	sge[0].lkey = rq->mr->lkey;
-	wr.sg_list = sge;
+	sw->sge[0].addr = (uintptr_t)capsule;
+	sw->sge[0].length = sizeof(*cmd);
+	sw->sge[0].lkey = rq->mr->lkey;
 	if (nvmf_sgl_build(cmd, req->len, to_host, inl ? rq->icd_max : 0, addr,
 			   rkey, flags & SLOT_MW)) {
 		if (mr) {
@@ -987,20 +1050,31 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 			 * Sent from where it is: the request completes only
 			 * after this send did (slot_try_deliver)
 			 */
-			sge[1].addr = (uintptr_t)req->buf;
-			sge[1].length = req->len;
-			sge[1].lkey = mr->lkey;
-			wr.num_sge = 2;
+			sw->sge[1].addr = (uintptr_t)req->buf;
+			sw->sge[1].length = req->len;
+			sw->sge[1].lkey = mr->lkey;
+			sw->send.num_sge = 2;
 		} else {
 			memcpy(capsule + sizeof(*cmd), req->buf, req->len);
-			sge[0].length += req->len;
+			sw->sge[0].length += req->len;
 			ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_COPIES, 1);
 		}
 	}
 	rq->slot_flags[cid] = flags;
+	nwr = first == &sw->send ? 1 : 2;
+	if (rq->batch) {
+		/* posted at the end of the completion pass, or the queue fails */
+		if (rq->pend_tail)
+			rq->pend_tail->next = first;
+		else
+			rq->pend_head = first;
+		rq->pend_tail = &sw->send;
+		rq->pend_wrs += nwr;
+		return 0;
+	}
 	ret = ibv_post_send(rq->id->qp, first, &bad);
 	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_DOORBELLS, 1);
-	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_WRS, first == &wr ? 1 : 2);
+	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_WRS, nwr);
 	/*
 	 * The window's current key, which the provider passes with the next
 	 * bind (type 2 binds through post_send do not update it).
@@ -1092,6 +1166,7 @@ const struct nvmf_host_transport_ops nvmf_host_rdma_ops = {
 	.submit = rdma_submit,
 	.poll = rdma_poll,
 	.arm = rdma_arm,
+	.flush = rdma_flush,
 	.mr_add = rdma_mr_add,
 	.mr_del = rdma_mr_del,
 };

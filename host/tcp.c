@@ -963,6 +963,15 @@ static void tcp_mr_del(struct nvmf_ctrl *c, void *buf)
 	(void)buf;
 }
 
+/* Before the loop's thread waits inside a call: nothing stays queued. */
+static void tcp_flush(struct nvmf_hq *hq)
+{
+	struct tcp_hq *t = hq->tp;
+
+	if (t && !t->failed && !t->torn)
+		flush(t, false);
+}
+
 const struct nvmf_host_transport_ops nvmf_host_tcp_ops = {
 	.name = "tcp",
 	.keyed_sgls = false,
@@ -973,6 +982,7 @@ const struct nvmf_host_transport_ops nvmf_host_tcp_ops = {
 	.ctrl_release = tcp_ctrl_release,
 	.submit = tcp_submit,
 	.poll = tcp_poll,
+	.flush = tcp_flush,
 	.mr_add = tcp_mr_add,
 	.mr_del = tcp_mr_del,
 };
