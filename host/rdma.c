@@ -104,6 +104,11 @@ struct rdma_slot_wr {
 	struct ibv_sge sge[2];
 };
 
+struct rdma_recv_wr {
+	struct ibv_recv_wr wr;
+	struct ibv_sge sge;
+};
+
 struct rdma_hq {
 	struct nvmf_hq *hq;
 	struct rdma_ctrl *rc;
@@ -135,6 +140,8 @@ struct rdma_hq {
 	unsigned int batch;
 	struct ibv_send_wr *pend_head, *pend_tail;
 	unsigned int pend_wrs;
+	struct rdma_recv_wr *recv_wr; /* per receive */
+	struct ibv_recv_wr *rpend_head, *rpend_tail;
 	struct nvmf_timer *cm_timer;
 	bool established;
 	bool failed;
@@ -251,20 +258,30 @@ static void slot_deliver(struct rdma_hq *rq, uint16_t cid)
 	nvmf_hq_complete(rq->hq, &rq->slot_cqe[cid]);
 }
 
+/* Receive i again: now, or chained to the end of the completion pass. */
 static int post_recv(struct rdma_hq *rq, uint32_t i)
 {
-	struct ibv_sge sge = {
+	struct rdma_recv_wr *r = &rq->recv_wr[i];
+	struct ibv_recv_wr *bad;
+
+	r->sge = (struct ibv_sge){
 		.addr = (uintptr_t)&rq->recv[i],
 		.length = sizeof(struct nvme_completion),
 		.lkey = rq->mr->lkey,
 	};
-	struct ibv_recv_wr wr = { .wr_id = WR_RECV | i,
-				  .sg_list = &sge,
-				  .num_sge = 1 },
-			   *bad;
-
+	r->wr = (struct ibv_recv_wr){ .wr_id = WR_RECV | i,
+				      .sg_list = &r->sge,
+				      .num_sge = 1 };
+	if (rq->batch) {
+		if (rq->rpend_tail)
+			rq->rpend_tail->next = &r->wr;
+		else
+			rq->rpend_head = &r->wr;
+		rq->rpend_tail = &r->wr;
+		return 0;
+	}
 	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_RECV_POSTS, 1);
-	return ibv_post_recv(rq->id->qp, &wr, &bad);
+	return ibv_post_recv(rq->id->qp, &r->wr, &bad);
 }
 
 /* A slot completes once its send, its response and its window are done. */
@@ -379,12 +396,24 @@ static bool handle_wc(struct rdma_ctrl *rc, struct rdma_hq *rq,
 	return rc->gen == gen;
 }
 
-/* Post what the completion pass submitted: one doorbell for all of it. */
+/*
+ * Post what the completion pass submitted and the receives it reposted:
+ * one call for each.  The receives go first, ready for the responses.
+ */
 static void rq_flush(struct rdma_hq *rq)
 {
 	struct ibv_send_wr *head = rq->pend_head, *bad;
+	struct ibv_recv_wr *rhead = rq->rpend_head, *rbad;
 	unsigned int n = rq->pend_wrs;
 
+	if (rhead) {
+		rq->rpend_head = rq->rpend_tail = NULL;
+		if (!rq->failed) {
+			ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_RECV_POSTS, 1);
+			if (ibv_post_recv(rq->id->qp, rhead, &rbad))
+				hq_fail(rq, -EIO, "cannot post receives");
+		}
+	}
 	if (!head)
 		return;
 	rq->pend_head = rq->pend_tail = NULL;
@@ -660,8 +689,9 @@ static int hq_buffers(struct rdma_hq *rq)
 	rq->slot_bounce = calloc(slots, sizeof(*rq->slot_bounce));
 	rq->bounce_free = calloc(rq->nr_bounce, sizeof(*rq->bounce_free));
 	rq->slot_wr = calloc(slots, sizeof(*rq->slot_wr));
+	rq->recv_wr = calloc(hq->size, sizeof(*rq->recv_wr));
 	if (!rq->slot_flags || !rq->slot_cqe || !rq->slot_bounce ||
-	    !rq->bounce_free || !rq->slot_wr)
+	    !rq->bounce_free || !rq->slot_wr || !rq->recv_wr)
 		return -ENOMEM;
 	for (i = 0; i < rq->nr_bounce; i++)
 		rq->bounce_free[i] = (uint16_t)(rq->nr_bounce - 1 - i);
@@ -908,6 +938,7 @@ static void queue_release(struct nvmf_hq *hq, bool park)
 	free(rq->slot_cqe);
 	free(rq->slot_bounce);
 	free(rq->slot_wr);
+	free(rq->recv_wr);
 	free(rq->bounce_free);
 	hq->tp = NULL;
 	if (rq->id && park) {

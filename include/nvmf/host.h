@@ -175,7 +175,7 @@ enum nvmf_ctrl_stat {
 	NVMF_STAT_HOPS,	  /* submissions woken over to the loop thread */
 	NVMF_STAT_SEND_DOORBELLS, /* ibv_post_send calls */
 	NVMF_STAT_SEND_WRS,	  /* work requests they posted */
-	NVMF_STAT_RECV_POSTS,	  /* ibv_post_recv calls (one receive each) */
+	NVMF_STAT_RECV_POSTS,	  /* ibv_post_recv calls */
 	NVMF_STAT_CQ_WAKEUPS,	  /* completion channel events */
 	NVMF_STAT_CQ_ARMS,	  /* ibv_req_notify_cq calls */
 	NVMF_STAT_CQ_POLLS,	  /* ibv_poll_cq calls */
