@@ -386,10 +386,12 @@ struct nvmet_flush {
 #define NVMET_FILE_SLOTS 1024
 /*
  * And a table of registered buffers, which transports fill with the
- * regions they read and write data in (the RDMA pool's): a read or write
- * there skips the kernel's per-call page pinning.
+ * regions they read and write data in (RDMA: the pool's regions and each
+ * queue's in-capsule buffers): a read or write there skips the kernel's
+ * per-call page pinning.  Beyond the table, data is read and written
+ * as before.
  */
-#define NVMET_BUF_SLOTS 256
+#define NVMET_BUF_SLOTS 1024
 
 struct nvmet_worker {
 	struct nvmet_tgt *tgt;

@@ -209,6 +209,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return reject(ev->id, NVME_RDMA_CM_NO_RSC);
+	q->ring_buf = -1;
 	if (nvmet_queue_admit(l->port->tgt, &q->sq,
 			      rdma_get_peer_addr(ev->id))) {
 		free(q);
@@ -264,6 +265,10 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	}
 	q->sq.worker = nvmet_pick_worker(q->tgt);
 	q->pool = q->dev->pools[q->sq.worker->index];
+	/* in-capsule data is written to the backend without page pinning */
+	if (q->inline_buf)
+		q->ring_buf = nvmet_worker_buf_register(q->sq.worker, q->bufs,
+							q->bufs_size);
 	nvmf_loop_post(q->sq.worker->loop, nvmet_rdma_queue_start, q);
 	if (accept_queue(q, ev)) {
 		nvmf_obj_warn(q->sq.log_prefix, "rdma_accept: %s",

@@ -159,6 +159,7 @@ struct rdma_queue {
 	void *bufs;
 	size_t bufs_size;
 	struct ibv_mr *mr;
+	int ring_buf; /* bufs in the worker's io_uring, or -1 */
 	struct rdma_cmd *cmds;
 	void *cmd_buf;	  /* in bufs */
 	void *inline_buf; /* in bufs */

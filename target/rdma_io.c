@@ -370,6 +370,7 @@ static uint16_t map_sgl(struct rdma_rsp *rsp)
 	switch (sgl.kind) {
 	case RDMA_SGL_INLINE:
 		rsp->req.data = (uint8_t *)rsp->cmd->inline_data + sgl.off;
+		rsp->req.buf_index = q->ring_buf;
 		break;
 	case RDMA_SGL_KEYED:
 		rsp->invalidate = sgl.invalidate;

@@ -227,6 +227,8 @@ static void queue_release_finish(void *arg)
 	struct rdma_queue *q = arg;
 
 	releasing--;
+	if (q->sq.worker)
+		nvmet_worker_buf_unregister(q->sq.worker, q->ring_buf);
 	if (q->mr)
 		ibv_dereg_mr(q->mr);
 	/*
