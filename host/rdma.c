@@ -258,11 +258,10 @@ static void slot_deliver(struct rdma_hq *rq, uint16_t cid)
 	nvmf_hq_complete(rq->hq, &rq->slot_cqe[cid]);
 }
 
-/* Receive i again: now, or chained to the end of the completion pass. */
-static int post_recv(struct rdma_hq *rq, uint32_t i)
+/* Receive i's work request, built once when the queue is set up. */
+static void recv_wr_init(struct rdma_hq *rq, uint32_t i)
 {
 	struct rdma_recv_wr *r = &rq->recv_wr[i];
-	struct ibv_recv_wr *bad;
 
 	r->sge = (struct ibv_sge){
 		.addr = (uintptr_t)&rq->recv[i],
@@ -272,6 +271,15 @@ static int post_recv(struct rdma_hq *rq, uint32_t i)
 	r->wr = (struct ibv_recv_wr){ .wr_id = WR_RECV | i,
 				      .sg_list = &r->sge,
 				      .num_sge = 1 };
+}
+
+/* Receive i again: now, or chained to the end of the completion pass. */
+static int post_recv(struct rdma_hq *rq, uint32_t i)
+{
+	struct rdma_recv_wr *r = &rq->recv_wr[i];
+	struct ibv_recv_wr *bad;
+
+	r->wr.next = NULL;
 	if (rq->batch) {
 		if (rq->rpend_tail)
 			rq->rpend_tail->next = &r->wr;
@@ -741,9 +749,11 @@ static int hq_create_qp(struct rdma_hq *rq)
 	qa.cap.max_recv_sge = 1;
 	if (rdma_create_qp(rq->id, rq->rc->pd, &qa))
 		return -errno;
-	for (i = 0; i < hq->size; i++)
+	for (i = 0; i < hq->size; i++) {
+		recv_wr_init(rq, i);
 		if (post_recv(rq, i))
 			return -EIO;
+	}
 	return 0;
 }
 

@@ -312,6 +312,7 @@ static bool io_prep(struct nvmet_worker *w, struct nvmet_io *io)
 	struct nvmet_req *req = io->req;
 	int fd = req->ns->fd;
 	bool fixed = w->ring_files && req->ns->file_slot >= 0;
+	int op;
 
 	if (!sqe)
 		return false;
@@ -319,28 +320,16 @@ static bool io_prep(struct nvmet_worker *w, struct nvmet_io *io)
 		fd = req->ns->file_slot;
 	switch (io->op) {
 	case IORING_OP_READ:
-		if (req->buf_index >= 0)
-			io_uring_prep_read_fixed(
-				sqe, fd, (uint8_t *)req->data + io->done,
-				(unsigned int)(io->len - io->done),
-				io->off + io->done, req->buf_index);
-		else
-			io_uring_prep_read(sqe, fd,
-					   (uint8_t *)req->data + io->done,
-					   (unsigned int)(io->len - io->done),
-					   io->off + io->done);
-		break;
 	case IORING_OP_WRITE:
+		op = io->op;
+		if (req->buf_index >= 0) /* registered: no page pinning */
+			op = op == IORING_OP_READ ? IORING_OP_READ_FIXED :
+						    IORING_OP_WRITE_FIXED;
+		io_uring_prep_rw(op, sqe, fd, (uint8_t *)req->data + io->done,
+				 (unsigned int)(io->len - io->done),
+				 io->off + io->done);
 		if (req->buf_index >= 0)
-			io_uring_prep_write_fixed(
-				sqe, fd, (uint8_t *)req->data + io->done,
-				(unsigned int)(io->len - io->done),
-				io->off + io->done, req->buf_index);
-		else
-			io_uring_prep_write(sqe, fd,
-					    (uint8_t *)req->data + io->done,
-					    (unsigned int)(io->len - io->done),
-					    io->off + io->done);
+			sqe->buf_index = (__u16)req->buf_index;
 		sqe->rw_flags = io->rw_flags;
 		break;
 	case IORING_OP_FSYNC:
