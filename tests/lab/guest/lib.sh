@@ -26,9 +26,34 @@ else
 fi
 declare -A LAB_DAEMONS
 
-# Wall-clock now in nanoseconds / as seconds with milliseconds.
-lab_now_ns() { date +%s%N; }
-lab_now() { date +%s.%3N; }
+# Wall-clock now in nanoseconds (microsecond resolution) / as seconds with
+# milliseconds; from bash's EPOCHREALTIME, without a date process.
+lab_now_ns() {
+	local t=$EPOCHREALTIME
+	echo "${t/[.,]/}000"
+}
+lab_now() {
+	local t=$EPOCHREALTIME
+	t=${t/,/.}
+	echo "${t%???}"
+}
+
+# sleep SECONDS: waits in a read timeout on a FIFO nobody writes to,
+# instead of a sleep process.  Under TCG a fork and exec costs the guest
+# tens of milliseconds of CPU, and the lab's polling loops (lab_wait,
+# lab_retry) sleep 0.05-0.2 s at a time: with a process per wait, a guest
+# that only waits used a large part of a CPU the other guest needed.  A
+# signal may end the wait early; other arguments go to sleep(1).
+LAB_TICK=/run/lab-tick
+sleep() {
+	if [ $# = 1 ] && [[ $1 =~ ^[0-9]*\.?[0-9]+$ ]]; then
+		[ -p "$LAB_TICK" ] || mkfifo "$LAB_TICK" 2>/dev/null ||
+			[ -p "$LAB_TICK" ] || { command sleep "$1"; return; }
+		read -r -t "$1" _ <>"$LAB_TICK" || :
+	else
+		command sleep "$@"
+	fi
+}
 
 # lab_event TEXT: a timestamped line in this role's timeline (and the log).
 lab_event() {
@@ -242,7 +267,7 @@ lab_wait_first() {
 		for name in "$@"; do
 			[ -e "$LAB_SYNC/$name" ] && echo "$name" && return 0
 		done
-		if ls "$LAB_SYNC"/abort-* >/dev/null 2>&1; then
+		if compgen -G "$LAB_SYNC/abort-*" >/dev/null; then
 			lab_fail "peer aborted while waiting for '$*'"
 		fi
 		[ $SECONDS -lt $deadline ] ||
@@ -383,6 +408,12 @@ lab_rdma_holders() {
 }
 
 # lab_retry SECONDS CMD...: run CMD until it succeeds or SECONDS pass.
+# lab_not CMD...: succeeds when CMD fails (its output discarded); for
+# lab_retry, which takes a command, not a pipeline with "!".
+lab_not() {
+	! "$@" >/dev/null 2>&1
+}
+
 lab_retry() {
 	local deadline=$((SECONDS + $1))
 	shift
@@ -448,12 +479,13 @@ lab_kernel_target_teardown() {
 # lab_nvme_dev NQN: the /dev/nvmeXnY of the kernel host's namespace for NQN
 # (the multipath head when native multipath is on, never a hidden nvmeXcYnZ).
 lab_nvme_dev() {
-	local b n
+	local b n q
 	for b in /sys/block/nvme*n*; do
 		n=${b##*/}
 		[[ $n =~ ^nvme[0-9]+n[0-9]+$ ]] || continue
-		[ "$(cat "$b/device/subsysnqn" 2>/dev/null)" = "$1" ] &&
-			{ echo "/dev/$n"; return 0; }
+		q=
+		read -r q <"$b/device/subsysnqn" 2>/dev/null
+		[ "$q" = "$1" ] && { echo "/dev/$n"; return 0; }
 	done
 	return 1
 }
@@ -554,12 +586,25 @@ lab_tgt_start() {
 	! grep -q 'cannot listen' "$LAB_OUT/nvmf-tgt.log"
 }
 
-# lab_proc_usage NAME: "N fds, RSS K kB" of a daemon started with
+# lab_proc_usage NAME: lab_pid_usage of a daemon started with
 # lab_daemon_start.
 lab_proc_usage() {
 	local pid
 	pid=$(lab_daemon_pid "$1")
-	echo "$(ls "/proc/$pid/fd" | wc -l) fds, RSS $(awk '/VmRSS/ { print $2 }' "/proc/$pid/status") kB"
+	lab_pid_usage "$pid"
+}
+
+# lab_pid_usage PID: "N fds, RSS K kB, CPU C ms" of a process (CPU: user +
+# system time of all its threads so far).
+lab_pid_usage() {
+	echo "$(ls "/proc/$1/fd" | wc -l) fds, RSS $(awk '/VmRSS/ { print $2 }' "/proc/$1/status") kB, CPU $(lab_proc_cpu_ms "$1") ms"
+}
+
+# lab_proc_cpu_ms PID: user + system CPU time of a process (all threads).
+lab_proc_cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{
+		sub(/^.*\) /, ""); printf "%d", ($12 + $13) * 1000 / hz }' \
+		"/proc/$1/stat"
 }
 
 # lab_tgt_stop: SIGTERM, and check that it exited 0 within 10 s.
@@ -628,9 +673,9 @@ lab_host_pid() {
 	[ -n "$pid" ] && echo "$pid"
 }
 
-# lab_host_usage NAME: "N fds, RSS K kB" of controller NAME's daemon.
+# lab_host_usage NAME: lab_pid_usage of controller NAME's daemon.
 lab_host_usage() {
 	local pid
 	pid=$(lab_host_pid "$1") || return 1
-	echo "$(ls "/proc/$pid/fd" | wc -l) fds, RSS $(awk '/VmRSS/ { print $2 }' "/proc/$pid/status") kB"
+	lab_pid_usage "$pid"
 }

@@ -121,7 +121,7 @@ k=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 2>"$LAB_OUT/kill.err") ||
 	lab_fail "connect before kill -9: $(cat "$LAB_OUT/kill.err")"
 kpid=$(lab_host_pid "$k")
 kill -9 "$kpid"
-lab_retry 20 bash -c "! kill -0 $kpid 2>/dev/null" || lab_fail "$k's daemon survived kill -9"
+lab_retry 20 lab_not kill -0 "$kpid" || lab_fail "$k's daemon survived kill -9"
 grep -q " /run/nvmf-host/$k fuse" /proc/mounts ||
 	lab_event "note: no dead mount of $k after kill -9"
 "$H" list >"$LAB_OUT/list-after-kill.txt" 2>&1

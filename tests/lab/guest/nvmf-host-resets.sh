@@ -40,7 +40,7 @@ host_resets_setup() {
 			while [ ! -e "$LAB_SYNC/resets-done" ]; do
 				dd if="$(lab_host_file "$c")" of=/dev/null bs=4k \
 					count=1 iflag=direct status=none &&
-					date +%s%N
+					lab_now_ns
 				sleep 0.02
 			done >"$LAB_OUT/probe-$c.txt"
 		) &

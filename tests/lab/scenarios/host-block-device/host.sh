@@ -130,7 +130,7 @@ stat=/sys/block/${dev#/dev/}/stat
 (
 	while kill -0 $fio_pid 2>/dev/null; do
 		read -r r _ _ _ w _ <"$stat"
-		echo "$(date +%s%N) $((r + w))"
+		echo "$(lab_now_ns) $((r + w))"
 		sleep 0.05
 	done >"$LAB_OUT/completions.txt"
 ) &

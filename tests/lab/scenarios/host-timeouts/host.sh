@@ -39,7 +39,7 @@ grep -q 'Link has been severed' "$LAB_OUT/read-b.err" ||
 lab_report "ctrl-loss-tmo $LOSS_TMO s: queued read failed $ms_a ms into the outage: $(head -1 "$LAB_OUT/read-a.err")"
 lab_report "fast_io_fail_tmo $FAIL_TMO s: queued read failed $ms_b ms into the outage: $(head -1 "$LAB_OUT/read-b.err")"
 # A is gone: daemon, files, list entry
-lab_retry 10 bash -c "! kill -0 $pid_a 2>/dev/null" || lab_fail "A's daemon still runs"
+lab_retry 10 lab_not kill -0 "$pid_a" || lab_fail "A's daemon still runs"
 [ -e "$fa" ] && lab_fail "A's file $fa still exists"
 "$NVMF_HOST" list | grep -q "^$a:" && lab_fail "A is still listed"
 grep -h 'ctrl_loss_tmo' "$LAB_OUT/nvmf-host.log" | tail -1 >"$LAB_OUT/a-msg.txt"

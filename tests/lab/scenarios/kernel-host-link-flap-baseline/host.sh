@@ -2,7 +2,7 @@
 modprobe nvme_rdma
 lab_wait target-ready 120
 dev=$(lab_nvme_connect "$NQN" "$LAB_PEER" 4420 --ctrl-loss-tmo=-1 --reconnect-delay=1) || exit 1
-( for i in $(seq 600); do dd if=$dev of=/dev/null bs=4k count=1 iflag=direct status=none && date +%s%N; sleep 0.1; done > $LAB_OUT/probe.txt ) &
+( for i in $(seq 600); do dd if=$dev of=/dev/null bs=4k count=1 iflag=direct status=none && lab_now_ns; sleep 0.1; done > $LAB_OUT/probe.txt ) &
 sleep 3
 lab_fault link-down
 sleep 3

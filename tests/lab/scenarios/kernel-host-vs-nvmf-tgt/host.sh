@@ -66,7 +66,7 @@ lab_fio_verify reload-ns2 "$dev2" --rw=randwrite --bs=4k --iodepth=4 \
 	--size=2M || lab_fail "fio verify on the reloaded namespace 2 failed"
 lab_signal reload-del
 lab_wait reloaded-del 60
-lab_retry 20 bash -c "[ ! -e $dev2 ]" ||
+lab_retry 20 lab_not test -e "$dev2" ||
 	lab_fail "$dev2 still present 20 s after the reload removed namespace 2"
 wait "$fio_pid" || lab_fail "fio on namespace 1 failed during the reloads: $(grep -m1 -i err "$LAB_OUT/fio-reload.log")"
 lab_event "reloads: namespace 2 added, verified, removed; fio on namespace 1 without error ($(grep -o 'WRITE: bw=[^ ]*' "$LAB_OUT/fio-reload.log"))"
@@ -109,7 +109,7 @@ lab_event "nvme flush: ok"
 
 nvme disconnect -n "$NQN" >"$LAB_OUT/disconnect.log" 2>&1 ||
 	lab_fail "nvme disconnect failed"
-lab_retry 10 bash -c "! ls $dev 2>/dev/null" ||
+lab_retry 10 lab_not test -e "$dev" ||
 	lab_fail "$dev still present after disconnect"
 lab_event "disconnected"
 
@@ -123,7 +123,8 @@ for i in $(seq "$CYCLES"); do
 		status=none || lab_fail "cycle $i: read failed"
 	nvme disconnect -n "$NQN" >"$LAB_OUT/cycle.log" 2>&1 ||
 		lab_fail "disconnect $i/$CYCLES failed"
-	lab_retry 10 bash -c "! lab_nvme_dev $NQN" 2>/dev/null
+	lab_retry 10 lab_not lab_nvme_dev "$NQN" ||
+		lab_fail "cycle $i: namespace device still present 10 s after disconnect"
 done
 lab_event "$CYCLES connect/read/disconnect cycles: ok"
 

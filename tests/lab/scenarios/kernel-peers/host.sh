@@ -24,7 +24,7 @@ lab_report "$(grep -h 'WRITE: bw' "$LAB_OUT"/fio-*.log | sed 's/^ *//' | tr '\n'
 
 nvme disconnect -n "$NQN" >"$LAB_OUT/disconnect.log" 2>&1 ||
 	lab_fail "nvme disconnect failed"
-lab_retry 10 bash -c "! ls $dev 2>/dev/null" ||
+lab_retry 10 lab_not test -e "$dev" ||
 	lab_fail "$dev still present after disconnect"
 lab_event "disconnected"
 lab_signal host-done

@@ -25,7 +25,8 @@ tcp_connect() {
 tcp_disconnect() {
 	nvme disconnect -n "$1" >"$LAB_OUT/disconnect.log" 2>&1 ||
 		lab_fail "nvme disconnect -n $1: $(tail -1 "$LAB_OUT/disconnect.log")"
-	lab_retry 10 bash -c "! lab_nvme_dev $1" 2>/dev/null
+	lab_retry 10 lab_not lab_nvme_dev "$1" ||
+		lab_fail "$1 still has a namespace device 10 s after disconnecting"
 }
 # perf NAME NQN ARGS...: nvmf-host perf over tcp; fails the role on an
 # error or a mismatch (not in a subshell: see iops)

@@ -20,7 +20,7 @@ io=$!
 (
 	while [ ! -e "$LAB_SYNC/resets-done" ]; do
 		dd if="$dev" of=/dev/null bs=4k count=1 iflag=direct status=none &&
-			date +%s%N
+			lab_now_ns
 		sleep 0.05
 	done >"$LAB_OUT/probe.txt"
 ) &
