@@ -53,6 +53,8 @@ struct nvmf_loop {
 	pthread_mutex_t work_lock;
 	struct loop_work_list work;    /* under work_lock */
 	SLIST_HEAD(, nvmf_watch) dead; /* loop thread only */
+	nvmf_idle_fn idle;
+	void *idle_arg;
 };
 
 uint64_t nvmf_now_ns(void)
@@ -203,7 +205,8 @@ int nvmf_loop_run(struct nvmf_loop *loop)
 	loop->thread = pthread_self();
 	atomic_store(&loop->running, true);
 	while (!atomic_load(&loop->stop)) {
-		ret = nvmf_loop_run_once(loop, -1);
+		ret = nvmf_loop_run_once(
+			loop, loop->idle ? loop->idle(loop->idle_arg) : -1);
 		if (ret < 0)
 			break;
 		ret = 0;
@@ -211,6 +214,12 @@ int nvmf_loop_run(struct nvmf_loop *loop)
 	atomic_store(&loop->running, false);
 	atomic_store(&loop->stop, false);
 	return ret;
+}
+
+void nvmf_loop_set_idle(struct nvmf_loop *loop, nvmf_idle_fn idle, void *arg)
+{
+	loop->idle = idle;
+	loop->idle_arg = arg;
 }
 
 void nvmf_loop_stop(struct nvmf_loop *loop)

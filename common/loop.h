@@ -47,6 +47,15 @@ int nvmf_loop_run(struct nvmf_loop *loop);
  */
 int nvmf_loop_run_once(struct nvmf_loop *loop, int timeout_ms);
 
+/*
+ * Before each wait of nvmf_loop_run(), call idle(arg) on the loop's thread:
+ * it returns the wait's timeout in ms (-1: until an event; 0: only look,
+ * for a caller that polls something itself and wants to be called again).
+ * Set it before the loop runs.  Without one, nvmf_loop_run() blocks.
+ */
+typedef int (*nvmf_idle_fn)(void *arg);
+void nvmf_loop_set_idle(struct nvmf_loop *loop, nvmf_idle_fn idle, void *arg);
+
 /* Make nvmf_loop_run() return after the current batch.  Any thread. */
 void nvmf_loop_stop(struct nvmf_loop *loop);
 

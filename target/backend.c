@@ -477,6 +477,8 @@ const char *const nvmet_stat_names[NVMET_STAT_NR] = {
 	[NVMET_STAT_URING_FIXED] = "uring_fixed_files",
 	[NVMET_STAT_URING_FIXED_BUFS] = "uring_fixed_buffers",
 	[NVMET_STAT_ALLOCS] = "allocations",
+	[NVMET_STAT_SPINS] = "spins",
+	[NVMET_STAT_SPIN_HITS] = "spin_hits",
 };
 
 void nvmet_worker_batch_begin(struct nvmet_worker *w)

@@ -343,7 +343,9 @@ enum nvmet_stat {
 	NVMET_STAT_URING_WAKEUPS, /* the ring's eventfd woke us */
 	NVMET_STAT_URING_FIXED,	  /* operations on a registered file */
 	NVMET_STAT_URING_FIXED_BUFS, /* reads and writes on a registered buffer */
-	NVMET_STAT_ALLOCS, /* data buffer regions registered on demand */
+	NVMET_STAT_ALLOCS,    /* data buffer regions registered on demand */
+	NVMET_STAT_SPINS,     /* busy polls of the pollers (--poll-us) */
+	NVMET_STAT_SPIN_HITS, /* of which found completions */
 	NVMET_STAT_NR,
 };
 
@@ -375,6 +377,22 @@ struct nvmet_flush {
 	void (*fn)(struct nvmet_flush *f);
 	bool queued;
 	TAILQ_ENTRY(nvmet_flush) link;
+};
+
+/*
+ * Hybrid polling (--poll-us): a source of completions a worker can poll
+ * without waiting (an RDMA queue's CQ).  poll() takes what completed and
+ * returns how many; arm() makes the next completion wake the worker's loop
+ * (a CQ notification) and returns what completed meanwhile, as poll().
+ * While a worker spins its pollers stay disarmed; it arms them only
+ * before it sleeps.  Added and removed on the worker's thread.
+ */
+struct nvmet_poller {
+	int (*poll)(struct nvmet_poller *p);
+	int (*arm)(struct nvmet_poller *p);
+	bool armed;
+	bool added;
+	TAILQ_ENTRY(nvmet_poller) link;
 };
 
 /*
@@ -411,7 +429,31 @@ struct nvmet_worker {
 	bool ring_pending;  /* SQEs prepared, not submitted yet */
 	TAILQ_HEAD(, nvmet_flush) flush;
 	uint64_t stats[NVMET_STAT_NR];
+	/* hybrid polling (poll.c): the bound, and the adaptive budget */
+	TAILQ_HEAD(, nvmet_poller) pollers;
+	uint64_t spin_max_ns;	 /* --poll-us; 0: off */
+	uint64_t spin_ns;	 /* how long the next spin may last */
+	uint64_t spin_work;	 /* completions counted at the last look */
+	uint64_t spin_last_ns;	 /* when completions were last seen */
+	uint64_t sleep_start_ns; /* when it last went to sleep, or 0 */
 };
+
+/*
+ * Worker: hybrid polling.  With a bound, the worker's loop calls
+ * nvmet_worker_idle() before each wait: after activity it polls its
+ * pollers (and the ring) for up to the budget instead of sleeping; the
+ * budget halves after a spin that found nothing and returns to the bound
+ * when work came back sooner than the bound after a sleep.
+ */
+void nvmet_worker_poll_init(struct nvmet_worker *w, unsigned int poll_us);
+int nvmet_worker_idle(void *arg);
+void nvmet_poller_add(struct nvmet_worker *w, struct nvmet_poller *p);
+void nvmet_poller_del(struct nvmet_worker *w, struct nvmet_poller *p);
+/* Worker: whether its completion sources are armed only before a sleep. */
+static inline bool nvmet_worker_hybrid(const struct nvmet_worker *w)
+{
+	return w->spin_max_ns != 0;
+}
 
 static inline void nvmet_stat_add(struct nvmet_worker *w, enum nvmet_stat s,
 				  uint64_t n)
@@ -491,7 +533,8 @@ struct nvmet_tgt {
 	atomic_uint next_worker;
 	atomic_uint_fast64_t genctr; /* discovery generation counter */
 	unsigned int repair_interval_ms;
-	const char *run_dir; /* port state files, or NULL */
+	unsigned int poll_us; /* hybrid polling bound (--poll-us), 0: off */
+	const char *run_dir;  /* port state files, or NULL */
 	struct nvmet_limits limits;
 	TAILQ_HEAD(, nvmet_peer) peers;	     /* main thread */
 	unsigned int nr_queues;		     /* main thread */

@@ -144,6 +144,7 @@ struct rdma_queue {
 	struct ibv_comp_channel *channel;
 	struct ibv_cq *cq;
 	struct nvmf_watch *watch;    /* worker */
+	struct nvmet_poller poller;  /* worker, with --poll-us */
 	enum rdma_queue_state state; /* main thread */
 	bool stopping;		     /* worker */
 	bool released;		     /* worker: release posted */
@@ -228,6 +229,8 @@ int nvmet_rdma_post_recv(struct rdma_cmd *cmd);
 void nvmet_rdma_queue_fatal(struct rdma_queue *q, const char *why);
 void nvmet_rdma_queue_response(struct nvmet_req *req);
 void nvmet_rdma_cq_event(void *arg, uint32_t events);
-void nvmet_rdma_poll_cq(struct rdma_queue *q);
+int nvmet_rdma_queue_watch(struct rdma_queue *q);
+/* Return: the work completions it took. */
+int nvmet_rdma_poll_cq(struct rdma_queue *q);
 
 #endif /* NVMF_TARGET_RDMA_H */

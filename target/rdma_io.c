@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "log.h"
 #include "rdma.h"
@@ -479,22 +480,74 @@ static void handle_wc(struct rdma_queue *q, struct ibv_wc *wc)
  * One pass over the queue's completions: the commands they start, the
  * backend operations and the responses go out together at its end.
  */
-void nvmet_rdma_poll_cq(struct rdma_queue *q)
+int nvmet_rdma_poll_cq(struct rdma_queue *q)
 {
 	struct nvmet_worker *w = q->sq.worker;
 	struct ibv_wc wc[RDMA_POLL_BATCH];
-	int n, i;
+	int n, i, total = 0;
 
 	nvmet_worker_batch_begin(w);
 	do {
 		n = ibv_poll_cq(q->cq, RDMA_POLL_BATCH, wc);
 		nvmet_stat_add(w, NVMET_STAT_POLLS, 1);
-		if (n > 0)
+		if (n > 0) {
 			nvmet_stat_add(w, NVMET_STAT_WCS, (uint64_t)n);
+			total += n;
+		}
 		for (i = 0; i < n && !q->released; i++)
 			handle_wc(q, &wc[i]);
 	} while (n == RDMA_POLL_BATCH && !q->released);
 	nvmet_worker_batch_end(w);
+	return total;
+}
+
+static int arm_cq(struct rdma_queue *q)
+{
+	nvmet_stat_add(q->sq.worker, NVMET_STAT_CQ_ARMS, 1);
+	if (ibv_req_notify_cq(q->cq, 0)) {
+		nvmet_rdma_queue_fatal(q, "cannot re-arm the completion queue");
+		return -1;
+	}
+	q->poller.armed = true;
+	return 0;
+}
+
+/* Worker, hybrid polling: the queue's poller. */
+static int poller_poll(struct nvmet_poller *p)
+{
+	struct rdma_queue *q = container_of(p, struct rdma_queue, poller);
+
+	return q->released ? 0 : nvmet_rdma_poll_cq(q);
+}
+
+static int poller_arm(struct nvmet_poller *p)
+{
+	struct rdma_queue *q = container_of(p, struct rdma_queue, poller);
+
+	if (q->released || arm_cq(q))
+		return 0;
+	return nvmet_rdma_poll_cq(q);
+}
+
+/*
+ * Worker: start taking completions (the CQ is polled and armed once the
+ * caller returns).  With hybrid polling the worker polls the queue between
+ * wake-ups and arms it only before it sleeps.  Return: 0 or -1.
+ */
+int nvmet_rdma_queue_watch(struct rdma_queue *q)
+{
+	struct nvmet_worker *w = q->sq.worker;
+
+	q->watch = nvmf_watch_add(w->loop, q->channel->fd, EPOLLIN,
+				  nvmet_rdma_cq_event, q);
+	if (!q->watch || arm_cq(q))
+		return -1;
+	if (nvmet_worker_hybrid(w)) {
+		q->poller.poll = poller_poll;
+		q->poller.arm = poller_arm;
+		nvmet_poller_add(w, &q->poller);
+	}
+	return 0;
 }
 
 void nvmet_rdma_cq_event(void *arg, uint32_t events)
@@ -508,10 +561,9 @@ void nvmet_rdma_cq_event(void *arg, uint32_t events)
 		return;
 	ibv_ack_cq_events(cq, 1);
 	nvmet_stat_add(q->sq.worker, NVMET_STAT_WAKEUPS, 1);
-	nvmet_stat_add(q->sq.worker, NVMET_STAT_CQ_ARMS, 1);
-	if (ibv_req_notify_cq(q->cq, 0)) {
-		nvmet_rdma_queue_fatal(q, "cannot re-arm the completion queue");
+	q->poller.armed = false;
+	/* hybrid polling arms it again before the worker sleeps */
+	if (!nvmet_worker_hybrid(q->sq.worker) && arm_cq(q))
 		return;
-	}
 	nvmet_rdma_poll_cq(q);
 }

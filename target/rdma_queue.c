@@ -260,10 +260,7 @@ void nvmet_rdma_queue_start(void *arg)
 {
 	struct rdma_queue *q = arg;
 
-	q->watch = nvmf_watch_add(q->sq.worker->loop, q->channel->fd, EPOLLIN,
-				  nvmet_rdma_cq_event, q);
-	if (!q->watch || ibv_req_notify_cq(q->cq, 0) ||
-	    nvmet_sq_start(&q->sq)) {
+	if (nvmet_rdma_queue_watch(q) || nvmet_sq_start(&q->sq)) {
 		nvmet_rdma_queue_fatal(q, "cannot watch the completion queue");
 		return;
 	}
@@ -292,6 +289,7 @@ void nvmet_rdma_queue_stop(void *arg)
 		if (q->watch)
 			nvmf_watch_del(q->watch);
 		q->watch = NULL;
+		nvmet_poller_del(q->sq.worker, &q->poller);
 		nvmet_sq_stop(&q->sq);
 		nvmet_rdma_queue_drop_waiters(q);
 		if (q->sq.ctrl)

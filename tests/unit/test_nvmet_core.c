@@ -915,6 +915,109 @@ static void test_batched_pass(void **state)
 	free(t);
 }
 
+/* hybrid polling: a poller whose completions the test hands out */
+struct fake_poller {
+	struct nvmet_poller p;
+	struct nvmet_worker *w;
+	int pending, polls, arms;
+};
+
+static int fake_poll(struct nvmet_poller *p)
+{
+	struct fake_poller *fp = container_of(p, struct fake_poller, p);
+	int n = fp->pending;
+
+	fp->polls++;
+	fp->pending = 0;
+	nvmet_stat_add(fp->w, NVMET_STAT_WCS, (uint64_t)n);
+	return n;
+}
+
+static int fake_arm(struct nvmet_poller *p)
+{
+	struct fake_poller *fp = container_of(p, struct fake_poller, p);
+
+	fp->arms++;
+	p->armed = true;
+	return fake_poll(p);
+}
+
+/* a completion woke the worker: its poller is disarmed, work was done */
+static void fake_wakeup(struct fake_poller *fp)
+{
+	fp->p.armed = false;
+	nvmet_stat_add(fp->w, NVMET_STAT_WCS, 1);
+}
+
+static void test_hybrid_poll(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_worker *w = &f->worker;
+	struct fake_poller fp = {
+		.p = { .poll = fake_poll, .arm = fake_arm },
+		.w = w,
+	};
+	const uint64_t max = 1000 * 1000; /* --poll-us 1000 */
+	uint64_t t0, spins;
+	int i;
+
+	nvmf_loop_bind_thread(w->loop);
+	assert_int_equal(nvmet_worker_ring_init(w), 0);
+	nvmet_worker_poll_init(w, 1000);
+	assert_true(nvmet_worker_hybrid(w));
+	nvmet_poller_add(w, &fp.p);
+
+	/* no activity yet: no spin; armed before the sleep */
+	assert_int_equal(nvmet_worker_idle(w), -1);
+	assert_int_equal(w->stats[NVMET_STAT_SPINS], 0);
+	assert_int_equal(fp.arms, 1);
+	assert_true(fp.p.armed);
+
+	/* after a wake-up: polls, disarmed, for the budget; then halves it */
+	fake_wakeup(&fp);
+	t0 = nvmf_now_ns();
+	assert_int_equal(nvmet_worker_idle(w), -1);
+	assert_true(nvmf_now_ns() - t0 >= max);
+	assert_true(nvmf_now_ns() - t0 < 1000 * max); /* bounded */
+	assert_true(w->stats[NVMET_STAT_SPINS] > 0);
+	assert_int_equal(w->stats[NVMET_STAT_SPIN_HITS], 0);
+	assert_int_equal(w->spin_ns, max / 2);
+	assert_int_equal(fp.arms, 2);
+
+	/* a completion found by the spin: handled without arming */
+	fake_wakeup(&fp);
+	fp.pending = 3;
+	assert_int_equal(nvmet_worker_idle(w), 0);
+	assert_int_equal(w->stats[NVMET_STAT_SPIN_HITS], 1);
+	assert_false(fp.p.armed);
+	assert_int_equal(fp.arms, 2);
+
+	/* sparse work (gaps over the bound) and empty spins: down to 0 */
+	for (i = 0; i < 20 && w->spin_ns; i++) {
+		usleep(3000);
+		fake_wakeup(&fp);
+		assert_int_equal(nvmet_worker_idle(w), -1);
+	}
+	assert_int_equal(w->spin_ns, 0);
+	usleep(3000);
+	fake_wakeup(&fp);
+	spins = w->stats[NVMET_STAT_SPINS];
+	assert_int_equal(nvmet_worker_idle(w), -1);
+	assert_int_equal(w->stats[NVMET_STAT_SPINS], spins);
+	assert_true(fp.p.armed);
+
+	/* work again within the bound of the last: the whole budget back */
+	fake_wakeup(&fp);
+	fp.pending = 1; /* found as soon as it polls */
+	assert_int_equal(nvmet_worker_idle(w), 0);
+	assert_int_equal(w->spin_ns, max);
+
+	nvmet_poller_del(w, &fp.p);
+	assert_false(fp.p.added);
+	nvmet_poller_del(w, &fp.p); /* twice: no effect */
+	nvmet_worker_ring_exit(w);
+}
+
 static void read_attr(const char *dir, const char *name, char *buf, size_t size)
 {
 	char path[256];
@@ -1552,6 +1655,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_io_checks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ns_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hybrid_poll, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_batched_pass, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stats_file, setup,

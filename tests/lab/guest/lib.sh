@@ -484,7 +484,7 @@ lab_nvme_dev() {
 		n=${b##*/}
 		[[ $n =~ ^nvme[0-9]+n[0-9]+$ ]] || continue
 		q=
-		read -r q <"$b/device/subsysnqn" 2>/dev/null
+		read -r q 2>/dev/null <"$b/device/subsysnqn"
 		[ "$q" = "$1" ] && { echo "/dev/$n"; return 0; }
 	done
 	return 1
@@ -647,10 +647,12 @@ lab_host_connect() {
 lab_host_file() { echo "/run/nvmf-host/$1/n${2:-1}"; }
 
 # lab_host_field NAME KEY: a string or number field of controller NAME's
-# status file (cheap enough to poll).
+# status file (the first KEY in it), read without a process: it is
+# polled every 20-50 ms while faults recover.
 lab_host_field() {
-	sed -n "s/^ *\"$2\": *\"\\{0,1\\}\\([^\",]*\\).*/\\1/p" \
-		"/run/nvmf-host/ctrl/$1/status.json" 2>/dev/null
+	local s= re="\"$2\": *\"?([^\",}"$'\n'"]*)"
+	read -r -d '' s 2>/dev/null <"/run/nvmf-host/ctrl/$1/status.json"
+	[[ $s =~ $re ]] && echo "${BASH_REMATCH[1]}"
 }
 
 # lab_host_state NAME: the controller's state.

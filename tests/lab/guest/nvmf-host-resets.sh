@@ -1,7 +1,9 @@
 # Fault scenarios with nvmf-host (sourced by their host.sh): two
 # controllers (the kernel target on 4420, nvmf-tgt on 4421) with
 # ctrl-loss-tmo -1 and reconnect-delay 1, verified fio on both namespace
-# files in a loop, a 4 KiB read probe per file, and a state timeline.
+# files in a loop (4 MiB passes), a 4 KiB read probe per file every 50 ms
+# (a dd process each: more often, they took CPU the daemons needed), and a
+# state timeline.
 # Needs: NQN_T, CYCLES; NQN_K optional (no kernel-target controller
 # without it).
 
@@ -31,7 +33,7 @@ host_resets_setup() {
 				n=$((n + 1))
 				lab_fio_verify "$c-pass$n" "$(lab_host_file "$c")" \
 					--rw=randwrite --bs=4k --iodepth=16 \
-					--size=8M || exit 1
+					--size=4M || exit 1
 			done
 			echo "$n" >"$LAB_OUT/passes-$c"
 		) &
@@ -41,7 +43,7 @@ host_resets_setup() {
 				dd if="$(lab_host_file "$c")" of=/dev/null bs=4k \
 					count=1 iflag=direct status=none &&
 					lab_now_ns
-				sleep 0.02
+				sleep 0.05
 			done >"$LAB_OUT/probe-$c.txt"
 		) &
 		IO_PIDS="$IO_PIDS $!"

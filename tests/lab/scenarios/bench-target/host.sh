@@ -197,7 +197,8 @@ def total(name):
     return json.load(open(os.path.join(d, name + ".stats.json")))["total"]
 keys = ["send_doorbells", "send_wrs", "recv_posts", "cq_wakeups", "cq_arms",
         "cq_polls", "work_completions", "uring_enters", "uring_wakeups",
-        "uring_fixed_files", "uring_fixed_buffers", "allocations"]
+        "uring_fixed_files", "uring_fixed_buffers", "allocations", "spins",
+        "spin_hits"]
 print("nvmf-tgt per I/O: %s syscalls(at most)" % " ".join(keys))
 for title, job, rw, what, unit in rows:
     delta = dict.fromkeys(keys + ["ios"], 0)

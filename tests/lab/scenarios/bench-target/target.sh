@@ -51,7 +51,8 @@ c["subsystems"][0]["namespaces"].append(
     {"device": {"path": "/dev/nullb1"}, "enable": 1, "nsid": 2})
 json.dump(c, open(sys.argv[1], "w"), indent=2)
 PY
-lab_tgt_start "$LAB_OUT/nvmf-tgt.json" ||
+# shellcheck disable=SC2086 # TGT_ARGS: words (e.g. "--poll-us 50")
+lab_tgt_start "$LAB_OUT/nvmf-tgt.json" ${TGT_ARGS:-} ||
 	lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
 lab_event "kernel target on 4420, nvmf-tgt on 4421"
 lab_signal target-ready

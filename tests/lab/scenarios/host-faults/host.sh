@@ -26,7 +26,7 @@ dev=$(lab_nvme_connect "$NQN_T" "$LAB_PEER" 4421 --ctrl-loss-tmo=-1 \
 	while [ ! -e "$LAB_SYNC/restarts-done" ]; do
 		n=$((n + 1))
 		lab_fio_verify "kernel-pass$n" "$dev" --rw=randwrite --bs=4k \
-			--iodepth=16 --size=8M || exit 1
+			--iodepth=16 --size=4M || exit 1
 	done
 	echo "$n" >"$LAB_OUT/kernel-passes"
 ) &

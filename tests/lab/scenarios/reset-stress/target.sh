@@ -19,7 +19,8 @@ cat >"$LAB_OUT/nvmf-tgt.json" <<JSON
   ]
 }
 JSON
-lab_tgt_start "$LAB_OUT/nvmf-tgt.json" ||
+# shellcheck disable=SC2086 # TGT_ARGS: words (e.g. --poll-us=50)
+lab_tgt_start "$LAB_OUT/nvmf-tgt.json" ${TGT_ARGS:-} ||
 	lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
 usage0=$(lab_proc_usage nvmf-tgt)
 lab_signal target-ready
