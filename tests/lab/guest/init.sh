@@ -7,20 +7,22 @@
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C
 
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-mkdir -p /dev/pts /dev/shm
-mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /run
-# /tmp stays the overlay's (writable, on the tmpfs upper layer): a fresh
-# tmpfs there would hide a repository or build tree that lives under /tmp.
+# /proc, /sys, /dev (with /dev/pts, /dev/shm) and /run were mounted by the
+# initramfs.  /tmp stays the overlay's (writable, on the tmpfs upper
+# layer): a fresh tmpfs there would hide a repository or build tree that
+# lives under /tmp.
 
-arg() { sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
-export LAB_ROLE=$(arg lab.role) LAB_IP=$(arg lab.ip) LAB_PEER=$(arg lab.peer)
-export LAB_REPO=$(arg lab.repo) LAB_BUILD=$(arg lab.build)
-export LAB_SCENARIO=$(arg lab.scenario) LAB_TIMEOUT=$(arg lab.timeout)
+# lab.* words of the kernel command line, read without a process per word
+read -r -a words </proc/cmdline
+declare -A arg
+for w in "${words[@]}"; do
+	case $w in
+	lab.*=*) w=${w#lab.} && arg[${w%%=*}]=${w#*=} ;;
+	esac
+done
+export LAB_ROLE=${arg[role]} LAB_IP=${arg[ip]} LAB_PEER=${arg[peer]}
+export LAB_REPO=${arg[repo]} LAB_BUILD=${arg[build]}
+export LAB_SCENARIO=${arg[scenario]} LAB_TIMEOUT=${arg[timeout]}
 export LAB_OUT=/lab/out/$LAB_ROLE LAB_SYNC=/lab/out/sync
 export LAB_LIB=$LAB_REPO/tests/lab/guest/lib.sh
 mkdir -p "$LAB_OUT"
