@@ -354,20 +354,39 @@ extern const char *const nvmet_stat_names[NVMET_STAT_NR];
 /*
  * The main thread's counters (connection handling, which it does alone):
  * how long setting up a queue took before it was accepted - what a burst
- * of reconnects waits for, one queue after the other.
+ * of reconnects waits for, one queue after the other - the main thread's
+ * CPU time in it, and the time of the phases a transport reports.
  */
 enum nvmet_main_stat {
 	NVMET_MSTAT_QUEUE_SETUPS,	/* queues set up and accepted */
 	NVMET_MSTAT_QUEUE_SETUP_US,	/* the time that took, in all */
 	NVMET_MSTAT_QUEUE_SETUP_MAX_US, /* the longest one */
+	NVMET_MSTAT_QUEUE_SETUP_CPU_US, /* the main thread's CPU time in them */
+	NVMET_MSTAT_SETUP_QP_US,	/* creating the queue pair and CQ */
+	NVMET_MSTAT_SETUP_MEM_US,	/* mapping, registering its buffers */
+	NVMET_MSTAT_SETUP_ACCEPT_US,	/* accepting the connection */
 	NVMET_MSTAT_NR,
 };
 
 /* what nvmet_stats_write() compares with the previous write */
 #define NVMET_STATS_LAST_NR (NVMET_STAT_NR + NVMET_MSTAT_NR)
 
-/* Main thread: a queue was set up in us microseconds. */
-void nvmet_stat_queue_setup(struct nvmet_tgt *tgt, uint64_t us);
+/*
+ * Main thread: timing one queue's setup.  Start it, mark the end of each
+ * phase (the time since the previous mark is added to that phase's
+ * counter; NVMET_MSTAT_QUEUE_SETUP_US as the phase: to none, the time is
+ * only in the total), and count the setup when the queue is accepted.
+ */
+struct nvmet_setup_timer {
+	uint64_t start_ns, mark_ns, cpu_ns;
+	uint64_t phase_us[NVMET_MSTAT_NR];
+};
+
+void nvmet_setup_timer_start(struct nvmet_setup_timer *t);
+void nvmet_setup_timer_mark(struct nvmet_setup_timer *t,
+			    enum nvmet_main_stat phase);
+void nvmet_stat_queue_setup(struct nvmet_tgt *tgt,
+			    const struct nvmet_setup_timer *t);
 
 /*
  * A transport's deferred work of one pass of a worker (posts chained per

@@ -195,11 +195,12 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 {
 	struct rdma_listener *l = ev->listen_id->context;
 	struct nvme_rdma_cm_req creq;
-	uint64_t t0 = nvmf_now_ns(), setup_us;
+	struct nvmet_setup_timer timer;
 	struct rdma_queue *q;
 	uint16_t status;
 	int ret;
 
+	nvmet_setup_timer_start(&timer);
 	*rdevp = nvmf_rdma_dev_get(ev->id->verbs);
 	if (!*rdevp)
 		return reject(ev->id, NVME_RDMA_CM_NO_RSC);
@@ -241,10 +242,13 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 
 	q->dev = dev_get(ev->id->verbs, q->tgt);
 	ret = q->dev ? 0 : -ENOMEM;
+	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_QUEUE_SETUP_US);
 	if (!ret)
 		ret = nvmet_rdma_queue_create_qp(q);
+	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_SETUP_QP_US);
 	if (!ret)
 		ret = nvmet_rdma_queue_alloc_bufs(q);
+	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_SETUP_MEM_US);
 	if (!ret)
 		ret = nvmet_rdma_queue_alloc_cmds(q);
 	if (!ret)
@@ -270,6 +274,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 		q->ring_buf = nvmet_worker_buf_register(q->sq.worker, q->bufs,
 							q->bufs_size);
 	nvmf_loop_post(q->sq.worker->loop, nvmet_rdma_queue_start, q);
+	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_QUEUE_SETUP_US);
 	if (accept_queue(q, ev)) {
 		nvmf_obj_warn(q->sq.log_prefix, "rdma_accept: %s",
 			      strerror(errno));
@@ -277,13 +282,17 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 		nvmf_loop_post(q->sq.worker->loop, nvmet_rdma_queue_stop, q);
 		return 0;
 	}
-	setup_us = (nvmf_now_ns() - t0) / 1000;
-	nvmet_stat_queue_setup(q->tgt, setup_us);
-	nvmf_obj_debug(q->sq.log_prefix,
-		       "accepted, set up in %llu us: depth %d, worker %d, read "
-		       "depth %d",
-		       (unsigned long long)setup_us, q->recv_depth,
-		       q->sq.worker->index, q->read_credits);
+	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_SETUP_ACCEPT_US);
+	nvmet_stat_queue_setup(q->tgt, &timer);
+	nvmf_obj_debug(
+		q->sq.log_prefix,
+		"accepted, set up in %llu us (QP %llu, memory %llu, "
+		"accept %llu): depth %d, worker %d, read depth %d",
+		(unsigned long long)(timer.mark_ns - timer.start_ns) / 1000,
+		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_QP_US],
+		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_MEM_US],
+		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_ACCEPT_US],
+		q->recv_depth, q->sq.worker->index, q->read_credits);
 	return 0;
 }
 

@@ -12,14 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "log.h"
+#include "loop.h"
 #include "nvmet.h"
 
 static const char *const main_stat_names[NVMET_MSTAT_NR] = {
 	[NVMET_MSTAT_QUEUE_SETUPS] = "queue_setups",
 	[NVMET_MSTAT_QUEUE_SETUP_US] = "queue_setup_us",
 	[NVMET_MSTAT_QUEUE_SETUP_MAX_US] = "queue_setup_max_us",
+	[NVMET_MSTAT_QUEUE_SETUP_CPU_US] = "queue_setup_cpu_us",
+	[NVMET_MSTAT_SETUP_QP_US] = "setup_qp_us",
+	[NVMET_MSTAT_SETUP_MEM_US] = "setup_mem_us",
+	[NVMET_MSTAT_SETUP_ACCEPT_US] = "setup_accept_us",
 };
 
 static void stats_object(FILE *f, const uint64_t *v, const char *const *names,
@@ -34,14 +40,47 @@ static void stats_object(FILE *f, const uint64_t *v, const char *const *names,
 	fprintf(f, "\n%s}", indent);
 }
 
-void nvmet_stat_queue_setup(struct nvmet_tgt *tgt, uint64_t us)
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void nvmet_setup_timer_start(struct nvmet_setup_timer *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->start_ns = nvmf_now_ns();
+	t->mark_ns = t->start_ns;
+	t->cpu_ns = thread_cpu_ns();
+}
+
+void nvmet_setup_timer_mark(struct nvmet_setup_timer *t,
+			    enum nvmet_main_stat phase)
+{
+	uint64_t now = nvmf_now_ns();
+
+	t->phase_us[phase] += (now - t->mark_ns) / 1000;
+	t->mark_ns = now;
+}
+
+void nvmet_stat_queue_setup(struct nvmet_tgt *tgt,
+			    const struct nvmet_setup_timer *t)
 {
 	uint64_t *m = tgt->main_stats;
+	uint64_t us = (nvmf_now_ns() - t->start_ns) / 1000;
+	int i;
 
 	m[NVMET_MSTAT_QUEUE_SETUPS]++;
 	m[NVMET_MSTAT_QUEUE_SETUP_US] += us;
 	if (us > m[NVMET_MSTAT_QUEUE_SETUP_MAX_US])
 		m[NVMET_MSTAT_QUEUE_SETUP_MAX_US] = us;
+	m[NVMET_MSTAT_QUEUE_SETUP_CPU_US] +=
+		(thread_cpu_ns() - t->cpu_ns) / 1000;
+	for (i = NVMET_MSTAT_SETUP_QP_US; i < NVMET_MSTAT_NR; i++)
+		m[i] += t->phase_us[i];
 }
 
 /*

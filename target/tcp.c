@@ -175,11 +175,12 @@ void nvmet_tcp_queue_add(struct nvmet_port *port, int fd,
 			 const struct sockaddr *peer)
 {
 	struct nvmet_tgt *tgt = port->tgt;
-	uint64_t t0 = nvmf_now_ns(), setup_us;
+	struct nvmet_setup_timer timer;
 	socklen_t len = sizeof(struct sockaddr_storage);
 	struct tcp_queue *q;
 	int one = 1;
 
+	nvmet_setup_timer_start(&timer);
 	q = calloc(1, sizeof(*q));
 	if (!q) {
 		close(fd);
@@ -212,8 +213,7 @@ void nvmet_tcp_queue_add(struct nvmet_port *port, int fd,
 		queue_release(q);
 		return;
 	}
-	setup_us = (nvmf_now_ns() - t0) / 1000;
-	nvmet_stat_queue_setup(tgt, setup_us);
+	nvmet_stat_queue_setup(tgt, &timer);
 	nvmf_obj_debug(q->sq.log_prefix, "accepted on %s, worker %d",
 		       port->log_prefix, q->sq.worker->index);
 }

@@ -1119,6 +1119,9 @@ static void test_stats_file(void **state)
 	struct nvmet_worker w[2];
 	uint64_t last[NVMET_STATS_LAST_NR] = { 0 };
 	char dir[] = "/tmp/nvmet-run-XXXXXX", path[64], buf[4096];
+	struct nvmet_setup_timer timer;
+	unsigned long long v;
+	const char *p;
 	FILE *fp;
 	size_t n;
 
@@ -1144,18 +1147,41 @@ static void test_stats_file(void **state)
 	assert_non_null(strstr(buf, "\"total\": {\n    \"commands\": 0,\n    "
 				    "\"ios\": 12,"));
 	assert_non_null(strstr(buf, "\"send_doorbells\": 3,"));
-	/* the main thread's queue setups: a change of its own is written */
-	nvmet_stat_queue_setup(&f->tgt, 300);
-	nvmet_stat_queue_setup(&f->tgt, 100);
+	/*
+	 * the main thread's queue setups: a change of its own is written;
+	 * two setups begun 3 s and 1 s ago, with their phases (a mark with
+	 * NVMET_MSTAT_QUEUE_SETUP_US as the phase counts in none)
+	 */
+	nvmet_setup_timer_start(&timer);
+	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_SETUP_QP_US);
+	assert_true(timer.mark_ns >= timer.start_ns);
+	memset(timer.phase_us, 0, sizeof(timer.phase_us));
+	timer.start_ns -= 3000000000ULL;
+	timer.phase_us[NVMET_MSTAT_QUEUE_SETUP_US] = 999;
+	timer.phase_us[NVMET_MSTAT_SETUP_QP_US] = 7;
+	timer.phase_us[NVMET_MSTAT_SETUP_MEM_US] = 11;
+	timer.phase_us[NVMET_MSTAT_SETUP_ACCEPT_US] = 13;
+	nvmet_stat_queue_setup(&f->tgt, &timer);
+	timer.start_ns += 2000000000ULL;
+	nvmet_stat_queue_setup(&f->tgt, &timer);
 	assert_int_equal(nvmet_stats_write(&f->tgt, last), 1);
 	fp = fopen(path, "r");
 	assert_non_null(fp);
 	n = fread(buf, 1, sizeof(buf) - 1, fp);
 	fclose(fp);
 	buf[n] = 0;
-	assert_non_null(strstr(buf, "\"main\": {\n    \"queue_setups\": 2,\n"
-				    "    \"queue_setup_us\": 400,\n"
-				    "    \"queue_setup_max_us\": 300\n  }"));
+	assert_non_null(strstr(buf, "\"main\": {\n    \"queue_setups\": 2,\n"));
+	p = strstr(buf, "\"queue_setup_us\": ");
+	assert_non_null(p);
+	v = strtoull(p + 18, NULL, 10);
+	assert_true(v >= 4000000 && v < 4500000);
+	p = strstr(buf, "\"queue_setup_max_us\": ");
+	assert_non_null(p);
+	v = strtoull(p + 22, NULL, 10);
+	assert_true(v >= 3000000 && v < 3250000);
+	assert_non_null(strstr(buf, "\"setup_qp_us\": 14,\n"
+				    "    \"setup_mem_us\": 22,\n"
+				    "    \"setup_accept_us\": 26\n  }"));
 	memset(f->tgt.main_stats, 0, sizeof(f->tgt.main_stats));
 	f->tgt.workers = NULL;
 	f->tgt.nr_workers = 0;

@@ -80,16 +80,24 @@ lab_signal tgt-measured
 # ---- 3. recovery of N controllers after a device reset -----------------------
 listening() { [ "$(lab_cm_listeners 4420)" -gt 0 ]; }
 # nvmf-tgt's main thread sets the queues up one after the other: "setups
-# microseconds longest" from its counters (RUN_DIR/stats.json)
+# microseconds longest cpu qp mem accept" from its counters
+# (RUN_DIR/stats.json; the last four are microseconds in all)
 setups() {
 	python3 -c 'import json
 m = json.load(open("/run/nvmf-tgt/stats.json"))["main"]
-print(m["queue_setups"], m["queue_setup_us"], m["queue_setup_max_us"])'
+print(m["queue_setups"], m["queue_setup_us"], m["queue_setup_max_us"],
+      m["queue_setup_cpu_us"], m["setup_qp_us"], m["setup_mem_us"],
+      m["setup_accept_us"])'
+}
+# per_queue N US0 US1: the microseconds between two readings per queue, in ms
+per_queue() {
+	awk -v n="$1" -v us=$(($3 - $2)) 'BEGIN { printf "%.1f", n ? us / n / 1000 : 0 }'
 }
 for who in kernel nvmf-host; do
 	for n in $SIZES; do
 		lab_wait "connected-$who-$n" 300
-		read -r s0 us0 _ <<<"$(setups)" || lab_fail "no stats.json: $(ls /run/nvmf-tgt)"
+		read -r s0 us0 _ cpu0 qp0 mem0 acc0 <<<"$(setups)" ||
+			lab_fail "no stats.json: $(ls /run/nvmf-tgt)"
 		lab_fault rdma-del || lab_fail "$who N=$n: rdma link delete failed: $LAB_FAULT_ERR"
 		del_ms=$LAB_LAST_FAULT_MS
 		sleep "$DOWN"
@@ -101,8 +109,9 @@ for who in kernel nvmf-host; do
 		lab_report "$who N=$n: rdma link delete $del_ms ms; port listening $(lab_ms "$t_add" "$(lab_now_ns)") ms after rdma link add"
 		lab_wait "live-$who-$n" 300
 		sleep 0.5 # the counters are written 4 times a second
-		read -r s1 us1 max <<<"$(setups)"
-		lab_report "$who N=$n: nvmf-tgt's main thread set up $((s1 - s0)) queues in $(((us1 - us0) / 1000)) ms in all ($(awk -v n=$((s1 - s0)) -v us=$((us1 - us0)) 'BEGIN { printf "%.1f", n ? us / n / 1000 : 0 }') ms each; the longest since start $((max / 1000)) ms)"
+		read -r s1 us1 max cpu1 qp1 mem1 acc1 <<<"$(setups)"
+		q=$((s1 - s0))
+		lab_report "$who N=$n: nvmf-tgt's main thread set up $q queues in $(((us1 - us0) / 1000)) ms in all ($(per_queue $q "$us0" "$us1") ms each: CPU $(per_queue $q "$cpu0" "$cpu1") ms, QP and CQ $(per_queue $q "$qp0" "$qp1") ms, buffers $(per_queue $q "$mem0" "$mem1") ms, accept $(per_queue $q "$acc0" "$acc1") ms; the longest since start $((max / 1000)) ms)"
 		lab_wait "recovered-$who-$n" 300
 	done
 done
