@@ -60,8 +60,9 @@ static const struct nvmf_opt tgt_opts[] = {
 	  "worker threads for the data path (default: CPUs, 1..64)" },
 	{ "poll-us", OPT_POLL_US, required_argument, "US",
 	  "hybrid polling: after activity a worker polls its completion "
-	  "queues for up to US microseconds before it sleeps, less while "
-	  "polling finds nothing (default 0: off; 0..1000)" },
+	  "queues (RDMA) and looks at its sockets (TCP) for up to US "
+	  "microseconds before it sleeps, less while polling finds nothing "
+	  "(default 0: off; 0..1000)" },
 	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
 	  "error, warn, info (default) or debug" },
 	{ "repair-interval", OPT_REPAIR_INTERVAL, required_argument, "S",

@@ -404,7 +404,12 @@ struct nvmet_flush {
  * returns how many; arm() makes the next completion wake the worker's loop
  * (a CQ notification) and returns what completed meanwhile, as poll().
  * While a worker spins its pollers stay disarmed; it arms them only
- * before it sleeps.  Added and removed on the worker's thread.
+ * before it sleeps.  A poller without poll() and arm() is a queue whose
+ * events come from the loop's own wait (a socket): while such a poller is
+ * added, each spin step returns to the loop, which looks at its fds
+ * without sleeping (epoll_wait with timeout 0: one system call for all the
+ * worker's sockets) and calls the idle hook again.  Added and removed on
+ * the worker's thread.
  */
 struct nvmet_poller {
 	int (*poll)(struct nvmet_poller *p);
@@ -450,11 +455,13 @@ struct nvmet_worker {
 	uint64_t stats[NVMET_STAT_NR];
 	/* hybrid polling (poll.c): the bound, and the adaptive budget */
 	TAILQ_HEAD(, nvmet_poller) pollers;
-	uint64_t spin_max_ns;	 /* --poll-us; 0: off */
-	uint64_t spin_ns;	 /* how long the next spin may last */
-	uint64_t spin_work;	 /* completions counted at the last look */
-	uint64_t spin_last_ns;	 /* when completions were last seen */
-	uint64_t sleep_start_ns; /* when it last went to sleep, or 0 */
+	uint64_t spin_max_ns;	   /* --poll-us; 0: off */
+	uint64_t spin_ns;	   /* how long the next spin may last */
+	uint64_t spin_work;	   /* completions counted at the last look */
+	uint64_t spin_last_ns;	   /* when completions were last seen */
+	unsigned int loop_pollers; /* pollers the loop's wait serves */
+	bool spinning;		   /* spun since the last work */
+	uint64_t sleep_start_ns;   /* when it last went to sleep, or 0 */
 };
 
 /*

@@ -9,6 +9,10 @@
  * disarmed.  Only before it sleeps does it arm them, polling each once more
  * so that nothing that completed in between is left without a wake-up.
  *
+ * A socket's queue (TCP) has nothing to poll or arm: while one is on the
+ * worker, a spin step returns to the loop, which looks at every fd at once
+ * without sleeping and calls back; what it found shows as work.
+ *
  * The budget adapts, as the kernel's hybrid polling does by the mean
  * completion time, but simpler: a spin that found nothing halves it (idle
  * or sparse load stops costing CPU), and work that came back within the
@@ -33,6 +37,8 @@ void nvmet_poller_add(struct nvmet_worker *w, struct nvmet_poller *p)
 {
 	TAILQ_INSERT_TAIL(&w->pollers, p, link);
 	p->added = true;
+	if (!p->poll)
+		w->loop_pollers++;
 }
 
 void nvmet_poller_del(struct nvmet_worker *w, struct nvmet_poller *p)
@@ -41,6 +47,8 @@ void nvmet_poller_del(struct nvmet_worker *w, struct nvmet_poller *p)
 		return;
 	TAILQ_REMOVE(&w->pollers, p, link);
 	p->added = false;
+	if (!p->poll)
+		w->loop_pollers--;
 }
 
 /* What the worker has completed so far: the activity the budget follows. */
@@ -62,6 +70,8 @@ static int poll_pass(struct nvmet_worker *w, bool arm)
 	nvmet_worker_batch_begin(w);
 	for (p = TAILQ_FIRST(&w->pollers); p; p = next) {
 		next = TAILQ_NEXT(p, link);
+		if (!p->poll)
+			continue; /* the loop's wait looks at it */
 		if (!arm)
 			n += p->poll(p);
 		else if (!p->armed)
@@ -79,28 +89,36 @@ int nvmet_worker_idle(void *arg)
 {
 	struct nvmet_worker *w = arg;
 	uint64_t now = nvmf_now_ns(), work = worker_work(w), deadline;
-	bool spun = false;
 
 	if (work != w->spin_work) {
 		/* work came back within the bound: spinning would have seen it */
 		if (now - w->spin_last_ns <= w->spin_max_ns)
 			w->spin_ns = w->spin_max_ns;
+		/* found by the loop's look during a spin (a socket) */
+		if (w->spinning)
+			nvmet_stat_add(w, NVMET_STAT_SPIN_HITS, 1);
+		w->spinning = false;
 		w->spin_work = work;
 		w->spin_last_ns = now;
 	}
 	if (w->spin_ns && !TAILQ_EMPTY(&w->pollers)) {
 		deadline = w->spin_last_ns + w->spin_ns;
 		while (now < deadline) {
-			spun = true;
+			w->spinning = true;
 			nvmet_stat_add(w, NVMET_STAT_SPINS, 1);
 			if (poll_pass(w, false)) {
 				nvmet_stat_add(w, NVMET_STAT_SPIN_HITS, 1);
+				w->spinning = false;
 				return 0; /* handle other events, then again */
 			}
+			/* sockets: the loop looks without sleeping, then again */
+			if (w->loop_pollers)
+				return 0;
 			now = nvmf_now_ns();
 		}
-		if (spun)
+		if (w->spinning)
 			w->spin_ns /= 2;
+		w->spinning = false;
 		if (w->spin_ns < 1000)
 			w->spin_ns = 0;
 	}

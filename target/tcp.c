@@ -90,6 +90,7 @@ void nvmet_tcp_queue_stop(struct tcp_queue *q)
 		if (q->watch)
 			nvmf_watch_del(q->watch);
 		q->watch = NULL;
+		nvmet_poller_del(q->sq.worker, &q->poller);
 		nvmet_sq_stop(&q->sq);
 		/* what was not written goes: its commands are done with */
 		while ((s = TAILQ_FIRST(&q->sends))) {
@@ -128,7 +129,11 @@ static void queue_start(void *arg)
 	if (!q->watch || nvmet_sq_start(&q->sq)) {
 		nvmf_obj_warn(q->sq.log_prefix, "cannot watch the socket");
 		nvmet_tcp_queue_stop(q);
+		return;
 	}
+	/* hybrid polling: the worker's spins look at the socket too */
+	if (nvmet_worker_hybrid(q->sq.worker))
+		nvmet_poller_add(q->sq.worker, &q->poller);
 }
 
 /*

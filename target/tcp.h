@@ -81,7 +81,8 @@ struct tcp_queue {
 	struct nvmet_tgt *tgt;
 	int fd;
 	struct sockaddr_storage local;
-	struct nvmf_watch *watch; /* worker */
+	struct nvmf_watch *watch;   /* worker */
+	struct nvmet_poller poller; /* worker, with --poll-us */
 	enum tcp_queue_state state;
 	bool hdgst, ddgst; /* negotiated in ICReq */
 	uint8_t c2h_pdo;   /* C2HData's data offset (the host's alignment) */

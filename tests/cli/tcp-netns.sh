@@ -20,11 +20,15 @@
 #   - fast_io_fail_tmo: with the target gone, I/O fails after it, not
 #     after ctrl-loss-tmo; ctrl-loss-tmo: the controller is then given up
 #     and its daemon exits.
-# Usage: tcp-netns.sh NVMF_TGT NVMF_HOST [CYCLES]
+# With TGT_ARGS="--poll-us N" (cli.tcp-netns-poll) all of it runs with
+# hybrid polling, and the target's counters must show the worker's spins
+# looking at the sockets after the verified I/O.
+# Usage: [TGT_ARGS=...] tcp-netns.sh NVMF_TGT NVMF_HOST [CYCLES]
 set -u
 tgt_bin=$1
 host_bin=$2
 cycles=${3:-3}
+read -r -a tgt_args <<<"${TGT_ARGS:-}"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 command -v ip >/dev/null && command -v nsenter >/dev/null ||
 	{ echo "SKIP: no ip (iproute2) or nsenter"; exit 77; }
@@ -80,8 +84,9 @@ config() { # config NS...: the target's configuration with these namespaces
 JSON
 }
 tgt_start() {
-	ip netns exec "$T" "$tgt_bin" -c "$tmp/tgt.json" -f --run-dir '' \
-		--no-udev --threads 2 >>"$tmp/tgt.log" 2>&1 &
+	ip netns exec "$T" "$tgt_bin" -c "$tmp/tgt.json" -f \
+		--run-dir "$tmp/tgtrun" --no-udev --threads 2 "${tgt_args[@]}" \
+		>>"$tmp/tgt.log" 2>&1 &
 	tgt_pid=$!
 	for _ in $(seq 50); do
 		grep -q "listening on $taddr:4420" "$tmp/tgt.log" && return 0
@@ -104,8 +109,8 @@ config 1
 # the target's address comes after the target: the port waits for it
 ip -n "$T" addr del "$taddr/24" dev vt$sfx
 # (its reactor sees the address added: no waiting for --repair-interval)
-ip netns exec "$T" "$tgt_bin" -c "$tmp/tgt.json" -f --run-dir '' \
-	--threads 2 --repair-interval 60 >>"$tmp/tgt.log" 2>&1 &
+ip netns exec "$T" "$tgt_bin" -c "$tmp/tgt.json" -f --run-dir "$tmp/tgtrun" \
+	--threads 2 --repair-interval 60 "${tgt_args[@]}" >>"$tmp/tgt.log" 2>&1 &
 tgt_pid=$!
 for _ in $(seq 50); do
 	grep -q "repairing" "$tmp/tgt.log" && break
@@ -244,6 +249,18 @@ perf "4k randrw QD32" -q 32 -o 4096 -w randrw
 perf "128k randrw QD8 (R2T, H2CData)" -q 8 -o 131072 -w randrw
 perf "4k randrw QD16, header+data digests" -q 16 -o 4096 -w randrw -g -G
 perf "128k randrw QD4, header+data digests" -q 4 -o 131072 -w randrw -g -G
+if [[ " ${tgt_args[*]} " == *" --poll-us"* ]]; then
+	sleep 0.5 # the counters are written 4 times a second
+	# "ios spins spin_hits" of all workers
+	read -r ios spins hits < <(python3 -c 'import json, sys
+t = json.load(open(sys.argv[1]))["total"]
+print(t["ios"], t["spins"], t["spin_hits"])' "$tmp/tgtrun/stats.json" 2>/dev/null)
+	if [ "${spins:-0}" -gt 0 ] && [ "${hits:-0}" -gt 0 ]; then
+		ok "hybrid polling over TCP (${tgt_args[*]}): $spins spins, $hits found work, for $ios I/Os"
+	else
+		bad "hybrid polling over TCP: spins ${spins:-?}, hits ${hits:-?} ($(ls "$tmp/tgtrun" 2>&1))"
+	fi
+fi
 
 # ---- a connected controller across target restarts
 mnt=$tmp/mnt1

@@ -1018,6 +1018,106 @@ static void test_hybrid_poll(void **state)
 	nvmet_worker_ring_exit(w);
 }
 
+/* a socket's queue: its events come from the loop's wait (a pipe here) */
+struct fake_socket {
+	struct nvmet_worker *w;
+	int fd[2];
+	int events;
+};
+
+static void fake_socket_event(void *arg, uint32_t events)
+{
+	struct fake_socket *fs = arg;
+	char c;
+
+	(void)events;
+	if (read(fs->fd[0], &c, 1) == 1) {
+		fs->events++;
+		nvmet_stat_add(fs->w, NVMET_STAT_COMMANDS, 1);
+	}
+}
+
+/* the loop as nvmf_loop_run() drives it: idle hook, then the wait */
+static int loop_step(struct nvmet_worker *w)
+{
+	int timeout = nvmet_worker_idle(w);
+
+	if (timeout != -1)
+		assert_int_equal(nvmf_loop_run_once(w->loop, timeout), 0);
+	return timeout;
+}
+
+/*
+ * Hybrid polling with a queue that has nothing to poll (TCP): each spin
+ * step hands back to the loop, which looks at the fds without sleeping;
+ * what it finds counts as a hit; with nothing, the budget halves.
+ */
+static void test_hybrid_poll_socket(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmet_worker *w = &f->worker;
+	struct nvmet_poller sp = { 0 }; /* no poll(), no arm() */
+	struct fake_socket fs = { .w = w };
+	/* a wide bound (50 ms): what comes "within" it cannot be late */
+	const uint64_t max = 50 * 1000 * 1000;
+	struct nvmf_watch *watch;
+	uint64_t t0, spins;
+	int steps = 0;
+
+	nvmf_loop_bind_thread(w->loop);
+	assert_int_equal(nvmet_worker_ring_init(w), 0);
+	assert_int_equal(pipe(fs.fd), 0);
+	watch = nvmf_watch_add(w->loop, fs.fd[0], EPOLLIN, fake_socket_event,
+			       &fs);
+	assert_non_null(watch);
+	nvmet_worker_poll_init(w, 50 * 1000);
+	nvmet_poller_add(w, &sp);
+	assert_int_equal(w->loop_pollers, 1);
+
+	/* no activity yet: sleeps at once */
+	assert_int_equal(nvmet_worker_idle(w), -1);
+	assert_int_equal(w->stats[NVMET_STAT_SPINS], 0);
+
+	/* a command: the worker then looks (timeout 0) for the budget */
+	assert_int_equal(write(fs.fd[1], "c", 1), 1);
+	assert_int_equal(nvmf_loop_run_once(w->loop, 0), 1);
+	assert_int_equal(fs.events, 1);
+	t0 = nvmf_now_ns();
+	while (loop_step(w) == 0)
+		steps++;
+	assert_true(nvmf_now_ns() - t0 >= max);
+	assert_true(nvmf_now_ns() - t0 < 20 * max); /* bounded */
+	assert_true(steps > 0);
+	assert_int_equal(w->stats[NVMET_STAT_SPINS], (uint64_t)steps);
+	assert_int_equal(w->stats[NVMET_STAT_SPIN_HITS], 0);
+	assert_int_equal(w->spin_ns, max / 2);
+
+	/*
+	 * a command, and the next one while the worker spins: the look finds
+	 * it (a hit), and as it came within the bound the budget is back
+	 */
+	assert_int_equal(write(fs.fd[1], "c", 1), 1);
+	assert_int_equal(nvmf_loop_run_once(w->loop, 0), 1);
+	assert_int_equal(loop_step(w), 0); /* spins (half the bound) */
+	spins = w->stats[NVMET_STAT_SPINS];
+	assert_int_equal(write(fs.fd[1], "c", 1), 1);
+	assert_int_equal(nvmf_loop_run_once(w->loop, 0), 1); /* the look */
+	assert_int_equal(fs.events, 3);
+	assert_int_equal(loop_step(w), 0);
+	assert_int_equal(w->stats[NVMET_STAT_SPIN_HITS], 1);
+	assert_int_equal(w->spin_ns, max);
+	assert_true(w->stats[NVMET_STAT_SPINS] > spins);
+
+	nvmet_poller_del(w, &sp);
+	assert_int_equal(w->loop_pollers, 0);
+	nvmet_poller_del(w, &sp); /* twice: no effect */
+	assert_int_equal(w->loop_pollers, 0);
+	nvmf_watch_del(watch);
+	close(fs.fd[0]);
+	close(fs.fd[1]);
+	nvmet_worker_ring_exit(w);
+}
+
 static void read_attr(const char *dir, const char *name, char *buf, size_t size)
 {
 	char path[256];
@@ -1682,6 +1782,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ns_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hybrid_poll, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hybrid_poll_socket, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_batched_pass, setup,
 						teardown),
