@@ -372,21 +372,23 @@ enum nvmet_main_stat {
 #define NVMET_STATS_LAST_NR (NVMET_STAT_NR + NVMET_MSTAT_NR)
 
 /*
- * Main thread: timing one queue's setup.  Start it, mark the end of each
- * phase (the time since the previous mark is added to that phase's
- * counter; NVMET_MSTAT_QUEUE_SETUP_US as the phase: to none, the time is
- * only in the total), and count the setup when the queue is accepted.
+ * Main thread: timing one queue's setup.  Start it; around the phases a
+ * transport reports, begin a phase and end it with its counter (an end
+ * begins the next phase too); what lies outside the phases is only in the
+ * total.  Count the setup when the queue is accepted.
  */
 struct nvmet_setup_timer {
 	uint64_t start_ns, mark_ns, cpu_ns;
-	uint64_t phase_us[NVMET_MSTAT_NR];
+	uint64_t phase_us[NVMET_MSTAT_NR]; /* NVMET_MSTAT_SETUP_* */
 };
 
 void nvmet_setup_timer_start(struct nvmet_setup_timer *t);
-void nvmet_setup_timer_mark(struct nvmet_setup_timer *t,
-			    enum nvmet_main_stat phase);
-void nvmet_stat_queue_setup(struct nvmet_tgt *tgt,
-			    const struct nvmet_setup_timer *t);
+void nvmet_setup_phase_begin(struct nvmet_setup_timer *t);
+void nvmet_setup_phase_end(struct nvmet_setup_timer *t,
+			   enum nvmet_main_stat phase);
+/* Return: the setup's time in microseconds. */
+uint64_t nvmet_stat_queue_setup(struct nvmet_tgt *tgt,
+				const struct nvmet_setup_timer *t);
 
 /*
  * A transport's deferred work of one pass of a worker (posts chained per

@@ -196,6 +196,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	struct rdma_listener *l = ev->listen_id->context;
 	struct nvme_rdma_cm_req creq;
 	struct nvmet_setup_timer timer;
+	uint64_t setup_us;
 	struct rdma_queue *q;
 	uint16_t status;
 	int ret;
@@ -242,13 +243,13 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 
 	q->dev = dev_get(ev->id->verbs, q->tgt);
 	ret = q->dev ? 0 : -ENOMEM;
-	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_QUEUE_SETUP_US);
+	nvmet_setup_phase_begin(&timer);
 	if (!ret)
 		ret = nvmet_rdma_queue_create_qp(q);
-	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_SETUP_QP_US);
+	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_QP_US);
 	if (!ret)
 		ret = nvmet_rdma_queue_alloc_bufs(q);
-	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_SETUP_MEM_US);
+	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_MEM_US);
 	if (!ret)
 		ret = nvmet_rdma_queue_alloc_cmds(q);
 	if (!ret)
@@ -274,7 +275,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 		q->ring_buf = nvmet_worker_buf_register(q->sq.worker, q->bufs,
 							q->bufs_size);
 	nvmf_loop_post(q->sq.worker->loop, nvmet_rdma_queue_start, q);
-	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_QUEUE_SETUP_US);
+	nvmet_setup_phase_begin(&timer);
 	if (accept_queue(q, ev)) {
 		nvmf_obj_warn(q->sq.log_prefix, "rdma_accept: %s",
 			      strerror(errno));
@@ -282,13 +283,13 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 		nvmf_loop_post(q->sq.worker->loop, nvmet_rdma_queue_stop, q);
 		return 0;
 	}
-	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_SETUP_ACCEPT_US);
-	nvmet_stat_queue_setup(q->tgt, &timer);
+	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_ACCEPT_US);
+	setup_us = nvmet_stat_queue_setup(q->tgt, &timer);
 	nvmf_obj_debug(
 		q->sq.log_prefix,
 		"accepted, set up in %llu us (QP %llu, memory %llu, "
 		"accept %llu): depth %d, worker %d, read depth %d",
-		(unsigned long long)(timer.mark_ns - timer.start_ns) / 1000,
+		(unsigned long long)setup_us,
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_QP_US],
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_MEM_US],
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_ACCEPT_US],

@@ -57,8 +57,13 @@ void nvmet_setup_timer_start(struct nvmet_setup_timer *t)
 	t->cpu_ns = thread_cpu_ns();
 }
 
-void nvmet_setup_timer_mark(struct nvmet_setup_timer *t,
-			    enum nvmet_main_stat phase)
+void nvmet_setup_phase_begin(struct nvmet_setup_timer *t)
+{
+	t->mark_ns = nvmf_now_ns();
+}
+
+void nvmet_setup_phase_end(struct nvmet_setup_timer *t,
+			   enum nvmet_main_stat phase)
 {
 	uint64_t now = nvmf_now_ns();
 
@@ -66,8 +71,8 @@ void nvmet_setup_timer_mark(struct nvmet_setup_timer *t,
 	t->mark_ns = now;
 }
 
-void nvmet_stat_queue_setup(struct nvmet_tgt *tgt,
-			    const struct nvmet_setup_timer *t)
+uint64_t nvmet_stat_queue_setup(struct nvmet_tgt *tgt,
+				const struct nvmet_setup_timer *t)
 {
 	uint64_t *m = tgt->main_stats;
 	uint64_t us = (nvmf_now_ns() - t->start_ns) / 1000;
@@ -81,6 +86,7 @@ void nvmet_stat_queue_setup(struct nvmet_tgt *tgt,
 		(thread_cpu_ns() - t->cpu_ns) / 1000;
 	for (i = NVMET_MSTAT_SETUP_QP_US; i < NVMET_MSTAT_NR; i++)
 		m[i] += t->phase_us[i];
+	return us;
 }
 
 /*

@@ -1249,11 +1249,12 @@ static void test_stats_file(void **state)
 	assert_non_null(strstr(buf, "\"send_doorbells\": 3,"));
 	/*
 	 * the main thread's queue setups: a change of its own is written;
-	 * two setups begun 3 s and 1 s ago, with their phases (a mark with
-	 * NVMET_MSTAT_QUEUE_SETUP_US as the phase counts in none)
+	 * two setups begun 3 s and 1 s ago, with their phases (only the
+	 * phases' own slots are summed)
 	 */
 	nvmet_setup_timer_start(&timer);
-	nvmet_setup_timer_mark(&timer, NVMET_MSTAT_SETUP_QP_US);
+	nvmet_setup_phase_begin(&timer);
+	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_QP_US);
 	assert_true(timer.mark_ns >= timer.start_ns);
 	memset(timer.phase_us, 0, sizeof(timer.phase_us));
 	timer.start_ns -= 3000000000ULL;

@@ -28,9 +28,14 @@ declare -A LAB_DAEMONS
 
 # Wall-clock now in nanoseconds (microsecond resolution) / as seconds with
 # milliseconds; from bash's EPOCHREALTIME, without a date process.
+# lab_now_ns -v VAR sets VAR instead (no subshell: nothing in between).
 lab_now_ns() {
 	local t=$EPOCHREALTIME
-	echo "${t/[.,]/}000"
+	if [ "${1:-}" = -v ]; then
+		printf -v "$2" %s "${t/[.,]/}000"
+	else
+		echo "${t/[.,]/}000"
+	fi
 }
 lab_now() {
 	local t=$EPOCHREALTIME
@@ -116,10 +121,9 @@ lab_sync_clock() {
 	local f=$LAB_SYNC/.clock-$LAB_ROLE t0=() t1=() m h best=-1 off=0 i=0
 	rm -f "$f".[123]
 	for i in 1 2 3; do
-		m=$EPOCHREALTIME
+		lab_now_ns -v "t0[$i]"
 		: >"$f.$i"
-		h=$EPOCHREALTIME
-		t0[i]=${m/[.,]/}000 t1[i]=${h/[.,]/}000
+		lab_now_ns -v "t1[$i]"
 	done
 	i=0
 	for m in $(stat -c %.9Y "$f".[123]); do
