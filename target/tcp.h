@@ -20,7 +20,7 @@
 #define TCP_TX_IOV	   64		 /* iovecs written at once */
 #define TCP_KEEP_BUF	   (128u * 1024) /* data buffers kept by a command */
 #define TCP_MAXH2CDATA	   NVMET_MAX_XFER
-#define TCP_IOV_PER_SEND   6 /* hdr, hdgst, data, ddgst, rsp, rsp hdgst */
+#define TCP_IOV_PER_SEND   7 /* hdr, hdgst, pad, data, ddgst, rsp, rsp hdgst */
 
 /* Bytes to write: a list of iovecs, done() once the socket took them all. */
 struct tcp_send {
