@@ -51,8 +51,9 @@ struct nvmf_loop {
 	pthread_t thread;
 	atomic_bool running;
 	pthread_mutex_t work_lock;
-	struct loop_work_list work;    /* under work_lock */
-	SLIST_HEAD(, nvmf_watch) dead; /* loop thread only */
+	struct loop_work_list work;	   /* under work_lock */
+	SLIST_HEAD(, nvmf_watch) dead;	   /* loop thread only */
+	TAILQ_HEAD(, nvmf_defer) deferred; /* loop thread only */
 	nvmf_idle_fn idle;
 	void *idle_arg;
 };
@@ -116,6 +117,7 @@ struct nvmf_loop *nvmf_loop_create(void)
 		return NULL;
 	STAILQ_INIT(&loop->work);
 	SLIST_INIT(&loop->dead);
+	TAILQ_INIT(&loop->deferred);
 	pthread_mutex_init(&loop->work_lock, NULL);
 
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -184,6 +186,33 @@ static int loop_dispatch(struct nvmf_loop *loop, struct epoll_event *ev)
 	return w != loop->wake_watch;
 }
 
+void nvmf_loop_defer(struct nvmf_loop *loop, struct nvmf_defer *d)
+{
+	if (d->queued)
+		return;
+	d->queued = true;
+	TAILQ_INSERT_TAIL(&loop->deferred, d, link);
+}
+
+void nvmf_loop_defer_cancel(struct nvmf_loop *loop, struct nvmf_defer *d)
+{
+	if (!d->queued)
+		return;
+	TAILQ_REMOVE(&loop->deferred, d, link);
+	d->queued = false;
+}
+
+static void loop_run_deferred(struct nvmf_loop *loop)
+{
+	struct nvmf_defer *d;
+
+	while ((d = TAILQ_FIRST(&loop->deferred))) {
+		TAILQ_REMOVE(&loop->deferred, d, link);
+		d->queued = false;
+		d->fn(d->arg);
+	}
+}
+
 int nvmf_loop_run_once(struct nvmf_loop *loop, int timeout_ms)
 {
 	struct epoll_event ev[LOOP_MAX_EVENTS];
@@ -194,6 +223,7 @@ int nvmf_loop_run_once(struct nvmf_loop *loop, int timeout_ms)
 		return errno == EINTR ? 0 : -errno;
 	for (i = 0; i < n; i++)
 		handled += loop_dispatch(loop, &ev[i]);
+	loop_run_deferred(loop);
 	loop_free_dead(loop);
 	return handled;
 }

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/queue.h>
 
 struct nvmf_loop;
 struct nvmf_watch;
@@ -66,6 +67,24 @@ void nvmf_loop_stop(struct nvmf_loop *loop);
  * Return: 0, or -ENOMEM.
  */
 int nvmf_loop_post(struct nvmf_loop *loop, nvmf_work_fn fn, void *arg);
+
+/*
+ * Work for the end of the current batch of events, on the loop's thread,
+ * without a system call (nvmf_loop_post() writes an eventfd): e.g. one
+ * send for the replies that several events of the batch completed.  The
+ * owner embeds the deferral, sets fn and arg, and cancels it before it
+ * frees it.  Queued at most once until it runs; deferrals queued while
+ * they run (by one another) run in the same batch.  Loop thread only.
+ */
+struct nvmf_defer {
+	nvmf_work_fn fn;
+	void *arg;
+	bool queued;
+	TAILQ_ENTRY(nvmf_defer) link;
+};
+
+void nvmf_loop_defer(struct nvmf_loop *loop, struct nvmf_defer *d);
+void nvmf_loop_defer_cancel(struct nvmf_loop *loop, struct nvmf_defer *d);
 
 /* True when called from the thread currently running the loop. */
 bool nvmf_loop_on_thread(const struct nvmf_loop *loop);

@@ -596,7 +596,7 @@ static void ctrl_flush(struct nvmf_ctrl *c)
 	if (!c->ops->flush)
 		return;
 	for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++)
-		if (c->queues[q] && c->queues[q]->tp)
+		if (c->queues[q])
 			c->ops->flush(c->queues[q]);
 }
 
@@ -814,6 +814,25 @@ void nvmf_ctrl_kick(struct nvmf_ctrl *c)
 	else
 		nvmf_loop_post(c->loop, kick_work, c);
 	ctrl_api_leave(c);
+}
+
+int nvmf_io_plug(struct nvmf_ctrl *c)
+{
+	if (!nvmf_loop_on_thread(c->loop))
+		return -EPERM;
+	c->plugged++;
+	return 0;
+}
+
+int nvmf_io_unplug(struct nvmf_ctrl *c)
+{
+	if (!nvmf_loop_on_thread(c->loop))
+		return -EPERM;
+	if (!c->plugged)
+		return -EINVAL;
+	if (!--c->plugged)
+		ctrl_flush(c);
+	return 0;
 }
 
 int nvmf_ctrl_poll(struct nvmf_ctrl *c, int timeout_ms)

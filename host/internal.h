@@ -252,6 +252,8 @@ struct nvmf_ctrl {
 	 */
 	bool cqs_unarmed;
 	uint64_t busy_loop_ms;
+	/* loop thread: nvmf_io_plug() depth; submissions held until 0 */
+	int plugged;
 	bool discovery;
 	char name[300]; /* log prefix */
 	uint8_t hostid[16];

@@ -1103,8 +1103,11 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	}
 	rq->slot_flags[cid] = flags;
 	nwr = first == &sw->send ? 1 : 2;
-	if (rq->batch) {
-		/* posted at the end of the completion pass, or the queue fails */
+	if (rq->batch || rq->rc->ctrl->plugged) {
+		/*
+		 * posted at the end of the completion pass or at the unplug,
+		 * or the queue fails
+		 */
 		if (rq->pend_tail)
 			rq->pend_tail->next = first;
 		else

@@ -910,8 +910,11 @@ static int tcp_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	sl->flags = SLOT_SENT;
 	sl->rbytes = 0;
 	send_queue(t, &sl->send);
-	/* completions being handled send together at the end of the pass */
-	if (!t->busy)
+	/*
+	 * completions being handled send together at the end of the pass,
+	 * submissions under a plug at the unplug
+	 */
+	if (!t->busy && !t->ctrl->plugged)
 		flush(t, false);
 	return 0;
 }

@@ -101,6 +101,7 @@ struct daemon {
 	struct nvmf_timer *status_timer;
 	struct nvmf_ctrl_info last;
 	uint64_t last_stats[NVMF_STAT_NR]; /* as last written */
+	struct nvmf_nbd_stats last_nbd;
 	char name[32];
 	char state_dir[600];
 	char mount[512];
@@ -123,19 +124,25 @@ static void status_update(struct daemon *d, bool force)
 {
 	struct nvmf_ctrl_info info;
 	uint64_t stats[NVMF_STAT_NR];
+	struct nvmf_nbd_stats nbd = { 0 };
 
 	if (!d->ctrl)
 		return;
 	nvmf_ctrl_get_info(d->ctrl, &info);
 	nvmf_ctrl_get_stats(d->ctrl, stats, NVMF_STAT_NR);
+	if (d->nbd)
+		nvmf_nbd_get_stats(d->nbd, &nbd);
 	/* the counters are refreshed by the status tick, once a second */
 	if (!force && !memcmp(&info, &d->last, sizeof(info)) &&
-	    !memcmp(stats, d->last_stats, sizeof(stats)))
+	    !memcmp(stats, d->last_stats, sizeof(stats)) &&
+	    !memcmp(&nbd, &d->last_nbd, sizeof(nbd)))
 		return;
 	d->last = info;
 	memcpy(d->last_stats, stats, sizeof(stats));
+	d->last_nbd = nbd;
 	if (ctrl_status_write(d->state_dir, d->name, d->mount, d->ctrl,
-			      d->nbd ? d->devs : NULL, d->nr_devs))
+			      d->nbd ? d->devs : NULL, d->nr_devs,
+			      d->nbd ? &nbd : NULL))
 		nvmf_warn("%s: cannot write %s/status.json", d->name,
 			  d->state_dir);
 }

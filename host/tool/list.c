@@ -62,10 +62,24 @@ static void stats_json(struct json_object *o, struct nvmf_ctrl *ctrl)
 	json_object_object_add(o, "stats", s);
 }
 
+/* "block_devices": what their requests cost the daemon */
+static void nbd_stats_json(struct json_object *o,
+			   const struct nvmf_nbd_stats *st)
+{
+	struct json_object *s = json_object_new_object();
+
+	add_int(s, "requests", (int64_t)st->requests);
+	add_int(s, "socket_events", (int64_t)st->socket_events);
+	add_int(s, "recv_calls", (int64_t)st->recv_calls);
+	add_int(s, "send_calls", (int64_t)st->send_calls);
+	json_object_object_add(o, "block_devices", s);
+}
+
 static struct json_object *status_json(const char *name, const char *mount,
 				       struct nvmf_ctrl *ctrl,
 				       const struct nvmf_nbd_attach *devs,
-				       int nr_devs)
+				       int nr_devs,
+				       const struct nvmf_nbd_stats *nbd)
 {
 	const struct nvmf_trid *t = nvmf_ctrl_trid(ctrl);
 	struct json_object *o = json_object_new_object(), *arr;
@@ -121,14 +135,18 @@ static struct json_object *status_json(const char *name, const char *mount,
 	}
 	json_object_object_add(o, "namespaces", arr);
 	stats_json(o, ctrl);
+	if (nbd)
+		nbd_stats_json(o, nbd);
 	return o;
 }
 
 int ctrl_status_write(const char *dir, const char *name, const char *mount,
 		      struct nvmf_ctrl *ctrl,
-		      const struct nvmf_nbd_attach *devs, int nr_devs)
+		      const struct nvmf_nbd_attach *devs, int nr_devs,
+		      const struct nvmf_nbd_stats *nbd)
 {
-	struct json_object *o = status_json(name, mount, ctrl, devs, nr_devs);
+	struct json_object *o =
+		status_json(name, mount, ctrl, devs, nr_devs, nbd);
 	char tmp[1024], path[1024];
 	int ret = 0;
 	FILE *f;
@@ -515,6 +533,17 @@ static void print_costs(struct json_object *o)
 				       (double)jint(s, nvmf_ctrl_stat_name(i)) /
 					       ios);
 	}
+	printf("\n");
+	if (!json_object_object_get_ex(o, "block_devices", &s))
+		return;
+	ios = (double)jint(s, "requests");
+	printf("  block devices: %.0f requests", ios);
+	if (ios >= 1)
+		printf("; per request: socket_events %.2f recv_calls %.2f "
+		       "send_calls %.2f",
+		       (double)jint(s, "socket_events") / ios,
+		       (double)jint(s, "recv_calls") / ios,
+		       (double)jint(s, "send_calls") / ios);
 	printf("\n");
 }
 

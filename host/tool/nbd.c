@@ -105,9 +105,17 @@ _Static_assert(sizeof(struct nbd_wire_reply) == 16, "nbd reply size");
 _Static_assert(offsetof(struct nbd_wire_reply, handle) == 8, "nbd handle");
 
 /* The kernel sends at most max_hw_sectors (65536 sectors) per request. */
-#define NBD_MAX_REQ   (32u << 20)
-#define NBD_SOCK_BUF  (4 << 20)
-#define NBD_RX_BATCH  64
+#define NBD_MAX_REQ  (32u << 20)
+#define NBD_SOCK_BUF (4 << 20)
+#define NBD_RX_BATCH 64 /* reads per event, for fairness */
+/*
+ * Requests are read in bulk, replies sent in bulk: at queue depth 32 the
+ * kernel has many requests in the socket when the daemon looks, and a
+ * batch of completions gives many replies; one system call for each
+ * instead of one (or two) per request.
+ */
+#define NBD_RX_BUF    (16u << 10)
+#define NBD_TX_IOV    64
 #define NBD_MAX_CONNS 4
 
 /* ---- state --------------------------------------------------------------- */
@@ -123,15 +131,17 @@ struct nbd_sock {
 	uint32_t inflight;	  /* read from this socket, not yet answered */
 	bool used;		  /* a request came on the current socket */
 	unsigned int idle_deaths; /* sockets in a row that ended unused */
-	/* receiving */
-	struct nbd_wire_req hdr;
-	size_t hdr_got;
-	struct nbd_io *rx; /* a write whose data is still arriving */
+	/* receiving: what the last reads brought, not yet taken */
+	uint8_t *rxb; /* NBD_RX_BUF bytes */
+	size_t rxb_len, rxb_off;
+	struct nbd_wire_req hdr; /* of the write in rx */
+	struct nbd_io *rx;	 /* a write whose data is still arriving */
 	size_t data_got;
 	/* replies not yet (completely) sent, in order */
 	struct nbd_io *txq_head, *txq_tail;
 	size_t tx_off;
 	bool want_out;
+	struct nvmf_defer tx_defer; /* sends them at the end of the batch */
 };
 
 struct nbd_dev {
@@ -158,6 +168,7 @@ struct nvmf_nbd {
 	struct nbd_dev devs[NVMF_NBD_MAX_NS];
 	struct nvmf_nbd_conf conf;
 	bool stopping;
+	struct nvmf_nbd_stats stats;
 };
 
 struct nbd_io {
@@ -423,30 +434,45 @@ static struct nbd_io *io_alloc(struct nbd_sock *s, uint32_t len)
 	return io;
 }
 
-/* Send what can be sent of the reply queue without blocking. */
+static size_t reply_size(const struct nbd_io *io)
+{
+	return sizeof(io->reply) + (io->read ? io->len : 0);
+}
+
+/*
+ * Send what can be sent of the reply queue without blocking: as many
+ * replies as NBD_TX_IOV vectors hold, per call.
+ */
 static void sock_flush(struct nbd_sock *s)
 {
 	while (s->txq_head && s->fd >= 0) {
-		struct nbd_io *io = s->txq_head;
-		size_t hl = sizeof(io->reply);
-		size_t total = hl + (io->read ? io->len : 0);
-		struct iovec iov[2];
+		struct iovec iov[NBD_TX_IOV];
+		struct nbd_io *io;
+		size_t off = s->tx_off, left;
 		int niov = 0;
 		ssize_t r;
 
-		if (s->tx_off < hl) {
-			iov[niov].iov_base = (uint8_t *)&io->reply + s->tx_off;
-			iov[niov++].iov_len = hl - s->tx_off;
-		}
-		if (io->read) {
-			size_t d = s->tx_off > hl ? s->tx_off - hl : 0;
+		for (io = s->txq_head; io && niov + 2 <= NBD_TX_IOV;
+		     io = io->next, off = 0) {
+			size_t hl = sizeof(io->reply);
 
-			iov[niov].iov_base = io->buf + d;
-			iov[niov++].iov_len = io->len - d;
+			if (off < hl) {
+				iov[niov].iov_base =
+					(uint8_t *)&io->reply + off;
+				iov[niov++].iov_len = hl - off;
+			}
+			if (io->read) {
+				size_t d = off > hl ? off - hl : 0;
+
+				iov[niov].iov_base = io->buf + d;
+				iov[niov++].iov_len = io->len - d;
+			}
 		}
-		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = niov };
+		struct msghdr mh = { .msg_iov = iov,
+				     .msg_iovlen = (size_t)niov };
 
 		r = sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		s->dev->n->stats.send_calls++;
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -461,20 +487,31 @@ static void sock_flush(struct nbd_sock *s)
 			sock_kill(s, strerror(errno));
 			return;
 		}
-		s->tx_off += (size_t)r;
-		if (s->tx_off < total)
-			continue;
-		s->txq_head = io->next;
-		if (!s->txq_head)
-			s->txq_tail = NULL;
-		s->tx_off = 0;
-		s->inflight--;
-		io_free(io);
+		/* the replies sent whole go; a part sent is remembered */
+		for (left = (size_t)r; left;) {
+			io = s->txq_head;
+			if (left < reply_size(io) - s->tx_off) {
+				s->tx_off += left;
+				break;
+			}
+			left -= reply_size(io) - s->tx_off;
+			s->tx_off = 0;
+			s->txq_head = io->next;
+			if (!s->txq_head)
+				s->txq_tail = NULL;
+			s->inflight--;
+			io_free(io);
+		}
 	}
 	if (s->want_out && s->fd >= 0) {
 		s->want_out = false;
 		nvmf_watch_modify(s->watch, EPOLLIN);
 	}
+}
+
+static void sock_flush_deferred(void *arg)
+{
+	sock_flush(arg);
 }
 
 /* The request is finished: queue its reply (or drop it: socket gone). */
@@ -501,8 +538,14 @@ static void io_finish(struct nbd_io *io)
 	else
 		s->txq_head = io;
 	s->txq_tail = io;
-	if (s->txq_head == io)
+	/*
+	 * The only request in flight: nothing to send it with, at once; else
+	 * with the other replies of this batch of events (unless blocked).
+	 */
+	if (s->inflight == 1 && s->txq_head == io)
 		sock_flush(s);
+	else if (!s->want_out)
+		nvmf_loop_defer(s->dev->n->loop, &s->tx_defer);
 }
 
 static void io_done(void *arg, int status)
@@ -592,102 +635,147 @@ static void req_dispatch(struct nbd_sock *s, struct nbd_io *io, uint32_t type,
 	}
 }
 
-/* Read what arrived.  Return: false once the socket is dead. */
-static bool sock_read(struct nbd_sock *s)
+/* A request's header is in s->hdr: take it.  Return: false if dead. */
+static bool sock_take_req(struct nbd_sock *s)
 {
 	uint32_t type, len;
-	ssize_t r;
-	int i;
+	struct nbd_io *io;
 
-	for (i = 0; i < NBD_RX_BATCH; i++) {
-		if (s->rx) { /* the data of a write */
-			r = recv(s->fd, s->rx->buf + s->data_got,
-				 s->rx->len - s->data_got, MSG_DONTWAIT);
-			if (r > 0) {
-				s->data_got += (size_t)r;
-				if (s->data_got < s->rx->len)
-					continue;
-				struct nbd_io *io = s->rx;
-
-				s->rx = NULL;
-				req_dispatch(s, io, NBD_OP_WRITE,
-					     be64toh(s->hdr.from), io->len);
-				if (s->fd < 0)
-					return false;
-				continue;
-			}
-		} else {
-			r = recv(s->fd, (uint8_t *)&s->hdr + s->hdr_got,
-				 sizeof(s->hdr) - s->hdr_got, MSG_DONTWAIT);
-			if (r > 0) {
-				s->hdr_got += (size_t)r;
-				if (s->hdr_got < sizeof(s->hdr))
-					continue;
-				s->hdr_got = 0;
-				if (be32toh(s->hdr.magic) != NBD_REQ_MAGIC) {
-					sock_kill(s, "bad request magic");
-					return false;
-				}
-				type = be32toh(s->hdr.type) & 0xffff;
-				len = be32toh(s->hdr.len);
-				if (type == NBD_OP_DISC) {
-					sock_kill(s, "disconnect requested");
-					return false;
-				}
-				if ((type == NBD_OP_READ ||
-				     type == NBD_OP_WRITE) &&
-				    (len > NBD_MAX_REQ || !len)) {
-					sock_kill(s, "request too large");
-					return false;
-				}
-				struct nbd_io *io = io_alloc(
-					s,
-					type == NBD_OP_READ ||
-							type == NBD_OP_WRITE ?
-						len :
-						0);
-
-				if (!io) {
-					/* no way to skip a write's data */
-					sock_kill(s, "out of memory");
-					return false;
-				}
-				memcpy(io->reply.handle, s->hdr.handle, 8);
-				s->inflight++;
-				s->used = true;
-				if (type == NBD_OP_WRITE) {
-					s->rx = io;
-					s->data_got = 0;
-					continue;
-				}
-				req_dispatch(s, io, type, be64toh(s->hdr.from),
-					     len);
-				if (s->fd < 0)
-					return false;
-				continue;
-			}
-		}
-		if (r == 0) {
-			sock_kill(s, "closed by the kernel");
-			return false;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			sock_kill(s, strerror(errno));
-		return errno == EAGAIN;
+	if (be32toh(s->hdr.magic) != NBD_REQ_MAGIC) {
+		sock_kill(s, "bad request magic");
+		return false;
 	}
-	return true;
+	type = be32toh(s->hdr.type) & 0xffff;
+	len = be32toh(s->hdr.len);
+	if (type == NBD_OP_DISC) {
+		sock_kill(s, "disconnect requested");
+		return false;
+	}
+	if ((type == NBD_OP_READ || type == NBD_OP_WRITE) &&
+	    (len > NBD_MAX_REQ || !len)) {
+		sock_kill(s, "request too large");
+		return false;
+	}
+	io = io_alloc(s, type == NBD_OP_READ || type == NBD_OP_WRITE ? len : 0);
+	if (!io) {
+		/* no way to skip a write's data */
+		sock_kill(s, "out of memory");
+		return false;
+	}
+	memcpy(io->reply.handle, s->hdr.handle, 8);
+	s->dev->n->stats.requests++;
+	s->inflight++;
+	s->used = true;
+	if (type == NBD_OP_WRITE) {
+		s->rx = io;
+		s->data_got = 0;
+		return true;
+	}
+	req_dispatch(s, io, type, be64toh(s->hdr.from), len);
+	return s->fd >= 0;
+}
+
+/* The write in s->rx has all its data: run it.  Return: false if dead. */
+static bool sock_take_write(struct nbd_sock *s)
+{
+	struct nbd_io *io = s->rx;
+
+	s->rx = NULL;
+	req_dispatch(s, io, NBD_OP_WRITE, be64toh(s->hdr.from), io->len);
+	return s->fd >= 0;
+}
+
+/*
+ * Read what arrived: into the socket's buffer, from which headers (and
+ * the start of a write's data) are taken; the rest of a write's data
+ * goes straight to its I/O buffer.  A read that returned less than asked
+ * emptied the socket: the loop calls again when more comes, without a
+ * read that would fail with EAGAIN.  Return: false once the socket is
+ * dead.
+ */
+static bool sock_read(struct nbd_sock *s)
+{
+	bool drained = false;
+	size_t have, want;
+	int reads = 0;
+	ssize_t r;
+
+	/* what is buffered is always taken: only the reads are bounded */
+	for (;;) {
+		have = s->rxb_len - s->rxb_off;
+		if (s->rx) { /* the data of a write */
+			want = s->rx->len - s->data_got;
+			if (have) {
+				if (have > want)
+					have = want;
+				memcpy(s->rx->buf + s->data_got,
+				       s->rxb + s->rxb_off, have);
+				s->rxb_off += have;
+				s->data_got += have;
+			} else {
+				if (drained || ++reads > NBD_RX_BATCH)
+					return true;
+				r = recv(s->fd, s->rx->buf + s->data_got, want,
+					 MSG_DONTWAIT);
+				s->dev->n->stats.recv_calls++;
+				if (r <= 0)
+					goto failed;
+				drained = (size_t)r < want;
+				s->data_got += (size_t)r;
+			}
+			if (s->data_got == s->rx->len && !sock_take_write(s))
+				return false;
+			continue;
+		}
+		if (have >= sizeof(s->hdr)) {
+			memcpy(&s->hdr, s->rxb + s->rxb_off, sizeof(s->hdr));
+			s->rxb_off += sizeof(s->hdr);
+			if (!sock_take_req(s))
+				return false;
+			continue;
+		}
+		if (drained || ++reads > NBD_RX_BATCH)
+			return true;
+		/* keep the start of a header, read behind it */
+		memmove(s->rxb, s->rxb + s->rxb_off, have);
+		s->rxb_off = 0;
+		s->rxb_len = have;
+		want = NBD_RX_BUF - have;
+		r = recv(s->fd, s->rxb + have, want, MSG_DONTWAIT);
+		s->dev->n->stats.recv_calls++;
+		if (r <= 0)
+			goto failed;
+		drained = (size_t)r < want;
+		s->rxb_len += (size_t)r;
+	}
+
+failed:
+	if (r == 0) {
+		sock_kill(s, "closed by the kernel");
+		return false;
+	}
+	if (errno == EINTR || errno == EAGAIN)
+		return true; /* level triggered: called again if more comes */
+	sock_kill(s, strerror(errno));
+	return false;
 }
 
 static void sock_event(void *arg, uint32_t events)
 {
 	struct nbd_sock *s = arg;
+	struct nvmf_nbd *n = s->dev->n;
 
+	n->stats.socket_events++;
 	if (events & EPOLLOUT)
 		sock_flush(s);
-	if (s->fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	if (s->fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+		/* the commands of the requests read go out together */
+		bool plugged = !nvmf_io_plug(n->ctrl);
+
 		sock_read(s);
+		if (plugged)
+			nvmf_io_unplug(n->ctrl);
+	}
 }
 
 /* ---- sockets ------------------------------------------------------------- */
@@ -697,6 +785,8 @@ static int sock_open(struct nbd_sock *s)
 {
 	int sv[2], sz = NBD_SOCK_BUF;
 
+	if (!s->rxb && !(s->rxb = malloc(NBD_RX_BUF)))
+		return -ENOMEM;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -errno;
 	for (int i = 0; i < 2; i++) {
@@ -712,9 +802,11 @@ static int sock_open(struct nbd_sock *s)
 	}
 	s->fd = sv[0];
 	s->gen++;
-	s->hdr_got = 0;
+	s->rxb_len = s->rxb_off = 0;
 	s->rx = NULL;
 	s->want_out = false;
+	s->tx_defer.fn = sock_flush_deferred;
+	s->tx_defer.arg = s;
 	return sv[1];
 }
 
@@ -724,6 +816,7 @@ static void sock_close(struct nbd_sock *s)
 
 	nvmf_watch_del(s->watch);
 	s->watch = NULL;
+	nvmf_loop_defer_cancel(s->dev->n->loop, &s->tx_defer);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -942,6 +1035,11 @@ fail:
 	return ret;
 }
 
+void nvmf_nbd_get_stats(const struct nvmf_nbd *n, struct nvmf_nbd_stats *out)
+{
+	*out = n->stats;
+}
+
 int nvmf_nbd_devices(const struct nvmf_nbd *n, struct nvmf_nbd_attach *out,
 		     int max)
 {
@@ -991,6 +1089,9 @@ static struct nbd_dev *dev_slot(struct nvmf_nbd *n)
 		for (unsigned int k = 0; k < dev->nr_socks; k++)
 			busy |= dev->socks[k].inflight != 0;
 		if (!busy) {
+			/* its sockets are closed: nothing of theirs queued */
+			for (unsigned int k = 0; k < NBD_MAX_CONNS; k++)
+				free(dev->socks[k].rxb);
 			memset(dev, 0, sizeof(*dev));
 			return dev;
 		}
@@ -1127,9 +1228,19 @@ void nvmf_nbd_stop(struct nvmf_nbd *n)
 
 void nvmf_nbd_free(struct nvmf_nbd *n)
 {
+	unsigned int d, k;
+
 	if (!n)
 		return;
 	nvmf_nbd_stop(n);
+	for (d = 0; d < NVMF_NBD_MAX_NS; d++)
+		for (k = 0; k < NBD_MAX_CONNS; k++) {
+			struct nbd_sock *s = &n->devs[d].socks[k];
+
+			if (s->dev)
+				nvmf_loop_defer_cancel(n->loop, &s->tx_defer);
+			free(s->rxb);
+		}
 	if (n->nl)
 		nl_socket_free(n->nl);
 	free(n);

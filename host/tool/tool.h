@@ -210,6 +210,17 @@ int nvmf_nbd_start(struct nvmf_nbd **out, struct nvmf_ctrl *ctrl,
 bool nvmf_nbd_update(struct nvmf_nbd *n);
 void nvmf_nbd_stop(struct nvmf_nbd *n);
 void nvmf_nbd_free(struct nvmf_nbd *n);
+/*
+ * What the block devices' requests cost the daemon, counted on its loop:
+ * requests read from the kernel, and the system calls by kind.
+ */
+struct nvmf_nbd_stats {
+	uint64_t requests;
+	uint64_t socket_events; /* wake-ups for a socket */
+	uint64_t recv_calls;	/* recv() of requests and write data */
+	uint64_t send_calls;	/* sendmsg() of replies */
+};
+void nvmf_nbd_get_stats(const struct nvmf_nbd *n, struct nvmf_nbd_stats *out);
 /* The devices: nsid and index of each.  Return: how many. */
 int nvmf_nbd_devices(const struct nvmf_nbd *n, struct nvmf_nbd_attach *out,
 		     int max);
@@ -251,6 +262,7 @@ int ctrl_status_each(const char *run_dir,
 		     void *arg);
 int ctrl_status_write(const char *dir, const char *name, const char *mount,
 		      struct nvmf_ctrl *ctrl,
-		      const struct nvmf_nbd_attach *devs, int nr_devs);
+		      const struct nvmf_nbd_attach *devs, int nr_devs,
+		      const struct nvmf_nbd_stats *nbd);
 
 #endif /* NVMF_HOST_TOOL_H */

@@ -291,6 +291,17 @@ int nvmf_ctrl_find_ns(struct nvmf_ctrl *ctrl, uint32_t nsid,
 /* Asynchronous I/O.  Return: 0 (cb will be called), or < 0 (it will not). */
 int nvmf_io_submit(struct nvmf_ctrl *ctrl, const struct nvmf_io *io,
 		   nvmf_io_cb cb, void *arg);
+/*
+ * Submissions in a batch (the block layer's plug): between nvmf_io_plug()
+ * and nvmf_io_unplug() the I/O submitted on the controller's loop thread
+ * (poll mode: the owner; or a completion callback) is held and goes out
+ * at the outermost unplug, one doorbell (RDMA) or one send (TCP) per
+ * queue for all of it.  A synchronous call waits only after sending what
+ * is held.  Loop thread only: -EPERM elsewhere; unplug without a plug:
+ * -EINVAL.  Return: 0 or < 0.
+ */
+int nvmf_io_plug(struct nvmf_ctrl *ctrl);
+int nvmf_io_unplug(struct nvmf_ctrl *ctrl);
 /* Synchronous I/O.  Return: status as above. */
 int nvmf_io_sync(struct nvmf_ctrl *ctrl, const struct nvmf_io *io);
 

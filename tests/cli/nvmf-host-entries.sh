@@ -101,6 +101,13 @@ sed -i -e 's|"namespaces": \[|"stats": { "ios": 200, "allocations": 200, "thread
 line=$(grep "data path:" "$tmp/out")
 [ "$line" = "  data path:  200 I/Os; per I/O: allocations 1.00 thread_hops 0.00 send_doorbells 0.50 send_wrs 2.00 recv_posts 1.00 cq_wakeups 0.25 cq_arms 0.25 cq_polls 0.30 work_completions 2.00 data_copies 0.10" ] &&
 	ok "list: counters per I/O:$line" || bad "list: counters: '$line'"
+# a block device export's costs, per request
+sed -i -e 's|"namespaces": \[|"block_devices": { "requests": 400, "socket_events": 40, "recv_calls": 50, "send_calls": 100 }, "namespaces": [|' \
+	"$run/ctrl/nvmf2/status.json"
+"$host" list --run-dir "$run" >"$tmp/out" 2>&1
+line=$(grep "block devices:" "$tmp/out")
+[ "$line" = "  block devices: 400 requests; per request: socket_events 0.10 recv_calls 0.12 send_calls 0.25" ] &&
+	ok "list: block device costs per request:$line" || bad "list: block device costs: '$line'"
 "$host" list -o xml --run-dir "$run" >"$tmp/out" 2>&1
 rc=$?
 [ $rc = 2 ] && grep -q "output-format" "$tmp/out" &&

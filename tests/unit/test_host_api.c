@@ -39,6 +39,9 @@ TAILQ_HEAD(pending_list, pending);
 
 static struct pending_list answerq = TAILQ_HEAD_INITIALIZER(answerq);
 static struct pending_list parked = TAILQ_HEAD_INITIALIZER(parked);
+/* commands held by a plug, and the "doorbells" that sent commands */
+static struct pending_list held = TAILQ_HEAD_INITIALIZER(held);
+static int nr_doorbells;
 static bool deliver_posted;
 static bool shut_down;	/* CC.SHN written */
 static bool park_reads; /* reads are never answered */
@@ -72,6 +75,11 @@ static void fake_reset(void)
 		TAILQ_REMOVE(&parked, p, link);
 		free(p);
 	}
+	while ((p = TAILQ_FIRST(&held))) {
+		TAILQ_REMOVE(&held, p, link);
+		free(p);
+	}
+	nr_doorbells = 0;
 	deliver_posted = false;
 	nr_arms = 0;
 	shut_down = false;
@@ -121,6 +129,7 @@ static void fk_queue_teardown(struct nvmf_hq *hq)
 	on_loop_thread();
 	drop_queue(&answerq, hq);
 	drop_queue(&parked, hq);
+	drop_queue(&held, hq);
 }
 
 static void fk_ctrl_release(struct nvmf_ctrl *c)
@@ -253,6 +262,14 @@ static void deliver(void *arg)
 	}
 }
 
+static void fk_deliver_later(struct nvmf_hq *hq)
+{
+	if (!deliver_posted) {
+		deliver_posted = true;
+		nvmf_loop_post(hq->ctrl->loop, deliver, NULL);
+	}
+}
+
 static int fk_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 {
 	struct pending *p = calloc(1, sizeof(*p));
@@ -262,12 +279,38 @@ static int fk_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 		return -ENOMEM;
 	p->hq = hq;
 	p->cid = req->cid;
+	if (hq->ctrl->plugged) {
+		TAILQ_INSERT_TAIL(&held, p, link);
+		return 0;
+	}
+	nr_doorbells++;
 	TAILQ_INSERT_TAIL(&answerq, p, link);
 	if (!deliver_posted) {
 		deliver_posted = true;
 		nvmf_loop_post(hq->ctrl->loop, deliver, NULL);
 	}
 	return 0;
+}
+
+/* what a queue held goes out with one doorbell */
+static void fk_flush(struct nvmf_hq *hq)
+{
+	struct pending *p, *next;
+	bool any = false;
+
+	on_loop_thread();
+	for (p = TAILQ_FIRST(&held); p; p = next) {
+		next = TAILQ_NEXT(p, link);
+		if (p->hq != hq)
+			continue;
+		TAILQ_REMOVE(&held, p, link);
+		TAILQ_INSERT_TAIL(&answerq, p, link);
+		any = true;
+	}
+	if (any) {
+		nr_doorbells++;
+		fk_deliver_later(hq);
+	}
 }
 
 static int fk_poll(struct nvmf_hq *hq)
@@ -307,6 +350,7 @@ static const struct nvmf_host_transport_ops fake_ops = {
 	.queue_teardown = fk_queue_teardown,
 	.ctrl_release = fk_ctrl_release,
 	.submit = fk_submit,
+	.flush = fk_flush,
 	.poll = fk_poll,
 	.arm = fk_arm,
 	.mr_add = fk_mr_add,
@@ -652,6 +696,69 @@ static void test_stats_no_alloc(void **state)
 }
 
 /*
+ * A plug: reads submitted under it are held and go out with one doorbell
+ * at the outermost unplug; the calls are the loop thread's only.
+ */
+struct plug_thread {
+	struct nvmf_ctrl *c;
+	int plug, unplug;
+};
+
+static void *plug_other_thread(void *arg)
+{
+	struct plug_thread *t = arg;
+
+	t->plug = nvmf_io_plug(t->c);
+	t->unplug = nvmf_io_unplug(t->c);
+	return NULL;
+}
+
+static void test_plug(void **state)
+{
+	struct nvmf_ctrl *c = connect_fake(true);
+	uint8_t *buf = malloc(4096);
+	struct plug_thread t = { .c = c };
+	int i, done = 0, bells;
+	struct nvmf_io io;
+	pthread_t th;
+
+	(void)state;
+	read_io(&io, buf);
+	assert_int_equal(nvmf_io_unplug(c), -EINVAL); /* not plugged */
+	bells = nr_doorbells;
+	assert_int_equal(nvmf_io_plug(c), 0);
+	assert_int_equal(nvmf_io_plug(c), 0); /* nests */
+	for (i = 0; i < 8; i++)
+		assert_int_equal(nvmf_io_submit(c, &io, count_ok, &done), 0);
+	for (i = 0; i < 5; i++)
+		nvmf_ctrl_poll(c, 0);
+	assert_int_equal(done, 0); /* held */
+	assert_int_equal(nr_doorbells, bells);
+	assert_int_equal(nvmf_io_unplug(c), 0);
+	assert_int_equal(nr_doorbells, bells); /* still held: inner unplug */
+	assert_int_equal(nvmf_io_unplug(c), 0);
+	assert_int_equal(nr_doorbells, bells + 1); /* all 8 at once */
+	for (i = 0; i < 1000 && done < 8; i++)
+		nvmf_ctrl_poll(c, 10);
+	assert_int_equal(done, 8);
+	/* unplugged: one doorbell each */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(nvmf_io_submit(c, &io, count_ok, &done), 0);
+	assert_int_equal(nr_doorbells, bells + 5);
+	for (i = 0; i < 1000 && done < 12; i++)
+		nvmf_ctrl_poll(c, 10);
+	assert_int_equal(done, 12);
+	/* another thread does not run the loop: refused, nothing changed */
+	assert_int_equal(pthread_create(&th, NULL, plug_other_thread, &t), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(t.plug, -EPERM);
+	assert_int_equal(t.unplug, -EPERM);
+	assert_int_equal(c->plugged, 0);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	free(buf);
+}
+
+/*
  * Refused submissions, from another thread and on the owner thread of a
  * poll-mode controller: -EINVAL, nothing left allocated (the ASan build
  * checks), the request back in the cache; a deallocation owns its range.
@@ -931,6 +1038,7 @@ int main(void)
 		cmocka_unit_test(test_busy_poll),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_stats_no_alloc),
+		cmocka_unit_test(test_plug),
 		cmocka_unit_test(test_submit_errors),
 		cmocka_unit_test(test_keyed_sgls_capability),
 		cmocka_unit_test(test_thread_mode_rules),

@@ -3,6 +3,7 @@
  * Event loop: one-shot and periodic timers, fd watches, deletion from
  * callbacks, and work posted from other threads.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -183,6 +184,91 @@ static void test_fd_watch(void **state)
 	nvmf_loop_destroy(loop);
 }
 
+/*
+ * Deferred work: after every event of the batch, once however often it
+ * was queued, not at all once cancelled; one queued by another runs in
+ * the same batch.
+ */
+struct defer_ctx {
+	struct nvmf_loop *loop;
+	struct nvmf_defer d, chained;
+	int fds[2][2];
+	int events, runs, chained_runs;
+	int events_at_run; /* events seen when the deferral ran */
+};
+
+static void defer_fd_cb(void *arg, uint32_t events)
+{
+	struct defer_ctx *c = arg;
+	char b;
+
+	(void)events;
+	for (int i = 0; i < 2; i++)
+		if (read(c->fds[i][0], &b, 1) == 1)
+			c->events++;
+	nvmf_loop_defer(c->loop, &c->d);
+	nvmf_loop_defer(c->loop, &c->d); /* twice: queued once */
+}
+
+static void defer_run(void *arg)
+{
+	struct defer_ctx *c = arg;
+
+	c->runs++;
+	c->events_at_run = c->events;
+	nvmf_loop_defer(c->loop, &c->chained);
+}
+
+static void defer_chained(void *arg)
+{
+	((struct defer_ctx *)arg)->chained_runs++;
+}
+
+static void test_defer(void **state)
+{
+	struct nvmf_loop *loop = nvmf_loop_create();
+	struct defer_ctx c = {
+		.loop = loop,
+		.d = { .fn = defer_run, .arg = &c },
+		.chained = { .fn = defer_chained, .arg = &c },
+	};
+	struct nvmf_watch *w[2];
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pipe2(c.fds[i], O_NONBLOCK), 0);
+		w[i] = nvmf_watch_add(loop, c.fds[i][0], EPOLLIN, defer_fd_cb,
+				      &c);
+		assert_non_null(w[i]);
+		assert_int_equal(write(c.fds[i][1], "x", 1), 1);
+	}
+	/* both fds ready: one batch, the deferral after both events */
+	assert_int_equal(nvmf_loop_run_once(loop, 1000), 2);
+	assert_int_equal(c.events, 2);
+	assert_int_equal(c.runs, 1);
+	assert_int_equal(c.events_at_run, 2);
+	assert_int_equal(c.chained_runs, 1);
+	assert_false(c.d.queued);
+
+	/* nothing happened: nothing runs */
+	assert_int_equal(nvmf_loop_run_once(loop, 0), 0);
+	assert_int_equal(c.runs, 1);
+
+	/* cancelled (its owner went): does not run */
+	nvmf_loop_defer(loop, &c.d);
+	nvmf_loop_defer_cancel(loop, &c.d);
+	nvmf_loop_defer_cancel(loop, &c.d); /* twice: no effect */
+	assert_int_equal(nvmf_loop_run_once(loop, 0), 0);
+	assert_int_equal(c.runs, 1);
+
+	for (int i = 0; i < 2; i++) {
+		nvmf_watch_del(w[i]);
+		close(c.fds[i][0]);
+		close(c.fds[i][1]);
+	}
+	nvmf_loop_destroy(loop);
+}
+
 #define POSTERS	   4
 #define POSTS_EACH 1000
 
@@ -284,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_zero_delay_and_rearm),
 		cmocka_unit_test(test_destroy_from_callback),
 		cmocka_unit_test(test_fd_watch),
+		cmocka_unit_test(test_defer),
 		cmocka_unit_test(test_cross_thread_post),
 		cmocka_unit_test(test_stop_from_other_thread),
 		cmocka_unit_test(test_destroy_drops_pending_work),

@@ -18,6 +18,7 @@ lab_event "kernel host: $kdev, nvmf-host block device: $bdev"
 fjob() {
 	local who=$1 dev=$2 name=$3 cpid
 	shift 3
+	[ "$who" = block ] && bsnap "$name.before"
 	(
 		sleep "$RAMP"
 		lab_qemu_cpu "$who-$name.before" >/dev/null
@@ -29,6 +30,15 @@ fjob() {
 		lab_fail "fio $name on $dev failed"
 	wait "$cpid"
 	lab_qemu_cpu "$who-$name" >/dev/null
+	[ "$who" = block ] && bsnap "$name"
+	return 0
+}
+# bsnap NAME: the block device daemon's counters (status.json, which its
+# status tick rewrites once a second while they change) as block-NAME.status.json
+bsnap() {
+	sleep 1.2
+	cp "/run/nvmf-host/ctrl/$bname/status.json" "$LAB_OUT/block-$1.status.json" ||
+		lab_fail "no status.json of $bname"
 }
 trid="trtype:rdma adrfam:ipv4 traddr:$LAB_PEER trsvcid:4420 subnqn:$NQN"
 ojob() {	# ojob NAME perf-args...: nvmf-host perf, output kept
@@ -161,6 +171,23 @@ for name in ("randread", "randwrite", "seqread", "lat", "latpoll",
              "randreadpoll"):
     m = re.search(r"per_io: (.*)", perf(name, rounds))
     print("nvmf-host per I/O %-13s %s" % (name, m.group(1) if m else "?"))
+# what each request of the block device cost the daemon (last round): its
+# socket system calls, and the library's counters per I/O beside them
+for name in ("randread", "randwrite", "seqread", "lat"):
+    st = [json.load(open(os.path.join(d, "block-%s-%d%s.status.json" %
+                                      (name, rounds, w))))
+          for w in (".before", "")]
+    b = {k: st[1]["block_devices"][k] - st[0]["block_devices"][k]
+         for k in st[1]["block_devices"]}
+    l = {k: st[1]["stats"][k] - st[0]["stats"][k] for k in st[1]["stats"]}
+    n, ios = max(b["requests"], 1), max(l["ios"], 1)
+    print("nvmf-host block device %-9s per request: socket_events=%.2f "
+          "recv_calls=%.2f send_calls=%.2f; per I/O: cq_wakeups=%.2f "
+          "send_doorbells=%.2f allocations=%.2f (%d requests, %d I/Os)" %
+          (name, b["socket_events"] / n, b["recv_calls"] / n,
+           b["send_calls"] / n, l["cq_wakeups"] / ios,
+           l["send_doorbells"] / ios, l["allocations"] / ios,
+           b["requests"], l["ios"]))
 PY
 [ -s "$LAB_OUT/bench.txt" ] || lab_fail "no figures"
 cat "$LAB_OUT/bench.txt"
