@@ -233,10 +233,13 @@ static void incoming_work(void *arg)
 	/* the requests completed since the last hop, for the next ones */
 	TAILQ_CONCAT(&c->req_cache, &c->req_done, link);
 	pthread_mutex_unlock(&c->lock);
+	/* the requests of one hop go out together: a doorbell per queue */
+	nvmf_io_plug(c);
 	while ((req = TAILQ_FIRST(&list))) {
 		TAILQ_REMOVE(&list, req, link);
 		ctrl_queue_req(c, req);
 	}
+	nvmf_io_unplug(c);
 }
 
 /*

@@ -298,7 +298,9 @@ int nvmf_io_submit(struct nvmf_ctrl *ctrl, const struct nvmf_io *io,
  * at the outermost unplug, one doorbell (RDMA) or one send (TCP) per
  * queue for all of it.  A synchronous call waits only after sending what
  * is held.  Loop thread only: -EPERM elsewhere; unplug without a plug:
- * -EINVAL.  Return: 0 or < 0.
+ * -EINVAL.  (Submissions from other threads need no plug: those that
+ * reach the loop thread in one hop go out together this way.)
+ * Return: 0 or < 0.
  */
 int nvmf_io_plug(struct nvmf_ctrl *ctrl);
 int nvmf_io_unplug(struct nvmf_ctrl *ctrl);

@@ -759,6 +759,67 @@ static void test_plug(void **state)
 }
 
 /*
+ * Thread mode: the requests other threads submitted while the loop thread
+ * was busy reach it in one hop and go out with one doorbell.
+ */
+struct loop_block {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool blocked, release;
+};
+
+static void block_loop(void *arg)
+{
+	struct loop_block *b = arg;
+
+	pthread_mutex_lock(&b->lock);
+	b->blocked = true;
+	pthread_cond_broadcast(&b->cond);
+	while (!b->release)
+		pthread_cond_wait(&b->cond, &b->lock);
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void count_ok_atomic(void *arg, int status)
+{
+	atomic_fetch_add((atomic_int *)arg, status == 0);
+}
+
+static void test_hop_one_doorbell(void **state)
+{
+	struct nvmf_ctrl *c = connect_fake(false);
+	struct loop_block b = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				.cond = PTHREAD_COND_INITIALIZER };
+	uint8_t *buf = malloc(4096);
+	atomic_int done = 0;
+	struct nvmf_io io;
+	int i, bells;
+
+	(void)state;
+	read_io(&io, buf);
+	assert_int_equal(nvmf_io_sync(c, &io), 0); /* warm */
+	assert_int_equal(nvmf_loop_post(c->loop, block_loop, &b), 0);
+	pthread_mutex_lock(&b.lock);
+	while (!b.blocked)
+		pthread_cond_wait(&b.cond, &b.lock);
+	pthread_mutex_unlock(&b.lock);
+	bells = nr_doorbells; /* the loop thread is parked: no race */
+	for (i = 0; i < 8; i++)
+		assert_int_equal(nvmf_io_submit(c, &io, count_ok_atomic, &done),
+				 0);
+	pthread_mutex_lock(&b.lock);
+	b.release = true;
+	pthread_cond_broadcast(&b.cond);
+	pthread_mutex_unlock(&b.lock);
+	for (i = 0; i < 2000 && atomic_load(&done) < 8; i++)
+		usleep(1000);
+	assert_int_equal(atomic_load(&done), 8);
+	assert_int_equal(nr_doorbells - bells, 1);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	free(buf);
+}
+
+/*
  * Refused submissions, from another thread and on the owner thread of a
  * poll-mode controller: -EINVAL, nothing left allocated (the ASan build
  * checks), the request back in the cache; a deallocation owns its range.
@@ -1039,6 +1100,7 @@ int main(void)
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_stats_no_alloc),
 		cmocka_unit_test(test_plug),
+		cmocka_unit_test(test_hop_one_doorbell),
 		cmocka_unit_test(test_submit_errors),
 		cmocka_unit_test(test_keyed_sgls_capability),
 		cmocka_unit_test(test_thread_mode_rules),
