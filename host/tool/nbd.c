@@ -685,6 +685,18 @@ static bool sock_take_write(struct nbd_sock *s)
 	return s->fd >= 0;
 }
 
+/* One read, counted; a short one means the socket is empty (*drained). */
+static ssize_t sock_recv(struct nbd_sock *s, void *buf, size_t want,
+			 bool *drained)
+{
+	ssize_t r = recv(s->fd, buf, want, MSG_DONTWAIT);
+
+	s->dev->n->stats.recv_calls++;
+	if (r > 0)
+		*drained = (size_t)r < want;
+	return r;
+}
+
 /*
  * Read what arrived: into the socket's buffer, from which headers (and
  * the start of a write's data) are taken; the rest of a write's data
@@ -715,12 +727,10 @@ static bool sock_read(struct nbd_sock *s)
 			} else {
 				if (drained || ++reads > NBD_RX_BATCH)
 					return true;
-				r = recv(s->fd, s->rx->buf + s->data_got, want,
-					 MSG_DONTWAIT);
-				s->dev->n->stats.recv_calls++;
+				r = sock_recv(s, s->rx->buf + s->data_got, want,
+					      &drained);
 				if (r <= 0)
 					goto failed;
-				drained = (size_t)r < want;
 				s->data_got += (size_t)r;
 			}
 			if (s->data_got == s->rx->len && !sock_take_write(s))
@@ -741,11 +751,9 @@ static bool sock_read(struct nbd_sock *s)
 		s->rxb_off = 0;
 		s->rxb_len = have;
 		want = NBD_RX_BUF - have;
-		r = recv(s->fd, s->rxb + have, want, MSG_DONTWAIT);
-		s->dev->n->stats.recv_calls++;
+		r = sock_recv(s, s->rxb + have, want, &drained);
 		if (r <= 0)
 			goto failed;
-		drained = (size_t)r < want;
 		s->rxb_len += (size_t)r;
 	}
 
@@ -1079,6 +1087,18 @@ static void dev_remove(struct nbd_dev *dev)
 		sock_close(&dev->socks[k]);
 }
 
+/*
+ * The receive buffers of a device whose sockets are closed (sock_close()
+ * also cancelled their deferred sends).
+ */
+static void dev_free_bufs(struct nbd_dev *dev)
+{
+	for (unsigned int k = 0; k < NBD_MAX_CONNS; k++) {
+		free(dev->socks[k].rxb);
+		dev->socks[k].rxb = NULL;
+	}
+}
+
 /* A slot for a new device: unused, or of a removed one that is drained. */
 static struct nbd_dev *dev_slot(struct nvmf_nbd *n)
 {
@@ -1089,9 +1109,7 @@ static struct nbd_dev *dev_slot(struct nvmf_nbd *n)
 		for (unsigned int k = 0; k < dev->nr_socks; k++)
 			busy |= dev->socks[k].inflight != 0;
 		if (!busy) {
-			/* its sockets are closed: nothing of theirs queued */
-			for (unsigned int k = 0; k < NBD_MAX_CONNS; k++)
-				free(dev->socks[k].rxb);
+			dev_free_bufs(dev);
 			memset(dev, 0, sizeof(*dev));
 			return dev;
 		}
@@ -1228,19 +1246,11 @@ void nvmf_nbd_stop(struct nvmf_nbd *n)
 
 void nvmf_nbd_free(struct nvmf_nbd *n)
 {
-	unsigned int d, k;
-
 	if (!n)
 		return;
-	nvmf_nbd_stop(n);
-	for (d = 0; d < NVMF_NBD_MAX_NS; d++)
-		for (k = 0; k < NBD_MAX_CONNS; k++) {
-			struct nbd_sock *s = &n->devs[d].socks[k];
-
-			if (s->dev)
-				nvmf_loop_defer_cancel(n->loop, &s->tx_defer);
-			free(s->rxb);
-		}
+	nvmf_nbd_stop(n); /* every socket closed: removed devices' before */
+	for (unsigned int d = 0; d < n->nr_devs; d++)
+		dev_free_bufs(&n->devs[d]);
 	if (n->nl)
 		nl_socket_free(n->nl);
 	free(n);
