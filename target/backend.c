@@ -479,6 +479,8 @@ const char *const nvmet_stat_names[NVMET_STAT_NR] = {
 	[NVMET_STAT_ALLOCS] = "allocations",
 	[NVMET_STAT_SPINS] = "spins",
 	[NVMET_STAT_SPIN_HITS] = "spin_hits",
+	[NVMET_STAT_SRQ_TAKEN] = "srq_taken",
+	[NVMET_STAT_SRQ_RETURNED] = "srq_returned",
 };
 
 void nvmet_worker_batch_begin(struct nvmet_worker *w)

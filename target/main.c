@@ -43,6 +43,7 @@ enum {
 	OPT_CONNECT_TIMEOUT,
 	OPT_SAVE,
 	OPT_POLL_US,
+	OPT_SRQ_SIZE,
 };
 
 static const struct nvmf_opt tgt_opts[] = {
@@ -63,6 +64,11 @@ static const struct nvmf_opt tgt_opts[] = {
 	  "queues (RDMA) and looks at its sockets (TCP) for up to US "
 	  "microseconds before it sleeps, less while polling finds nothing "
 	  "(default 0: off; 0..1000)" },
+	{ "srq-size", OPT_SRQ_SIZE, required_argument, "N",
+	  "RDMA: each worker shares N receive buffers (command capsules) "
+	  "among its queues on a device, as the kernel target's srq_size; "
+	  "a new queue then sets up no receive buffers of its own (default "
+	  "1024; 0: each queue has hsqsize + 1 of its own; 16..65536)" },
 	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
 	  "error, warn, info (default) or debug" },
 	{ "repair-interval", OPT_REPAIR_INTERVAL, required_argument, "S",
@@ -110,6 +116,7 @@ struct tgt_opts {
 	const char *run_dir;
 	long threads;
 	long poll_us;
+	long srq_size;
 	long repair_s;
 	struct nvmet_limits limits;
 	bool foreground;
@@ -140,6 +147,19 @@ static int parse_args(int argc, char **argv, struct tgt_opts *o)
 			if (nvmf_parse_long(&tgt_cmd, "poll-us", optarg, 0,
 					    1000, &o->poll_us))
 				return -EINVAL;
+			break;
+		case OPT_SRQ_SIZE:
+			if (nvmf_parse_long(&tgt_cmd, "srq-size", optarg, 0,
+					    65536, &o->srq_size))
+				return -EINVAL;
+			if (o->srq_size && o->srq_size < 16) {
+				nvmf_args_error(
+					&tgt_cmd,
+					"--srq-size: '%s' is not 0 or an "
+					"integer in 16..65536",
+					optarg);
+				return -EINVAL;
+			}
 			break;
 		case OPT_LOG_LEVEL:
 			if (nvmf_parse_choice(&tgt_cmd, "log-level", optarg,
@@ -651,7 +671,9 @@ out_workers:
 
 int main(int argc, char **argv)
 {
-	struct tgt_opts o = { .repair_s = 5, .run_dir = "/run/nvmf-tgt" };
+	struct tgt_opts o = { .repair_s = 5,
+			      .srq_size = NVMET_RDMA_SRQ_SIZE,
+			      .run_dir = "/run/nvmf-tgt" };
 	static struct tgt_main m;
 	struct nvmf_cfg *cfg = NULL;
 	char err[512];
@@ -683,6 +705,7 @@ int main(int argc, char **argv)
 	}
 	m.tgt.repair_interval_ms = (unsigned int)o.repair_s * 1000;
 	m.tgt.poll_us = (unsigned int)o.poll_us;
+	m.tgt.srq_size = (unsigned int)o.srq_size;
 	m.tgt.run_dir = o.run_dir && !o.run_dir[0] ? NULL : o.run_dir;
 	m.tgt.transports = nvmet_transports;
 	snprintf(err, sizeof(err), "out of memory");

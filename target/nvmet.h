@@ -343,9 +343,11 @@ enum nvmet_stat {
 	NVMET_STAT_URING_WAKEUPS, /* the ring's eventfd woke us */
 	NVMET_STAT_URING_FIXED,	  /* operations on a registered file */
 	NVMET_STAT_URING_FIXED_BUFS, /* reads and writes on a registered buffer */
-	NVMET_STAT_ALLOCS,    /* data buffer regions registered on demand */
-	NVMET_STAT_SPINS,     /* busy polls of the pollers (--poll-us) */
-	NVMET_STAT_SPIN_HITS, /* of which found completions */
+	NVMET_STAT_ALLOCS,	 /* data buffer regions registered on demand */
+	NVMET_STAT_SPINS,	 /* busy polls of the pollers (--poll-us) */
+	NVMET_STAT_SPIN_HITS,	 /* of which found completions */
+	NVMET_STAT_SRQ_TAKEN,	 /* shared receive buffers a command came in */
+	NVMET_STAT_SRQ_RETURNED, /* of which given back: equal when idle */
 	NVMET_STAT_NR,
 };
 
@@ -562,7 +564,10 @@ struct nvmet_tgt {
 	atomic_uint_fast64_t genctr; /* discovery generation counter */
 	unsigned int repair_interval_ms;
 	unsigned int poll_us; /* hybrid polling bound (--poll-us), 0: off */
-	const char *run_dir;  /* port state files, or NULL */
+	/* RDMA: receive buffers a worker shares on a device (--srq-size) */
+	unsigned int srq_size;
+#define NVMET_RDMA_SRQ_SIZE 1024 /* the default, as the kernel target's */
+	const char *run_dir;	 /* port state files, or NULL */
 	struct nvmet_limits limits;
 	TAILQ_HEAD(, nvmet_peer) peers;	     /* main thread */
 	unsigned int nr_queues;		     /* main thread */

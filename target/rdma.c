@@ -52,6 +52,12 @@ void nvmet_rdma_queue_forget(struct rdma_queue *q)
 
 static void dev_free(struct rdma_dev *d)
 {
+	struct rdma_srq *srq;
+
+	while ((srq = TAILQ_FIRST(&d->srqs))) {
+		TAILQ_REMOVE(&d->srqs, srq, link);
+		nvmet_rdma_srq_destroy(srq);
+	}
 	for (int i = 0; d->pools && i < d->nr_pools; i++)
 		nvmet_rdma_pool_destroy(d->pools[i]);
 	free(d->pools);
@@ -75,6 +81,7 @@ static struct rdma_dev *dev_get(struct ibv_context *verbs,
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
+	TAILQ_INIT(&d->srqs);
 	d->pd = ibv_alloc_pd(verbs);
 	d->pools = calloc((size_t)nr_workers, sizeof(*d->pools));
 	if (!d->pd || !d->pools || ibv_query_device(verbs, &d->attr)) {
@@ -196,6 +203,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	struct rdma_listener *l = ev->listen_id->context;
 	struct nvme_rdma_cm_req creq;
 	struct nvmet_setup_timer timer;
+	struct nvmet_worker *w;
 	uint64_t setup_us;
 	struct rdma_queue *q;
 	uint16_t status;
@@ -243,18 +251,23 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 
 	q->dev = dev_get(ev->id->verbs, q->tgt);
 	ret = q->dev ? 0 : -ENOMEM;
+	w = nvmet_pick_worker(q->tgt);
 	nvmet_setup_phase_begin(&timer);
+	if (!ret)
+		q->srq = nvmet_rdma_srq_get(q->dev, w,
+					    l->port->cfg.inline_data_size,
+					    (int)q->tgt->srq_size);
 	if (!ret)
 		ret = nvmet_rdma_queue_create_qp(q);
 	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_QP_US);
 	if (!ret)
 		ret = nvmet_rdma_queue_alloc_bufs(q);
 	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_MEM_US);
-	if (!ret)
+	if (!ret && !q->srq)
 		ret = nvmet_rdma_queue_alloc_cmds(q);
 	if (!ret)
 		ret = nvmet_rdma_queue_alloc_rsps(q);
-	for (int i = 0; !ret && i < q->recv_depth; i++)
+	for (int i = 0; !ret && !q->srq && i < q->recv_depth; i++)
 		ret = nvmet_rdma_post_recv(&q->cmds[i]) ? -EIO : 0;
 	if (ret) {
 		nvmf_obj_warn(q->sq.log_prefix, "cannot set up: %s",
@@ -268,8 +281,8 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 		nvmet_rdma_queue_release(q);
 		return reject(ev->id, NVME_RDMA_CM_NO_RSC);
 	}
-	q->sq.worker = nvmet_pick_worker(q->tgt);
-	q->pool = q->dev->pools[q->sq.worker->index];
+	q->sq.worker = w;
+	q->pool = q->dev->pools[w->index];
 	/* in-capsule data is written to the backend without page pinning */
 	if (q->inline_buf)
 		q->ring_buf = nvmet_worker_buf_register(q->sq.worker, q->bufs,
@@ -288,12 +301,13 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	nvmf_obj_debug(
 		q->sq.log_prefix,
 		"accepted, set up in %llu us (QP %llu, memory %llu, "
-		"accept %llu): depth %d, worker %d, read depth %d",
+		"accept %llu): depth %d, worker %d, read depth %d%s",
 		(unsigned long long)setup_us,
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_QP_US],
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_MEM_US],
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_ACCEPT_US],
-		q->recv_depth, q->sq.worker->index, q->read_credits);
+		q->recv_depth, q->sq.worker->index, q->read_credits,
+		q->srq ? ", shared receive queue" : "");
 	return 0;
 }
 

@@ -84,8 +84,35 @@ struct rdma_dev {
 	struct ibv_device_attr attr; /* queried once, in dev_get() */
 	struct rdma_pool **pools;    /* one per worker */
 	int nr_pools;
+	TAILQ_HEAD(, rdma_srq) srqs; /* main thread: created as queues come */
+	bool no_srq;		     /* cannot: each queue posts its own */
 	int refs;
 	TAILQ_ENTRY(rdma_dev) link;
+};
+
+/*
+ * A worker's shared receive queue on a device (rdma_srq.c): the command
+ * capsules of every queue of that worker on the device whose port has this
+ * in-capsule data size, so that a new queue posts, maps and registers no
+ * receive buffers of its own (the kernel target's use_srq).  Created by the
+ * main thread with the first such queue, posted to by the worker, destroyed
+ * with the device's last queue.
+ */
+struct rdma_srq {
+	struct ibv_srq *srq;
+	struct nvmet_worker *w;
+	uint32_t inline_size;
+	int depth;
+	void *bufs; /* capsules, then in-capsule data: one registration */
+	size_t bufs_size;
+	struct ibv_mr *mr;
+	int ring_buf; /* bufs in the worker's io_uring, or -1 */
+	struct rdma_cmd *cmds;
+	int lent; /* worker: taken from completions, not given back yet */
+	/* worker: receives given back during a pass, posted at its end */
+	struct nvmet_flush flush;
+	struct ibv_recv_wr *recv_head, *recv_tail;
+	TAILQ_ENTRY(rdma_srq) link;
 };
 
 struct rdma_listener {
@@ -97,10 +124,16 @@ struct rdma_listener {
 
 struct rdma_queue;
 
-/* A receive buffer: one command capsule. */
+struct rdma_srq;
+
+/*
+ * A receive buffer: one command capsule.  Those of a shared receive queue
+ * belong to it and are lent to the queue whose QP received into them.
+ */
 struct rdma_cmd {
 	struct rdma_wr_ctx ctx;
-	struct rdma_queue *q;
+	struct rdma_queue *q; /* the queue it was received on */
+	struct rdma_srq *srq; /* its shared receive queue, or NULL */
 	union nvme_command *sqe;
 	void *inline_data;
 	struct ibv_sge sge[2];
@@ -141,6 +174,7 @@ struct rdma_queue {
 	struct rdma_cm_id *cm_id;
 	struct nvmf_rdma_dev *rdev; /* the cm_id's device reference */
 	struct rdma_dev *dev;	    /* our PD on it */
+	struct rdma_srq *srq;	    /* receive buffers: shared, or our own */
 	struct ibv_comp_channel *channel;
 	struct ibv_cq *cq;
 	struct nvmf_watch *watch;    /* worker */
@@ -154,8 +188,9 @@ struct rdma_queue {
 	int send_credits;
 	int read_credits;
 	/*
-	 * One mapping, one registration: the command capsules, their
-	 * in-capsule data and the completions sent back.
+	 * One mapping, one registration: the command capsules and their
+	 * in-capsule data (without a shared receive queue), and the
+	 * completions sent back.
 	 */
 	void *bufs;
 	size_t bufs_size;
@@ -212,6 +247,15 @@ void nvmet_rdma_queue_release(void *arg);
 bool nvmet_rdma_queues_releasing(void);
 void nvmet_rdma_queue_start(void *arg);
 void nvmet_rdma_queue_stop(void *arg);
+void nvmet_rdma_cmds_init(struct rdma_cmd *cmds, int n, void *cmd_buf,
+			  void *inline_buf, uint32_t inline_size,
+			  uint32_t lkey);
+
+/* rdma_srq.c */
+struct rdma_srq *nvmet_rdma_srq_get(struct rdma_dev *d, struct nvmet_worker *w,
+				    uint32_t inline_size, int depth);
+void nvmet_rdma_srq_destroy(struct rdma_srq *s);
+void nvmet_rdma_srq_flush(struct nvmet_flush *f);
 void nvmet_rdma_disconnect_queue(struct nvmet_sq *sq);
 
 /* rdma_pool.c */
@@ -226,6 +270,7 @@ void nvmet_rdma_pool_put(struct rdma_pool *p, struct rdma_buf *b);
 void nvmet_rdma_pool_kick(struct rdma_pool *p);
 void nvmet_rdma_queue_drop_waiters(struct rdma_queue *q);
 int nvmet_rdma_post_recv(struct rdma_cmd *cmd);
+void nvmet_rdma_queue_return_cmds(struct rdma_queue *q);
 void nvmet_rdma_queue_fatal(struct rdma_queue *q, const char *why);
 void nvmet_rdma_queue_response(struct nvmet_req *req);
 void nvmet_rdma_cq_event(void *arg, uint32_t events);

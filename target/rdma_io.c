@@ -52,12 +52,28 @@ void nvmet_rdma_queue_fatal(struct rdma_queue *q, const char *why)
 	rdma_disconnect(q->cm_id);
 }
 
-/* Worker: a receive back on the queue, at the end of the pass if in one. */
+/*
+ * Worker: a receive back on its queue, or on its shared receive queue, at
+ * the end of the pass if in one.
+ */
 static void repost_recv(struct rdma_cmd *cmd)
 {
 	struct rdma_queue *q = cmd->q;
+	struct rdma_srq *srq = cmd->srq;
 
 	cmd->wr.next = NULL;
+	if (srq) {
+		nvmet_stat_add(srq->w, NVMET_STAT_SRQ_RETURNED, 1);
+		srq->lent--;
+		if (srq->recv_tail)
+			srq->recv_tail->next = &cmd->wr;
+		else
+			srq->recv_head = &cmd->wr;
+		srq->recv_tail = &cmd->wr;
+		if (!nvmet_worker_defer(srq->w, &srq->flush))
+			nvmet_rdma_srq_flush(&srq->flush);
+		return;
+	}
 	if (!nvmet_worker_defer(q->sq.worker, &q->flush)) {
 		if (post_recvs(q, &cmd->wr))
 			nvmet_rdma_queue_fatal(q, "cannot post a receive");
@@ -267,9 +283,12 @@ void nvmet_rdma_queue_response(struct nvmet_req *req)
 	struct rdma_rsp *rsp = container_of(req, struct rdma_rsp, req);
 	struct rdma_queue *q = rsp->q;
 
-	/* the command capsule is no longer needed: give it back first */
+	/*
+	 * The command capsule is no longer needed: give it back first (a
+	 * shared one even if the queue stops: it is the SRQ's).
+	 */
 	if (rsp->cmd) {
-		if (!q->stopping)
+		if (!q->stopping || rsp->cmd->srq)
 			repost_recv(rsp->cmd);
 		rsp->cmd = NULL;
 	}
@@ -371,7 +390,8 @@ static uint16_t map_sgl(struct rdma_rsp *rsp)
 	switch (sgl.kind) {
 	case RDMA_SGL_INLINE:
 		rsp->req.data = (uint8_t *)rsp->cmd->inline_data + sgl.off;
-		rsp->req.buf_index = q->ring_buf;
+		rsp->req.buf_index = rsp->cmd->srq ? rsp->cmd->srq->ring_buf :
+						     q->ring_buf;
 		break;
 	case RDMA_SGL_KEYED:
 		rsp->invalidate = sgl.invalidate;
@@ -401,13 +421,28 @@ static void start_cmd(struct rdma_rsp *rsp, struct rdma_cmd *cmd)
 		nvmet_req_complete(&rsp->req, status);
 }
 
+/*
+ * A receive that starts no command (it failed, or the queue is going):
+ * one of the queue's own is gone with the QP; a shared one goes back to
+ * its SRQ for the other queues.
+ */
+static void recv_failed(struct rdma_queue *q, struct rdma_cmd *cmd)
+{
+	if (!cmd->srq)
+		return;
+	cmd->q = q;
+	repost_recv(cmd);
+}
+
 static void handle_recv(struct rdma_queue *q, struct rdma_cmd *cmd,
 			uint32_t byte_len)
 {
 	struct rdma_rsp *rsp;
 
+	cmd->q = q; /* a shared receive buffer: lent to q until reposted */
 	if (byte_len < RDMA_CMD_SIZE) {
 		nvmet_rdma_queue_fatal(q, "received a short command capsule");
+		recv_failed(q, cmd);
 		return;
 	}
 	/* the receive buffer bounds it: at most inline_data_size */
@@ -419,6 +454,18 @@ static void handle_recv(struct rdma_queue *q, struct rdma_cmd *cmd,
 	}
 	TAILQ_REMOVE(&q->free_rsps, rsp, link);
 	start_cmd(rsp, cmd);
+}
+
+/* A receive completion: which buffer, counted if it is shared. */
+static struct rdma_cmd *wc_cmd(struct rdma_queue *q, struct rdma_wr_ctx *ctx)
+{
+	struct rdma_cmd *cmd = container_of(ctx, struct rdma_cmd, ctx);
+
+	if (cmd->srq) {
+		nvmet_stat_add(q->sq.worker, NVMET_STAT_SRQ_TAKEN, 1);
+		cmd->srq->lent++;
+	}
+	return cmd;
 }
 
 static void handle_wc(struct rdma_queue *q, struct ibv_wc *wc)
@@ -435,6 +482,8 @@ static void handle_wc(struct rdma_queue *q, struct ibv_wc *wc)
 		if (ctx->type == WR_SEND) {
 			rsp = container_of(ctx, struct rdma_rsp, send_ctx);
 			rsp_free(rsp);
+		} else if (ctx->type == WR_RECV) {
+			recv_failed(q, wc_cmd(q, ctx));
 		} else if (ctx->type == WR_READ) {
 			rsp = container_of(ctx, struct rdma_rsp, read_ctx);
 			q->send_credits++;
@@ -459,8 +508,7 @@ static void handle_wc(struct rdma_queue *q, struct ibv_wc *wc)
 	}
 	switch (ctx->type) {
 	case WR_RECV:
-		handle_recv(q, container_of(ctx, struct rdma_cmd, ctx),
-			    wc->byte_len);
+		handle_recv(q, wc_cmd(q, ctx), wc->byte_len);
 		break;
 	case WR_SEND:
 		rsp_free(container_of(ctx, struct rdma_rsp, send_ctx));
@@ -473,6 +521,47 @@ static void handle_wc(struct rdma_queue *q, struct ibv_wc *wc)
 		rsp_execute(rsp);
 		queue_kick(q);
 		break;
+	}
+}
+
+/* A completion on a queue that is gone: only a shared buffer matters. */
+static void drop_wc(struct rdma_queue *q, struct ibv_wc *wc)
+{
+	struct rdma_wr_ctx *ctx = (struct rdma_wr_ctx *)(uintptr_t)wc->wr_id;
+
+	if (ctx->type == WR_RECV)
+		recv_failed(q, wc_cmd(q, ctx));
+}
+
+/*
+ * Worker, releasing a queue whose QP is destroyed and whose requests are
+ * done: give the shared receive buffers it holds back to the SRQ - those
+ * received but not yet taken from the CQ, those waiting for a response
+ * context, and those of requests that stopped waiting for data or a
+ * buffer.  Nothing is received into them through this queue any more.
+ */
+void nvmet_rdma_queue_return_cmds(struct rdma_queue *q)
+{
+	struct ibv_wc wc[RDMA_POLL_BATCH];
+	struct rdma_cmd *cmd;
+	int n, i;
+
+	if (!q->srq)
+		return;
+	do {
+		n = q->cq ? ibv_poll_cq(q->cq, RDMA_POLL_BATCH, wc) : 0;
+		for (i = 0; i < n; i++)
+			drop_wc(q, &wc[i]);
+	} while (n == RDMA_POLL_BATCH);
+	while ((cmd = TAILQ_FIRST(&q->wait_cmds))) {
+		TAILQ_REMOVE(&q->wait_cmds, cmd, link);
+		repost_recv(cmd);
+	}
+	for (i = 0; q->rsps && i < q->nr_rsps; i++) {
+		cmd = q->rsps[i].cmd;
+		q->rsps[i].cmd = NULL;
+		if (cmd)
+			repost_recv(cmd);
 	}
 }
 
@@ -496,6 +585,8 @@ int nvmet_rdma_poll_cq(struct rdma_queue *q)
 		}
 		for (i = 0; i < n && !q->released; i++)
 			handle_wc(q, &wc[i]);
+		for (; i < n; i++) /* released on the way */
+			drop_wc(q, &wc[i]);
 	} while (n == RDMA_POLL_BATCH && !q->released);
 	nvmet_worker_batch_end(w);
 	return total;

@@ -49,8 +49,9 @@ void nvmet_rdma_free_buf(void *p, size_t size)
  */
 int nvmet_rdma_queue_alloc_bufs(struct rdma_queue *q)
 {
-	size_t cmds = (size_t)q->recv_depth * RDMA_CMD_SIZE;
-	size_t inl = (size_t)q->recv_depth * q->sq.inline_data_size;
+	size_t recvs = q->srq ? 0 : (size_t)q->recv_depth;
+	size_t cmds = recvs * RDMA_CMD_SIZE;
+	size_t inl = recvs * q->sq.inline_data_size;
 	size_t cqes = (size_t)q->nr_rsps * sizeof(*q->cqes);
 	size_t inl_off = cmds, cqe_off;
 
@@ -73,33 +74,40 @@ int nvmet_rdma_queue_alloc_bufs(struct rdma_queue *q)
 	return 0;
 }
 
-int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q)
+/* n receive buffers: capsules in cmd_buf, in-capsule data in inline_buf */
+void nvmet_rdma_cmds_init(struct rdma_cmd *cmds, int n, void *cmd_buf,
+			  void *inline_buf, uint32_t inline_size, uint32_t lkey)
 {
-	size_t inl = q->sq.inline_data_size;
-	int i;
-
-	q->cmds = calloc(q->recv_depth, sizeof(*q->cmds));
-	if (!q->cmds)
-		return -ENOMEM;
-	for (i = 0; i < q->recv_depth; i++) {
-		struct rdma_cmd *c = &q->cmds[i];
+	for (int i = 0; i < n; i++) {
+		struct rdma_cmd *c = &cmds[i];
 
 		c->ctx.type = WR_RECV;
-		c->q = q;
-		c->sqe = (union nvme_command *)((uint8_t *)q->cmd_buf +
+		c->sqe = (union nvme_command *)((uint8_t *)cmd_buf +
 						(size_t)i * RDMA_CMD_SIZE);
 		c->sge[0] = (struct ibv_sge){ (uintptr_t)c->sqe, RDMA_CMD_SIZE,
-					      q->mr->lkey };
-		if (inl) {
-			c->inline_data = (uint8_t *)q->inline_buf + i * inl;
+					      lkey };
+		if (inline_size) {
+			c->inline_data =
+				(uint8_t *)inline_buf + (size_t)i * inline_size;
 			c->sge[1] = (struct ibv_sge){ (uintptr_t)c->inline_data,
-						      (uint32_t)inl,
-						      q->mr->lkey };
+						      inline_size, lkey };
 		}
 		c->wr.wr_id = (uintptr_t)&c->ctx;
 		c->wr.sg_list = c->sge;
-		c->wr.num_sge = inl ? 2 : 1;
+		c->wr.num_sge = inline_size ? 2 : 1;
 	}
+}
+
+/* The queue's own receive buffers (no shared receive queue). */
+int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q)
+{
+	q->cmds = calloc(q->recv_depth, sizeof(*q->cmds));
+	if (!q->cmds)
+		return -ENOMEM;
+	nvmet_rdma_cmds_init(q->cmds, q->recv_depth, q->cmd_buf, q->inline_buf,
+			     q->sq.inline_data_size, q->mr->lkey);
+	for (int i = 0; i < q->recv_depth; i++)
+		q->cmds[i].q = q;
 	return 0;
 }
 
@@ -153,9 +161,13 @@ int nvmet_rdma_queue_create_qp(struct rdma_queue *q)
 	qa.recv_cq = q->cq;
 	qa.qp_type = IBV_QPT_RC;
 	qa.cap.max_send_wr = (uint32_t)q->send_depth;
-	qa.cap.max_recv_wr = (uint32_t)q->recv_depth;
 	qa.cap.max_send_sge = 1;
-	qa.cap.max_recv_sge = 2;
+	if (q->srq) {
+		qa.srq = q->srq->srq;
+	} else {
+		qa.cap.max_recv_wr = (uint32_t)q->recv_depth;
+		qa.cap.max_recv_sge = 2;
+	}
 	if (rdma_create_qp(q->cm_id, q->dev->pd, &qa))
 		return -errno;
 	return 0;
@@ -174,15 +186,17 @@ static bool queue_holds_bufs(const struct rdma_queue *q)
 
 /*
  * Worker, between the two halves of a release: the QP is destroyed, so
- * nothing can write into the queue's data buffers any more; give them back
- * to the pool the worker shares with its other queues, and start whoever
- * waited for them.
+ * nothing can write into the queue's buffers any more and no completion
+ * comes after those in its CQ; give the shared receive buffers it holds
+ * back to their SRQ, and its data buffers to the pool the worker shares
+ * with its other queues, and start whoever waited for them.
  */
 static void queue_return_bufs(void *arg)
 {
 	struct rdma_queue *q = arg;
 
-	for (int i = 0; i < q->nr_rsps; i++)
+	nvmet_rdma_queue_return_cmds(q);
+	for (int i = 0; q->rsps && i < q->nr_rsps; i++)
 		nvmet_rdma_pool_put(q->pool, &q->rsps[i].buf);
 	nvmet_rdma_pool_kick(q->pool);
 	if (nvmf_loop_post(q->tgt->loop, queue_release_finish, q))
@@ -191,9 +205,9 @@ static void queue_return_bufs(void *arg)
 
 /*
  * Main thread: the only place that releases a queue's RDMA objects, in
- * the order they depend on each other: QP, CQ, completion channel, the
- * data buffers the queue still holds (on its worker, which owns the
- * pool), MRs, PD, and the cm_id last.
+ * the order they depend on each other: QP; then, on its worker, the
+ * shared receive buffers and data buffers the queue still holds; CQ,
+ * completion channel, MRs, PD, and the cm_id last.
  */
 void nvmet_rdma_queue_release(void *arg)
 {
@@ -205,19 +219,12 @@ void nvmet_rdma_queue_release(void *arg)
 		nvmet_req_release(&q->rsps[i].req);
 	if (q->cm_id && q->cm_id->qp)
 		rdma_destroy_qp(q->cm_id);
-	if (q->cq)
-		ibv_destroy_cq(q->cq);
-	q->cq = NULL;
-	if (q->channel)
-		ibv_destroy_comp_channel(q->channel);
-	q->channel = NULL;
 	releasing++;
-	if (q->sq.worker && q->pool && queue_holds_bufs(q)) {
+	if (q->sq.worker && q->pool && (q->srq || queue_holds_bufs(q))) {
 		if (!nvmf_loop_post(q->sq.worker->loop, queue_return_bufs, q))
 			return;
-		/* the pool keeps them until the device goes */
-		nvmf_obj_err(q->sq.log_prefix,
-			     "cannot give the data buffers back");
+		/* the SRQ and the pool keep them until the device goes */
+		nvmf_obj_err(q->sq.log_prefix, "cannot give the buffers back");
 	}
 	queue_release_finish(q);
 }
@@ -227,6 +234,10 @@ static void queue_release_finish(void *arg)
 	struct rdma_queue *q = arg;
 
 	releasing--;
+	if (q->cq)
+		ibv_destroy_cq(q->cq);
+	if (q->channel)
+		ibv_destroy_comp_channel(q->channel);
 	if (q->sq.worker)
 		nvmet_worker_buf_unregister(q->sq.worker, q->ring_buf);
 	if (q->mr)

@@ -58,6 +58,8 @@ case_ "bad port number" 2 "ports[0].addr: 'trsvcid': 0 is not in 1..65535" \
 case_ "unknown option" 2 "unknown option '--bogus'" '{}' --bogus
 case_ "bad --threads" 2 "--threads: 'x' is not an integer in 1..64" '{}' --threads x
 case_ "bad --poll-us" 2 "--poll-us: '5000' is not an integer in 0..1000" '{}' --poll-us 5000
+case_ "bad --srq-size" 2 "--srq-size: '8' is not 0 or an integer in 16..65536" '{}' --srq-size 8
+case_ "bad --srq-size" 2 "--srq-size: '70000' is not an integer in 0..65536" '{}' --srq-size 70000
 case_ "bad --log-level" 2 "--log-level: 'loud' is not one of: error, warn, info, debug" '{}' --log-level loud
 
 out=$("$tgt" -c "$tmp/missing.json" 2>&1)

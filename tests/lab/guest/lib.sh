@@ -622,6 +622,12 @@ lab_tgt_stop() {
 	local pid rc
 	pid=$(lab_daemon_pid nvmf-tgt)
 	[ -n "$pid" ] || return 1
+	# what came in through shared receive queues (checked below)
+	lab_event "nvmf-tgt: $(python3 -c 'import json, sys
+t = json.load(open(sys.argv[1]))["total"]
+print("commands %d, srq_taken %d, srq_returned %d" %
+      (t["commands"], t["srq_taken"], t["srq_returned"]))' \
+		/run/nvmf-tgt/stats.json 2>/dev/null || echo "no stats.json")"
 	kill -TERM "$pid"
 	for _ in $(seq 100); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -635,6 +641,13 @@ lab_tgt_stop() {
 	rc=$?
 	unset "LAB_DAEMONS[nvmf-tgt]"
 	lab_event "nvmf-tgt exited with status $rc after SIGTERM"
+	# each shared receive queue, destroyed with its device's last queue,
+	# checks that the queues gave back every buffer they took
+	if grep -q "shared receive buffers were not given back" \
+		"$LAB_OUT/nvmf-tgt.log" 2>/dev/null; then
+		lab_event "nvmf-tgt: $(grep -m1 "were not given back" "$LAB_OUT/nvmf-tgt.log")"
+		return 1
+	fi
 	return $rc
 }
 
