@@ -4,18 +4,21 @@
  *
  * Ownership:
  *  - The main thread owns every RDMA object: the event channel, listener
- *    and queue cm_ids, QPs, CQs, completion channels, MRs and the per-device
- *    PD cache.  It creates a queue's objects on CONNECT_REQUEST and releases
+ *    and queue cm_ids, QPs, CQs, completion channels, MRs, and the
+ *    per-device PD cache with the workers' SRQs and buffer pools.  It creates a queue's objects on CONNECT_REQUEST and releases
  *    them in queue_release(), the only place that does.
  *  - A worker owns a queue's data path between queue_start() and
  *    queue_stop() (both run on the worker): it polls the CQ, posts work
  *    requests and runs the commands.  queue_stop() hands the queue back to
  *    the main thread once no backend operation refers to its buffers.
  *
- * A queue has recv_depth command buffers (hsqsize + 1; 64-byte SQE plus the
- * in-capsule data area as a second SGE, so inline data is page aligned for
- * O_DIRECT) and twice as many response contexts, so a command buffer can be
- * reposted before its response's SEND completes, as the kernel target does.
+ * A queue receives commands into the shared receive queue its worker has
+ * on the device (rdma_srq.c), or without one (--srq-size 0, or a device
+ * without SRQs) into recv_depth command buffers of its own (hsqsize + 1;
+ * 64-byte SQE plus the in-capsule data area as a second SGE, so inline
+ * data is page aligned for O_DIRECT).  It has twice recv_depth response
+ * contexts, so a command buffer can be reposted before its response's
+ * SEND completes, as the kernel target does.
  * Data of keyed SGLs goes through buffers of the transfer's size from the
  * pool its worker has on the device (rdma_pool.c), taken as I/O needs them.
  */

@@ -60,6 +60,14 @@ knull=${kdev%n1}n2 onull=${odev%n1}n2
 lab_retry 20 test -b "$knull" && lab_retry 20 test -b "$onull" ||
 	lab_fail "no null namespace: $knull $onull"
 lab_event "kernel target: $kdev $knull, nvmf-tgt: $odev $onull"
+targets="kernel ours"
+if [ -n "$B_ARGS$B_BUILD" ]; then
+	bdev=$(lab_nvme_connect "$BNQN" "$LAB_PEER" 4422) || exit 1
+	bnull=${bdev%n1}n2
+	lab_retry 20 test -b "$bnull" || lab_fail "no null namespace: $bnull"
+	lab_event "nvmf-tgt B: $bdev $bnull"
+	targets="kernel ours oursb"
+fi
 
 # nvmf-tgt's counters (RUN_DIR/stats.json), before its first run of a
 # round and after each run, once the file - rewritten 4 times a second
@@ -73,15 +81,21 @@ snap() {
 		lab_fail "no counters from the target node ($1)"
 }
 
-# ROUNDS rounds; in each the kernel target and nvmf-tgt alternate (which
-# goes first alternates too), so that drift of the VMs' speed hits both
+# ROUNDS rounds; in each the kernel target and nvmf-tgt (and B) take
+# turns, which goes first rotating from round to round, so that drift of
+# the VMs' speed hits all of them
 for r in $(seq "$ROUNDS"); do
-	order="kernel ours"
-	[ $((r % 2)) = 0 ] && order="ours kernel"
+	order=$(echo $targets | awk -v r="$r" '{
+		for (i = 0; i < NF; i++)
+			printf "%s ", $((i + r - 1) % NF + 1) }')
 	for t in $order; do
-		[ $t = kernel ] && dev=$kdev null=$knull || dev=$odev null=$onull
-		prev=ours-start-$r
-		[ $t = ours ] && snap "$prev"
+		case $t in
+		kernel) dev=$kdev null=$knull ;;
+		ours) dev=$odev null=$onull ;;
+		oursb) dev=$bdev null=$bnull ;;
+		esac
+		prev=$t-start-$r
+		[ $t != kernel ] && snap "$prev"
 		for spec in "randread --rw=randread --bs=4k --iodepth=32" \
 			"randwrite --rw=randwrite --bs=4k --iodepth=32" \
 			"seqread --rw=read --bs=128k --iodepth=8" \
@@ -93,7 +107,7 @@ for r in $(seq "$ROUNDS"); do
 			d=$dev
 			[ "$name" = "$t-nullread-$r" ] && d=$null
 			job "$name" "$d" "$@"
-			if [ $t = ours ]; then
+			if [ $t != kernel ]; then
 				snap "$name"
 				# the run's counters: from the snapshot before it
 				ln -sf "$prev.stats.json" "$LAB_OUT/$name.before.stats.json"
@@ -104,9 +118,11 @@ for r in $(seq "$ROUNDS"); do
 	lab_event "round $r of $ROUNDS done"
 done
 
-python3 - "$LAB_OUT" "$ROUNDS" >"$LAB_OUT/bench.txt" <<'PY'
+python3 - "$LAB_OUT" "$ROUNDS" "$B_BUILD $B_ARGS" >"$LAB_OUT/bench.txt" <<'PY'
 import json, os, statistics, sys
 d, rounds = sys.argv[1], int(sys.argv[2])
+b_what = " ".join(sys.argv[3].split())  # B_ARGS may come one word a line
+ours = ["ours", "oursb"] if b_what else ["ours"]
 def get(name):
     return json.load(open(os.path.join(d, name + ".json")))["jobs"][0]
 def value(t, job, rw, what, r):
@@ -146,15 +162,32 @@ print("raw verbs, 128 KiB: ib_write_bw %.1f MB/sec (spins), ib_send_bw "
           perftest("ib_write_lat", 4)))
 print("%-22s %12s %12s %8s  %s" % ("bench-target", "kernel", "nvmf-tgt",
                                    "ratio", "unit"))
+def series(t, job, rw, what):
+    return [value(t, job, rw, what, r) for r in range(1, rounds + 1)]
+# for latency, lower is better: ratio = base / new
+def ratios(base, new, what):
+    return [a / b if what == "lat" else b / a for a, b in zip(base, new)]
 for title, job, rw, what, unit in rows:
-    k = [value("kernel", job, rw, what, r) for r in range(1, rounds + 1)]
-    o = [value("ours", job, rw, what, r) for r in range(1, rounds + 1)]
-    # for latency, lower is better: ratio = kernel / ours
-    ratios = [a / b if what == "lat" else b / a for a, b in zip(k, o)]
+    k = series("kernel", job, rw, what)
+    o = series("ours", job, rw, what)
+    rt = ratios(k, o, what)
     print("%-22s %12.1f %12.1f %8.2f  %s (rounds: %s)" % (
         title, statistics.median(k), statistics.median(o),
-        statistics.median(ratios), unit,
-        " ".join("%.2f" % x for x in ratios)))
+        statistics.median(rt), unit, " ".join("%.2f" % x for x in rt)))
+if b_what:
+    print("A/B: B is nvmf-tgt with %s; B/A > 1: B is better (latency: A/B)"
+          % b_what)
+    print("%-22s %12s %12s %8s %8s  %s" % ("bench-target A/B", "A", "B",
+                                          "B/kernel", "B/A", "unit"))
+    for title, job, rw, what, unit in rows:
+        k = series("kernel", job, rw, what)
+        a = series("ours", job, rw, what)
+        b = series("oursb", job, rw, what)
+        ba = ratios(a, b, what)
+        print("%-22s %12.1f %12.1f %8.2f %8.2f  %s (B/A rounds: %s)" % (
+            title, statistics.median(a), statistics.median(b),
+            statistics.median(ratios(k, b, what)), statistics.median(ba),
+            unit, " ".join("%.2f" % x for x in ba)))
 o = statistics.median(value("ours", "nullread", "read", "bw", r)
                       for r in range(1, rounds + 1))
 print("128k reads from the null device: nvmf-tgt %.1f MiB/s (fio) = %.2f "
@@ -173,20 +206,21 @@ def cpu_per_io(name):
     j = get(name)
     n = j["read"]["total_ios"] + j["write"]["total_ios"]
     return [(y - x) * 1000.0 / max(n, 1) for x, y in zip(a, b)]
-print("qemu CPU per I/O (us)  %14s %14s %8s  %14s %14s %8s" % (
-    "target VM: kernel", "nvmf-tgt", "ratio", "host VM: kernel", "with ours",
-    "ratio"))
-for title, job, rw, what, unit in rows:
+for t in ours:
+  print("qemu CPU per I/O (us)  %14s %14s %8s  %14s %14s %8s" % (
+      "target VM: kernel", "nvmf-tgt" if t == "ours" else "nvmf-tgt B",
+      "ratio", "host VM: kernel", "with ours", "ratio"))
+  for title, job, rw, what, unit in rows:
     k = [cpu_per_io("kernel-%s-%d" % (job, r)) for r in range(1, rounds + 1)]
-    o = [cpu_per_io("ours-%s-%d" % (job, r)) for r in range(1, rounds + 1)]
+    o = [cpu_per_io("%s-%s-%d" % (t, job, r)) for r in range(1, rounds + 1)]
     cols = []
     for vm in (0, 1):
         kv = [x[vm] for x in k]
         ov = [x[vm] for x in o]
         # kernel/ours: >1 is better for us, as for latency
-        ratios = [a / b if b > 0 else float("nan") for a, b in zip(kv, ov)]
+        rt = [a / b if b > 0 else float("nan") for a, b in zip(kv, ov)]
         cols += [statistics.median(kv), statistics.median(ov),
-                 statistics.median(ratios)]
+                 statistics.median(rt)]
     print("%-22s %14.1f %14.1f %8.2f  %14.1f %14.1f %8.2f" % (
         (title,) + tuple(cols)))
 print("CPU ratio: kernel/ours, >1 is better for us; the host VM runs the "
@@ -199,12 +233,14 @@ keys = ["send_doorbells", "send_wrs", "recv_posts", "cq_wakeups", "cq_arms",
         "cq_polls", "work_completions", "uring_enters", "uring_wakeups",
         "uring_fixed_files", "uring_fixed_buffers", "allocations", "spins",
         "spin_hits"]
-print("nvmf-tgt per I/O: %s syscalls(at most)" % " ".join(keys))
-for title, job, rw, what, unit in rows:
+for t in ours:
+  print("%s per I/O: %s syscalls(at most)" % (
+      "nvmf-tgt" if t == "ours" else "nvmf-tgt B", " ".join(keys)))
+  for title, job, rw, what, unit in rows:
     delta = dict.fromkeys(keys + ["ios"], 0)
     for r in range(1, rounds + 1):
-        a = total("ours-%s-%d.before" % (job, r))
-        b = total("ours-%s-%d" % (job, r))
+        a = total("%s-%s-%d.before" % (t, job, r))
+        b = total("%s-%s-%d" % (t, job, r))
         for key in delta:
             delta[key] += b[key] - a[key]
     n = max(delta["ios"], 1)
@@ -223,5 +259,6 @@ cat "$LAB_OUT/bench.txt"
 while read -r line; do lab_report "$line"; done <"$LAB_OUT/bench.txt"
 nvme disconnect -n "$KNQN" >/dev/null 2>&1
 nvme disconnect -n "$ONQN" >/dev/null 2>&1
+[ -n "$B_ARGS$B_BUILD" ] && nvme disconnect -n "$BNQN" >/dev/null 2>&1
 lab_signal host-done
 lab_pass

@@ -1,10 +1,15 @@
 # bench-target, target node: first the raw verbs limits (perftest servers
 # for the host node's clients), then the kernel target on 4420 (namespace
 # 1 /dev/ram0, namespace 2 the null device /dev/nullb0) and nvmf-tgt on
-# 4421 (/dev/ram1, /dev/nullb1).
-modprobe brd rd_nr=2 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
+# 4421 (/dev/ram1, /dev/nullb1); in an A/B run (B_ARGS or B_BUILD) a second
+# nvmf-tgt on 4422 (/dev/ram2, /dev/nullb2).
+ab=""
+[ -n "$B_ARGS$B_BUILD" ] && ab=1
+disks=$((${ab:-0} + 2))
+modprobe brd rd_nr=$disks rd_size=$((256 * 1024)) ||
+	lab_fail "modprobe brd failed"
 # null devices that complete at submission: the wire's limit, not a disk's
-modprobe null_blk nr_devices=2 gb=1 bs=4096 irqmode=0 ||
+modprobe null_blk nr_devices=$disks gb=1 bs=4096 irqmode=0 ||
 	lab_fail "modprobe null_blk failed"
 
 perftest_listening() { [ "$(lab_cm_listeners 18515)" -gt 0 ]; }
@@ -43,18 +48,33 @@ lab_kernel_target_setup "$KNQN" 1 4420 256 ||
 ns=$NVMET_CFS/subsystems/$KNQN/namespaces/2
 mkdir "$ns" && echo /dev/nullb0 >"$ns/device_path" && echo 1 >"$ns/enable" ||
 	lab_fail "kernel target: null namespace setup failed"
-lab_tgt_config "$LAB_OUT/nvmf-tgt.json" "$ONQN" /dev/ram1 2 4421
-python3 - "$LAB_OUT/nvmf-tgt.json" <<'PY' || lab_fail "nvmf-tgt config"
+# tgt_config FILE NQN N PORTID SVCID: /dev/ramN and /dev/nullbN
+tgt_config() {
+	lab_tgt_config "$1" "$2" "/dev/ram$3" "$4" "$5"
+	python3 - "$1" "/dev/nullb$3" <<'PY' || lab_fail "nvmf-tgt config"
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["subsystems"][0]["namespaces"].append(
-    {"device": {"path": "/dev/nullb1"}, "enable": 1, "nsid": 2})
+    {"device": {"path": sys.argv[2]}, "enable": 1, "nsid": 2})
 json.dump(c, open(sys.argv[1], "w"), indent=2)
 PY
+}
+tgt_config "$LAB_OUT/nvmf-tgt.json" "$ONQN" 1 2 4421
 # shellcheck disable=SC2086 # TGT_ARGS: words (e.g. "--poll-us 50")
 lab_tgt_start "$LAB_OUT/nvmf-tgt.json" ${TGT_ARGS:-} ||
 	lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
 lab_event "kernel target on 4420, nvmf-tgt on 4421"
+if [ -n "$ab" ]; then
+	tgt_config "$LAB_OUT/nvmf-tgt-b.json" "$BNQN" 2 3 4422
+	# shellcheck disable=SC2086 # B_ARGS, TGT_ARGS: words
+	lab_daemon_start nvmf-tgt-b "${B_BUILD:-$LAB_BUILD}/target/nvmf-tgt" \
+		-c "$LAB_OUT/nvmf-tgt-b.json" --foreground \
+		--run-dir /run/nvmf-tgt-b ${TGT_ARGS:-} $B_ARGS
+	lab_retry 20 grep -q 'running:' "$LAB_OUT/nvmf-tgt-b.log" &&
+		! grep -q 'cannot listen' "$LAB_OUT/nvmf-tgt-b.log" ||
+		lab_fail "nvmf-tgt B did not start: $(tail -2 "$LAB_OUT/nvmf-tgt-b.log")"
+	lab_event "nvmf-tgt B on 4422: ${B_BUILD:-$LAB_BUILD} $B_ARGS"
+fi
 lab_signal target-ready
 # nvmf-tgt's counters, copied where the host node reads them when it asks,
 # between its runs: the file is rewritten on tmpfs while I/O runs (writing
@@ -64,7 +84,9 @@ while [ ! -e "$LAB_SYNC/host-done" ]; do
 	for req in "$LAB_SYNC"/snap-*; do
 		[ -e "$req" ] || continue
 		name=${req##*/snap-}
-		cp /run/nvmf-tgt/stats.json "$LAB_OUT/$name.stats.json" ||
+		run=/run/nvmf-tgt
+		[ "${name#oursb-}" != "$name" ] && run=/run/nvmf-tgt-b
+		cp "$run/stats.json" "$LAB_OUT/$name.stats.json" ||
 			lab_fail "cannot copy nvmf-tgt's counters"
 		rm -f "$req"
 		lab_signal "snapped-$name"
@@ -74,4 +96,9 @@ while [ ! -e "$LAB_SYNC/host-done" ]; do
 	sleep 0.1
 done
 lab_tgt_stop || lab_fail "nvmf-tgt did not shut down cleanly"
+if [ -n "$ab" ]; then
+	lab_daemon_stop nvmf-tgt-b
+	! grep "were not given back" "$LAB_OUT/nvmf-tgt-b.log" ||
+		lab_fail "nvmf-tgt B lost receive buffers"
+fi
 lab_pass
