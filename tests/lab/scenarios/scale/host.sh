@@ -155,7 +155,8 @@ done
 for n in $SIZES; do
 	pids=()
 	for i in $(seq "$n"); do
-		lab_host_connect "$PFX$i" "$LAB_PEER" 4420 -i "$NQ" -c 1 -l -1 \
+		# shellcheck disable=SC2086 # HOST_ARGS: words
+		lab_host_connect "$PFX$i" "$LAB_PEER" 4420 -i "$NQ" -c 1 -l -1 ${HOST_ARGS:-} \
 			>"$LAB_OUT/hname-$i" 2>"$LAB_OUT/hconnect-$i.err" &
 		pids+=($!)
 	done
