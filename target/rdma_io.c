@@ -623,7 +623,8 @@ static int poller_arm(struct nvmet_poller *p)
 /*
  * Worker: start taking completions (the CQ is polled and armed once the
  * caller returns).  With hybrid polling the worker polls the queue between
- * wake-ups and arms it only before it sleeps.  Return: 0 or -1.
+ * wake-ups and arms it only before it sleeps.  Return: 0, or -1 once it
+ * has said why and disconnected the queue.
  */
 int nvmet_rdma_queue_watch(struct rdma_queue *q)
 {
@@ -631,7 +632,11 @@ int nvmet_rdma_queue_watch(struct rdma_queue *q)
 
 	q->watch = nvmf_watch_add(w->loop, q->channel->fd, EPOLLIN,
 				  nvmet_rdma_cq_event, q);
-	if (!q->watch || arm_cq(q))
+	if (!q->watch) {
+		nvmet_rdma_queue_fatal(q, "cannot watch the completion queue");
+		return -1;
+	}
+	if (arm_cq(q))
 		return -1;
 	if (nvmet_worker_hybrid(w)) {
 		q->poller.poll = poller_poll;

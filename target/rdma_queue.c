@@ -271,8 +271,10 @@ void nvmet_rdma_queue_start(void *arg)
 {
 	struct rdma_queue *q = arg;
 
-	if (nvmet_rdma_queue_watch(q) || nvmet_sq_start(&q->sq)) {
-		nvmet_rdma_queue_fatal(q, "cannot watch the completion queue");
+	if (nvmet_rdma_queue_watch(q))
+		return; /* said why, and disconnected */
+	if (nvmet_sq_start(&q->sq)) {
+		nvmet_rdma_queue_fatal(q, "cannot arm the connect deadline");
 		return;
 	}
 	nvmet_rdma_poll_cq(q);
