@@ -5,8 +5,10 @@
  * Ownership:
  *  - The main thread owns every RDMA object: the event channel, listener
  *    and queue cm_ids, QPs, CQs, completion channels, MRs, and the
- *    per-device PD cache with the workers' SRQs and buffer pools.  It creates a queue's objects on CONNECT_REQUEST and releases
- *    them in queue_release(), the only place that does.
+ *    per-device PD cache with the workers' SRQs and buffer pools.  It
+ *    creates a queue's objects on CONNECT_REQUEST and releases them in
+ *    queue_release(), the only place that does (the SRQs and pools with
+ *    their device's last queue).
  *  - A worker owns a queue's data path between queue_start() and
  *    queue_stop() (both run on the worker): it polls the CQ, posts work
  *    requests and runs the commands.  queue_stop() hands the queue back to
