@@ -52,6 +52,17 @@ void nvmet_rdma_queue_fatal(struct rdma_queue *q, const char *why)
 	rdma_disconnect(q->cm_id);
 }
 
+/* Append wr to a chain of receives posted at the end of the pass. */
+static void chain_recv(struct ibv_recv_wr **head, struct ibv_recv_wr **tail,
+		       struct ibv_recv_wr *wr)
+{
+	if (*tail)
+		(*tail)->next = wr;
+	else
+		*head = wr;
+	*tail = wr;
+}
+
 /*
  * Worker: a receive back on its queue, or on its shared receive queue, at
  * the end of the pass if in one.
@@ -65,11 +76,7 @@ static void repost_recv(struct rdma_cmd *cmd)
 	if (srq) {
 		nvmet_stat_add(srq->w, NVMET_STAT_SRQ_RETURNED, 1);
 		srq->lent--;
-		if (srq->recv_tail)
-			srq->recv_tail->next = &cmd->wr;
-		else
-			srq->recv_head = &cmd->wr;
-		srq->recv_tail = &cmd->wr;
+		chain_recv(&srq->recv_head, &srq->recv_tail, &cmd->wr);
 		if (!nvmet_worker_defer(srq->w, &srq->flush))
 			nvmet_rdma_srq_flush(&srq->flush);
 		return;
@@ -79,11 +86,7 @@ static void repost_recv(struct rdma_cmd *cmd)
 			nvmet_rdma_queue_fatal(q, "cannot post a receive");
 		return;
 	}
-	if (q->recv_tail)
-		q->recv_tail->next = &cmd->wr;
-	else
-		q->recv_head = &cmd->wr;
-	q->recv_tail = &cmd->wr;
+	chain_recv(&q->recv_head, &q->recv_tail, &cmd->wr);
 }
 
 static void rsp_free(struct rdma_rsp *rsp)
