@@ -497,7 +497,11 @@ bool nvmet_worker_defer(struct nvmet_worker *w, struct nvmet_flush *f)
 		return false;
 	if (!f->queued) {
 		f->queued = true;
-		TAILQ_INSERT_TAIL(&w->flush, f, link);
+		/* a host answered at once must find its receive posted */
+		if (f->recv)
+			TAILQ_INSERT_HEAD(&w->flush, f, link);
+		else
+			TAILQ_INSERT_TAIL(&w->flush, f, link);
 	}
 	return true;
 }

@@ -65,10 +65,11 @@ static const struct nvmf_opt tgt_opts[] = {
 	  "microseconds before it sleeps, less while polling finds nothing "
 	  "(default 0: off; 0..1000)" },
 	{ "srq-size", OPT_SRQ_SIZE, required_argument, "N",
-	  "RDMA: each worker shares N receive buffers (command capsules) "
-	  "among its queues on a device, as the kernel target's srq_size; "
-	  "a new queue then sets up no receive buffers of its own (default "
-	  "1024; 0: each queue has hsqsize + 1 of its own; 16..65536)" },
+	  "RDMA: a worker's queues on a device receive command capsules "
+	  "into one shared receive queue, set up and grown N buffers at a "
+	  "time so that it always holds their queue sizes added up; a new "
+	  "queue then sets up no receive buffers of its own (default 1024; "
+	  "0: each queue has hsqsize + 1 of its own; 16..65536)" },
 	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
 	  "error, warn, info (default) or debug" },
 	{ "repair-interval", OPT_REPAIR_INTERVAL, required_argument, "S",

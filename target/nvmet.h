@@ -367,6 +367,8 @@ enum nvmet_main_stat {
 	NVMET_MSTAT_SETUP_QP_US,	/* creating the queue pair and CQ */
 	NVMET_MSTAT_SETUP_MEM_US,	/* mapping, registering its buffers */
 	NVMET_MSTAT_SETUP_ACCEPT_US,	/* accepting the connection */
+	NVMET_MSTAT_SRQ_BUFFERS,     /* shared receive buffers there are now */
+	NVMET_MSTAT_SRQ_BUFFERS_MAX, /* the most there were */
 	NVMET_MSTAT_NR,
 };
 
@@ -398,6 +400,7 @@ uint64_t nvmet_stat_queue_setup(struct nvmet_tgt *tgt,
  */
 struct nvmet_flush {
 	void (*fn)(struct nvmet_flush *f);
+	bool recv; /* posts receives: runs before those that post sends */
 	bool queued;
 	TAILQ_ENTRY(nvmet_flush) link;
 };
@@ -567,7 +570,13 @@ struct nvmet_tgt {
 	/* RDMA: receive buffers a worker shares on a device (--srq-size) */
 	unsigned int srq_size;
 #define NVMET_RDMA_SRQ_SIZE 1024 /* the default, as the kernel target's */
-	const char *run_dir;	 /* port state files, or NULL */
+/*
+ * What an SRQ may grow to (unless --srq-size is more, or the device less):
+ * 63 queues of 128.  Its ring is made when it is created, for this many
+ * (soft-RoCE: 8192 slots, one kept free, of 64 or 128 bytes).
+ */
+#define NVMET_RDMA_SRQ_MAX_WR 8191
+	const char *run_dir; /* port state files, or NULL */
 	struct nvmet_limits limits;
 	TAILQ_HEAD(, nvmet_peer) peers;	     /* main thread */
 	unsigned int nr_queues;		     /* main thread */

@@ -15,8 +15,9 @@
  *    the main thread once no backend operation refers to its buffers.
  *
  * A queue receives commands into the shared receive queue its worker has
- * on the device (rdma_srq.c), or without one (--srq-size 0, or a device
- * without SRQs) into recv_depth command buffers of its own (hsqsize + 1;
+ * on the device (rdma_srq.c; grown to hold every queue's depth), or
+ * without one (--srq-size 0, a device without SRQs, or an SRQ at the
+ * device's limit) into recv_depth command buffers of its own (hsqsize + 1;
  * 64-byte SQE plus the in-capsule data area as a second SGE, so inline
  * data is page aligned for O_DIRECT).  It has twice recv_depth response
  * contexts, so a command buffer can be reposted before its response's
@@ -286,7 +287,8 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	if (!ret)
 		q->srq = nvmet_rdma_srq_get(q->dev, w,
 					    l->port->cfg.inline_data_size,
-					    (int)q->tgt->srq_size);
+					    (int)q->tgt->srq_size,
+					    q->recv_depth);
 	if (!ret)
 		ret = nvmet_rdma_queue_create_qp(q);
 	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_QP_US);

@@ -94,20 +94,32 @@ struct rdma_dev {
  * A worker's shared receive queue on a device (rdma_srq.c): the command
  * capsules of every queue of that worker on the device whose port has this
  * in-capsule data size, so that a new queue posts, maps and registers no
- * receive buffers of its own (the kernel target's use_srq).  Created by the
- * main thread with the first such queue, posted to by the worker, destroyed
- * with the device's last queue.
+ * receive buffers of its own (the kernel target's use_srq).  It holds at
+ * least as many buffers as its queues' depths add up to, so a host that
+ * keeps to its queue size never finds it empty: it grows by chunks as
+ * queues join.  Created by the main thread with the first such queue,
+ * posted to by the worker, destroyed with the device's last queue.
  */
-struct rdma_srq {
-	struct ibv_srq *srq;
-	struct nvmet_worker *w;
-	uint32_t inline_size;
-	int depth;
+struct rdma_srq_chunk {
 	void *bufs; /* capsules, then in-capsule data: one registration */
 	size_t bufs_size;
 	struct ibv_mr *mr;
 	int ring_buf; /* bufs in the worker's io_uring, or -1 */
 	struct rdma_cmd *cmds;
+	SLIST_ENTRY(rdma_srq_chunk) link;
+};
+
+struct rdma_srq {
+	struct ibv_srq *srq;
+	struct nvmet_worker *w;
+	uint32_t inline_size;
+	/* main thread */
+	int max_wr; /* buffers the SRQ can hold */
+	int step;   /* buffers a chunk adds (--srq-size) */
+	int depth;  /* buffers posted to it, all chunks */
+	int need;   /* the depths of the queues on it, added up */
+	bool full_said;
+	SLIST_HEAD(, rdma_srq_chunk) chunks;
 	int lent; /* worker: taken from completions, not given back yet */
 	/* worker: receives given back during a pass, posted at its end */
 	struct nvmet_flush flush;
@@ -134,6 +146,7 @@ struct rdma_cmd {
 	struct rdma_wr_ctx ctx;
 	struct rdma_queue *q; /* the queue it was received on */
 	struct rdma_srq *srq; /* its shared receive queue, or NULL */
+	int ring_buf;	      /* shared: its chunk's in the io_uring */
 	union nvme_command *sqe;
 	void *inline_data;
 	struct ibv_sge sge[2];
@@ -184,6 +197,7 @@ struct rdma_queue {
 	bool released;		     /* worker: release posted */
 	bool fatal;		     /* worker: disconnect requested */
 	int recv_depth;
+	int srq_held;	/* worker: shared buffers it holds (<= recv_depth) */
 	int send_depth; /* max_send_wr */
 	int send_credits;
 	int read_credits;
@@ -247,13 +261,27 @@ void nvmet_rdma_queue_release(void *arg);
 bool nvmet_rdma_queues_releasing(void);
 void nvmet_rdma_queue_start(void *arg);
 void nvmet_rdma_queue_stop(void *arg);
+/*
+ * The room of one receive buffer's in-capsule data: whole pages, so that
+ * the data is page aligned for O_DIRECT whatever the port's
+ * inline_data_size (as the kernel target's pages are).
+ */
+#define RDMA_INLINE_ALIGN 4096
+static inline size_t nvmet_rdma_inline_stride(uint32_t inline_size)
+{
+	return ((size_t)inline_size + RDMA_INLINE_ALIGN - 1) &
+	       ~(size_t)(RDMA_INLINE_ALIGN - 1);
+}
+
 void nvmet_rdma_cmds_init(struct rdma_cmd *cmds, int n, void *cmd_buf,
 			  void *inline_buf, uint32_t inline_size,
 			  uint32_t lkey);
 
 /* rdma_srq.c */
 struct rdma_srq *nvmet_rdma_srq_get(struct rdma_dev *d, struct nvmet_worker *w,
-				    uint32_t inline_size, int depth);
+				    uint32_t inline_size, int step,
+				    int queue_depth);
+void nvmet_rdma_srq_put(struct rdma_srq *s, int queue_depth);
 void nvmet_rdma_srq_destroy(struct rdma_srq *s);
 void nvmet_rdma_srq_flush(struct nvmet_flush *f);
 void nvmet_rdma_disconnect_queue(struct nvmet_sq *sq);

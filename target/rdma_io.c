@@ -48,6 +48,9 @@ int nvmet_rdma_post_recv(struct rdma_cmd *cmd)
 
 void nvmet_rdma_queue_fatal(struct rdma_queue *q, const char *why)
 {
+	if (q->fatal)
+		return; /* said, and asked for, once */
+	q->fatal = true;
 	nvmf_obj_warn(q->sq.log_prefix, "%s: disconnecting", why);
 	rdma_disconnect(q->cm_id);
 }
@@ -76,6 +79,7 @@ static void repost_recv(struct rdma_cmd *cmd)
 	if (srq) {
 		nvmet_stat_add(srq->w, NVMET_STAT_SRQ_RETURNED, 1);
 		srq->lent--;
+		q->srq_held--;
 		chain_recv(&srq->recv_head, &srq->recv_tail, &cmd->wr);
 		if (!nvmet_worker_defer(srq->w, &srq->flush))
 			nvmet_rdma_srq_flush(&srq->flush);
@@ -393,7 +397,7 @@ static uint16_t map_sgl(struct rdma_rsp *rsp)
 	switch (sgl.kind) {
 	case RDMA_SGL_INLINE:
 		rsp->req.data = (uint8_t *)rsp->cmd->inline_data + sgl.off;
-		rsp->req.buf_index = rsp->cmd->srq ? rsp->cmd->srq->ring_buf :
+		rsp->req.buf_index = rsp->cmd->srq ? rsp->cmd->ring_buf :
 						     q->ring_buf;
 		break;
 	case RDMA_SGL_KEYED:
@@ -448,6 +452,18 @@ static void handle_recv(struct rdma_queue *q, struct rdma_cmd *cmd,
 		recv_failed(q, cmd);
 		return;
 	}
+	/*
+	 * A host may have hsqsize + 1 commands in flight (its slot is free
+	 * once our response came, and the capsule went back before it was
+	 * sent): more would take shared buffers the other queues' hosts
+	 * count on.
+	 */
+	if (q->srq_held > q->recv_depth) {
+		nvmet_rdma_queue_fatal(q, "the host sent more commands than "
+					  "its queue size");
+		recv_failed(q, cmd);
+		return;
+	}
 	/* the receive buffer bounds it: at most inline_data_size */
 	cmd->inline_len = byte_len - RDMA_CMD_SIZE;
 	rsp = TAILQ_FIRST(&q->free_rsps);
@@ -467,6 +483,7 @@ static struct rdma_cmd *wc_cmd(struct rdma_queue *q, struct rdma_wr_ctx *ctx)
 	if (cmd->srq) {
 		nvmet_stat_add(q->sq.worker, NVMET_STAT_SRQ_TAKEN, 1);
 		cmd->srq->lent++;
+		q->srq_held++;
 	}
 	return cmd;
 }
@@ -497,9 +514,9 @@ static void handle_wc(struct rdma_queue *q, struct ibv_wc *wc)
 					     NVME_SC_DATA_XFER_ERROR));
 		}
 		if (!q->stopping && !q->fatal) {
-			q->fatal = true;
 			if (wc->status == IBV_WC_WR_FLUSH_ERR) {
 				/* the peer disconnected: the CM event follows */
+				q->fatal = true;
 				nvmf_obj_debug(q->sq.log_prefix, "flushed");
 				rdma_disconnect(q->cm_id);
 			} else {

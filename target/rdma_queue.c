@@ -51,12 +51,12 @@ int nvmet_rdma_queue_alloc_bufs(struct rdma_queue *q)
 {
 	size_t recvs = q->srq ? 0 : (size_t)q->recv_depth;
 	size_t cmds = recvs * RDMA_CMD_SIZE;
-	size_t inl = recvs * q->sq.inline_data_size;
+	size_t inl = recvs * nvmet_rdma_inline_stride(q->sq.inline_data_size);
 	size_t cqes = (size_t)q->nr_rsps * sizeof(*q->cqes);
 	size_t inl_off = cmds, cqe_off;
 
-	inl_off = (inl_off + QUEUE_BUF_ALIGN - 1) &
-		  ~(size_t)(QUEUE_BUF_ALIGN - 1);
+	inl_off = (inl_off + RDMA_INLINE_ALIGN - 1) &
+		  ~(size_t)(RDMA_INLINE_ALIGN - 1);
 	cqe_off = inl_off + inl;
 	cqe_off = (cqe_off + QUEUE_BUF_ALIGN - 1) &
 		  ~(size_t)(QUEUE_BUF_ALIGN - 1);
@@ -87,8 +87,9 @@ void nvmet_rdma_cmds_init(struct rdma_cmd *cmds, int n, void *cmd_buf,
 		c->sge[0] = (struct ibv_sge){ (uintptr_t)c->sqe, RDMA_CMD_SIZE,
 					      lkey };
 		if (inline_size) {
-			c->inline_data =
-				(uint8_t *)inline_buf + (size_t)i * inline_size;
+			c->inline_data = (uint8_t *)inline_buf +
+					 (size_t)i * nvmet_rdma_inline_stride(
+							     inline_size);
 			c->sge[1] = (struct ibv_sge){ (uintptr_t)c->inline_data,
 						      inline_size, lkey };
 		}
@@ -248,6 +249,8 @@ static void queue_release_finish(void *arg)
 	 * lives on that context.  (Deallocating it afterwards was the
 	 * nvmf-tgt segfault in libibverbs of a reset cycle.)
 	 */
+	if (q->srq)
+		nvmet_rdma_srq_put(q->srq, q->recv_depth);
 	if (q->dev)
 		nvmet_rdma_dev_put(q->dev);
 	if (q->cm_id)

@@ -7,15 +7,27 @@
  * for a queue of 128 with 4 KiB), which is most of what setting a queue up
  * cost when many hosts reconnect at once after a device reset.  Instead a
  * worker has one SRQ per device and in-capsule data size, made with the
- * first queue that needs it and posted once; its queues' QPs receive from
- * it, and a capsule goes back to it when its command is done.  As in the
- * kernel target (use_srq, srq_size), a burst of more commands than the SRQ
- * holds is answered with RNR NAKs, which the host retries.
+ * first queue that needs it; its queues' QPs receive from it, and a
+ * capsule goes back to it when its command is done.
  *
- * Threads: the main thread creates an SRQ (and posts all of it) before any
- * queue on it starts, and destroys it when the device's last queue is
- * released.  In between only the worker posts to it, so the data path
- * takes no lock.
+ * Unlike the kernel target's use_srq (a fixed srq_size, overrun answered
+ * with RNR NAKs that the host retries), an SRQ holds at least as many
+ * buffers as its queues' depths (hsqsize + 1) add up to: it grows by
+ * chunks of --srq-size buffers, each one mapping and one registration, as
+ * queues join, up to what the device's SRQ can hold; a queue that does
+ * not fit any more posts buffers of its own.  With capsules given back
+ * before the response that frees the host's slot is sent (receives are
+ * posted first in a pass), a host that keeps to its queue size never
+ * finds the SRQ empty; one that does not is disconnected (rdma_io.c).
+ * An overrun cost more than time: the lab's soft-RoCE host, retrying
+ * after an RNR NAK, executes its memory registrations again and its
+ * reads fail ("rxe_reg_fast_mr: mr->lkey ... not free").  Chunks stay
+ * until the SRQ goes, with the device's last queue.
+ *
+ * Threads: the main thread creates an SRQ and posts its chunks (verbs
+ * posts are thread safe) before the queue that needs them starts, and
+ * destroys it when the device's last queue is released.  Otherwise only
+ * the worker posts to it, so the data path takes no lock of ours.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,8 +35,6 @@
 
 #include "log.h"
 #include "rdma.h"
-
-#define SRQ_BUF_ALIGN 4096 /* in-capsule data page aligned for O_DIRECT */
 
 /* Worker (the end of a pass), or the main thread before queues start. */
 void nvmet_rdma_srq_flush(struct nvmet_flush *f)
@@ -47,6 +57,16 @@ void nvmet_rdma_srq_flush(struct nvmet_flush *f)
 			 s->w->index, strerror(ret));
 }
 
+static void chunk_free(struct rdma_srq_chunk *c, struct nvmet_worker *w)
+{
+	nvmet_worker_buf_unregister(w, c->ring_buf);
+	if (c->mr)
+		ibv_dereg_mr(c->mr);
+	nvmet_rdma_free_buf(c->bufs, c->bufs_size);
+	free(c->cmds);
+	free(c);
+}
+
 /*
  * Main thread, with the device's last queue (or a failed creation).  The
  * queues gave back every buffer they took from a completion (the
@@ -54,6 +74,8 @@ void nvmet_rdma_srq_flush(struct nvmet_flush *f)
  */
 void nvmet_rdma_srq_destroy(struct rdma_srq *s)
 {
+	struct rdma_srq_chunk *c;
+
 	if (!s)
 		return;
 	if (s->lent)
@@ -62,105 +84,188 @@ void nvmet_rdma_srq_destroy(struct rdma_srq *s)
 			 s->w->index, s->lent, s->depth);
 	if (s->srq)
 		ibv_destroy_srq(s->srq);
-	nvmet_worker_buf_unregister(s->w, s->ring_buf);
-	if (s->mr)
-		ibv_dereg_mr(s->mr);
-	nvmet_rdma_free_buf(s->bufs, s->bufs_size);
-	free(s->cmds);
+	while ((c = SLIST_FIRST(&s->chunks))) {
+		SLIST_REMOVE_HEAD(&s->chunks, link);
+		chunk_free(c, s->w);
+	}
+	s->w->tgt->main_stats[NVMET_MSTAT_SRQ_BUFFERS] -= (uint64_t)s->depth;
 	free(s);
 }
 
+/* Main thread: n more buffers, mapped, registered and posted. */
+static int srq_grow(struct rdma_srq *s, struct ibv_pd *pd, int n)
+{
+	size_t cmds, inl_off;
+	struct rdma_srq_chunk *c;
+	struct ibv_recv_wr *bad;
+	uint64_t *m;
+	int i, ret;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->ring_buf = -1;
+	cmds = (size_t)n * RDMA_CMD_SIZE;
+	inl_off = (cmds + RDMA_INLINE_ALIGN - 1) &
+		  ~(size_t)(RDMA_INLINE_ALIGN - 1);
+	c->bufs_size =
+		inl_off + (size_t)n * nvmet_rdma_inline_stride(s->inline_size);
+	c->bufs = nvmet_rdma_alloc_buf(c->bufs_size);
+	c->cmds = calloc((size_t)n, sizeof(*c->cmds));
+	if (!c->bufs || !c->cmds) {
+		chunk_free(c, s->w);
+		return -ENOMEM;
+	}
+	c->mr = ibv_reg_mr(pd, c->bufs, c->bufs_size, IBV_ACCESS_LOCAL_WRITE);
+	if (!c->mr) {
+		ret = -errno;
+		chunk_free(c, s->w);
+		return ret;
+	}
+	/* in-capsule data is written to the backend without page pinning */
+	if (s->inline_size)
+		c->ring_buf =
+			nvmet_worker_buf_register(s->w, c->bufs, c->bufs_size);
+	nvmet_rdma_cmds_init(c->cmds, n, c->bufs, (uint8_t *)c->bufs + inl_off,
+			     s->inline_size, c->mr->lkey);
+	for (i = 0; i < n; i++) {
+		c->cmds[i].srq = s;
+		c->cmds[i].ring_buf = c->ring_buf;
+		c->cmds[i].wr.next = i + 1 < n ? &c->cmds[i + 1].wr : NULL;
+	}
+	/* not counted: the worker's counters are its own to write */
+	bad = NULL;
+	ret = ibv_post_srq_recv(s->srq, &c->cmds[0].wr, &bad);
+	if (ret && (!bad || bad == &c->cmds[0].wr)) {
+		chunk_free(c, s->w);
+		return -ret;
+	}
+	/* what was posted stays, until the SRQ goes */
+	SLIST_INSERT_HEAD(&s->chunks, c, link);
+	if (ret)
+		n = (int)(container_of(bad, struct rdma_cmd, wr) - c->cmds);
+	s->depth += n;
+	m = s->w->tgt->main_stats;
+	m[NVMET_MSTAT_SRQ_BUFFERS] += (uint64_t)n;
+	if (m[NVMET_MSTAT_SRQ_BUFFERS] > m[NVMET_MSTAT_SRQ_BUFFERS_MAX])
+		m[NVMET_MSTAT_SRQ_BUFFERS_MAX] = m[NVMET_MSTAT_SRQ_BUFFERS];
+	nvmf_debug("rdma: worker %d: shared receive queue (in-capsule data "
+		   "%u bytes) grown to %d buffers",
+		   s->w->index, s->inline_size, s->depth);
+	return -ret;
+}
+
 static struct rdma_srq *srq_create(struct rdma_dev *d, struct nvmet_worker *w,
-				   uint32_t inline_size, int depth)
+				   uint32_t inline_size, int step)
 {
 	struct ibv_srq_init_attr sa = { 0 };
-	struct ibv_recv_wr *bad;
-	size_t cmds, inl_off;
 	struct rdma_srq *s;
-	int i;
 
-	if (depth > d->attr.max_srq_wr)
-		depth = d->attr.max_srq_wr;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->w = w;
 	s->inline_size = inline_size;
-	s->depth = depth;
-	s->ring_buf = -1;
+	s->max_wr = step > NVMET_RDMA_SRQ_MAX_WR ? step : NVMET_RDMA_SRQ_MAX_WR;
+	if (s->max_wr > d->attr.max_srq_wr)
+		s->max_wr = d->attr.max_srq_wr;
+	s->step = step < s->max_wr ? step : s->max_wr;
+	SLIST_INIT(&s->chunks);
 	s->flush.fn = nvmet_rdma_srq_flush;
-	cmds = (size_t)depth * RDMA_CMD_SIZE;
-	inl_off = (cmds + SRQ_BUF_ALIGN - 1) & ~(size_t)(SRQ_BUF_ALIGN - 1);
-	s->bufs_size = inl_off + (size_t)depth * inline_size;
-	s->bufs = nvmet_rdma_alloc_buf(s->bufs_size);
-	s->cmds = calloc((size_t)depth, sizeof(*s->cmds));
-	if (!s->bufs || !s->cmds)
-		goto fail;
-	s->mr = ibv_reg_mr(d->pd, s->bufs, s->bufs_size,
-			   IBV_ACCESS_LOCAL_WRITE);
-	if (!s->mr)
-		goto fail;
-	sa.attr.max_wr = (uint32_t)depth;
+	s->flush.recv = true;
+	sa.attr.max_wr = (uint32_t)s->max_wr;
 	sa.attr.max_sge = inline_size ? 2 : 1;
 	s->srq = ibv_create_srq(d->pd, &sa);
-	if (!s->srq)
-		goto fail;
-	nvmet_rdma_cmds_init(s->cmds, depth, s->bufs,
-			     (uint8_t *)s->bufs + inl_off, inline_size,
-			     s->mr->lkey);
-	for (i = 0; i < depth; i++) {
-		s->cmds[i].srq = s;
-		s->cmds[i].wr.next = i + 1 < depth ? &s->cmds[i + 1].wr : NULL;
+	if (!s->srq) {
+		nvmf_warn("rdma: worker %d: cannot create a shared receive "
+			  "queue of %d: %s",
+			  w->index, s->max_wr, strerror(errno));
+		nvmet_rdma_srq_destroy(s);
+		return NULL;
 	}
-	/* not counted: the worker's counters are its own to write */
-	errno = ibv_post_srq_recv(s->srq, &s->cmds[0].wr, &bad);
-	if (errno)
-		goto fail;
-	/* in-capsule data is written to the backend without page pinning */
-	if (inline_size)
-		s->ring_buf =
-			nvmet_worker_buf_register(w, s->bufs, s->bufs_size);
 	return s;
-fail:
-	nvmf_warn("rdma: worker %d: cannot set up a shared receive queue of "
-		  "%d: %s",
-		  w->index, depth, strerror(errno));
-	nvmet_rdma_srq_destroy(s);
-	return NULL;
 }
 
 /*
- * Main thread: worker w's SRQ on d for queues with this in-capsule data
- * size, made if it is the first.  NULL: the device has none (or the SRQ
- * could not be made, said once): the queue posts receives of its own.
+ * Main thread: room for a queue of queue_depth commands, grown if needed.
+ * Return: 0; -ENOSPC: the SRQ cannot hold more; else cannot grow.
+ */
+static int srq_reserve(struct rdma_srq *s, struct ibv_pd *pd, int queue_depth)
+{
+	int n, ret;
+
+	while (s->depth < s->need + queue_depth) {
+		n = s->max_wr - s->depth;
+		if (n <= 0)
+			return -ENOSPC;
+		if (n > s->step)
+			n = s->step;
+		ret = srq_grow(s, pd, n);
+		if (ret)
+			return ret;
+	}
+	s->need += queue_depth;
+	return 0;
+}
+
+/*
+ * Main thread: worker w's SRQ on d for a new queue of queue_depth commands
+ * with this in-capsule data size, made if it is the first, grown if the
+ * queues on it would need more than it has.  NULL: the device has none,
+ * or it cannot take this queue (said once): the queue posts receives of
+ * its own.
  */
 struct rdma_srq *nvmet_rdma_srq_get(struct rdma_dev *d, struct nvmet_worker *w,
-				    uint32_t inline_size, int depth)
+				    uint32_t inline_size, int step,
+				    int queue_depth)
 {
 	struct rdma_srq *s;
+	int ret;
 
-	if (!depth || d->no_srq)
+	if (!step || d->no_srq)
 		return NULL;
 	TAILQ_FOREACH(s, &d->srqs, link)
 		if (s->w == w && s->inline_size == inline_size)
-			return s;
-	if (!d->attr.max_srq || d->attr.max_srq_wr < 2 ||
-	    d->attr.max_srq_sge < 2) {
-		nvmf_info("rdma: %s has no shared receive queues: each queue "
-			  "posts its own receive buffers",
-			  ibv_get_device_name(d->verbs->device));
-		d->no_srq = true;
-		return NULL;
-	}
-	s = srq_create(d, w, inline_size, depth);
+			break;
 	if (!s) {
-		d->no_srq = true;
-		return NULL;
+		if (!d->attr.max_srq || d->attr.max_srq_wr < 2 ||
+		    d->attr.max_srq_sge < 2) {
+			nvmf_info("rdma: %s has no shared receive queues: each "
+				  "queue posts its own receive buffers",
+				  ibv_get_device_name(d->verbs->device));
+			d->no_srq = true;
+			return NULL;
+		}
+		s = srq_create(d, w, inline_size, step);
+		if (!s) {
+			d->no_srq = true;
+			return NULL;
+		}
+		TAILQ_INSERT_TAIL(&d->srqs, s, link);
+		nvmf_debug("rdma: worker %d: shared receive queue on %s "
+			   "(in-capsule data %u bytes), up to %d buffers in "
+			   "chunks of %d",
+			   w->index, ibv_get_device_name(d->verbs->device),
+			   inline_size, s->max_wr, s->step);
 	}
-	TAILQ_INSERT_TAIL(&d->srqs, s, link);
-	nvmf_debug("rdma: worker %d: shared receive queue of %d on %s "
-		   "(in-capsule data %u bytes)",
-		   w->index, s->depth, ibv_get_device_name(d->verbs->device),
-		   inline_size);
-	return s;
+	ret = srq_reserve(s, d->pd, queue_depth);
+	if (!ret)
+		return s;
+	if (!s->full_said)
+		nvmf_info("rdma: worker %d: its shared receive queue on %s "
+			  "cannot hold %d more buffers (%d for queues of %d "
+			  "commands in all): %s; such queues post receive "
+			  "buffers of their own",
+			  w->index, ibv_get_device_name(d->verbs->device),
+			  queue_depth, s->depth, s->need,
+			  ret == -ENOSPC ? "the device's limit" :
+					   strerror(-ret));
+	s->full_said = true;
+	return NULL;
+}
+
+/* Main thread: a queue of queue_depth commands on s is released. */
+void nvmet_rdma_srq_put(struct rdma_srq *s, int queue_depth)
+{
+	s->need -= queue_depth;
 }

@@ -26,6 +26,8 @@ static const char *const main_stat_names[NVMET_MSTAT_NR] = {
 	[NVMET_MSTAT_SETUP_QP_US] = "setup_qp_us",
 	[NVMET_MSTAT_SETUP_MEM_US] = "setup_mem_us",
 	[NVMET_MSTAT_SETUP_ACCEPT_US] = "setup_accept_us",
+	[NVMET_MSTAT_SRQ_BUFFERS] = "srq_buffers",
+	[NVMET_MSTAT_SRQ_BUFFERS_MAX] = "srq_buffers_max",
 };
 
 static void stats_object(FILE *f, const uint64_t *v, const char *const *names,
@@ -84,7 +86,7 @@ uint64_t nvmet_stat_queue_setup(struct nvmet_tgt *tgt,
 		m[NVMET_MSTAT_QUEUE_SETUP_MAX_US] = us;
 	m[NVMET_MSTAT_QUEUE_SETUP_CPU_US] +=
 		(thread_cpu_ns() - t->cpu_ns) / 1000;
-	for (i = NVMET_MSTAT_SETUP_QP_US; i < NVMET_MSTAT_NR; i++)
+	for (i = NVMET_MSTAT_SETUP_QP_US; i <= NVMET_MSTAT_SETUP_ACCEPT_US; i++)
 		m[i] += t->phase_us[i];
 	return us;
 }

@@ -1282,7 +1282,9 @@ static void test_stats_file(void **state)
 	assert_true(v >= 3000000 && v < 3250000);
 	assert_non_null(strstr(buf, "\"setup_qp_us\": 14,\n"
 				    "    \"setup_mem_us\": 22,\n"
-				    "    \"setup_accept_us\": 26\n  }"));
+				    "    \"setup_accept_us\": 26,\n"
+				    "    \"srq_buffers\": 0,\n"
+				    "    \"srq_buffers_max\": 0\n  }"));
 	memset(f->tgt.main_stats, 0, sizeof(f->tgt.main_stats));
 	f->tgt.workers = NULL;
 	f->tgt.nr_workers = 0;

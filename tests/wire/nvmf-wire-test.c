@@ -3,7 +3,8 @@
  * nvmf-wire-test: a deliberately misbehaving NVMe-oF RDMA host.  It sends
  * bad CM private data and bad command capsules to a target and checks that
  * each gets the reject code or NVMe status the specification (and the
- * kernel target) give.  Synchronous and blocking: it is a test tool.
+ * kernel target) give, and that a queue with more commands in flight than
+ * its size is disconnected.  Synchronous and blocking: it is a test tool.
  *
  * Usage: nvmf-wire-test -a ADDR [-s PORT] -n OPEN_NQN -r RESTRICTED_NQN
  *                       [-c MAX_CONNECTING -t CONNECT_TIMEOUT_S]
@@ -537,6 +538,59 @@ static void io_cases(struct conn *a)
 	conn_close(&q);
 }
 
+/*
+ * More commands in flight than the queue's size: three Asynchronous Event
+ * Requests (which stay outstanding) on an admin queue of two.  The
+ * target's shared receive buffers are sized for the queues' sizes, and
+ * other hosts count on them: it must disconnect this queue.
+ */
+static void overrun_case(void)
+{
+	struct ibv_sge sge = { 0 };
+	struct ibv_send_wr wr = { .sg_list = &sge,
+				  .num_sge = 1,
+				  .opcode = IBV_WR_SEND },
+			   *bad;
+	union nvme_command *cmd;
+	struct rdma_cm_event *ev;
+	struct conn c = { 0 };
+	bool gone = false;
+	int i, st;
+
+	if (conn_open_queue(&c, 0, 2)) {
+		result(false, "admin queue of 2: CM connect");
+		conn_close(&c);
+		return;
+	}
+	st = connect_cmd(&c, 0, 1, open_nqn, HOSTNQN, 0xffff, 0, NULL);
+	if (st) {
+		result(false, "admin queue of 2: Connect: status 0x%x", st);
+		conn_close(&c);
+		return;
+	}
+	/* one capsule each, sent back to back without waiting */
+	for (i = 0; i < 3; i++) {
+		cmd = (union nvme_command *)(c.buf + 16384 + i * 64);
+		memset(cmd, 0, sizeof(*cmd));
+		cmd->common.opcode = nvme_admin_async_event;
+		cmd->common.command_id = ++c.cid;
+		set_keyed(&c, cmd, 0); /* no data */
+		sge = (struct ibv_sge){ (uintptr_t)cmd, 64, c.mr->lkey };
+		if (ibv_post_send(c.id->qp, &wr, &bad))
+			break;
+	}
+	while (!gone && (ev = cm_wait(&c, TIMEOUT_MS))) {
+		gone = ev->event == RDMA_CM_EVENT_DISCONNECTED;
+		rdma_ack_cm_event(ev);
+	}
+	result(i == 3 && gone,
+	       "3 Asynchronous Event Requests on an admin queue of 2: "
+	       "%s",
+	       gone ? "disconnected by the target" :
+		      "still connected after 5 s");
+	conn_close(&c);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -640,6 +694,7 @@ int main(int argc, char **argv)
 		io_cases(&a);
 	}
 	conn_close(&a);
+	overrun_case();
 	if (max_connecting > 0 && max_connecting < 1000 &&
 	    connect_timeout_s > 0)
 		admit_cases();

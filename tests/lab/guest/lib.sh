@@ -617,16 +617,29 @@ lab_proc_cpu_ms() {
 		"/proc/$1/stat"
 }
 
-# lab_tgt_stop: SIGTERM, and check that it exited 0 within 10 s.
+# lab_rnr_naks_sent: RNR NAKs this node's RDMA devices sent (a receive
+# found no buffer posted), since each was added.
+lab_rnr_naks_sent() {
+	local f n=0
+	for f in /sys/class/infiniband/*/ports/*/hw_counters/send_rnr_err; do
+		[ -r "$f" ] && n=$((n + $(cat "$f")))
+	done
+	echo "$n"
+}
+
+# lab_tgt_stop: SIGTERM, and check that it exited 0 within 10 s, that
+# every shared receive buffer came back and no RNR NAK was sent.
 lab_tgt_stop() {
-	local pid rc
+	local pid rc rnr
 	pid=$(lab_daemon_pid nvmf-tgt)
 	[ -n "$pid" ] || return 1
 	# what came in through shared receive queues (checked below)
 	lab_event "nvmf-tgt: $(python3 -c 'import json, sys
-t = json.load(open(sys.argv[1]))["total"]
-print("commands %d, srq_taken %d, srq_returned %d" %
-      (t["commands"], t["srq_taken"], t["srq_returned"]))' \
+j = json.load(open(sys.argv[1]))
+t = j["total"]
+print("commands %d, srq_taken %d, srq_returned %d, srq_buffers %d "
+      "(at most %d)" % (t["commands"], t["srq_taken"], t["srq_returned"],
+      j["main"]["srq_buffers"], j["main"]["srq_buffers_max"]))' \
 		/run/nvmf-tgt/stats.json 2>/dev/null || echo "no stats.json")"
 	kill -TERM "$pid"
 	for _ in $(seq 100); do
@@ -648,6 +661,10 @@ print("commands %d, srq_taken %d, srq_returned %d" %
 		lab_event "nvmf-tgt: $(grep -m1 "were not given back" "$LAB_OUT/nvmf-tgt.log")"
 		return 1
 	fi
+	# a host that keeps to its queue size never finds no receive posted
+	rnr=$(lab_rnr_naks_sent)
+	lab_event "RNR NAKs sent by this node's RDMA devices: $rnr"
+	[ "$rnr" = 0 ] || return 1
 	return $rc
 }
 

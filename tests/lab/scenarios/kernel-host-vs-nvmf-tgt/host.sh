@@ -71,6 +71,17 @@ lab_retry 20 lab_not test -e "$dev2" ||
 wait "$fio_pid" || lab_fail "fio on namespace 1 failed during the reloads: $(grep -m1 -i err "$LAB_OUT/fio-reload.log")"
 lab_event "reloads: namespace 2 added, verified, removed; fio on namespace 1 without error ($(grep -o 'WRITE: bw=[^ ]*' "$LAB_OUT/fio-reload.log"))"
 
+# every I/O queue full (128 commands each): with shared receive queues of
+# a fixed size this overran them, and the lab's rxe host, retrying after
+# an RNR NAK, failed its reads (I/O timeouts); nvmf-tgt now grows them to
+# the queues' sizes added up
+fio --name=qd128 --filename="$dev" --ioengine=libaio --direct=1 \
+	--rw=randread --bs=4k --iodepth=128 --numjobs=2 --group_reporting \
+	--runtime=10 --time_based >"$LAB_OUT/fio-qd128.log" 2>&1 ||
+	lab_fail "fio randread QD128 failed: $(grep -m1 -i err "$LAB_OUT/fio-qd128.log")"
+! dmesg | grep -qE 'nvme[0-9]+: I/O .*timeout' ||
+	lab_fail "I/O timeouts in randread QD128: $(dmesg | grep -m1 -E 'nvme[0-9]+: I/O .*timeout')"
+lab_event "fio 4k randread, 2 jobs QD128 for 10 s: $(grep -m1 -o 'IOPS=[^,]*' "$LAB_OUT/fio-qd128.log"), no I/O timeout"
 lab_fio_verify randwrite "$dev" --rw=randwrite --bs=4k --iodepth=16 \
 	--numjobs=2 --offset_increment=64M --size="${FIO_4K_SIZE:-16M}" ||
 	lab_fail "fio 4k randwrite verify failed"
@@ -138,8 +149,14 @@ grep -q 'adrfam: *ipv6' "$LAB_OUT/discover6.log" ||
 dev=$(lab_nvme_connect "$NQN" "$LAB_PEER6" 4421) || exit 1
 lab_fio_verify ipv6 "$dev" --rw=randwrite --bs=4k \
 	--iodepth=8 --size=8M || lab_fail "fio verify over IPv6 failed"
+# port 2 offers 1000 bytes of in-capsule data (IOCCSZ 66: 992 usable), so
+# 512-byte writes go in the capsule, written with O_DIRECT from there
+ioccsz=$(nvme id-ctrl "/dev/$(basename "$(lab_nvme_ctrl "$NQN")")" | awk '/^ioccsz/ { print $3 }')
+[ "$ioccsz" = 66 ] || lab_fail "port 2: ioccsz is '$ioccsz', not 66"
+lab_fio_verify ipv6-inline "$dev" --rw=randwrite --bs=512 \
+	--iodepth=8 --size=2M || lab_fail "fio verify of in-capsule 512-byte writes failed"
 nvme disconnect -n "$NQN" >/dev/null 2>&1 || lab_fail "IPv6 disconnect failed"
-lab_event "IPv6 wildcard port: discover (traddr $LAB_PEER6), connect, verified fio, disconnect: ok"
+lab_event "IPv6 wildcard port: discover (traddr $LAB_PEER6), connect, verified fio (4 KiB, and 512 B in 1000-byte capsules), disconnect: ok"
 errors=$(dmesg | grep -ciE 'nvme.*(error|timeout|reset)')
 lab_report "kernel host dmesg: $errors nvme error/timeout/reset lines"
 lab_signal host-done

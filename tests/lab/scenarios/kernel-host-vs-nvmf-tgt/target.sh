@@ -1,16 +1,21 @@
 # kernel-host-vs-nvmf-tgt, target node: nvmf-tgt on a brd RAM disk.
 modprobe brd rd_nr=2 rd_size=$((256 * 1024)) || lab_fail "modprobe brd failed"
 lab_tgt_config "$LAB_OUT/nvmf-tgt.json" "$NQN" /dev/ram0
-# a second port: the IPv6 wildcard address
+# a second port: the IPv6 wildcard address, with in-capsule data of 1000
+# bytes (not a multiple of a block: the data must still be page aligned)
 python3 - "$LAB_OUT/nvmf-tgt.json" "$NQN" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["ports"].append({"portid": 2, "addr": {"trtype": "rdma", "adrfam": "ipv6",
                    "traddr": "::", "trsvcid": "4421"},
+                   "param": {"inline_data_size": 1000},
                    "subsystems": [sys.argv[2]]})
 json.dump(c, open(sys.argv[1], "w"), indent=2)
 PY
-lab_tgt_start "$LAB_OUT/nvmf-tgt.json" --log-level info ||
+# shared receive queues set up and grown 16 buffers at a time (the least):
+# every queue that connects makes them grow, and the host's full queues
+# (QD 128 below) must never find them empty (no RNR NAK, lab_tgt_stop)
+lab_tgt_start "$LAB_OUT/nvmf-tgt.json" --log-level info --srq-size 16 ||
 	lab_fail "nvmf-tgt did not start: $(tail -2 "$LAB_OUT/nvmf-tgt.log")"
 lab_event "nvmf-tgt live"
 before=$(lab_proc_usage nvmf-tgt)
