@@ -145,6 +145,8 @@ struct rdma_hq {
 	struct nvmf_timer *cm_timer;
 	bool established;
 	bool failed;
+	/* setup phases, for the debug log: start, then the end of each */
+	uint64_t t_start, t_resolved, t_bufs, t_qp;
 };
 
 static struct rdma_ctrl *rctrl(struct nvmf_ctrl *c)
@@ -739,6 +741,7 @@ static int hq_create_qp(struct rdma_hq *rq)
 	ret = hq_buffers(rq);
 	if (ret)
 		return ret;
+	rq->t_bufs = nvmf_now_ns();
 	qa.send_cq = qa.recv_cq = rq->cq;
 	qa.qp_type = IBV_QPT_RC;
 	/* per command: a window bind, the send, a local invalidate */
@@ -754,6 +757,7 @@ static int hq_create_qp(struct rdma_hq *rq)
 		if (post_recv(rq, i))
 			return -EIO;
 	}
+	rq->t_qp = nvmf_now_ns();
 	return 0;
 }
 
@@ -807,6 +811,11 @@ static void hq_hold_dev(struct rdma_hq *rq)
 		rq->rdev = nvmf_rdma_dev_get(rq->id->verbs);
 }
 
+static unsigned long long us_between(uint64_t from_ns, uint64_t to_ns)
+{
+	return to_ns > from_ns ? (to_ns - from_ns) / 1000 : 0;
+}
+
 static void handle_cm_event(struct rdma_ctrl *rc, struct rdma_hq *rq,
 			    struct rdma_cm_event *ev)
 {
@@ -821,6 +830,7 @@ static void handle_cm_event(struct rdma_ctrl *rc, struct rdma_hq *rq,
 				strerror(errno));
 		return;
 	case RDMA_CM_EVENT_ROUTE_RESOLVED:
+		rq->t_resolved = nvmf_now_ns();
 		ret = hq_create_qp(rq);
 		if (!ret)
 			ret = hq_connect_cm(rq);
@@ -830,6 +840,16 @@ static void handle_cm_event(struct rdma_ctrl *rc, struct rdma_hq *rq,
 	case RDMA_CM_EVENT_ESTABLISHED:
 		nvmf_timer_disarm(rq->cm_timer);
 		rq->established = true;
+		/* where a reconnect's time goes, queue by queue */
+		nvmf_obj_debug(rc->ctrl->name,
+			       "queue %u: connected in %llu us (resolve %llu, "
+			       "CQ and buffers %llu, QP %llu, CM connect %llu)",
+			       rq->hq->qid,
+			       us_between(rq->t_start, nvmf_now_ns()),
+			       us_between(rq->t_start, rq->t_resolved),
+			       us_between(rq->t_resolved, rq->t_bufs),
+			       us_between(rq->t_bufs, rq->t_qp),
+			       us_between(rq->t_qp, nvmf_now_ns()));
 		nvmf_hq_transport_up(rq->hq);
 		return;
 	case RDMA_CM_EVENT_REJECTED:
@@ -979,6 +999,7 @@ static int rdma_queue_connect(struct nvmf_hq *hq)
 		return -ENOMEM;
 	rq->hq = hq;
 	rq->rc = rc;
+	rq->t_start = nvmf_now_ns();
 	hq->tp = rq;
 	rq->cm_timer = nvmf_timer_create(c->loop, cm_timeout, rq);
 	if (!rq->cm_timer) {
