@@ -146,7 +146,7 @@ struct rdma_hq {
 	bool established;
 	bool failed;
 	/* setup phases, for the debug log: start, then the end of each */
-	uint64_t t_start, t_resolved, t_bufs, t_qp;
+	uint64_t t_start, t_resolved, t_cq, t_mr, t_bufs, t_qp;
 };
 
 static struct rdma_ctrl *rctrl(struct nvmf_ctrl *c)
@@ -710,6 +710,7 @@ static int hq_buffers(struct rdma_hq *rq)
 			    data_access(rq->rc));
 	if (!rq->mr)
 		return -errno;
+	rq->t_mr = nvmf_now_ns();
 	if (!rq->rc->use_mw)
 		return 0;
 	rq->slot_mw = calloc(slots, sizeof(*rq->slot_mw));
@@ -738,6 +739,7 @@ static int hq_create_qp(struct rdma_hq *rq)
 			       0);
 	if (!rq->cq || ibv_req_notify_cq(rq->cq, 0))
 		return -errno;
+	rq->t_cq = nvmf_now_ns();
 	ret = hq_buffers(rq);
 	if (ret)
 		return ret;
@@ -843,11 +845,14 @@ static void handle_cm_event(struct rdma_ctrl *rc, struct rdma_hq *rq,
 		/* where a reconnect's time goes, queue by queue */
 		nvmf_obj_debug(rc->ctrl->name,
 			       "queue %u: connected in %llu us (resolve %llu, "
-			       "CQ and buffers %llu, QP %llu, CM connect %llu)",
+			       "CQ %llu, buffers mapped and registered %llu, "
+			       "memory windows %llu, QP %llu, CM connect %llu)",
 			       rq->hq->qid,
 			       us_between(rq->t_start, nvmf_now_ns()),
 			       us_between(rq->t_start, rq->t_resolved),
-			       us_between(rq->t_resolved, rq->t_bufs),
+			       us_between(rq->t_resolved, rq->t_cq),
+			       us_between(rq->t_cq, rq->t_mr),
+			       us_between(rq->t_mr, rq->t_bufs),
 			       us_between(rq->t_bufs, rq->t_qp),
 			       us_between(rq->t_qp, nvmf_now_ns()));
 		nvmf_hq_transport_up(rq->hq);
