@@ -176,11 +176,12 @@ static uint16_t check_cm_req(struct rdma_cm_event *ev, struct nvmet_port *port,
 /*
  * The time a host waits before it sends again when our QP had no receive
  * buffer posted for its command (an RNR NAK): the CM leaves the QP's
- * min_rnr_timer at 0, which the IB encoding makes 655.36 ms.  A queue
- * with its own receive buffers never runs out of them with a host that
- * keeps to its queue size, but a shared receive queue does when more
- * commands are in flight on the worker than it holds: then each retry
- * costs 0.64 ms (12), not 655.  Legal in RTS; IB and RoCE only.
+ * min_rnr_timer at 0, which the IB encoding makes 655.36 ms.  Neither a
+ * queue's own receive buffers nor a shared receive queue (sized for its
+ * queues, rdma_srq.c) run out with a host that keeps to its queue size;
+ * should one run out anyway (a host that sends more, until it is
+ * disconnected), each retry costs 0.64 ms (12), not 655.  Legal in RTS;
+ * IB and RoCE only.
  */
 #define RDMA_MIN_RNR_TIMER 12
 
