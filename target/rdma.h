@@ -273,6 +273,19 @@ static inline size_t nvmet_rdma_inline_stride(uint32_t inline_size)
 	       ~(size_t)(RDMA_INLINE_ALIGN - 1);
 }
 
+/*
+ * n receive buffers in one area: their capsules, then from a page boundary
+ * their in-capsule data.  Return: the area's size; *inl_off: where the
+ * in-capsule data starts.
+ */
+static inline size_t nvmet_rdma_recvs_size(size_t n, uint32_t inline_size,
+					   size_t *inl_off)
+{
+	*inl_off = (n * RDMA_CMD_SIZE + RDMA_INLINE_ALIGN - 1) &
+		   ~(size_t)(RDMA_INLINE_ALIGN - 1);
+	return *inl_off + n * nvmet_rdma_inline_stride(inline_size);
+}
+
 void nvmet_rdma_cmds_init(struct rdma_cmd *cmds, int n, void *cmd_buf,
 			  void *inline_buf, uint32_t inline_size,
 			  uint32_t lkey);

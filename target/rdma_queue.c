@@ -50,22 +50,20 @@ void nvmet_rdma_free_buf(void *p, size_t size)
 int nvmet_rdma_queue_alloc_bufs(struct rdma_queue *q)
 {
 	size_t recvs = q->srq ? 0 : (size_t)q->recv_depth;
-	size_t cmds = recvs * RDMA_CMD_SIZE;
-	size_t inl = recvs * nvmet_rdma_inline_stride(q->sq.inline_data_size);
 	size_t cqes = (size_t)q->nr_rsps * sizeof(*q->cqes);
-	size_t inl_off = cmds, cqe_off;
+	size_t inl_off, recvs_size, cqe_off;
 
-	inl_off = (inl_off + RDMA_INLINE_ALIGN - 1) &
-		  ~(size_t)(RDMA_INLINE_ALIGN - 1);
-	cqe_off = inl_off + inl;
-	cqe_off = (cqe_off + QUEUE_BUF_ALIGN - 1) &
+	recvs_size =
+		nvmet_rdma_recvs_size(recvs, q->sq.inline_data_size, &inl_off);
+	cqe_off = (recvs_size + QUEUE_BUF_ALIGN - 1) &
 		  ~(size_t)(QUEUE_BUF_ALIGN - 1);
 	q->bufs_size = cqe_off + cqes;
 	q->bufs = nvmet_rdma_alloc_buf(q->bufs_size);
 	if (!q->bufs)
 		return -ENOMEM;
 	q->cmd_buf = q->bufs;
-	q->inline_buf = inl ? (uint8_t *)q->bufs + inl_off : NULL;
+	q->inline_buf = recvs_size > inl_off ? (uint8_t *)q->bufs + inl_off :
+					       NULL;
 	q->cqes = (struct nvme_completion *)((uint8_t *)q->bufs + cqe_off);
 	q->mr = ibv_reg_mr(q->dev->pd, q->bufs, q->bufs_size,
 			   IBV_ACCESS_LOCAL_WRITE);
@@ -78,6 +76,8 @@ int nvmet_rdma_queue_alloc_bufs(struct rdma_queue *q)
 void nvmet_rdma_cmds_init(struct rdma_cmd *cmds, int n, void *cmd_buf,
 			  void *inline_buf, uint32_t inline_size, uint32_t lkey)
 {
+	size_t stride = nvmet_rdma_inline_stride(inline_size);
+
 	for (int i = 0; i < n; i++) {
 		struct rdma_cmd *c = &cmds[i];
 
@@ -87,9 +87,8 @@ void nvmet_rdma_cmds_init(struct rdma_cmd *cmds, int n, void *cmd_buf,
 		c->sge[0] = (struct ibv_sge){ (uintptr_t)c->sqe, RDMA_CMD_SIZE,
 					      lkey };
 		if (inline_size) {
-			c->inline_data = (uint8_t *)inline_buf +
-					 (size_t)i * nvmet_rdma_inline_stride(
-							     inline_size);
+			c->inline_data =
+				(uint8_t *)inline_buf + (size_t)i * stride;
 			c->sge[1] = (struct ibv_sge){ (uintptr_t)c->inline_data,
 						      inline_size, lkey };
 		}

@@ -95,8 +95,8 @@ void nvmet_rdma_srq_destroy(struct rdma_srq *s)
 /* Main thread: n more buffers, mapped, registered and posted. */
 static int srq_grow(struct rdma_srq *s, struct ibv_pd *pd, int n)
 {
-	size_t cmds, inl_off;
 	struct rdma_srq_chunk *c;
+	size_t inl_off;
 	struct ibv_recv_wr *bad;
 	uint64_t *m;
 	int i, ret;
@@ -105,11 +105,8 @@ static int srq_grow(struct rdma_srq *s, struct ibv_pd *pd, int n)
 	if (!c)
 		return -ENOMEM;
 	c->ring_buf = -1;
-	cmds = (size_t)n * RDMA_CMD_SIZE;
-	inl_off = (cmds + RDMA_INLINE_ALIGN - 1) &
-		  ~(size_t)(RDMA_INLINE_ALIGN - 1);
 	c->bufs_size =
-		inl_off + (size_t)n * nvmet_rdma_inline_stride(s->inline_size);
+		nvmet_rdma_recvs_size((size_t)n, s->inline_size, &inl_off);
 	c->bufs = nvmet_rdma_alloc_buf(c->bufs_size);
 	c->cmds = calloc((size_t)n, sizeof(*c->cmds));
 	if (!c->bufs || !c->cmds) {
