@@ -364,6 +364,7 @@ enum nvmet_main_stat {
 	NVMET_MSTAT_QUEUE_SETUP_US,	/* the time that took, in all */
 	NVMET_MSTAT_QUEUE_SETUP_MAX_US, /* the longest one */
 	NVMET_MSTAT_QUEUE_SETUP_CPU_US, /* the main thread's CPU time in them */
+	NVMET_MSTAT_SETUP_SRQ_US,	/* growing the shared receive queue */
 	NVMET_MSTAT_SETUP_QP_US,	/* creating the queue pair and CQ */
 	NVMET_MSTAT_SETUP_MEM_US,	/* mapping, registering its buffers */
 	NVMET_MSTAT_SETUP_ACCEPT_US,	/* accepting the connection */

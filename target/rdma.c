@@ -290,6 +290,7 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 					    l->port->cfg.inline_data_size,
 					    (int)q->tgt->srq_size,
 					    q->recv_depth);
+	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_SRQ_US);
 	if (!ret)
 		ret = nvmet_rdma_queue_create_qp(q);
 	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_QP_US);
@@ -333,9 +334,11 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	setup_us = nvmet_stat_queue_setup(q->tgt, &timer);
 	nvmf_obj_debug(
 		q->sq.log_prefix,
-		"accepted, set up in %llu us (QP %llu, memory %llu, "
-		"accept %llu): depth %d, worker %d, read depth %d%s",
+		"accepted, set up in %llu us (shared receive queue %llu, QP "
+		"%llu, memory %llu, accept %llu): depth %d, worker %d, read "
+		"depth %d%s",
 		(unsigned long long)setup_us,
+		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_SRQ_US],
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_QP_US],
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_MEM_US],
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_ACCEPT_US],
@@ -400,10 +403,87 @@ static bool handle_listener_event(struct rdma_listener *l,
  * The listener's device went away: release its cm_id at once (the device
  * cannot be deleted while we hold it) and let the port be repaired.
  */
+/* ---- shared receive queues grown back after a reset ---------------------------- */
+
+/*
+ * How long a listener holds a device's shared receive queues grown back
+ * for hosts that have not reconnected yet; then they go with the device's
+ * last queue, as they would otherwise.  (The kernel host retries every
+ * reconnect_delay, 10 s by default.)
+ */
+#define WARM_HOLD_MS 60000
+
+/* Before the listener's cm_id goes: its device's PD lives on the context. */
+static void warm_end(struct rdma_listener *l)
+{
+	if (l->warm_timer)
+		nvmf_timer_destroy(l->warm_timer);
+	l->warm_timer = NULL;
+	if (l->warm)
+		nvmet_rdma_dev_put(l->warm);
+	l->warm = NULL;
+}
+
+/* Main thread: a chunk per turn of the loop, connection requests between. */
+static void warm_step(void *arg)
+{
+	struct rdma_listener *l = arg;
+	struct nvmet_tgt *tgt = l->port->tgt;
+	struct rdma_srq *s;
+	int ret, n = 0;
+
+	if (l->warm_grown) {
+		nvmf_debug("rdma: %s: shared receive queues no longer held "
+			   "for hosts to return",
+			   ibv_get_device_name(l->warm->verbs->device));
+		warm_end(l);
+		return;
+	}
+	ret = nvmet_rdma_srq_warm(l->warm, tgt, (int)tgt->srq_size);
+	if (ret > 0) {
+		nvmf_timer_arm(l->warm_timer, 0, 0);
+		return;
+	}
+	TAILQ_FOREACH(s, &l->warm->srqs, link)
+		n += s->depth;
+	if (!ret)
+		nvmf_info("rdma: %s: shared receive queues grown back to %d "
+			  "buffers in %llu ms, before the hosts reconnect",
+			  ibv_get_device_name(l->warm->verbs->device), n,
+			  (unsigned long long)((nvmf_now_ns() -
+						l->warm_start_ns) /
+					       1000000));
+	l->warm_grown = true;
+	nvmf_timer_arm(l->warm_timer, WARM_HOLD_MS, 0);
+}
+
+/*
+ * Main thread: a listener bound to a device whose shared receive queues
+ * went (a reset) grows them back before its hosts reconnect.
+ */
+static void warm_start(struct rdma_listener *l)
+{
+	struct nvmet_tgt *tgt = l->port->tgt;
+
+	if (!l->cm_id->verbs || !tgt->srq_size ||
+	    !nvmet_rdma_srq_hinted(
+		    ibv_get_device_name(l->cm_id->verbs->device)))
+		return;
+	l->warm = dev_get(l->cm_id->verbs, tgt);
+	if (l->warm)
+		l->warm_timer = nvmf_timer_create(tgt->loop, warm_step, l);
+	if (!l->warm_timer || nvmf_timer_arm(l->warm_timer, 0, 0)) {
+		warm_end(l);
+		return;
+	}
+	l->warm_start_ns = nvmf_now_ns();
+}
+
 static void drop_listener(struct rdma_listener *l, const char *why)
 {
 	struct nvmet_port *port = l->port;
 
+	warm_end(l);
 	nvmf_rdma_destroy_id(l->cm_id, &l->rdev);
 	port->priv = NULL;
 	free(l);
@@ -481,6 +561,7 @@ static int rdma_listen_port(struct nvmet_port *port)
 	if (nvmf_rdma_listen(l->cm_id, RDMA_LISTEN_BACKLOG))
 		goto out_destroy;
 	port->priv = l;
+	warm_start(l);
 	return 0;
 
 out_destroy:
@@ -500,6 +581,7 @@ static void rdma_stop_listen(struct nvmet_port *port)
 
 	if (!l)
 		return;
+	warm_end(l);
 	nvmf_rdma_destroy_id(l->cm_id, &l->rdev);
 	free(l);
 	port->priv = NULL;
@@ -567,6 +649,7 @@ static bool rdma_idle(void)
 static void rdma_exit(struct nvmet_tgt *tgt)
 {
 	(void)tgt;
+	nvmet_rdma_srq_hints_free();
 	nvmf_watch_del(devs_watch);
 	devs_watch = NULL;
 	if (cm_channel) {

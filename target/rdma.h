@@ -114,10 +114,11 @@ struct rdma_srq {
 	struct nvmet_worker *w;
 	uint32_t inline_size;
 	/* main thread */
-	int max_wr; /* buffers the SRQ can hold */
-	int step;   /* buffers a chunk adds (--srq-size) */
-	int depth;  /* buffers posted to it, all chunks */
-	int need;   /* the depths of the queues on it, added up */
+	char dev_name[64]; /* its device's, for nvmet_rdma_srq_warm() */
+	int max_wr;	   /* buffers the SRQ can hold */
+	int step;	   /* buffers a chunk adds (--srq-size) */
+	int depth;	   /* buffers posted to it, all chunks */
+	int need;	   /* the depths of the queues on it, added up */
 	bool full_said;
 	SLIST_HEAD(, rdma_srq_chunk) chunks;
 	int lent; /* worker: taken from completions, not given back yet */
@@ -132,6 +133,14 @@ struct rdma_listener {
 	struct nvmet_port *port;
 	struct rdma_cm_id *cm_id;
 	struct nvmf_rdma_dev *rdev; /* when bound to one device's address */
+	/*
+	 * Growing that device's shared receive queues back to what they
+	 * held before it went, then holding them for the hosts to return
+	 */
+	struct rdma_dev *warm;
+	struct nvmf_timer *warm_timer;
+	uint64_t warm_start_ns;
+	bool warm_grown;
 };
 
 struct rdma_queue;
@@ -296,6 +305,9 @@ struct rdma_srq *nvmet_rdma_srq_get(struct rdma_dev *d, struct nvmet_worker *w,
 				    int queue_depth);
 void nvmet_rdma_srq_put(struct rdma_srq *s, int queue_depth);
 void nvmet_rdma_srq_destroy(struct rdma_srq *s);
+bool nvmet_rdma_srq_hinted(const char *dev_name);
+int nvmet_rdma_srq_warm(struct rdma_dev *d, struct nvmet_tgt *tgt, int step);
+void nvmet_rdma_srq_hints_free(void);
 void nvmet_rdma_srq_flush(struct nvmet_flush *f);
 void nvmet_rdma_disconnect_queue(struct nvmet_sq *sq);
 

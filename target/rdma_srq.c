@@ -24,6 +24,15 @@
  * reads fail ("rxe_reg_fast_mr: mr->lkey ... not free").  Chunks stay
  * until the SRQ goes, with the device's last queue.
  *
+ * After a device reset the hosts come back with the same queues, and
+ * growing the SRQs again chunk by chunk while they reconnect cost a third
+ * of each queue's setup on the main thread (lab, 8 controllers: 8 of 22
+ * ms).  So what each SRQ held when it went is kept (by device name,
+ * worker and in-capsule data size), and a port that listens again on that
+ * device grows them back, one chunk per turn of the main loop, in the
+ * time between the device's return and the hosts' reconnects
+ * (nvmet_rdma_srq_warm(), from rdma.c's listener).
+ *
  * Threads: the main thread creates an SRQ and posts its chunks (verbs
  * posts are thread safe) before the queue that needs them starts, and
  * destroys it when the device's last queue is released.  Otherwise only
@@ -35,6 +44,72 @@
 
 #include "log.h"
 #include "rdma.h"
+
+/* Main thread: what a worker's SRQ on a device held when it went. */
+struct srq_hint {
+	char dev_name[64];
+	int worker;
+	uint32_t inline_size;
+	int depth;
+	SLIST_ENTRY(srq_hint) link;
+};
+static SLIST_HEAD(, srq_hint) srq_hints = SLIST_HEAD_INITIALIZER(srq_hints);
+static int nr_srq_hints;
+#define SRQ_HINTS_MAX 64 /* devices x workers x in-capsule sizes */
+
+static struct srq_hint *hint_find(const char *dev_name, int worker,
+				  uint32_t inline_size)
+{
+	struct srq_hint *h;
+
+	SLIST_FOREACH(h, &srq_hints, link)
+		if (h->worker == worker && h->inline_size == inline_size &&
+		    !strcmp(h->dev_name, dev_name))
+			return h;
+	return NULL;
+}
+
+/* The SRQ s goes: remember how many buffers it held. */
+static void hint_record(const struct rdma_srq *s)
+{
+	struct srq_hint *h =
+		hint_find(s->dev_name, s->w->index, s->inline_size);
+
+	if (!h && nr_srq_hints < SRQ_HINTS_MAX) {
+		h = calloc(1, sizeof(*h));
+		if (!h)
+			return;
+		snprintf(h->dev_name, sizeof(h->dev_name), "%s", s->dev_name);
+		h->worker = s->w->index;
+		h->inline_size = s->inline_size;
+		SLIST_INSERT_HEAD(&srq_hints, h, link);
+		nr_srq_hints++;
+	}
+	if (h)
+		h->depth = s->depth;
+}
+
+void nvmet_rdma_srq_hints_free(void)
+{
+	struct srq_hint *h;
+
+	while ((h = SLIST_FIRST(&srq_hints))) {
+		SLIST_REMOVE_HEAD(&srq_hints, link);
+		free(h);
+	}
+	nr_srq_hints = 0;
+}
+
+/* Main thread: did an SRQ on the device of that name go? */
+bool nvmet_rdma_srq_hinted(const char *dev_name)
+{
+	struct srq_hint *h;
+
+	SLIST_FOREACH(h, &srq_hints, link)
+		if (!strcmp(h->dev_name, dev_name))
+			return true;
+	return false;
+}
 
 /* Worker (the end of a pass), or the main thread before queues start. */
 void nvmet_rdma_srq_flush(struct nvmet_flush *f)
@@ -82,6 +157,8 @@ void nvmet_rdma_srq_destroy(struct rdma_srq *s)
 		nvmf_err("rdma: worker %d: %d of %d shared receive buffers "
 			 "were not given back",
 			 s->w->index, s->lent, s->depth);
+	if (s->depth)
+		hint_record(s);
 	if (s->srq)
 		ibv_destroy_srq(s->srq);
 	while ((c = SLIST_FIRST(&s->chunks))) {
@@ -163,6 +240,8 @@ static struct rdma_srq *srq_create(struct rdma_dev *d, struct nvmet_worker *w,
 		return NULL;
 	s->w = w;
 	s->inline_size = inline_size;
+	snprintf(s->dev_name, sizeof(s->dev_name), "%s",
+		 ibv_get_device_name(d->verbs->device));
 	s->max_wr = step > NVMET_RDMA_SRQ_MAX_WR ? step : NVMET_RDMA_SRQ_MAX_WR;
 	if (s->max_wr > d->attr.max_srq_wr)
 		s->max_wr = d->attr.max_srq_wr;
@@ -205,6 +284,74 @@ static int srq_reserve(struct rdma_srq *s, struct ibv_pd *pd, int queue_depth)
 	return 0;
 }
 
+/* Main thread: worker w's SRQ on d for this in-capsule size, made if new. */
+static struct rdma_srq *srq_find(struct rdma_dev *d, struct nvmet_worker *w,
+				 uint32_t inline_size, int step)
+{
+	struct rdma_srq *s;
+
+	if (!step || d->no_srq)
+		return NULL;
+	TAILQ_FOREACH(s, &d->srqs, link)
+		if (s->w == w && s->inline_size == inline_size)
+			return s;
+	if (!d->attr.max_srq || d->attr.max_srq_wr < 2 ||
+	    d->attr.max_srq_sge < 2) {
+		nvmf_info("rdma: %s has no shared receive queues: each "
+			  "queue posts its own receive buffers",
+			  ibv_get_device_name(d->verbs->device));
+		d->no_srq = true;
+		return NULL;
+	}
+	s = srq_create(d, w, inline_size, step);
+	if (!s) {
+		d->no_srq = true;
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&d->srqs, s, link);
+	nvmf_debug("rdma: worker %d: shared receive queue on %s "
+		   "(in-capsule data %u bytes), up to %d buffers in "
+		   "chunks of %d",
+		   w->index, ibv_get_device_name(d->verbs->device), inline_size,
+		   s->max_wr, s->step);
+	return s;
+}
+
+/*
+ * Main thread: one step of growing d's SRQs back to what they held when
+ * the device of that name last went: one chunk, or making one SRQ.
+ * Return: 1 while there is more to do, 0 when done, or a negative errno
+ * (said; the queues grow them as they connect).
+ */
+int nvmet_rdma_srq_warm(struct rdma_dev *d, struct nvmet_tgt *tgt, int step)
+{
+	const char *name = ibv_get_device_name(d->verbs->device);
+	struct srq_hint *h;
+	struct rdma_srq *s;
+	int n, ret;
+
+	SLIST_FOREACH(h, &srq_hints, link) {
+		if (strcmp(h->dev_name, name) || h->worker >= tgt->nr_workers)
+			continue;
+		s = srq_find(d, &tgt->workers[h->worker], h->inline_size, step);
+		if (!s)
+			return -ENOTSUP;
+		n = h->depth < s->max_wr ? h->depth : s->max_wr;
+		n -= s->depth;
+		if (n <= 0)
+			continue;
+		ret = srq_grow(s, d->pd, n < s->step ? n : s->step);
+		if (ret) {
+			nvmf_info("rdma: worker %d: cannot grow its shared "
+				  "receive queue on %s back to %d buffers: %s",
+				  h->worker, name, h->depth, strerror(-ret));
+			return ret;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Main thread: worker w's SRQ on d for a new queue of queue_depth commands
  * with this in-capsule data size, made if it is the first, grown if the
@@ -219,32 +366,9 @@ struct rdma_srq *nvmet_rdma_srq_get(struct rdma_dev *d, struct nvmet_worker *w,
 	struct rdma_srq *s;
 	int ret;
 
-	if (!step || d->no_srq)
+	s = srq_find(d, w, inline_size, step);
+	if (!s)
 		return NULL;
-	TAILQ_FOREACH(s, &d->srqs, link)
-		if (s->w == w && s->inline_size == inline_size)
-			break;
-	if (!s) {
-		if (!d->attr.max_srq || d->attr.max_srq_wr < 2 ||
-		    d->attr.max_srq_sge < 2) {
-			nvmf_info("rdma: %s has no shared receive queues: each "
-				  "queue posts its own receive buffers",
-				  ibv_get_device_name(d->verbs->device));
-			d->no_srq = true;
-			return NULL;
-		}
-		s = srq_create(d, w, inline_size, step);
-		if (!s) {
-			d->no_srq = true;
-			return NULL;
-		}
-		TAILQ_INSERT_TAIL(&d->srqs, s, link);
-		nvmf_debug("rdma: worker %d: shared receive queue on %s "
-			   "(in-capsule data %u bytes), up to %d buffers in "
-			   "chunks of %d",
-			   w->index, ibv_get_device_name(d->verbs->device),
-			   inline_size, s->max_wr, s->step);
-	}
 	ret = srq_reserve(s, d->pd, queue_depth);
 	if (!ret)
 		return s;

@@ -23,6 +23,7 @@ static const char *const main_stat_names[NVMET_MSTAT_NR] = {
 	[NVMET_MSTAT_QUEUE_SETUP_US] = "queue_setup_us",
 	[NVMET_MSTAT_QUEUE_SETUP_MAX_US] = "queue_setup_max_us",
 	[NVMET_MSTAT_QUEUE_SETUP_CPU_US] = "queue_setup_cpu_us",
+	[NVMET_MSTAT_SETUP_SRQ_US] = "setup_srq_us",
 	[NVMET_MSTAT_SETUP_QP_US] = "setup_qp_us",
 	[NVMET_MSTAT_SETUP_MEM_US] = "setup_mem_us",
 	[NVMET_MSTAT_SETUP_ACCEPT_US] = "setup_accept_us",
@@ -86,7 +87,8 @@ uint64_t nvmet_stat_queue_setup(struct nvmet_tgt *tgt,
 		m[NVMET_MSTAT_QUEUE_SETUP_MAX_US] = us;
 	m[NVMET_MSTAT_QUEUE_SETUP_CPU_US] +=
 		(thread_cpu_ns() - t->cpu_ns) / 1000;
-	for (i = NVMET_MSTAT_SETUP_QP_US; i <= NVMET_MSTAT_SETUP_ACCEPT_US; i++)
+	for (i = NVMET_MSTAT_SETUP_SRQ_US; i <= NVMET_MSTAT_SETUP_ACCEPT_US;
+	     i++)
 		m[i] += t->phase_us[i];
 	return us;
 }
