@@ -616,7 +616,7 @@ void ctrl_tick(void *arg)
 	struct nvmf_ctrl *c = arg;
 	uint64_t now = nvmf_now_ms();
 	struct nvmf_req *req;
-	char why[128];
+	char why[128], state[160];
 	int q, i;
 
 	for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++) {
@@ -634,7 +634,12 @@ void ctrl_tick(void *arg)
 				 "out (%d of %d)",
 				 req->cmd.common.opcode, req->cid, q,
 				 req->timeouts, c->opts.max_retries + 1);
-			ctrl_warn(c, "%s", why);
+			state[0] = 0;
+			if (c->ops->slot_state)
+				c->ops->slot_state(hq, req->cid, state,
+						   sizeof(state));
+			ctrl_warn(c, "%s%s%s", why, state[0] ? ": " : "",
+				  state);
 			ctrl_error(c, why);
 			return;
 		}

@@ -142,6 +142,12 @@ struct nvmf_host_transport_ops {
 	/* Memory regions: (re)registered on the current device. */
 	int (*mr_add)(struct nvmf_ctrl *ctrl, void *buf, size_t len);
 	void (*mr_del)(struct nvmf_ctrl *ctrl, void *buf);
+	/*
+	 * Optional: where command cid of hq stands on the wire, for the
+	 * message that says it timed out.
+	 */
+	void (*slot_state)(struct nvmf_hq *hq, uint16_t cid, char *buf,
+			   size_t len);
 };
 
 extern const struct nvmf_host_transport_ops nvmf_host_rdma_ops;

@@ -1161,6 +1161,43 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	return 0;
 }
 
+/* nvmf_host_transport_ops.slot_state */
+static void rdma_slot_state(struct nvmf_hq *hq, uint16_t cid, char *buf,
+			    size_t len)
+{
+	struct rdma_hq *rq = hq->tp;
+	struct ibv_qp_init_attr ia;
+	static const char *const qps[] = {
+		[IBV_QPS_RESET] = "reset",
+		[IBV_QPS_INIT] = "init",
+		[IBV_QPS_RTR] = "ready to receive",
+		[IBV_QPS_RTS] = "ready to send",
+		[IBV_QPS_SQD] = "send queue drained",
+		[IBV_QPS_SQE] = "send queue error",
+		[IBV_QPS_ERR] = "in error",
+	};
+	struct ibv_qp_attr a;
+	uint8_t f;
+
+	if (!rq || cid >= hq->slots.depth)
+		return;
+	f = rq->slot_flags[cid];
+	if (!rq->id || !rq->id->qp ||
+	    ibv_query_qp(rq->id->qp, &a, IBV_QP_STATE, &ia))
+		a.qp_state = IBV_QPS_UNKNOWN;
+	snprintf(buf, len, "%s, %s, %s%s; queue pair %s",
+		 !(f & SLOT_SENT)     ? "not sent" :
+		 (f & SLOT_SEND_DONE) ? "sent and acknowledged" :
+					"sent, not acknowledged",
+		 f & SLOT_RESP ? "response received" : "no response",
+		 f & SLOT_BOUNCE ? "through a bounce buffer, " : "",
+		 f & SLOT_INV ? "local invalidate of its window pending" :
+		 f & SLOT_MW  ? "its memory window open" :
+				"no memory window open",
+		 a.qp_state < IBV_QPS_UNKNOWN ? qps[a.qp_state] :
+						"state unknown");
+}
+
 /* ---- controller lifetime ------------------------------------------------------ */
 
 static int rdma_ctrl_init(struct nvmf_ctrl *c)
@@ -1234,6 +1271,7 @@ const struct nvmf_host_transport_ops nvmf_host_rdma_ops = {
 	.queue_teardown = rdma_queue_teardown,
 	.ctrl_release = rdma_ctrl_release,
 	.submit = rdma_submit,
+	.slot_state = rdma_slot_state,
 	.poll = rdma_poll,
 	.arm = rdma_arm,
 	.flush = rdma_flush,

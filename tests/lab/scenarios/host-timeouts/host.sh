@@ -81,6 +81,14 @@ sends=$(tail -n +"$logstart" "$LAB_OUT/nvmf-host.log" |
 	grep -cE "^[^ ]+ $c warn .*\] command 0x02 .* timed out \(")
 [ "$sends" = $((MAX_RETRIES + 1)) ] ||
 	lab_fail "C: the read timed out $sends times (want $((MAX_RETRIES + 1)): io-timeout $IO_TMO s, max-retries $MAX_RETRIES)"
+# each says where the command stood: the target took it and never answered
+state=$(tail -n +"$logstart" "$LAB_OUT/nvmf-host.log" |
+	grep -m1 -E "^[^ ]+ $c warn .*\] command 0x02 .* timed out \(" | sed 's/.*timed out ([0-9]* of [0-9]*): //')
+case $state in
+"sent and acknowledged, no response, "*"; queue pair ready to send") ;;
+*) lab_fail "C: the timed-out read's state: '$state' (want: sent and acknowledged, no response, ...; queue pair ready to send)" ;;
+esac
+lab_report "C: the timed-out read: $state"
 lab_report "C: a read the target never answers failed after $ms ms, sent $sends times (io-timeout $IO_TMO s, max-retries $MAX_RETRIES): $(head -1 "$LAB_OUT/read-c.err")"
 lab_wait resumed 60
 c_live() { [ "$(lab_host_state "$c")" = live ]; }
