@@ -56,7 +56,11 @@
 /*
  * Bounce buffers (for data outside registered memory) per queue: fewer
  * than the queue's slots - applications that care use registered buffers
- * (nvmf_buf_alloc) - and a request that finds none waits for one.
+ * (nvmf_buf_alloc) - and a request that finds none waits for one.  Made
+ * when a request first needs one: 4 MiB to map and register that most
+ * queues never use (the NBD and FUSE exports use registered buffers) cost
+ * more than anything else in setting an I/O queue up, which every
+ * controller does again after a device reset.
  */
 #define BOUNCE_IO    32
 #define BOUNCE_ADMIN 4
@@ -117,13 +121,14 @@ struct rdma_hq {
 	TAILQ_ENTRY(rdma_hq) park;
 	struct ibv_cq *cq;
 	struct ibv_mr *mr;
-	uint8_t *buf; /* sends | receives | bounce buffers */
+	uint8_t *buf; /* sends | receives */
 	size_t buf_len;
 	uint32_t stride; /* bytes per send slot: SQE + in-capsule data */
 	uint32_t icd_max;
 	uint8_t *send;
 	struct nvme_completion *recv;
-	uint8_t *bounce;
+	uint8_t *bounce; /* nr_bounce chunks, made on first need */
+	struct ibv_mr *bounce_mr;
 	uint16_t nr_bounce;
 	uint16_t nr_bounce_free;
 	uint16_t *bounce_free; /* stack of free bounce chunks */
@@ -683,7 +688,7 @@ static int hq_buffers(struct rdma_hq *rq)
 	rq->nr_bounce = hq->qid ? BOUNCE_IO : BOUNCE_ADMIN;
 	if (rq->nr_bounce > slots)
 		rq->nr_bounce = (uint16_t)slots;
-	rq->buf_len = send_len + (size_t)rq->nr_bounce * NVMF_HOST_MAX_IO;
+	rq->buf_len = send_len;
 	rq->buf = mmap(NULL, rq->buf_len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (rq->buf == MAP_FAILED) {
@@ -693,7 +698,6 @@ static int hq_buffers(struct rdma_hq *rq)
 	rq->send = rq->buf;
 	rq->recv = (struct nvme_completion *)(rq->buf +
 					      (size_t)slots * rq->stride);
-	rq->bounce = rq->buf + send_len;
 	rq->slot_flags = calloc(slots, 1);
 	rq->slot_cqe = calloc(slots, sizeof(*rq->slot_cqe));
 	rq->slot_bounce = calloc(slots, sizeof(*rq->slot_bounce));
@@ -703,9 +707,6 @@ static int hq_buffers(struct rdma_hq *rq)
 	if (!rq->slot_flags || !rq->slot_cqe || !rq->slot_bounce ||
 	    !rq->bounce_free || !rq->slot_wr || !rq->recv_wr)
 		return -ENOMEM;
-	for (i = 0; i < rq->nr_bounce; i++)
-		rq->bounce_free[i] = (uint16_t)(rq->nr_bounce - 1 - i);
-	rq->nr_bounce_free = rq->nr_bounce;
 	rq->mr = ibv_reg_mr(rq->rc->pd, rq->buf, rq->buf_len,
 			    data_access(rq->rc));
 	if (!rq->mr)
@@ -722,6 +723,36 @@ static int hq_buffers(struct rdma_hq *rq)
 			return errno ? -errno : -ENOMEM;
 		rq->nr_mw = i + 1u;
 	}
+	return 0;
+}
+
+/* Loop thread: the queue's bounce buffers, when a request first needs one. */
+static int bounce_make(struct rdma_hq *rq)
+{
+	size_t len = (size_t)rq->nr_bounce * NVMF_HOST_MAX_IO;
+	uint8_t *b;
+	uint16_t i;
+
+	b = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (b != MAP_FAILED) {
+		rq->bounce_mr =
+			ibv_reg_mr(rq->rc->pd, b, len, data_access(rq->rc));
+		if (!rq->bounce_mr)
+			munmap(b, len);
+	}
+	if (!rq->bounce_mr) {
+		nvmf_obj_warn(rq->rc->ctrl->name,
+			      "queue %u: cannot set up %zu bytes of bounce "
+			      "buffers for unregistered memory: %s",
+			      rq->hq->qid, len, strerror(errno));
+		return -ENOMEM;
+	}
+	rq->bounce = b;
+	for (i = 0; i < rq->nr_bounce; i++)
+		rq->bounce_free[i] = (uint16_t)(rq->nr_bounce - 1 - i);
+	rq->nr_bounce_free = rq->nr_bounce;
+	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_ALLOCS, 1);
 	return 0;
 }
 
@@ -965,10 +996,14 @@ static void queue_release(struct nvmf_hq *hq, bool park)
 		rdma_destroy_qp(rq->id);
 	if (rq->mr)
 		ibv_dereg_mr(rq->mr);
+	if (rq->bounce_mr)
+		ibv_dereg_mr(rq->bounce_mr);
 	if (rq->cq)
 		ibv_destroy_cq(rq->cq);
 	if (rq->buf)
 		munmap(rq->buf, rq->buf_len);
+	if (rq->bounce)
+		munmap(rq->bounce, (size_t)rq->nr_bounce * NVMF_HOST_MAX_IO);
 	free(rq->slot_flags);
 	free(rq->slot_cqe);
 	free(rq->slot_bounce);
@@ -1073,6 +1108,8 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 			uint16_t chunk;
 			uint8_t *b;
 
+			if (!rq->bounce && bounce_make(rq))
+				return -ENOMEM;
 			if (!rq->nr_bounce_free)
 				return -EAGAIN; /* waits for a bounce buffer */
 			chunk = rq->bounce_free[--rq->nr_bounce_free];
@@ -1084,7 +1121,7 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 					       1);
 			}
 			addr = (uintptr_t)b;
-			mr = rq->mr;
+			mr = rq->bounce_mr;
 			flags |= SLOT_BOUNCE;
 		}
 	}
