@@ -365,7 +365,8 @@ enum nvmet_main_stat {
 	NVMET_MSTAT_QUEUE_SETUP_MAX_US, /* the longest one */
 	NVMET_MSTAT_QUEUE_SETUP_CPU_US, /* the main thread's CPU time in them */
 	NVMET_MSTAT_SETUP_SRQ_US,	/* growing the shared receive queue */
-	NVMET_MSTAT_SETUP_QP_US,	/* creating the queue pair and CQ */
+	NVMET_MSTAT_SETUP_CQ_US,	/* its completion channel and CQ */
+	NVMET_MSTAT_SETUP_QP_US,	/* creating the queue pair */
 	NVMET_MSTAT_SETUP_MEM_US,	/* mapping, registering its buffers */
 	NVMET_MSTAT_SETUP_ACCEPT_US,	/* accepting the connection */
 	NVMET_MSTAT_SRQ_BUFFERS,     /* shared receive buffers there are now */

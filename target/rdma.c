@@ -60,6 +60,10 @@ static void dev_free(struct rdma_dev *d)
 {
 	struct rdma_srq *srq;
 
+	/* what these SRQs hold replaces what the device's held before */
+	srq = TAILQ_FIRST(&d->srqs);
+	if (srq)
+		nvmet_rdma_srq_hints_drop(srq->dev_name);
 	while ((srq = TAILQ_FIRST(&d->srqs))) {
 		TAILQ_REMOVE(&d->srqs, srq, link);
 		nvmet_rdma_srq_destroy(srq);
@@ -292,6 +296,9 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 					    q->recv_depth);
 	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_SRQ_US);
 	if (!ret)
+		ret = nvmet_rdma_queue_create_cq(q);
+	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_CQ_US);
+	if (!ret)
 		ret = nvmet_rdma_queue_create_qp(q);
 	nvmet_setup_phase_end(&timer, NVMET_MSTAT_SETUP_QP_US);
 	if (!ret)
@@ -334,11 +341,12 @@ static int handle_connect_request(struct rdma_cm_event *ev,
 	setup_us = nvmet_stat_queue_setup(q->tgt, &timer);
 	nvmf_obj_debug(
 		q->sq.log_prefix,
-		"accepted, set up in %llu us (shared receive queue %llu, QP "
-		"%llu, memory %llu, accept %llu): depth %d, worker %d, read "
-		"depth %d%s",
+		"accepted, set up in %llu us (shared receive queue %llu, CQ "
+		"%llu, QP %llu, memory %llu, accept %llu): depth %d, worker "
+		"%d, read depth %d%s",
 		(unsigned long long)setup_us,
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_SRQ_US],
+		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_CQ_US],
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_QP_US],
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_MEM_US],
 		(unsigned long long)timer.phase_us[NVMET_MSTAT_SETUP_ACCEPT_US],
@@ -399,19 +407,17 @@ static bool handle_listener_event(struct rdma_listener *l,
 	}
 }
 
-/*
- * The listener's device went away: release its cm_id at once (the device
- * cannot be deleted while we hold it) and let the port be repaired.
- */
 /* ---- shared receive queues grown back after a reset ---------------------------- */
 
 /*
- * How long a listener holds a device's shared receive queues grown back
- * for hosts that have not reconnected yet; then they go with the device's
- * last queue, as they would otherwise.  (The kernel host retries every
- * reconnect_delay, 10 s by default.)
+ * How long at most a listener holds a device's shared receive queues grown
+ * back for hosts that have not reconnected yet (the kernel host retries
+ * every reconnect_delay, 10 s by default); it lets them go as soon as the
+ * queues on them need as much as they did before.  Then they go with the
+ * device's last queue, as they would otherwise.
  */
-#define WARM_HOLD_MS 60000
+#define WARM_HOLD_MS  60000
+#define WARM_CHECK_MS 1000
 
 /* Before the listener's cm_id goes: its device's PD lives on the context. */
 static void warm_end(struct rdma_listener *l)
@@ -433,9 +439,15 @@ static void warm_step(void *arg)
 	int ret, n = 0;
 
 	if (l->warm_grown) {
-		nvmf_debug("rdma: %s: shared receive queues no longer held "
-			   "for hosts to return",
-			   ibv_get_device_name(l->warm->verbs->device));
+		bool back = nvmet_rdma_srq_back(l->warm);
+
+		if (!back && nvmf_now_ns() - l->warm_start_ns <
+				     WARM_HOLD_MS * 1000000ULL)
+			return;
+		nvmf_info("rdma: %s: shared receive queues no longer held: %s",
+			  ibv_get_device_name(l->warm->verbs->device),
+			  back ? "the queues are back" :
+				 "not all queues came back in 60 s");
 		warm_end(l);
 		return;
 	}
@@ -454,7 +466,7 @@ static void warm_step(void *arg)
 						l->warm_start_ns) /
 					       1000000));
 	l->warm_grown = true;
-	nvmf_timer_arm(l->warm_timer, WARM_HOLD_MS, 0);
+	nvmf_timer_arm(l->warm_timer, WARM_CHECK_MS, WARM_CHECK_MS);
 }
 
 /*
@@ -479,6 +491,10 @@ static void warm_start(struct rdma_listener *l)
 	l->warm_start_ns = nvmf_now_ns();
 }
 
+/*
+ * The listener's device went away: release its cm_id at once (the device
+ * cannot be deleted while we hold it) and let the port be repaired.
+ */
 static void drop_listener(struct rdma_listener *l, const char *why)
 {
 	struct nvmet_port *port = l->port;

@@ -119,6 +119,7 @@ struct rdma_srq {
 	int step;	   /* buffers a chunk adds (--srq-size) */
 	int depth;	   /* buffers posted to it, all chunks */
 	int need;	   /* the depths of the queues on it, added up */
+	int need_max;	   /* the most need has been */
 	bool full_said;
 	SLIST_HEAD(, rdma_srq_chunk) chunks;
 	int lent; /* worker: taken from completions, not given back yet */
@@ -265,6 +266,7 @@ void nvmet_rdma_free_buf(void *p, size_t size);
 int nvmet_rdma_queue_alloc_bufs(struct rdma_queue *q);
 int nvmet_rdma_queue_alloc_cmds(struct rdma_queue *q);
 int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q);
+int nvmet_rdma_queue_create_cq(struct rdma_queue *q);
 int nvmet_rdma_queue_create_qp(struct rdma_queue *q);
 void nvmet_rdma_queue_release(void *arg);
 bool nvmet_rdma_queues_releasing(void);
@@ -307,6 +309,8 @@ void nvmet_rdma_srq_put(struct rdma_srq *s, int queue_depth);
 void nvmet_rdma_srq_destroy(struct rdma_srq *s);
 bool nvmet_rdma_srq_hinted(const char *dev_name);
 int nvmet_rdma_srq_warm(struct rdma_dev *d, struct nvmet_tgt *tgt, int step);
+bool nvmet_rdma_srq_back(struct rdma_dev *d);
+void nvmet_rdma_srq_hints_drop(const char *dev_name);
 void nvmet_rdma_srq_hints_free(void);
 void nvmet_rdma_srq_flush(struct nvmet_flush *f);
 void nvmet_rdma_disconnect_queue(struct nvmet_sq *sq);

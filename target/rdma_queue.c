@@ -140,23 +140,29 @@ int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q)
 	return 0;
 }
 
-int nvmet_rdma_queue_create_qp(struct rdma_queue *q)
+/* The queue's completion channel and CQ, sized for its sends and receives. */
+int nvmet_rdma_queue_create_cq(struct rdma_queue *q)
 {
 	const struct ibv_device_attr *attr = &q->dev->attr;
-	struct ibv_qp_init_attr qa = { 0 };
-	int cqe;
 
 	q->send_depth = q->recv_depth * 3;
 	if (q->send_depth > attr->max_qp_wr)
 		q->send_depth = attr->max_qp_wr;
 	q->send_credits = q->send_depth;
-	cqe = q->recv_depth + q->send_depth;
 	q->channel = ibv_create_comp_channel(q->dev->verbs);
 	if (!q->channel)
 		return -errno;
-	q->cq = ibv_create_cq(q->dev->verbs, cqe, q, q->channel, 0);
+	q->cq = ibv_create_cq(q->dev->verbs, q->recv_depth + q->send_depth, q,
+			      q->channel, 0);
 	if (!q->cq)
 		return -errno;
+	return 0;
+}
+
+int nvmet_rdma_queue_create_qp(struct rdma_queue *q)
+{
+	struct ibv_qp_init_attr qa = { 0 };
+
 	qa.send_cq = q->cq;
 	qa.recv_cq = q->cq;
 	qa.qp_type = IBV_QPT_RC;

@@ -28,10 +28,12 @@
  * growing the SRQs again chunk by chunk while they reconnect cost a third
  * of each queue's setup on the main thread (lab, 8 controllers: 8 of 22
  * ms).  So what each SRQ held when it went is kept (by device name,
- * worker and in-capsule data size), and a port that listens again on that
- * device grows them back, one chunk per turn of the main loop, in the
- * time between the device's return and the hosts' reconnects
- * (nvmet_rdma_srq_warm(), from rdma.c's listener).
+ * worker and in-capsule data size, with the most its queues needed), and
+ * a port that listens again on that device grows them back, one chunk per
+ * turn of the main loop, in the time between the device's return and the
+ * hosts' reconnects (nvmet_rdma_srq_warm(), from rdma.c's listener),
+ * which holds them until the queues need as much again
+ * (nvmet_rdma_srq_back()) or a minute has passed.
  *
  * Threads: the main thread creates an SRQ and posts its chunks (verbs
  * posts are thread safe) before the queue that needs them starts, and
@@ -50,12 +52,13 @@ struct srq_hint {
 	char dev_name[64];
 	int worker;
 	uint32_t inline_size;
-	int depth;
+	int depth; /* buffers it held */
+	int need;  /* the most its queues needed */
 	SLIST_ENTRY(srq_hint) link;
 };
 static SLIST_HEAD(, srq_hint) srq_hints = SLIST_HEAD_INITIALIZER(srq_hints);
 static int nr_srq_hints;
-#define SRQ_HINTS_MAX 64 /* devices x workers x in-capsule sizes */
+#define SRQ_HINTS_MAX 256 /* devices x workers (up to 64) x in-capsule sizes */
 
 static struct srq_hint *hint_find(const char *dev_name, int worker,
 				  uint32_t inline_size)
@@ -85,8 +88,28 @@ static void hint_record(const struct rdma_srq *s)
 		SLIST_INSERT_HEAD(&srq_hints, h, link);
 		nr_srq_hints++;
 	}
-	if (h)
+	if (h) {
 		h->depth = s->depth;
+		h->need = s->need_max;
+	}
+}
+
+/*
+ * Main thread: the SRQs of the device of that name all go (dev_free):
+ * forget what the ones before them held, so that only theirs is kept.
+ */
+void nvmet_rdma_srq_hints_drop(const char *dev_name)
+{
+	struct srq_hint *h = SLIST_FIRST(&srq_hints), *next;
+
+	for (; h; h = next) {
+		next = SLIST_NEXT(h, link);
+		if (strcmp(h->dev_name, dev_name))
+			continue;
+		SLIST_REMOVE(&srq_hints, h, srq_hint, link);
+		free(h);
+		nr_srq_hints--;
+	}
 }
 
 void nvmet_rdma_srq_hints_free(void)
@@ -281,6 +304,8 @@ static int srq_reserve(struct rdma_srq *s, struct ibv_pd *pd, int queue_depth)
 			return ret;
 	}
 	s->need += queue_depth;
+	if (s->need > s->need_max)
+		s->need_max = s->need;
 	return 0;
 }
 
@@ -350,6 +375,25 @@ int nvmet_rdma_srq_warm(struct rdma_dev *d, struct nvmet_tgt *tgt, int step)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Main thread: do the queues on d's SRQs need as much as the most they
+ * needed before the device of that name went (the hosts are back)?
+ */
+bool nvmet_rdma_srq_back(struct rdma_dev *d)
+{
+	const char *name = ibv_get_device_name(d->verbs->device);
+	struct srq_hint *h;
+	struct rdma_srq *s;
+	long was = 0, now = 0;
+
+	SLIST_FOREACH(h, &srq_hints, link)
+		if (!strcmp(h->dev_name, name))
+			was += h->need;
+	TAILQ_FOREACH(s, &d->srqs, link)
+		now += s->need;
+	return now >= was;
 }
 
 /*

@@ -24,6 +24,7 @@ static const char *const main_stat_names[NVMET_MSTAT_NR] = {
 	[NVMET_MSTAT_QUEUE_SETUP_MAX_US] = "queue_setup_max_us",
 	[NVMET_MSTAT_QUEUE_SETUP_CPU_US] = "queue_setup_cpu_us",
 	[NVMET_MSTAT_SETUP_SRQ_US] = "setup_srq_us",
+	[NVMET_MSTAT_SETUP_CQ_US] = "setup_cq_us",
 	[NVMET_MSTAT_SETUP_QP_US] = "setup_qp_us",
 	[NVMET_MSTAT_SETUP_MEM_US] = "setup_mem_us",
 	[NVMET_MSTAT_SETUP_ACCEPT_US] = "setup_accept_us",

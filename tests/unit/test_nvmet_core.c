@@ -1260,6 +1260,7 @@ static void test_stats_file(void **state)
 	timer.start_ns -= 3000000000ULL;
 	timer.phase_us[NVMET_MSTAT_QUEUE_SETUP_US] = 999;
 	timer.phase_us[NVMET_MSTAT_SETUP_SRQ_US] = 5;
+	timer.phase_us[NVMET_MSTAT_SETUP_CQ_US] = 3;
 	timer.phase_us[NVMET_MSTAT_SETUP_QP_US] = 7;
 	timer.phase_us[NVMET_MSTAT_SETUP_MEM_US] = 11;
 	timer.phase_us[NVMET_MSTAT_SETUP_ACCEPT_US] = 13;
@@ -1282,6 +1283,7 @@ static void test_stats_file(void **state)
 	v = strtoull(p + 22, NULL, 10);
 	assert_true(v >= 3000000 && v < 3250000);
 	assert_non_null(strstr(buf, "\"setup_srq_us\": 10,\n"
+				    "    \"setup_cq_us\": 6,\n"
 				    "    \"setup_qp_us\": 14,\n"
 				    "    \"setup_mem_us\": 22,\n"
 				    "    \"setup_accept_us\": 26,\n"

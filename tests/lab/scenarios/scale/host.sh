@@ -116,6 +116,7 @@ recovery() {	# recovery WHO N
 	times=$(wait_recovered 120) ||
 		lab_fail "$who N=$n: $times of $n controllers not back live 120 s after the reset"
 	lab_signal "live-$who-$n" # the target reads its counters
+	lab_wait "measured-$who-$n" 60
 	t_add=$(cat "$LAB_SYNC/add-$who-$n" 2>/dev/null) || lab_fail "$who N=$n: no rdma link add time"
 	read -r t_first t_last <<<"$times"
 	# the first return is bounded by the host's own retry timing (the

@@ -80,18 +80,21 @@ lab_signal tgt-measured
 # ---- 3. recovery of N controllers after a device reset -----------------------
 listening() { [ "$(lab_cm_listeners 4420)" -gt 0 ]; }
 # nvmf-tgt's main thread sets the queues up one after the other: "setups
-# microseconds longest cpu srq qp mem accept" from its counters
-# (RUN_DIR/stats.json; the last five are microseconds in all)
+# microseconds longest cpu srq cq qp mem accept" from its counters
+# (RUN_DIR/stats.json; the last six are microseconds in all)
 setups() {
 	python3 -c 'import json
 m = json.load(open("/run/nvmf-tgt/stats.json"))["main"]
 print(m["queue_setups"], m["queue_setup_us"], m["queue_setup_max_us"],
-      m["queue_setup_cpu_us"], m["setup_srq_us"], m["setup_qp_us"], m["setup_mem_us"],
+      m["queue_setup_cpu_us"], m["setup_srq_us"], m["setup_cq_us"], m["setup_qp_us"], m["setup_mem_us"],
       m["setup_accept_us"])'
 }
 # nvmf-tgt's "shared receive queues grown back" lines (after a reset)
 warm_count() { grep -c 'grown back' "$LAB_OUT/nvmf-tgt.log" || :; }
 warm_more() { [ "$(warm_count)" -gt "$1" ]; }
+# and let go when the queues are back
+back_count() { grep -c 'no longer held: the queues are back' "$LAB_OUT/nvmf-tgt.log" || :; }
+back_more() { [ "$(back_count)" -gt "$1" ]; }
 # per_queue N US0 US1: the microseconds between two readings per queue, in ms
 per_queue() {
 	awk -v n="$1" -v us=$(($3 - $2)) 'BEGIN { printf "%.1f", n ? us / n / 1000 : 0 }'
@@ -99,9 +102,9 @@ per_queue() {
 for who in kernel nvmf-host; do
 	for n in $SIZES; do
 		lab_wait "connected-$who-$n" 300
-		read -r s0 us0 _ cpu0 srq0 qp0 mem0 acc0 <<<"$(setups)" ||
+		read -r s0 us0 _ cpu0 srq0 cq0 qp0 mem0 acc0 <<<"$(setups)" ||
 			lab_fail "no stats.json: $(ls /run/nvmf-tgt)"
-		warm0=$(warm_count)
+		warm0=$(warm_count) back0=$(back_count)
 		lab_fault rdma-del || lab_fail "$who N=$n: rdma link delete failed: $LAB_FAULT_ERR"
 		del_ms=$LAB_LAST_FAULT_MS
 		sleep "$DOWN"
@@ -117,9 +120,13 @@ for who in kernel nvmf-host; do
 		lab_report "$who N=$n: $(grep 'grown back' "$LAB_OUT/nvmf-tgt.log" | tail -1 | sed 's/.*rdma: //')"
 		lab_wait "live-$who-$n" 300
 		sleep 0.5 # the counters are written 4 times a second
-		read -r s1 us1 max cpu1 srq1 qp1 mem1 acc1 <<<"$(setups)"
+		read -r s1 us1 max cpu1 srq1 cq1 qp1 mem1 acc1 <<<"$(setups)"
 		q=$((s1 - s0))
-		lab_report "$who N=$n: nvmf-tgt's main thread set up $q queues in $(((us1 - us0) / 1000)) ms in all ($(per_queue $q "$us0" "$us1") ms each: CPU $(per_queue $q "$cpu0" "$cpu1") ms, shared receive queue $(per_queue $q "$srq0" "$srq1") ms, QP and CQ $(per_queue $q "$qp0" "$qp1") ms, buffers $(per_queue $q "$mem0" "$mem1") ms, accept $(per_queue $q "$acc0" "$acc1") ms; the longest since start $((max / 1000)) ms)"
+		lab_report "$who N=$n: nvmf-tgt's main thread set up $q queues in $(((us1 - us0) / 1000)) ms in all ($(per_queue $q "$us0" "$us1") ms each: CPU $(per_queue $q "$cpu0" "$cpu1") ms, shared receive queue $(per_queue $q "$srq0" "$srq1") ms, CQ $(per_queue $q "$cq0" "$cq1") ms, QP $(per_queue $q "$qp0" "$qp1") ms, buffers $(per_queue $q "$mem0" "$mem1") ms, accept $(per_queue $q "$acc0" "$acc1") ms; the longest since start $((max / 1000)) ms)"
+		lab_retry 10 back_more "$back0" ||
+			lab_fail "$who N=$n: all $n controllers are back, but nvmf-tgt still holds the shared receive queues it grew back for them"
+		lab_report "$who N=$n: $(grep 'no longer held' "$LAB_OUT/nvmf-tgt.log" | tail -1 | sed 's/^\([^ ]*\) .*rdma: /\1 /')"
+		lab_signal "measured-$who-$n" # the host goes on
 		lab_wait "recovered-$who-$n" 300
 	done
 done
