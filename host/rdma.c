@@ -726,10 +726,15 @@ static int hq_buffers(struct rdma_hq *rq)
 	return 0;
 }
 
+static size_t bounce_len(const struct rdma_hq *rq)
+{
+	return (size_t)rq->nr_bounce * NVMF_HOST_MAX_IO;
+}
+
 /* Loop thread: the queue's bounce buffers, when a request first needs one. */
 static int bounce_make(struct rdma_hq *rq)
 {
-	size_t len = (size_t)rq->nr_bounce * NVMF_HOST_MAX_IO;
+	size_t len = bounce_len(rq);
 	uint8_t *b;
 	uint16_t i;
 
@@ -1003,7 +1008,7 @@ static void queue_release(struct nvmf_hq *hq, bool park)
 	if (rq->buf)
 		munmap(rq->buf, rq->buf_len);
 	if (rq->bounce)
-		munmap(rq->bounce, (size_t)rq->nr_bounce * NVMF_HOST_MAX_IO);
+		munmap(rq->bounce, bounce_len(rq));
 	free(rq->slot_flags);
 	free(rq->slot_cqe);
 	free(rq->slot_bounce);

@@ -60,38 +60,26 @@ static SLIST_HEAD(, srq_hint) srq_hints = SLIST_HEAD_INITIALIZER(srq_hints);
 static int nr_srq_hints;
 #define SRQ_HINTS_MAX 256 /* devices x workers (up to 64) x in-capsule sizes */
 
-static struct srq_hint *hint_find(const char *dev_name, int worker,
-				  uint32_t inline_size)
+/*
+ * The SRQ s goes with its device's others (dev_free, which has forgotten
+ * what the device's earlier ones held): remember how many buffers it held.
+ */
+static void hint_record(const struct rdma_srq *s)
 {
 	struct srq_hint *h;
 
-	SLIST_FOREACH(h, &srq_hints, link)
-		if (h->worker == worker && h->inline_size == inline_size &&
-		    !strcmp(h->dev_name, dev_name))
-			return h;
-	return NULL;
-}
-
-/* The SRQ s goes: remember how many buffers it held. */
-static void hint_record(const struct rdma_srq *s)
-{
-	struct srq_hint *h =
-		hint_find(s->dev_name, s->w->index, s->inline_size);
-
-	if (!h && nr_srq_hints < SRQ_HINTS_MAX) {
-		h = calloc(1, sizeof(*h));
-		if (!h)
-			return;
-		snprintf(h->dev_name, sizeof(h->dev_name), "%s", s->dev_name);
-		h->worker = s->w->index;
-		h->inline_size = s->inline_size;
-		SLIST_INSERT_HEAD(&srq_hints, h, link);
-		nr_srq_hints++;
-	}
-	if (h) {
-		h->depth = s->depth;
-		h->need = s->need_max;
-	}
+	if (nr_srq_hints >= SRQ_HINTS_MAX)
+		return;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return;
+	snprintf(h->dev_name, sizeof(h->dev_name), "%s", s->dev_name);
+	h->worker = s->w->index;
+	h->inline_size = s->inline_size;
+	h->depth = s->depth;
+	h->need = s->need_max;
+	SLIST_INSERT_HEAD(&srq_hints, h, link);
+	nr_srq_hints++;
 }
 
 /*
