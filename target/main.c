@@ -70,9 +70,8 @@ static const struct nvmf_opt tgt_opts[] = {
 	  "time so that it always holds their queue sizes added up; a new "
 	  "queue then sets up no receive buffers of its own; after a "
 	  "device reset a port bound to its address grows them back before "
-	  "the hosts reconnect, as it makes their queues' completion queues "
-	  "ahead with any N (default 1024; 0: each queue has hsqsize + 1 of "
-	  "its own; 16..65536)" },
+	  "the hosts reconnect (default 1024; 0: each queue has hsqsize + 1 "
+	  "of its own; 16..65536)" },
 	{ "log-level", OPT_LOG_LEVEL, required_argument, "LEVEL",
 	  "error, warn, info (default) or debug" },
 	{ "repair-interval", OPT_REPAIR_INTERVAL, required_argument, "S",

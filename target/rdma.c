@@ -68,8 +68,6 @@ static void dev_free(struct rdma_dev *d)
 		TAILQ_REMOVE(&d->srqs, srq, link);
 		nvmet_rdma_srq_destroy(srq);
 	}
-	nvmet_rdma_cq_hints_record(d);
-	nvmet_rdma_cq_spares_free(d);
 	for (int i = 0; d->pools && i < d->nr_pools; i++)
 		nvmet_rdma_pool_destroy(d->pools[i]);
 	free(d->pools);
@@ -94,7 +92,6 @@ static struct rdma_dev *dev_get(struct ibv_context *verbs,
 	if (!d)
 		return NULL;
 	TAILQ_INIT(&d->srqs);
-	SLIST_INIT(&d->spare_cqs);
 	d->pd = ibv_alloc_pd(verbs);
 	d->pools = calloc((size_t)nr_workers, sizeof(*d->pools));
 	if (!d->pd || !d->pools || ibv_query_device(verbs, &d->attr)) {
@@ -410,19 +407,17 @@ static bool handle_listener_event(struct rdma_listener *l,
 	}
 }
 
-/* ---- SRQs and CQs ready after a reset ----------------------------------------- */
+/* ---- shared receive queues grown back after a reset ---------------------------- */
 
 /*
  * How long at most a listener holds a device's shared receive queues grown
- * back, and the completion queues made ahead, for hosts that have not
- * reconnected yet (the kernel host retries every reconnect_delay, 10 s by
- * default); it lets them go as soon as the queues on them need as much as
- * they did before and every CQ made ahead is taken.  Then the SRQs go
- * with the device's last queue, as they would otherwise.
+ * back for hosts that have not reconnected yet (the kernel host retries
+ * every reconnect_delay, 10 s by default); it lets them go as soon as the
+ * queues on them need as much as they did before.  Then they go with the
+ * device's last queue, as they would otherwise.
  */
 #define WARM_HOLD_MS  60000
 #define WARM_CHECK_MS 1000
-#define WARM_CQS_STEP 4 /* CQs made per turn of the loop (about 2 ms each) */
 
 /* Before the listener's cm_id goes: its device's PD lives on the context. */
 static void warm_end(struct rdma_listener *l)
@@ -430,60 +425,43 @@ static void warm_end(struct rdma_listener *l)
 	if (l->warm_timer)
 		nvmf_timer_destroy(l->warm_timer);
 	l->warm_timer = NULL;
-	if (l->warm) {
-		nvmet_rdma_cq_spares_free(l->warm);
+	if (l->warm)
 		nvmet_rdma_dev_put(l->warm);
-	}
 	l->warm = NULL;
 }
 
-/*
- * Main thread: an SRQ chunk or a few CQs per turn of the loop, connection
- * requests between.
- */
+/* Main thread: a chunk per turn of the loop, connection requests between. */
 static void warm_step(void *arg)
 {
 	struct rdma_listener *l = arg;
 	struct nvmet_tgt *tgt = l->port->tgt;
-	struct rdma_dev *d = l->warm;
-	const char *name = ibv_get_device_name(d->verbs->device);
 	struct rdma_srq *s;
-	int ret = 0, cq_ret, n = 0;
+	int ret, n = 0;
 
 	if (l->warm_grown) {
-		bool back = nvmet_rdma_srq_back(d) && !d->nr_spare_cqs;
+		bool back = nvmet_rdma_srq_back(l->warm);
 
 		if (!back && nvmf_now_ns() - l->warm_start_ns <
 				     WARM_HOLD_MS * 1000000ULL)
 			return;
-		nvmf_info("rdma: %s: shared receive queues and completion "
-			  "queues no longer held: %s (%d of %d completion "
-			  "queues made ahead taken)",
-			  name,
+		nvmf_info("rdma: %s: shared receive queues no longer held: %s",
+			  ibv_get_device_name(l->warm->verbs->device),
 			  back ? "the queues are back" :
-				 "not all queues came back in 60 s",
-			  d->spare_cqs_taken, d->spare_cqs_made);
+				 "not all queues came back in 60 s");
 		warm_end(l);
 		return;
 	}
-	if (tgt->srq_size)
-		ret = nvmet_rdma_srq_warm(d, tgt, (int)tgt->srq_size);
+	ret = nvmet_rdma_srq_warm(l->warm, tgt, (int)tgt->srq_size);
 	if (ret > 0) {
 		nvmf_timer_arm(l->warm_timer, 0, 0);
 		return;
 	}
-	cq_ret = nvmet_rdma_cq_warm(d, WARM_CQS_STEP);
-	if (cq_ret > 0) {
-		nvmf_timer_arm(l->warm_timer, 0, 0);
-		return;
-	}
-	TAILQ_FOREACH(s, &d->srqs, link)
+	TAILQ_FOREACH(s, &l->warm->srqs, link)
 		n += s->depth;
-	if (!ret && !cq_ret)
+	if (!ret)
 		nvmf_info("rdma: %s: shared receive queues grown back to %d "
-			  "buffers and %d completion queues made ahead in "
-			  "%llu ms, before the hosts reconnect",
-			  name, n, d->spare_cqs_made,
+			  "buffers in %llu ms, before the hosts reconnect",
+			  ibv_get_device_name(l->warm->verbs->device), n,
 			  (unsigned long long)((nvmf_now_ns() -
 						l->warm_start_ns) /
 					       1000000));
@@ -493,18 +471,15 @@ static void warm_step(void *arg)
 
 /*
  * Main thread: a listener bound to a device whose shared receive queues
- * or queues went (a reset) makes them ready before its hosts reconnect.
+ * went (a reset) grows them back before its hosts reconnect.
  */
 static void warm_start(struct rdma_listener *l)
 {
 	struct nvmet_tgt *tgt = l->port->tgt;
-	const char *name;
 
-	if (!l->cm_id->verbs)
-		return;
-	name = ibv_get_device_name(l->cm_id->verbs->device);
-	if (!(tgt->srq_size && nvmet_rdma_srq_hinted(name)) &&
-	    !nvmet_rdma_cq_hinted(name))
+	if (!l->cm_id->verbs || !tgt->srq_size ||
+	    !nvmet_rdma_srq_hinted(
+		    ibv_get_device_name(l->cm_id->verbs->device)))
 		return;
 	l->warm = dev_get(l->cm_id->verbs, tgt);
 	if (l->warm)
@@ -691,7 +666,6 @@ static void rdma_exit(struct nvmet_tgt *tgt)
 {
 	(void)tgt;
 	nvmet_rdma_srq_hints_free();
-	nvmet_rdma_cq_hints_free();
 	nvmf_watch_del(devs_watch);
 	devs_watch = NULL;
 	if (cm_channel) {

@@ -73,25 +73,6 @@ struct rdma_pool {
 };
 
 /*
- * A completion channel and CQ made ahead for a queue that reconnects after
- * a reset (rdma_cq.c).
- */
-struct rdma_cq_spare {
-	struct ibv_comp_channel *channel;
-	struct ibv_cq *cq;
-	int cqe;
-	SLIST_ENTRY(rdma_cq_spare) link;
-};
-
-/* The queues' CQs of one size on a device: now, and the most at once. */
-struct rdma_cq_count {
-	int cqe;
-	int live;
-	int peak;
-};
-#define RDMA_CQ_SIZES 8
-
-/*
  * Our PD on a device context, shared by the queues on it, and a data
  * buffer pool per worker.  Each queue holds a reference and drops it
  * before its cm_id is destroyed: the context is librdmacm's, kept open by
@@ -105,13 +86,6 @@ struct rdma_dev {
 	int nr_pools;
 	TAILQ_HEAD(, rdma_srq) srqs; /* main thread: created as queues come */
 	bool no_srq;		     /* cannot: each queue posts its own */
-	/* main thread: completion queues made ahead, and how many were */
-	SLIST_HEAD(, rdma_cq_spare) spare_cqs;
-	int nr_spare_cqs;
-	int spare_cqs_made;
-	int spare_cqs_taken;
-	struct rdma_cq_count cq_counts[RDMA_CQ_SIZES];
-	int nr_cq_counts;
 	int refs;
 	TAILQ_ENTRY(rdma_dev) link;
 };
@@ -226,7 +200,6 @@ struct rdma_queue {
 	struct rdma_srq *srq;	    /* receive buffers: shared, or our own */
 	struct ibv_comp_channel *channel;
 	struct ibv_cq *cq;
-	int cqe;		     /* the CQ's size asked for */
 	struct nvmf_watch *watch;    /* worker */
 	struct nvmet_poller poller;  /* worker, with --poll-us */
 	enum rdma_queue_state state; /* main thread */
@@ -341,16 +314,6 @@ void nvmet_rdma_srq_hints_drop(const char *dev_name);
 void nvmet_rdma_srq_hints_free(void);
 void nvmet_rdma_srq_flush(struct nvmet_flush *f);
 void nvmet_rdma_disconnect_queue(struct nvmet_sq *sq);
-
-/* rdma_cq.c */
-void nvmet_rdma_cq_count(struct rdma_dev *d, int cqe, int delta);
-int nvmet_rdma_cq_take(struct rdma_dev *d, int cqe,
-		       struct ibv_comp_channel **channel, struct ibv_cq **cq);
-int nvmet_rdma_cq_spares_free(struct rdma_dev *d);
-void nvmet_rdma_cq_hints_record(struct rdma_dev *d);
-bool nvmet_rdma_cq_hinted(const char *dev_name);
-void nvmet_rdma_cq_hints_free(void);
-int nvmet_rdma_cq_warm(struct rdma_dev *d, int max);
 
 /* rdma_pool.c */
 struct rdma_pool *nvmet_rdma_pool_create(struct ibv_pd *pd, size_t max_bytes,

@@ -149,18 +149,13 @@ int nvmet_rdma_queue_create_cq(struct rdma_queue *q)
 	if (q->send_depth > attr->max_qp_wr)
 		q->send_depth = attr->max_qp_wr;
 	q->send_credits = q->send_depth;
-	q->cqe = q->recv_depth + q->send_depth;
-	if (!nvmet_rdma_cq_take(q->dev, q->cqe, &q->channel, &q->cq)) {
-		q->cq->cq_context = q; /* made ahead after a reset */
-	} else {
-		q->channel = ibv_create_comp_channel(q->dev->verbs);
-		if (!q->channel)
-			return -errno;
-		q->cq = ibv_create_cq(q->dev->verbs, q->cqe, q, q->channel, 0);
-		if (!q->cq)
-			return -errno;
-	}
-	nvmet_rdma_cq_count(q->dev, q->cqe, 1);
+	q->channel = ibv_create_comp_channel(q->dev->verbs);
+	if (!q->channel)
+		return -errno;
+	q->cq = ibv_create_cq(q->dev->verbs, q->recv_depth + q->send_depth, q,
+			      q->channel, 0);
+	if (!q->cq)
+		return -errno;
 	return 0;
 }
 
@@ -245,10 +240,8 @@ static void queue_release_finish(void *arg)
 	struct rdma_queue *q = arg;
 
 	releasing--;
-	if (q->cq) {
+	if (q->cq)
 		ibv_destroy_cq(q->cq);
-		nvmet_rdma_cq_count(q->dev, q->cqe, -1);
-	}
 	if (q->channel)
 		ibv_destroy_comp_channel(q->channel);
 	if (q->sq.worker)
