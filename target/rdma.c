@@ -58,16 +58,7 @@ void nvmet_rdma_queue_forget(struct rdma_queue *q)
 
 static void dev_free(struct rdma_dev *d)
 {
-	struct rdma_srq *srq;
-
-	/* what these SRQs hold replaces what the device's held before */
-	srq = TAILQ_FIRST(&d->srqs);
-	if (srq)
-		nvmet_rdma_srq_hints_drop(srq->dev_name);
-	while ((srq = TAILQ_FIRST(&d->srqs))) {
-		TAILQ_REMOVE(&d->srqs, srq, link);
-		nvmet_rdma_srq_destroy(srq);
-	}
+	nvmet_rdma_srqs_destroy(d);
 	for (int i = 0; d->pools && i < d->nr_pools; i++)
 		nvmet_rdma_pool_destroy(d->pools[i]);
 	free(d->pools);

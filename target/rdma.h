@@ -306,11 +306,10 @@ struct rdma_srq *nvmet_rdma_srq_get(struct rdma_dev *d, struct nvmet_worker *w,
 				    uint32_t inline_size, int step,
 				    int queue_depth);
 void nvmet_rdma_srq_put(struct rdma_srq *s, int queue_depth);
-void nvmet_rdma_srq_destroy(struct rdma_srq *s);
 bool nvmet_rdma_srq_hinted(const char *dev_name);
 int nvmet_rdma_srq_warm(struct rdma_dev *d, struct nvmet_tgt *tgt, int step);
 bool nvmet_rdma_srq_back(struct rdma_dev *d);
-void nvmet_rdma_srq_hints_drop(const char *dev_name);
+void nvmet_rdma_srqs_destroy(struct rdma_dev *d);
 void nvmet_rdma_srq_hints_free(void);
 void nvmet_rdma_srq_flush(struct nvmet_flush *f);
 void nvmet_rdma_disconnect_queue(struct nvmet_sq *sq);

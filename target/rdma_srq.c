@@ -61,8 +61,9 @@ static int nr_srq_hints;
 #define SRQ_HINTS_MAX 256 /* devices x workers (up to 64) x in-capsule sizes */
 
 /*
- * The SRQ s goes with its device's others (dev_free, which has forgotten
- * what the device's earlier ones held): remember how many buffers it held.
+ * The SRQ s goes with its device's others (nvmet_rdma_srqs_destroy(), which
+ * has forgotten what the device's earlier ones held): remember how many
+ * buffers it held.
  */
 static void hint_record(const struct rdma_srq *s)
 {
@@ -82,11 +83,8 @@ static void hint_record(const struct rdma_srq *s)
 	nr_srq_hints++;
 }
 
-/*
- * Main thread: the SRQs of the device of that name all go (dev_free):
- * forget what the ones before them held, so that only theirs is kept.
- */
-void nvmet_rdma_srq_hints_drop(const char *dev_name)
+/* Forget what the SRQs of the device of that name held. */
+static void hints_drop(const char *dev_name)
 {
 	struct srq_hint *h = SLIST_FIRST(&srq_hints), *next;
 
@@ -158,7 +156,7 @@ static void chunk_free(struct rdma_srq_chunk *c, struct nvmet_worker *w)
  * queues gave back every buffer they took from a completion (the
  * handover from their worker orders its writes of lent before this).
  */
-void nvmet_rdma_srq_destroy(struct rdma_srq *s)
+static void srq_destroy(struct rdma_srq *s)
 {
 	struct rdma_srq_chunk *c;
 
@@ -267,7 +265,7 @@ static struct rdma_srq *srq_create(struct rdma_dev *d, struct nvmet_worker *w,
 		nvmf_warn("rdma: worker %d: cannot create a shared receive "
 			  "queue of %d: %s",
 			  w->index, s->max_wr, strerror(errno));
-		nvmet_rdma_srq_destroy(s);
+		srq_destroy(s);
 		return NULL;
 	}
 	return s;
@@ -382,6 +380,22 @@ bool nvmet_rdma_srq_back(struct rdma_dev *d)
 	TAILQ_FOREACH(s, &d->srqs, link)
 		now += s->need;
 	return now >= was;
+}
+
+/*
+ * Main thread, dev_free: all of d's SRQs go; what they held replaces what
+ * the device of that name's earlier ones held.
+ */
+void nvmet_rdma_srqs_destroy(struct rdma_dev *d)
+{
+	struct rdma_srq *s = TAILQ_FIRST(&d->srqs);
+
+	if (s)
+		hints_drop(s->dev_name);
+	while ((s = TAILQ_FIRST(&d->srqs))) {
+		TAILQ_REMOVE(&d->srqs, s, link);
+		srq_destroy(s);
+	}
 }
 
 /*
