@@ -14,7 +14,7 @@ RUNTIME_PACKAGES="rdma-core ibverbs-providers fuse3"
 # The soft-RoCE lab (tests/lab/lab.sh fetches its kernel itself).
 LAB_PACKAGES="qemu-system-x86 busybox-static cpio kmod iproute2
 ibverbs-utils rdmacm-utils nvme-cli fio python3-configshell-fb gdb dmsetup
-e2fsprogs perftest"
+e2fsprogs perftest linux-perf"
 # Installation tests: man pages, bash completion, the .deb on a clean root.
 INSTALL_TEST_PACKAGES="man-db bash-completion debootstrap"
 

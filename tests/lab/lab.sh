@@ -42,7 +42,7 @@ rdma_ucm ib_uverbs"
 
 LAB_PACKAGES="qemu-system-x86 busybox-static cpio kmod iproute2 rdma-core
 ibverbs-utils rdmacm-utils ibverbs-providers nvme-cli fio
-python3-configshell-fb gdb dmsetup perftest"
+python3-configshell-fb gdb dmsetup perftest linux-perf"
 
 log() { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 2; }
@@ -205,14 +205,55 @@ boot_vm() {
 # qemu_cpu_ms PID: user + system CPU time in ms of the qemu process that the
 # timeout(1) process PID runs (all its threads: vCPUs, I/O, TCG); "nan"
 # before it started or after it ended.
-qemu_cpu_ms() {
+qemu_pid() {
 	local q
 	q=$(cat "/proc/$1/task/$1/children" 2>/dev/null) && q=${q%% *} &&
-		[ -n "$q" ] &&
+		[ -n "$q" ] && echo "$q"
+}
+qemu_cpu_ms() {
+	local q
+	q=$(qemu_pid "$1") &&
 		awk -v hz="$CLK_TCK" '{
 			sub(/^.*\) /, "");	# past pid and (comm)
 			printf "%d\n", ($12 + $13) * 1000 / hz }' \
 			"/proc/$q/stat" 2>/dev/null || echo nan
+}
+
+# qemu_profile_start OUT NAME TPID HPID: sample each VM's qemu process on
+# this machine (perf record -p: its threads, TCG's generated code, the
+# devices it emulates, and this machine's kernel under them) until
+# qemu_profile_stop; the guest asked (lab_profile_start with PROFILE=qemu).
+qemu_profile_start() {
+	local out=$1 name=$2 role pid
+	QPROF_PIDS=""
+	for role in target host; do
+		pid=$3
+		[ $role = host ] && pid=$4
+		pid=$(qemu_pid "$pid") || continue
+		perf record -e cpu-clock -F 499 -g -p "$pid" \
+			-o "$out/$role/$name.qemu.perf.data" \
+			>"$out/$role/$name.qemu.perf.log" 2>&1 &
+		QPROF_PIDS="$QPROF_PIDS $!"
+	done
+}
+
+# qemu_profile_stop OUT NAME: OUT/ROLE/NAME.qemu.profile for each VM: the
+# share of samples by thread and object, then by symbol above 1%
+qemu_profile_stop() {
+	local out=$1 name=$2 role pid d
+	for pid in $QPROF_PIDS; do kill -INT "$pid" 2>/dev/null; done
+	for pid in $QPROF_PIDS; do wait "$pid"; done
+	for role in target host; do
+		d=$out/$role/$name.qemu.perf.data
+		[ -s "$d" ] || continue
+		{
+			perf report -i "$d" --stdio --no-children -g none \
+				--sort comm,dso --percent-limit 0.5 2>&1
+			perf report -i "$d" --stdio --no-children -g none \
+				--sort comm,dso,sym --percent-limit 1 2>&1
+		} | grep -v '^$' >"$out/$role/$name.qemu.profile"
+		rm -f "$d"
+	done
 }
 
 # cpu_server OUT TPID HPID TICK: answers the guests' requests for the CPU
@@ -222,7 +263,8 @@ qemu_cpu_ms() {
 # pays only for its own two small files on 9p.  It looks every 50 ms,
 # waiting with a read timeout on the FIFO TICK rather than a sleep
 # process: the VMs use both CPUs, and a fork every 50 ms cost them 8% of
-# one.
+# one.  Also sync/qprof-start.NAME and sync/qprof-stop.NAME: the qemu
+# processes sampled (answers: sync/qprof.NAME, sync/qprofd.NAME).
 cpu_server() {
 	local out=$1 tpid=$2 hpid=$3 req name tick
 	CLK_TCK=$(getconf CLK_TCK)
@@ -235,6 +277,22 @@ cpu_server() {
 				>"$out/sync/.cpu.$name" &&
 				mv "$out/sync/.cpu.$name" "$out/sync/cpu.$name"
 			rm -f "$req"
+		done
+		for req in "$out"/sync/qprof-start.* "$out"/sync/qprof-stop.*; do
+			[ -e "$req" ] || continue
+			name=${req##*/sync/qprof-}
+			rm -f "$req"
+			case $name in
+			start.*)
+				qemu_profile_start "$out" "${name#start.}" \
+					"$tpid" "$hpid"
+				: >"$out/sync/qprof.${name#start.}"
+				;;
+			stop.*)
+				qemu_profile_stop "$out" "${name#stop.}"
+				: >"$out/sync/qprofd.${name#stop.}"
+				;;
+			esac
 		done
 		read -r -t 0.05 -u "$tick" _ || :
 	done

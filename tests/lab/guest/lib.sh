@@ -269,9 +269,11 @@ lab_signal() {
 
 # lab_wait_first SECONDS NAME...: wait for the first of the peer's
 # lab_signal NAME...; prints its name.  Fails the role if the peer aborted
-# or the wait timed out.
+# or the wait timed out.  A look every 0.1 s, every 0.5 s once the wait
+# has lasted 30 s: a VM that waits out the other's benchmark (bench-host's
+# target) then takes less of the CPU the two VMs share.
 lab_wait_first() {
-	local deadline=$((SECONDS + $1)) name
+	local deadline=$((SECONDS + $1)) slow=$((SECONDS + 30)) name
 	shift
 	while :; do
 		for name in "$@"; do
@@ -282,7 +284,7 @@ lab_wait_first() {
 		fi
 		[ $SECONDS -lt $deadline ] ||
 			lab_fail "timed out waiting for '$*'"
-		sleep 0.1
+		if [ $SECONDS -lt $slow ]; then sleep 0.1; else sleep 0.5; fi
 	done
 }
 
@@ -307,6 +309,65 @@ lab_qemu_cpu() {
 	[ "$v" = "nan nan" ] && lab_event "no CPU time from lab.sh for $1"
 	echo "$v" >"$LAB_OUT/$1.cpu"
 	echo "$v"
+}
+
+# lab_qemu_profile start|stop NAME ANSWER: ask lab.sh to start or stop
+# sampling both VMs' qemu processes on the machine that runs them
+# (NAME.qemu.profile in each role's output directory)
+lab_qemu_profile() {
+	rm -f "$LAB_SYNC/$3.$2"
+	: >"$LAB_SYNC/qprof-$1.$2"
+	lab_retry 120 test -e "$LAB_SYNC/$3.$2" ||
+		lab_fail "lab.sh did not $1 sampling the qemu processes"
+	[ "$1" = start ] && sleep 1 # perf -p reads the maps, then samples
+	lab_event "qemu processes: sampling $1 ($2)"
+}
+
+# PROFILE=qemu: instead, lab_profile_start and lab_profile_stop sample the
+# two qemu processes on the machine that runs them (lab_qemu_profile).
+# lab_profile_start NAME: sample every CPU of this VM (perf record -a,
+# cpu-clock: TCG has no hardware counters) until lab_profile_stop.  perf
+# reads every process's maps before it samples (seconds under TCG): it
+# samples once its workload, a sleep that lab_profile_stop ends, has
+# started.  The samples go to /run (tmpfs), not to the shared directory,
+# whose writes slow the VMs' network down while I/O runs.
+lab_profile_start() {
+	local f=/run/$1.perf
+	LAB_PROFILE=$1
+	if [ "${PROFILE:-}" = qemu ]; then
+		lab_qemu_profile start "$1" qprof
+		return
+	fi
+	rm -f "$f.pid"
+	perf record -e cpu-clock -F 997 -a -g -o "$f.data" -- \
+		sh -c "echo \$\$ >$f.pid.new && mv $f.pid.new $f.pid && exec sleep 3600" \
+		>"$LAB_OUT/$1.perf.log" 2>&1 &
+	LAB_PROFILE_PID=$!
+	lab_retry 60 test -s "$f.pid" ||
+		lab_fail "perf record did not start: $(tail -2 "$LAB_OUT/$1.perf.log")"
+}
+
+# lab_profile_stop: stop the sampling; NAME.profile in $LAB_OUT: the share
+# of samples by command and object, the symbols above 0.5% (self), then
+# by command and symbol with what the symbol calls (children) above 2%
+lab_profile_stop() {
+	local f=/run/$LAB_PROFILE.perf o=$LAB_OUT/$LAB_PROFILE.profile
+	if [ "${PROFILE:-}" = qemu ]; then
+		lab_qemu_profile stop "$LAB_PROFILE" qprofd
+		return
+	fi
+	kill "$(cat "$f.pid")" 2>/dev/null
+	wait "$LAB_PROFILE_PID"
+	{
+		perf report -i "$f.data" --stdio --no-children -g none \
+			--sort comm,dso --percent-limit 0.5 2>&1
+		perf report -i "$f.data" --stdio --no-children -g none \
+			--sort comm,dso,sym --percent-limit 0.5 2>&1
+		perf report -i "$f.data" --stdio --children -g none \
+			--sort comm,sym --percent-limit 2 2>&1
+	} | grep -v '^$' >"$o"
+	rm -f "$f.data" "$f.pid"
+	lab_event "profile of $LAB_PROFILE: $(grep -c . "$o") lines in ${o##*/}"
 }
 
 # lab_daemon_start NAME CMD...: run CMD in the background, output in

@@ -77,6 +77,21 @@ for r in $(seq "$ROUNDS"); do
 	fi
 	lab_event "round $r of $ROUNDS done"
 done
+# PROFILE=1: after the rounds, the QD32 and QD1 reads once more for each
+# host with every CPU of this VM sampled (their figures are not the
+# bench's: sampling costs time)
+if [ -n "${PROFILE:-}" ]; then
+	for spec in "randread -q 32" "lat -q 1"; do
+		set -- $spec
+		lab_profile_start "kernel-$1-profile"
+		fjob kernel "$kdev" "$1-profile" --rw=randread --bs=4k \
+			--iodepth="$3"
+		lab_profile_stop
+		lab_profile_start "ours-$1-profile"
+		ojob "$1-profile" -w randread -o 4096 "$2" "$3"
+		lab_profile_stop
+	done
+fi
 "$NVMF_HOST" disconnect -d "$bname" >/dev/null || lab_fail "disconnect $bname failed"
 nvme disconnect -n "$NQN" >/dev/null 2>&1
 

@@ -118,6 +118,25 @@ for r in $(seq "$ROUNDS"); do
 	lab_event "round $r of $ROUNDS done"
 done
 
+# PROFILE=1: after the rounds, 4k random reads at QD32 and QD1 once more
+# against each target with every CPU of the target VM sampled (their
+# figures are not the bench's: sampling costs time)
+if [ -n "${PROFILE:-}" ]; then
+	for spec in "randread 32" "lat 1"; do
+		set -- $spec
+		for t in kernel ours; do
+			dev=$kdev
+			[ $t = ours ] && dev=$odev
+			lab_signal "prof-start-$t-$1-profile"
+			lab_wait "profiling-$t-$1-profile" 60
+			job "$t-$1-profile" "$dev" --rw=randread --bs=4k \
+				--iodepth="$2"
+			lab_signal "prof-stop-$t-$1-profile"
+			lab_wait "profiled-$t-$1-profile" 600
+		done
+	done
+fi
+
 python3 - "$LAB_OUT" "$ROUNDS" "$B_BUILD $B_ARGS" >"$LAB_OUT/bench.txt" <<'PY'
 import json, os, statistics, sys
 d, rounds = sys.argv[1], int(sys.argv[2])

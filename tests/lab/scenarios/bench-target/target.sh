@@ -79,21 +79,41 @@ lab_signal target-ready
 # nvmf-tgt's counters, copied where the host node reads them when it asks,
 # between its runs: the file is rewritten on tmpfs while I/O runs (writing
 # it on the shared 9p directory then slowed the VMs' network down by half)
+# One look at the shared directory every 0.5 s, and no process started:
+# sampled while the benchmark ran (PROFILE=1), a turn every 0.1 s that
+# ran ls(1) took 12-13% of this VM's CPU samples in ls and 8-9% in bash;
+# a glob every 0.2 s without ls still took 5-6%.  Requests: snap-NAME (copy
+# the counters) and, with PROFILE=1, prof-start-NAME and prof-stop-NAME
+# (this VM sampled while the host node runs one job).
 deadline=$((SECONDS + 880))
 while [ ! -e "$LAB_SYNC/host-done" ]; do
-	for req in "$LAB_SYNC"/snap-*; do
-		[ -e "$req" ] || continue
-		name=${req##*/snap-}
-		run=/run/nvmf-tgt
-		[ "${name#oursb-}" != "$name" ] && run=/run/nvmf-tgt-b
-		cp "$run/stats.json" "$LAB_OUT/$name.stats.json" ||
-			lab_fail "cannot copy nvmf-tgt's counters"
-		rm -f "$req"
-		lab_signal "snapped-$name"
+	for req in "$LAB_SYNC"/*; do
+		name=${req##*/}
+		case $name in
+		snap-*)
+			name=${name#snap-}
+			run=/run/nvmf-tgt
+			[ "${name#oursb-}" != "$name" ] && run=/run/nvmf-tgt-b
+			cp "$run/stats.json" "$LAB_OUT/$name.stats.json" ||
+				lab_fail "cannot copy nvmf-tgt's counters"
+			rm -f "$req"
+			lab_signal "snapped-$name"
+			;;
+		prof-start-*)
+			rm -f "$req"
+			lab_profile_start "${name#prof-start-}"
+			lab_signal "profiling-${name#prof-start-}"
+			;;
+		prof-stop-*)
+			rm -f "$req"
+			lab_profile_stop
+			lab_signal "profiled-${name#prof-stop-}"
+			;;
+		abort-*) lab_fail "peer aborted" ;;
+		esac
 	done
 	[ $SECONDS -lt $deadline ] || lab_fail "timed out waiting for 'host-done'"
-	ls "$LAB_SYNC"/abort-* >/dev/null 2>&1 && lab_fail "peer aborted"
-	sleep 0.1
+	sleep 0.5
 done
 lab_tgt_stop || lab_fail "nvmf-tgt did not shut down cleanly"
 if [ -n "$ab" ]; then
