@@ -99,6 +99,8 @@ enum {
 	SLOT_BOUNCE = 8,
 	SLOT_MW = 16,  /* the slot's window is bound: the target has access */
 	SLOT_INV = 32, /* a local invalidate of it is posted */
+	/* its response came before its send-side completions (send_waits) */
+	SLOT_WAIT = 64,
 };
 
 /* A slot's work requests: built at submission, posted then or at the
@@ -119,7 +121,17 @@ struct rdma_hq {
 	struct rdma_cm_id *id;
 	struct nvmf_rdma_dev *rdev; /* the cm_id's device, once bound */
 	TAILQ_ENTRY(rdma_hq) park;
+	/*
+	 * Receives complete on cq, always armed: a response wakes the loop.
+	 * Sends, windows and invalidates complete on scq, reaped in the same
+	 * pass and armed only while a response waits for one (send_waits):
+	 * otherwise a command's send completion would cost a wake-up of its
+	 * own, before its response.
+	 */
 	struct ibv_cq *cq;
+	struct ibv_cq *scq;
+	uint32_t send_waits; /* slots with SLOT_WAIT */
+	bool scq_armed;
 	struct ibv_mr *mr;
 	uint8_t *buf; /* sends | receives */
 	size_t buf_len;
@@ -261,6 +273,8 @@ static void slot_deliver(struct rdma_hq *rq, uint16_t cid)
 		}
 		rq->bounce_free[rq->nr_bounce_free++] = b;
 	}
+	if (rq->slot_flags[cid] & SLOT_WAIT)
+		rq->send_waits--;
 	rq->slot_flags[cid] = 0;
 	nvmf_hq_complete(rq->hq, &rq->slot_cqe[cid]);
 }
@@ -304,8 +318,13 @@ static void slot_try_deliver(struct rdma_hq *rq, uint16_t cid)
 {
 	uint8_t f = rq->slot_flags[cid];
 
-	if ((f & SLOT_SEND_DONE) && (f & SLOT_RESP) && !(f & SLOT_MW))
+	if ((f & SLOT_SEND_DONE) && (f & SLOT_RESP) && !(f & SLOT_MW)) {
 		slot_deliver(rq, cid);
+	} else if ((f & SLOT_RESP) && !(f & SLOT_WAIT)) {
+		/* the rest comes on the send CQ: it must wake us (rq_reap) */
+		rq->slot_flags[cid] |= SLOT_WAIT;
+		rq->send_waits++;
+	}
 }
 
 /* The target did not invalidate the slot's window: do it here. */
@@ -454,45 +473,82 @@ static void rq_batch_end(struct rdma_hq *rq)
 }
 
 /* Ask for the next completion event.  Return: 0, or -EIO (queue failed). */
-static int cq_arm(struct rdma_hq *rq)
+static int cq_arm(struct rdma_hq *rq, struct ibv_cq *cq)
 {
 	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_CQ_ARMS, 1);
-	if (ibv_req_notify_cq(rq->cq, 0)) {
+	if (ibv_req_notify_cq(cq, 0)) {
 		hq_fail(rq, -EIO, "cannot arm the completion queue");
 		return -EIO;
 	}
+	if (cq == rq->scq)
+		rq->scq_armed = true;
 	return 0;
+}
+
+/* Poll one CQ empty.  Return: false when the queue went away under us. */
+static bool cq_drain(struct rdma_ctrl *rc, struct rdma_hq *rq,
+		     struct ibv_cq *cq, uint32_t gen, int *total)
+{
+	struct ibv_wc wc[CQ_BATCH];
+	int n, i;
+
+	do {
+		n = ibv_poll_cq(cq, CQ_BATCH, wc);
+		ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_POLLS, 1);
+		if (n > 0) {
+			ctrl_stat_loop(rc->ctrl, NVMF_STAT_WCS, (uint64_t)n);
+			*total += n;
+		}
+		for (i = 0; i < n; i++)
+			if (!handle_wc(rc, rq, &wc[i], gen))
+				return false;
+	} while (n == CQ_BATCH);
+	return true;
+}
+
+/*
+ * One completion pass over both CQs: sends first, so that a response
+ * reaped after its send completes at once.  A response left waiting for a
+ * send-side completion arms the send CQ, then looks once more (what
+ * completed before the arm raises no event).  Return: the completions
+ * reaped, or -1 when the queue went away under us.
+ */
+static int rq_reap(struct rdma_ctrl *rc, struct rdma_hq *rq, uint32_t gen)
+{
+	int total = 0;
+
+	if (!cq_drain(rc, rq, rq->scq, gen, &total) ||
+	    !cq_drain(rc, rq, rq->cq, gen, &total))
+		return -1;
+	if (!rq->send_waits || rq->scq_armed || rq->failed ||
+	    rc->ctrl->cqs_unarmed)
+		return total;
+	if (cq_arm(rq, rq->scq))
+		return total; /* the queue failed: hq_fail said why */
+	return cq_drain(rc, rq, rq->scq, gen, &total) ? total : -1;
 }
 
 static void cq_event_cb(void *arg, uint32_t events)
 {
 	struct rdma_ctrl *rc = arg;
 	uint32_t gen = rc->gen;
-	struct ibv_wc wc[CQ_BATCH];
 	struct rdma_hq *rq;
 	struct ibv_cq *cq;
 	void *ctx;
-	int n, i;
 
 	(void)events;
 	while (rc->gen == gen && !ibv_get_cq_event(rc->cc, &cq, &ctx)) {
 		rq = ctx;
 		ibv_ack_cq_events(cq, 1);
 		ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_WAKEUPS, 1);
+		if (cq == rq->scq)
+			rq->scq_armed = false; /* rq_reap arms it if needed */
 		/* busy polling reaps it: no more events wanted (rdma_arm) */
-		if (!rc->ctrl->cqs_unarmed && cq_arm(rq))
+		else if (!rc->ctrl->cqs_unarmed && cq_arm(rq, cq))
 			return;
 		rq->batch++;
-		do {
-			n = ibv_poll_cq(cq, CQ_BATCH, wc);
-			ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_POLLS, 1);
-			if (n > 0)
-				ctrl_stat_loop(rc->ctrl, NVMF_STAT_WCS,
-					       (uint64_t)n);
-			for (i = 0; i < n; i++)
-				if (!handle_wc(rc, rq, &wc[i], gen))
-					return; /* rq is gone */
-		} while (n == CQ_BATCH);
+		if (rq_reap(rc, rq, gen) < 0)
+			return; /* rq is gone */
 		rq_batch_end(rq);
 	}
 }
@@ -501,23 +557,16 @@ static void cq_event_cb(void *arg, uint32_t events)
 static int rdma_poll(struct nvmf_hq *hq)
 {
 	struct rdma_hq *rq = hq->tp;
-	struct ibv_wc wc[CQ_BATCH];
 	struct rdma_ctrl *rc;
-	uint32_t gen;
-	int n, i;
+	int n;
 
 	if (!rq || !rq->cq || rq->failed)
 		return 0;
 	rc = rq->rc;
-	gen = rc->gen;
-	n = ibv_poll_cq(rq->cq, CQ_BATCH, wc);
-	ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_POLLS, 1);
-	if (n > 0)
-		ctrl_stat_loop(rc->ctrl, NVMF_STAT_WCS, (uint64_t)n);
 	rq->batch++;
-	for (i = 0; i < n; i++)
-		if (!handle_wc(rc, rq, &wc[i], gen))
-			return -1; /* rq is gone */
+	n = rq_reap(rc, rq, rc->gen);
+	if (n < 0)
+		return -1; /* rq is gone */
 	rq_batch_end(rq);
 	return n;
 }
@@ -538,7 +587,12 @@ static int rdma_arm(struct nvmf_hq *hq)
 
 	if (!rq || !rq->cq || rq->failed)
 		return 0;
-	return cq_arm(rq);
+	if (cq_arm(rq, rq->cq))
+		return -EIO;
+	/* a response waiting for its send: that CQ wakes us too */
+	if (rq->send_waits && !rq->scq_armed && cq_arm(rq, rq->scq))
+		return -EIO;
+	return 0;
 }
 
 static void async_event_cb(void *arg, uint32_t events)
@@ -771,16 +825,23 @@ static int hq_create_qp(struct rdma_hq *rq)
 	ret = ctrl_device_get(rq->rc, rq->id->verbs);
 	if (ret)
 		return ret;
-	rq->cq = ibv_create_cq(rq->id->verbs, hq->size * 3 + 1, rq, rq->rc->cc,
-			       0);
+	/* the receives; the send queue's work requests (below) */
+	rq->cq = ibv_create_cq(rq->id->verbs, hq->size + 1, rq, rq->rc->cc, 0);
 	if (!rq->cq || ibv_req_notify_cq(rq->cq, 0))
+		return -errno;
+	rq->scq =
+		ibv_create_cq(rq->id->verbs,
+			      hq->slots.depth * (rq->rc->use_mw ? 3u : 1u) + 1u,
+			      rq, rq->rc->cc, 0);
+	if (!rq->scq)
 		return -errno;
 	rq->t_cq = nvmf_now_ns();
 	ret = hq_buffers(rq);
 	if (ret)
 		return ret;
 	rq->t_bufs = nvmf_now_ns();
-	qa.send_cq = qa.recv_cq = rq->cq;
+	qa.send_cq = rq->scq;
+	qa.recv_cq = rq->cq;
 	qa.qp_type = IBV_QPT_RC;
 	/* per command: a window bind, the send, a local invalidate */
 	qa.cap.max_send_wr = hq->slots.depth * (rq->rc->use_mw ? 3u : 1u) + 1u;
@@ -1005,6 +1066,8 @@ static void queue_release(struct nvmf_hq *hq, bool park)
 		ibv_dereg_mr(rq->bounce_mr);
 	if (rq->cq)
 		ibv_destroy_cq(rq->cq);
+	if (rq->scq)
+		ibv_destroy_cq(rq->scq);
 	if (rq->buf)
 		munmap(rq->buf, rq->buf_len);
 	if (rq->bounce)

@@ -207,5 +207,13 @@ PY
 [ -s "$LAB_OUT/bench.txt" ] || lab_fail "no figures"
 cat "$LAB_OUT/bench.txt"
 while read -r line; do lab_report "$line"; done <"$LAB_OUT/bench.txt"
+# A command's send completion wakes nobody (host/rdma.c: the send CQ is
+# armed only while a response waits for it): at QD1, one wake-up per I/O,
+# for its response (1.58 when sends woke the loop too).  A count, not a
+# speed.
+w=$(sed -n 's/.*per_io: .*cq_wakeups=\([0-9.]*\).*/\1/p' \
+	"$LAB_OUT/ours-lat-$ROUNDS.txt")
+awk -v w="$w" 'BEGIN { exit !(w != "" && w + 0 <= 1.3) }' ||
+	lab_fail "nvmf-host perf at QD1: ${w:-no} completion wake-ups per I/O, expected about 1 (its response)"
 lab_signal host-done
 lab_pass
