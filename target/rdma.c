@@ -213,6 +213,7 @@ static int accept_queue(struct rdma_queue *q, struct rdma_cm_event *ev)
 	if (p.responder_resources > attr->max_qp_rd_atom)
 		p.responder_resources = (uint8_t)attr->max_qp_rd_atom;
 	q->read_credits = p.initiator_depth ? p.initiator_depth : 1;
+	q->read_max = q->read_credits;
 	if (rdma_accept(q->cm_id, &p))
 		return -errno;
 	/* the QP is in RTS now (rdma_accept moved it there) */

@@ -70,6 +70,13 @@ struct rdma_pool {
 	unsigned int pages_used;
 	bool warned;
 	TAILQ_HEAD(, rdma_rsp) waiters; /* no room: in order, any queue */
+	/*
+	 * The worker's started queues on the device, and the end-of-pass
+	 * work that reaps their send CQs when a request starts waiting
+	 * (the buffers of responses sent but not reaped come back).
+	 */
+	TAILQ_HEAD(, rdma_queue) queues;
+	struct nvmet_flush reap;
 };
 
 /*
@@ -199,7 +206,19 @@ struct rdma_queue {
 	struct rdma_dev *dev;	    /* our PD on it */
 	struct rdma_srq *srq;	    /* receive buffers: shared, or our own */
 	struct ibv_comp_channel *channel;
+	/*
+	 * Receives complete on cq, armed whenever the worker may sleep: a
+	 * command wakes it.  Sends, RDMA WRITEs and READs complete on scq,
+	 * reaped with each pass and armed only while something waits for
+	 * them (rdma_io.c: scq_needed): a response's send completion would
+	 * otherwise cost a wake-up of its own.
+	 */
 	struct ibv_cq *cq;
+	struct ibv_cq *scq;
+	bool scq_armed;			   /* worker */
+	bool on_pool;			   /* worker: in pool->queues */
+	TAILQ_ENTRY(rdma_queue) pool_link; /* worker */
+
 	struct nvmf_watch *watch;    /* worker */
 	struct nvmet_poller poller;  /* worker, with --poll-us */
 	enum rdma_queue_state state; /* main thread */
@@ -211,6 +230,7 @@ struct rdma_queue {
 	int send_depth; /* max_send_wr */
 	int send_credits;
 	int read_credits;
+	int read_max; /* read_credits with no RDMA READ in flight */
 	/*
 	 * One mapping, one registration: the command capsules and their
 	 * in-capsule data (without a shared receive queue), and the
@@ -324,6 +344,7 @@ void nvmet_rdma_pool_put(struct rdma_pool *p, struct rdma_buf *b);
 
 /* rdma_io.c */
 void nvmet_rdma_pool_kick(struct rdma_pool *p);
+void nvmet_rdma_pool_reap(struct nvmet_flush *f);
 void nvmet_rdma_queue_drop_waiters(struct rdma_queue *q);
 int nvmet_rdma_post_recv(struct rdma_cmd *cmd);
 void nvmet_rdma_queue_return_cmds(struct rdma_queue *q);

@@ -371,6 +371,8 @@ static void rsp_map_data(struct rdma_rsp *rsp)
 		ret = nvmet_rdma_pool_get(p, rsp->req.data_len, &rsp->buf);
 	if (ret == -EAGAIN) {
 		TAILQ_INSERT_TAIL(&p->waiters, rsp, link);
+		if (!nvmet_worker_defer(p->w, &p->reap))
+			nvmet_rdma_pool_reap(&p->reap);
 		return;
 	}
 	if (ret)
@@ -585,19 +587,15 @@ void nvmet_rdma_queue_return_cmds(struct rdma_queue *q)
 	}
 }
 
-/*
- * One pass over the queue's completions: the commands they start, the
- * backend operations and the responses go out together at its end.
- */
-int nvmet_rdma_poll_cq(struct rdma_queue *q)
+/* Poll one of the queue's CQs empty.  Return: the completions. */
+static int cq_drain(struct rdma_queue *q, struct ibv_cq *cq)
 {
 	struct nvmet_worker *w = q->sq.worker;
 	struct ibv_wc wc[RDMA_POLL_BATCH];
 	int n, i, total = 0;
 
-	nvmet_worker_batch_begin(w);
 	do {
-		n = ibv_poll_cq(q->cq, RDMA_POLL_BATCH, wc);
+		n = ibv_poll_cq(cq, RDMA_POLL_BATCH, wc);
 		nvmet_stat_add(w, NVMET_STAT_POLLS, 1);
 		if (n > 0) {
 			nvmet_stat_add(w, NVMET_STAT_WCS, (uint64_t)n);
@@ -608,8 +606,75 @@ int nvmet_rdma_poll_cq(struct rdma_queue *q)
 		for (; i < n; i++) /* released on the way */
 			drop_wc(q, &wc[i]);
 	} while (n == RDMA_POLL_BATCH && !q->released);
+	return total;
+}
+
+/*
+ * Whether the queue's send CQ must wake the worker: an RDMA READ of a
+ * host's data in flight, a request waiting for a send queue entry, a
+ * response context or a data buffer (of this queue's pool: any of the
+ * worker's queues on the device may give one back).  Otherwise what
+ * completes there is only responses sent, reaped with the next pass.
+ */
+static bool scq_needed(const struct rdma_queue *q)
+{
+	return q->read_credits < q->read_max || !TAILQ_EMPTY(&q->wait_send) ||
+	       !TAILQ_EMPTY(&q->wait_data) || !TAILQ_EMPTY(&q->wait_cmds) ||
+	       !TAILQ_EMPTY(&q->pool->waiters);
+}
+
+static int arm_scq(struct rdma_queue *q)
+{
+	nvmet_stat_add(q->sq.worker, NVMET_STAT_CQ_ARMS, 1);
+	if (ibv_req_notify_cq(q->scq, 0)) {
+		nvmet_rdma_queue_fatal(q, "cannot arm the completion queue");
+		return -1;
+	}
+	q->scq_armed = true;
+	return 0;
+}
+
+/*
+ * One pass over the queue's completions: the commands they start, the
+ * backend operations and the responses go out together at its end.  The
+ * sends first, so that resources they give back serve the commands; the
+ * send CQ armed (then looked at once more: what completed before the arm
+ * raises no event) if something is left waiting for it.
+ */
+int nvmet_rdma_poll_cq(struct rdma_queue *q)
+{
+	struct nvmet_worker *w = q->sq.worker;
+	int total = 0, n;
+
+	nvmet_worker_batch_begin(w);
+	do {
+		n = cq_drain(q, q->scq);
+		if (!q->released)
+			n += cq_drain(q, q->cq);
+		total += n;
+	} while (n && !q->released);
+	if (!q->released && !q->stopping && !q->scq_armed && scq_needed(q) &&
+	    !arm_scq(q))
+		total += cq_drain(q, q->scq);
 	nvmet_worker_batch_end(w);
 	return total;
+}
+
+/*
+ * End of a pass in which a request started waiting for a data buffer:
+ * reap the send CQs of the pool's queues, whose responses sent hold
+ * buffers until then, and arm them while the wait lasts (scq_needed).
+ */
+void nvmet_rdma_pool_reap(struct nvmet_flush *f)
+{
+	struct rdma_pool *p = container_of(f, struct rdma_pool, reap);
+	struct rdma_queue *q, *next;
+
+	for (q = TAILQ_FIRST(&p->queues); q; q = next) {
+		next = TAILQ_NEXT(q, pool_link);
+		if (!q->scq_armed && !q->released && !q->stopping)
+			nvmet_rdma_poll_cq(q);
+	}
 }
 
 static int arm_cq(struct rdma_queue *q)
@@ -650,6 +715,8 @@ int nvmet_rdma_queue_watch(struct rdma_queue *q)
 {
 	struct nvmet_worker *w = q->sq.worker;
 
+	TAILQ_INSERT_TAIL(&q->pool->queues, q, pool_link);
+	q->on_pool = true;
 	q->watch = nvmf_watch_add(w->loop, q->channel->fd, EPOLLIN,
 				  nvmet_rdma_cq_event, q);
 	if (!q->watch) {
@@ -677,9 +744,13 @@ void nvmet_rdma_cq_event(void *arg, uint32_t events)
 		return;
 	ibv_ack_cq_events(cq, 1);
 	nvmet_stat_add(q->sq.worker, NVMET_STAT_WAKEUPS, 1);
-	q->poller.armed = false;
-	/* hybrid polling arms it again before the worker sleeps */
-	if (!nvmet_worker_hybrid(q->sq.worker) && arm_cq(q))
-		return;
+	if (cq == q->scq) {
+		q->scq_armed = false; /* the pass arms it again if needed */
+	} else {
+		q->poller.armed = false;
+		/* hybrid polling arms it again before the worker sleeps */
+		if (!nvmet_worker_hybrid(q->sq.worker) && arm_cq(q))
+			return;
+	}
 	nvmet_rdma_poll_cq(q);
 }

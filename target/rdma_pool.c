@@ -42,6 +42,8 @@ struct rdma_pool *nvmet_rdma_pool_create(struct ibv_pd *pd, size_t max_bytes,
 		return NULL;
 	}
 	TAILQ_INIT(&p->waiters);
+	TAILQ_INIT(&p->queues);
+	p->reap.fn = nvmet_rdma_pool_reap;
 	return p;
 }
 

@@ -140,7 +140,7 @@ int nvmet_rdma_queue_alloc_rsps(struct rdma_queue *q)
 	return 0;
 }
 
-/* The queue's completion channel and CQ, sized for its sends and receives. */
+/* The queue's completion channel, and its CQs for receives and for sends. */
 int nvmet_rdma_queue_create_cq(struct rdma_queue *q)
 {
 	const struct ibv_device_attr *attr = &q->dev->attr;
@@ -152,9 +152,16 @@ int nvmet_rdma_queue_create_cq(struct rdma_queue *q)
 	q->channel = ibv_create_comp_channel(q->dev->verbs);
 	if (!q->channel)
 		return -errno;
-	q->cq = ibv_create_cq(q->dev->verbs, q->recv_depth + q->send_depth, q,
-			      q->channel, 0);
+	/*
+	 * Twice the receives: room for a host that sends more commands than
+	 * its queue size, which handle_recv() then disconnects.
+	 */
+	q->cq = ibv_create_cq(q->dev->verbs, q->recv_depth * 2, q, q->channel,
+			      0);
 	if (!q->cq)
+		return -errno;
+	q->scq = ibv_create_cq(q->dev->verbs, q->send_depth, q, q->channel, 0);
+	if (!q->scq)
 		return -errno;
 	return 0;
 }
@@ -163,7 +170,7 @@ int nvmet_rdma_queue_create_qp(struct rdma_queue *q)
 {
 	struct ibv_qp_init_attr qa = { 0 };
 
-	qa.send_cq = q->cq;
+	qa.send_cq = q->scq;
 	qa.recv_cq = q->cq;
 	qa.qp_type = IBV_QPT_RC;
 	qa.cap.max_send_wr = (uint32_t)q->send_depth;
@@ -242,6 +249,8 @@ static void queue_release_finish(void *arg)
 	releasing--;
 	if (q->cq)
 		ibv_destroy_cq(q->cq);
+	if (q->scq)
+		ibv_destroy_cq(q->scq);
 	if (q->channel)
 		ibv_destroy_comp_channel(q->channel);
 	if (q->sq.worker)
@@ -311,6 +320,9 @@ void nvmet_rdma_queue_stop(void *arg)
 			nvmf_watch_del(q->watch);
 		q->watch = NULL;
 		nvmet_poller_del(q->sq.worker, &q->poller);
+		if (q->on_pool)
+			TAILQ_REMOVE(&q->pool->queues, q, pool_link);
+		q->on_pool = false;
 		nvmet_sq_stop(&q->sq);
 		nvmet_rdma_queue_drop_waiters(q);
 		if (q->sq.ctrl)
