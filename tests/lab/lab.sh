@@ -202,14 +202,17 @@ boot_vm() {
 }
 
 # Read a role's verdict: PASS, or FAIL with a reason.
-# qemu_cpu_ms PID: user + system CPU time in ms of the qemu process that the
-# timeout(1) process PID runs (all its threads: vCPUs, I/O, TCG); "nan"
-# before it started or after it ended.
+# qemu_pid PID: the pid of the qemu process that the timeout(1) process
+# PID runs; fails before it started or after it ended.
 qemu_pid() {
 	local q
 	q=$(cat "/proc/$1/task/$1/children" 2>/dev/null) && q=${q%% *} &&
 		[ -n "$q" ] && echo "$q"
 }
+
+# qemu_cpu_ms PID: user + system CPU time in ms of the qemu process that the
+# timeout(1) process PID runs (all its threads: vCPUs, I/O, TCG); "nan"
+# before it started or after it ended.
 qemu_cpu_ms() {
 	local q
 	q=$(qemu_pid "$1") &&
@@ -238,7 +241,8 @@ qemu_profile_start() {
 }
 
 # qemu_profile_stop OUT NAME: OUT/ROLE/NAME.qemu.profile for each VM: the
-# share of samples by thread and object, then by symbol above 1%
+# share of samples by object, then by symbol above 1% (qemu's threads are
+# not named: -name debug-threads=on would tell vCPUs from I/O)
 qemu_profile_stop() {
 	local out=$1 name=$2 role pid d
 	for pid in $QPROF_PIDS; do kill -INT "$pid" 2>/dev/null; done
