@@ -644,15 +644,12 @@ static int arm_scq(struct rdma_queue *q)
 int nvmet_rdma_poll_cq(struct rdma_queue *q)
 {
 	struct nvmet_worker *w = q->sq.worker;
-	int total = 0, n;
+	int total;
 
 	nvmet_worker_batch_begin(w);
-	do {
-		n = cq_drain(q, q->scq);
-		if (!q->released)
-			n += cq_drain(q, q->cq);
-		total += n;
-	} while (n && !q->released);
+	total = cq_drain(q, q->scq);
+	if (!q->released)
+		total += cq_drain(q, q->cq);
 	if (!q->released && !q->stopping && !q->scq_armed && scq_needed(q) &&
 	    !arm_scq(q))
 		total += cq_drain(q, q->scq);

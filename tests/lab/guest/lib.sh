@@ -478,6 +478,12 @@ lab_rdma_holders() {
 	echo "${out:- none}"
 }
 
+# lab_at_most VALUE LIMIT: true if VALUE is a number no greater than LIMIT
+# (decimals: a counter per I/O against its bound); false if VALUE is empty.
+lab_at_most() {
+	awk -v v="$1" -v m="$2" 'BEGIN { exit !(v != "" && v + 0 <= m + 0) }'
+}
+
 # lab_retry SECONDS CMD...: run CMD until it succeeds or SECONDS pass.
 # lab_not CMD...: succeeds when CMD fails (its output discarded); for
 # lab_retry, which takes a command, not a pipeline with "!".

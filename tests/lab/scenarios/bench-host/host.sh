@@ -213,7 +213,7 @@ while read -r line; do lab_report "$line"; done <"$LAB_OUT/bench.txt"
 # speed.
 w=$(sed -n 's/.*per_io: .*cq_wakeups=\([0-9.]*\).*/\1/p' \
 	"$LAB_OUT/ours-lat-$ROUNDS.txt")
-awk -v w="$w" 'BEGIN { exit !(w != "" && w + 0 <= 1.3) }' ||
+lab_at_most "$w" 1.3 ||
 	lab_fail "nvmf-host perf at QD1: ${w:-no} completion wake-ups per I/O, expected about 1 (its response)"
 lab_signal host-done
 lab_pass

@@ -284,7 +284,7 @@ while read -r line; do lab_report "$line"; done <"$LAB_OUT/bench.txt"
 # read, for its command (1.69 when sends woke the worker too).  A count,
 # not a speed.
 w=$(cat "$LAB_OUT/ours-lat.wakeups" 2>/dev/null)
-awk -v w="$w" 'BEGIN { exit !(w != "" && w + 0 <= 1.3) }' ||
+lab_at_most "$w" 1.3 ||
 	lab_fail "nvmf-tgt at QD1: ${w:-no} completion wake-ups per I/O, expected about 1 (its command)"
 nvme disconnect -n "$KNQN" >/dev/null 2>&1
 nvme disconnect -n "$ONQN" >/dev/null 2>&1
