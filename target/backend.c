@@ -481,6 +481,7 @@ const char *const nvmet_stat_names[NVMET_STAT_NR] = {
 	[NVMET_STAT_SPIN_HITS] = "spin_hits",
 	[NVMET_STAT_SRQ_TAKEN] = "srq_taken",
 	[NVMET_STAT_SRQ_RETURNED] = "srq_returned",
+	[NVMET_STAT_POOL_WAITS] = "pool_waits",
 };
 
 void nvmet_worker_batch_begin(struct nvmet_worker *w)

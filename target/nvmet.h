@@ -348,6 +348,7 @@ enum nvmet_stat {
 	NVMET_STAT_SPIN_HITS,	 /* of which found completions */
 	NVMET_STAT_SRQ_TAKEN,	 /* shared receive buffers a command came in */
 	NVMET_STAT_SRQ_RETURNED, /* of which given back: equal when idle */
+	NVMET_STAT_POOL_WAITS,	 /* requests that waited for a data buffer */
 	NVMET_STAT_NR,
 };
 

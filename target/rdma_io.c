@@ -371,6 +371,7 @@ static void rsp_map_data(struct rdma_rsp *rsp)
 		ret = nvmet_rdma_pool_get(p, rsp->req.data_len, &rsp->buf);
 	if (ret == -EAGAIN) {
 		TAILQ_INSERT_TAIL(&p->waiters, rsp, link);
+		nvmet_stat_add(p->w, NVMET_STAT_POOL_WAITS, 1);
 		if (!nvmet_worker_defer(p->w, &p->reap))
 			nvmet_rdma_pool_reap(&p->reap);
 		return;

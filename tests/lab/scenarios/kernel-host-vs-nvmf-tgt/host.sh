@@ -94,6 +94,11 @@ hw_kb=$(cat "/sys/block/${dev#/dev/}/queue/max_hw_sectors_kb")
 lab_fio_verify seq1m "$dev" --rw=write --bs=1m --iodepth=4 \
 	--size="${FIO_128K_SIZE:-64M}" || lab_fail "fio 1m write verify failed"
 lab_event "fio 1m seq write crc32c verify (max_hw_sectors_kb $hw_kb): ok"
+lab_fio_verify rand1mqd128 "$dev" --rw=randwrite --bs=1m --iodepth=128 \
+	--size=192M || lab_fail "fio 1m randwrite QD128 verify failed"
+! dmesg | grep -qE 'nvme[0-9]+: I/O .*timeout' ||
+	lab_fail "I/O timeouts in 1m randwrite QD128"
+lab_event "fio 1m randwrite QD128 crc32c verify: ok ($(grep -o 'WRITE: bw=[^ ]*' "$LAB_OUT/fio-rand1mqd128.log"))"
 # blktests nvme/029: nvme-cli user I/O up to MDTS, one command each
 head -c 1048576 /dev/urandom >"$LAB_OUT/1m.bin"
 for blocks in 1 8 255 256 1024 2048; do

@@ -46,6 +46,12 @@ lab_event "SIGHUP: $(grep 'reload: ' "$LAB_OUT/nvmf-tgt.log" | tail -1 | sed 's/
 lab_signal reloaded-del
 lab_wait host-done 400
 lab_report "nvmf-tgt before the host: $before; after fio and $CYCLES connect cycles: $(lab_proc_usage nvmf-tgt)"
+cp /run/nvmf-tgt/stats.json "$LAB_OUT/stats-end.json"
+# the host's 1m QD128 writes ask for more data buffers than the pool has:
+# requests must have waited for one and all completed intact
+pool_waits=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"]["pool_waits"])' "$LAB_OUT/stats-end.json")
+lab_report "nvmf-tgt pool_waits: $pool_waits"
+[ "${pool_waits:-0}" -gt 0 ] || lab_fail "no request waited for a data buffer: the buffer wait path was not exercised"
 lab_tgt_stop || lab_fail "nvmf-tgt did not shut down cleanly"
 grep -E ' (error|warn) ' "$LAB_OUT/nvmf-tgt.log" >"$LAB_OUT/warnings.txt"
 lab_report "nvmf-tgt: $(wc -l <"$LAB_OUT/warnings.txt") warning/error lines in its log"
