@@ -83,7 +83,9 @@ static void queue_teardown(struct nvmf_ctrl *c, struct nvmf_hq *hq,
 			   struct nvmf_req_list *failed)
 {
 	struct nvmf_req_list out = TAILQ_HEAD_INITIALIZER(out);
+	pthread_mutex_t *m = hq_lock(hq);
 	struct nvmf_req *req;
+	bool failing;
 
 	if (hq->state != NVMF_HQ_DOWN)
 		c->ops->queue_teardown(hq);
@@ -91,20 +93,25 @@ static void queue_teardown(struct nvmf_ctrl *c, struct nvmf_hq *hq,
 	while ((req = TAILQ_FIRST(&out))) {
 		TAILQ_REMOVE(&out, req, link);
 		req->hq = NULL;
-		if (req->flags & NVMF_REQ_INTERNAL) {
-			req_free(c, req); /* of the association */
-		} else if (req->timeouts > c->opts.max_retries) {
+		failing = req->timeouts > c->opts.max_retries;
+		if (failing)
 			ctrl_warn(c,
 				  "command 0x%02x timed out %d times: failed",
 				  req->cmd.common.opcode, req->timeouts);
-			TAILQ_INSERT_TAIL(failed, req, link);
-		} else {
-			TAILQ_INSERT_TAIL(requeue, req, link);
-		}
+		if (req->flags & NVMF_REQ_INTERNAL)
+			req_free(c, req); /* of the association */
+		else if (req->flags & NVMF_REQ_QPAIR)
+			qpair_take_back(hq, req, failing ? -ETIMEDOUT : 0);
+		else
+			TAILQ_INSERT_TAIL(failing ? failed : requeue, req,
+					  link);
 	}
+	if (hq->qp)
+		hq->qp->open = false;
 	nvmf_slots_fini(&hq->slots);
 	c->queues[hq->qid] = NULL;
 	free(hq);
+	hq_unlock(m);
 }
 
 /*
@@ -367,6 +374,7 @@ void ctrl_live(struct nvmf_ctrl *c)
 		nvmf_timer_arm(c->ka_timer,
 			       (uint64_t)c->opts.keep_alive_tmo * 500,
 			       (uint64_t)c->opts.keep_alive_tmo * 500);
+	qpairs_open(c);
 	ctrl_kick_pending(c);
 }
 
@@ -534,6 +542,7 @@ static void ctrl_free(struct nvmf_ctrl *c)
 	nvmf_pool_fini(&c->pool);
 	if (c->loop)
 		nvmf_loop_destroy(c->loop);
+	qpairs_fini(c);
 	req_cache_fini(c);
 	free(c->id);
 	free(c->ns_list);
@@ -595,9 +604,14 @@ static void ctrl_flush(struct nvmf_ctrl *c)
 
 	if (!c->ops->flush)
 		return;
-	for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++)
-		if (c->queues[q])
+	for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++) {
+		if (c->queues[q]) {
+			pthread_mutex_t *m = hq_lock(c->queues[q]);
+
 			c->ops->flush(c->queues[q]);
+			hq_unlock(m);
+		}
+	}
 }
 
 /*
@@ -785,6 +799,11 @@ int nvmf_ctrl_disconnect(struct nvmf_ctrl *c)
 		return -EDEADLK;
 	if (!c->own_thread && !nvmf_loop_on_thread(c->loop))
 		return -EPERM;
+	pthread_mutex_lock(&c->lock);
+	ret = c->nr_qpairs ? -EBUSY : 0; /* owners free them first */
+	pthread_mutex_unlock(&c->lock);
+	if (ret)
+		return ret;
 	ret = nvmf_ctrl_shutdown(c);
 	if (ret)
 		return ret;
@@ -854,7 +873,8 @@ int nvmf_ctrl_poll(struct nvmf_ctrl *c, int timeout_ms)
 		c->cqs_unarmed = false;
 		n = 0;
 		for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++) {
-			if (!c->queues[q] ||
+			/* an owned queue's owner reaps it */
+			if (!c->queues[q] || c->queues[q]->qp ||
 			    c->queues[q]->state != NVMF_HQ_LIVE || !c->ops->arm)
 				continue;
 			c->ops->arm(c->queues[q]);
@@ -879,7 +899,8 @@ int nvmf_ctrl_poll(struct nvmf_ctrl *c, int timeout_ms)
 	/* reap the completion queues directly; unarmed if busy polling */
 	c->cqs_unarmed = c->opts.busy_poll;
 	for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++) {
-		if (!c->queues[q] || c->queues[q]->state != NVMF_HQ_LIVE)
+		if (!c->queues[q] || c->queues[q]->qp ||
+		    c->queues[q]->state != NVMF_HQ_LIVE)
 			continue;
 		n = c->ops->poll(c->queues[q]);
 		if (n > 0)
@@ -911,8 +932,15 @@ int nvmf_ctrl_get_stats(struct nvmf_ctrl *c, uint64_t *v, int n)
 	int i;
 
 	ctrl_api_hold(c);
-	for (i = 0; i < n && i < NVMF_STAT_NR; i++)
+	pthread_mutex_lock(&c->lock); /* the owned queues' too */
+	for (i = 0; i < n && i < NVMF_STAT_NR; i++) {
 		v[i] = __atomic_load_n(&c->stats[i], __ATOMIC_RELAXED);
+		for (int q = 1; q <= NVMF_HOST_MAX_QUEUES; q++)
+			if (c->qpairs[q])
+				v[i] += __atomic_load_n(&c->qpairs[q]->stats[i],
+							__ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&c->lock);
 	ctrl_api_leave(c);
 	return NVMF_STAT_NR;
 }

@@ -64,5 +64,38 @@ int ctrl_submit_internal(struct nvmf_ctrl *c, uint16_t qid,
 			 uint32_t tmo_ms);
 /* Send a request on a queue whose slot it holds.  Return: 0 or < 0. */
 int hq_send(struct nvmf_hq *hq, struct nvmf_req *req, uint32_t tmo_ms);
+/* A response of a request came in, on the loop thread: complete it. */
+void req_finish(struct nvmf_ctrl *c, struct nvmf_req *req);
+/*
+ * Fill a cleared request for io on namespace ns (NULL: -EINVAL), at most
+ * max_io bytes; a deallocation's range goes in r.  Return: 0 or -EINVAL.
+ */
+int io_fill(struct nvmf_req *req, const struct nvmf_ns_info *ns,
+	    uint32_t max_io, const struct nvmf_io *io, struct nvme_dsm_range *r,
+	    nvmf_io_cb cb, void *arg);
+
+/* qpair.c: queues owned by application threads (struct nvmf_qpair) */
+/*
+ * The response of req came in on owned queue hq (under its lock).
+ * Return: true if handled; false: a controller's request reaped on the
+ * loop thread, for req_finish().
+ */
+bool qpair_complete(struct nvmf_hq *hq, struct nvmf_req *req);
+/* The owner saw its queue fail: the loop thread handles it (qp->lock). */
+void qpair_owner_error(struct nvmf_hq *hq, const char *why);
+/* Fail what waits on every owned queue with err (loop thread). */
+void qpairs_fail_backlog(struct nvmf_ctrl *c, int err);
+/* The controller is live: owners may send on their queues again. */
+void qpairs_open(struct nvmf_ctrl *c);
+/*
+ * queue_teardown() of owned queue hq: its owner's request req goes back
+ * to wait (requeue) or fails with err.
+ */
+void qpair_take_back(struct nvmf_hq *hq, struct nvmf_req *req, int err);
+/* Every owned queue's lock, for what owners' submissions read. */
+void qpairs_lock(struct nvmf_ctrl *c);
+void qpairs_unlock(struct nvmf_ctrl *c);
+/* Free what owners left (the controller is being freed). */
+void qpairs_fini(struct nvmf_ctrl *c);
 
 #endif /* NVMF_HOST_CTRL_H */

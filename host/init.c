@@ -69,6 +69,9 @@ static struct nvmf_hq *hq_alloc(struct nvmf_ctrl *c, uint16_t qid,
 	hq->ctrl = c;
 	hq->qid = qid;
 	hq->size = size;
+	hq->gen = ++c->hq_gen;
+	hq->qp = c->qpairs[qid];
+	hq->stats = hq->qp ? hq->qp->stats : c->stats;
 	if (nvmf_slots_init(&hq->slots, size - 1)) {
 		free(hq);
 		return NULL;
@@ -79,15 +82,23 @@ static struct nvmf_hq *hq_alloc(struct nvmf_ctrl *c, uint16_t qid,
 
 static int hq_start(struct nvmf_ctrl *c, uint16_t qid, uint16_t size)
 {
-	struct nvmf_hq *hq = hq_alloc(c, qid, size);
+	struct nvmf_qpair *qp = c->qpairs[qid];
+	struct nvmf_hq *hq;
 	int ret;
 
-	if (!hq)
-		return -ENOMEM;
-	hq->state = NVMF_HQ_TRANSPORT;
-	ret = c->ops->queue_connect(hq);
-	if (ret)
-		hq->state = NVMF_HQ_DOWN;
+	/* an owned queue's owner looks at c->queues[qid] under its lock */
+	if (qp)
+		pthread_mutex_lock(&qp->lock);
+	hq = hq_alloc(c, qid, size);
+	ret = -ENOMEM;
+	if (hq) {
+		hq->state = NVMF_HQ_TRANSPORT;
+		ret = c->ops->queue_connect(hq);
+		if (ret)
+			hq->state = NVMF_HQ_DOWN;
+	}
+	if (qp)
+		pthread_mutex_unlock(&qp->lock);
 	return ret;
 }
 
@@ -196,6 +207,11 @@ void nvmf_hq_transport_error(struct nvmf_hq *hq, int err, const char *why)
 	struct nvmf_ctrl *c = hq->ctrl;
 	char msg[160];
 
+	if (hq->qp && !nvmf_loop_on_thread(c->loop)) {
+		/* seen by the queue's owner: the loop thread handles it */
+		qpair_owner_error(hq, why);
+		return;
+	}
 	snprintf(msg, sizeof(msg), "queue %u: %s", hq->qid, why);
 	/* during a disconnect's shutdown too: ctrl_error() finishes it */
 	if (c->state == NVMF_CTRL_LIVE || ctrl_deleting(c))
@@ -253,6 +269,8 @@ static void ns_commit(struct nvmf_ctrl *c)
 			 sizeof(c->ns[0]) * (size_t)c->nr_ns_new);
 	memcpy(c->ns, c->ns_new, sizeof(c->ns[0]) * (size_t)c->nr_ns_new);
 	c->nr_ns = c->nr_ns_new;
+	/* owned queues copy the table (and max_io_bytes) again */
+	__atomic_store_n(&c->ns_gen, c->ns_gen + 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&c->lock);
 	if (changed) {
 		ctrl_info(c, "%d namespace(s)", c->nr_ns);
@@ -621,9 +639,11 @@ void ctrl_tick(void *arg)
 
 	for (q = 0; q <= NVMF_HOST_MAX_QUEUES; q++) {
 		struct nvmf_hq *hq = c->queues[q];
+		pthread_mutex_t *m;
 
 		if (!hq)
 			continue;
+		m = hq_lock(hq);
 		for (i = 0; i < hq->slots.depth; i++) {
 			req = hq->slots.reqs[i];
 			if (!req || !req->deadline_ms || now < req->deadline_ms)
@@ -641,7 +661,9 @@ void ctrl_tick(void *arg)
 			ctrl_warn(c, "%s%s%s", why, state[0] ? ": " : "",
 				  state);
 			ctrl_error(c, why);
+			hq_unlock(m);
 			return;
 		}
+		hq_unlock(m);
 	}
 }

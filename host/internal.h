@@ -42,6 +42,7 @@ enum nvmf_req_flags {
 	NVMF_REQ_NO_TMO = 1u << 2, /* Asynchronous Event Request */
 	NVMF_REQ_ADMIN = 1u << 3,  /* goes to the admin queue */
 	NVMF_REQ_OWN_BUF = 1u << 4, /* buf is freed with the request */
+	NVMF_REQ_QPAIR = 1u << 5,   /* a queue owner's: see struct nvmf_qpair */
 };
 
 /* A command and its data, from submission to completion. */
@@ -92,6 +93,58 @@ enum nvmf_hq_state {
 	NVMF_HQ_LIVE,
 };
 
+/*
+ * An I/O queue owned by an application thread (nvmf_qpair_alloc): that
+ * thread submits and reaps on it directly (no hop to the loop thread, no
+ * lock shared with other threads); the loop thread still connects it,
+ * tears it down and reconnects it.  Whatever touches the queue - its
+ * transport objects, its slots, the lists below - holds lock: the owner
+ * in nvmf_qpair_submit()/_poll() (uncontended: the loop thread takes it
+ * only for connection events, timeouts, recovery and memory
+ * registration), the loop thread around every entry into the transport
+ * for that queue (hq_lock()).  Recursive: the loop thread's recovery
+ * re-enters it.
+ *
+ * The owner's requests (NVMF_REQ_QPAIR) are never on the controller's
+ * lists: waiting to be sent they are on backlog (the queue is not live,
+ * or full), completed on done, whose callbacks only the owner's
+ * nvmf_qpair_poll() calls.  Requests of the controller on an owned queue
+ * (its Connect; shared I/O sent before the queue was taken) that the
+ * owner reaps go to to_loop, completed on the loop thread.
+ */
+struct nvmf_qpair {
+	pthread_mutex_t lock;
+	struct nvmf_ctrl *ctrl;
+	pthread_t owner;
+	uint16_t qid;
+	/* under lock */
+	struct nvmf_req_list backlog;
+	struct nvmf_req_list done;
+	struct nvmf_req_list to_loop;
+	bool to_loop_posted;
+	bool err_posted; /* a failure seen by the owner, for the loop */
+	char err_why[120];
+	uint32_t err_gen; /* of the transport queue it was seen on */
+	bool open;	  /* the controller is live and so is the queue */
+	int fail_err;	  /* not open: fail submissions with it (0: wait) */
+	bool plugged;	  /* the owner sends a batch: one doorbell at its end */
+	/* the owner's only */
+	struct nvmf_req_list free;
+	/* submitted from its callbacks: sent together after them */
+	struct nvmf_req_list held;
+	bool in_callbacks;
+	struct nvmf_req *reqs;
+	struct nvme_dsm_range *ranges; /* one per request (deallocate) */
+	uint32_t nr_reqs;
+	uint32_t outstanding; /* submitted and not yet called back */
+	uint32_t max_io;
+	unsigned int ns_gen;
+	int nr_ns;
+	struct nvmf_ns_info *ns; /* NVMF_HOST_MAX_NS, copied on change */
+	/* enum nvmf_ctrl_stat of this queue: one writer at a time (lock) */
+	uint64_t stats[NVMF_STAT_NR];
+};
+
 /* One queue pair, transport-neutral part. */
 struct nvmf_hq {
 	struct nvmf_ctrl *ctrl;
@@ -99,8 +152,47 @@ struct nvmf_hq {
 	uint16_t size; /* entries (hrqsize); size - 1 may be outstanding */
 	enum nvmf_hq_state state;
 	struct nvmf_slots slots;
-	void *tp; /* the transport's queue */
+	void *tp;	       /* the transport's queue */
+	struct nvmf_qpair *qp; /* owned by an application thread, or NULL */
+	uint64_t *stats;       /* the controller's, or qp's */
+	uint32_t gen;	       /* tells this queue from earlier ones */
 };
+
+/*
+ * Loop thread, before any work on hq (a transport's event or timer for
+ * that queue): an owned queue's lock, or NULL.  Keep the returned mutex
+ * to unlock: the work may free hq.
+ */
+static inline pthread_mutex_t *hq_lock(const struct nvmf_hq *hq)
+{
+	pthread_mutex_t *m = hq && hq->qp ? &hq->qp->lock : NULL;
+
+	if (m)
+		pthread_mutex_lock(m);
+	return m;
+}
+
+static inline void hq_unlock(pthread_mutex_t *m)
+{
+	if (m)
+		pthread_mutex_unlock(m);
+}
+
+/*
+ * The queue's owner reaps it (a live owned queue): the transport asks
+ * for no completion events and does not read it from the loop thread.
+ */
+static inline bool hq_owner_polls(const struct nvmf_hq *hq)
+{
+	return hq->qp && hq->state == NVMF_HQ_LIVE;
+}
+
+/* A data path counter of hq: under its lock, or on the loop thread. */
+static inline void hq_stat(struct nvmf_hq *hq, enum nvmf_ctrl_stat s,
+			   uint64_t n)
+{
+	nvmf_counter_add(&hq->stats[s], n);
+}
 
 /* ---- transport ops ---------------------------------------------------------- */
 
@@ -279,8 +371,14 @@ struct nvmf_ctrl {
 	int first_err;
 	char first_why[160];
 
-	/* loop thread only */
+	/* bumped (under lock) when ns[] changes: owned queues copy it */
+	unsigned int ns_gen;
+
+	/* loop thread only; an owned queue's entry under its lock too */
 	struct nvmf_hq *queues[NVMF_HOST_MAX_QUEUES + 1];
+	struct nvmf_qpair *qpairs[NVMF_HOST_MAX_QUEUES + 1]; /* and lock */
+	uint16_t nr_qpairs;
+	uint32_t hq_gen;
 	uint16_t nr_io_queues;
 	uint16_t next_io_queue;
 	struct nvmf_req_list pending; /* waiting for a live queue or a slot */
@@ -333,6 +431,16 @@ static inline void ctrl_stat_loop(struct nvmf_ctrl *c, enum nvmf_ctrl_stat s,
 				  uint64_t n)
 {
 	nvmf_counter_add(&c->stats[s], n);
+}
+
+/*
+ * Submissions to hq are held and go out together, with one doorbell, at
+ * the end of the batch (ops->flush): the controller's nvmf_io_plug(), or
+ * an owned queue's own batch.
+ */
+static inline bool hq_plugged(const struct nvmf_hq *hq)
+{
+	return hq->qp ? hq->qp->plugged : hq->ctrl->plugged > 0;
 }
 
 #define ctrl_info(c, ...)  nvmf_obj_info((c)->name, __VA_ARGS__)

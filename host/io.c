@@ -98,6 +98,7 @@ void ctrl_fail_pending(struct nvmf_ctrl *c, int err)
 	TAILQ_CONCAT(&c->pending, &list, link);
 	TAILQ_CONCAT(&list, &c->pending, link);
 	fail_list(c, &list, err);
+	qpairs_fail_backlog(c, err);
 }
 
 int hq_send(struct nvmf_hq *hq, struct nvmf_req *req, uint32_t tmo_ms)
@@ -166,7 +167,9 @@ static struct nvmf_hq *pick_queue(struct nvmf_ctrl *c, struct nvmf_req *req)
 	}
 	for (k = 0; k < n; k++) {
 		hq = c->queues[1 + (c->next_io_queue + k) % n];
-		if (hq && hq->state == NVMF_HQ_LIVE && hq->slots.nr_free) {
+		/* an owned queue takes its owner's requests only */
+		if (hq && hq->state == NVMF_HQ_LIVE && hq->slots.nr_free &&
+		    !hq->qp) {
 			c->next_io_queue =
 				(uint16_t)((c->next_io_queue + k + 1) % n);
 			return hq;
@@ -326,6 +329,16 @@ void nvmf_hq_complete(struct nvmf_hq *hq, const struct nvme_completion *cqe)
 	req->status = status;
 	req->result = le64toh(cqe->result.u64);
 	req->dw0 = (uint32_t)req->result;
+	if (hq->qp && qpair_complete(hq, req))
+		return;
+	req_finish(c, req);
+}
+
+/* A request's response came in (loop thread): complete or resend it. */
+void req_finish(struct nvmf_ctrl *c, struct nvmf_req *req)
+{
+	uint16_t status = req->status;
+
 	/* a path error without DNR: send it again (on this or another path) */
 	if (nvme_status_sct((uint16_t)(status << 1)) == NVME_SCT_PATH &&
 	    !(status & 0x4000) && !(req->flags & NVMF_REQ_INTERNAL)) {
@@ -369,23 +382,16 @@ int nvmf_ctrl_find_ns(struct nvmf_ctrl *c, uint32_t nsid,
 	return ns ? 0 : -ENOENT;
 }
 
-/*
- * Fill a cleared request for io, completed to cb, with c->lock held or on
- * the loop thread.  A deallocation's range goes in r, which the request
- * then owns.
- */
-static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
-		      const struct nvmf_io *io, struct nvme_dsm_range *r,
-		      nvmf_io_cb cb, void *arg)
+int io_fill(struct nvmf_req *req, const struct nvmf_ns_info *ns,
+	    uint32_t max_io, const struct nvmf_io *io, struct nvme_dsm_range *r,
+	    nvmf_io_cb cb, void *arg)
 {
-	const struct nvmf_ns_info *ns = ns_find(c, io->nsid);
-
 	if (!ns)
 		return -EINVAL;
 	req->user_cb = cb;
 	req->user_arg = arg;
 	if ((io->op == NVMF_IO_READ || io->op == NVMF_IO_WRITE) &&
-	    (io->len > c->info.max_io_bytes || !io->buf))
+	    (io->len > max_io || !io->buf))
 		return -EINVAL;
 	if (nvmf_cmd_io(&req->cmd, io, ns->block_size, ns->blocks))
 		return -EINVAL;
@@ -408,6 +414,19 @@ static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
 		break;
 	}
 	return 0;
+}
+
+/*
+ * Fill a cleared request for io, completed to cb, with c->lock held or on
+ * the loop thread.  A deallocation's range goes in r, which the request
+ * then owns.
+ */
+static int io_prepare(struct nvmf_ctrl *c, struct nvmf_req *req,
+		      const struct nvmf_io *io, struct nvme_dsm_range *r,
+		      nvmf_io_cb cb, void *arg)
+{
+	return io_fill(req, ns_find(c, io->nsid), c->info.max_io_bytes, io, r,
+		       cb, arg);
 }
 
 /*
@@ -551,10 +570,13 @@ static void mr_work(void *arg)
 	struct nvmf_ctrl *c = m->sync.ctrl;
 	int ret = 0;
 
+	/* owners' submissions look the regions up */
+	qpairs_lock(c);
 	if (m->add)
 		ret = c->ops->mr_add(c, m->buf, m->len);
 	else
 		c->ops->mr_del(c, m->buf);
+	qpairs_unlock(c);
 	sync_finish(&m->sync, ret, 0);
 }
 

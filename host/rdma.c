@@ -269,7 +269,7 @@ static void slot_deliver(struct rdma_hq *rq, uint16_t cid)
 			memcpy(req->buf,
 			       rq->bounce + (size_t)b * NVMF_HOST_MAX_IO,
 			       req->len);
-			ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_COPIES, 1);
+			hq_stat(rq->hq, NVMF_STAT_COPIES, 1);
 		}
 		rq->bounce_free[rq->nr_bounce_free++] = b;
 	}
@@ -309,7 +309,7 @@ static int post_recv(struct rdma_hq *rq, uint32_t i)
 		rq->rpend_tail = &r->wr;
 		return 0;
 	}
-	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_RECV_POSTS, 1);
+	hq_stat(rq->hq, NVMF_STAT_RECV_POSTS, 1);
 	return ibv_post_recv(rq->id->qp, &r->wr, &bad);
 }
 
@@ -337,8 +337,8 @@ static int post_local_inv(struct rdma_hq *rq, uint16_t cid)
 			   *bad;
 
 	rq->slot_flags[cid] |= SLOT_INV;
-	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_DOORBELLS, 1);
-	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_WRS, 1);
+	hq_stat(rq->hq, NVMF_STAT_SEND_DOORBELLS, 1);
+	hq_stat(rq->hq, NVMF_STAT_SEND_WRS, 1);
 	return ibv_post_send(rq->id->qp, &wr, &bad);
 }
 
@@ -443,7 +443,7 @@ static void rq_flush(struct rdma_hq *rq)
 	if (rhead) {
 		rq->rpend_head = rq->rpend_tail = NULL;
 		if (!rq->failed) {
-			ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_RECV_POSTS, 1);
+			hq_stat(rq->hq, NVMF_STAT_RECV_POSTS, 1);
 			if (ibv_post_recv(rq->id->qp, rhead, &rbad))
 				hq_fail(rq, -EIO, "cannot post receives");
 		}
@@ -454,8 +454,8 @@ static void rq_flush(struct rdma_hq *rq)
 	rq->pend_wrs = 0;
 	if (rq->failed)
 		return; /* its requests go with the queue */
-	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_DOORBELLS, 1);
-	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_WRS, n);
+	hq_stat(rq->hq, NVMF_STAT_SEND_DOORBELLS, 1);
+	hq_stat(rq->hq, NVMF_STAT_SEND_WRS, n);
 	if (ibv_post_send(rq->id->qp, head, &bad)) {
 		hq_fail(rq, -EIO, "cannot post %u work requests", n);
 		return;
@@ -475,7 +475,7 @@ static void rq_batch_end(struct rdma_hq *rq)
 /* Ask for the next completion event.  Return: 0, or -EIO (queue failed). */
 static int cq_arm(struct rdma_hq *rq, struct ibv_cq *cq)
 {
-	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_CQ_ARMS, 1);
+	hq_stat(rq->hq, NVMF_STAT_CQ_ARMS, 1);
 	if (ibv_req_notify_cq(cq, 0)) {
 		hq_fail(rq, -EIO, "cannot arm the completion queue");
 		return -EIO;
@@ -494,9 +494,9 @@ static bool cq_drain(struct rdma_ctrl *rc, struct rdma_hq *rq,
 
 	do {
 		n = ibv_poll_cq(cq, CQ_BATCH, wc);
-		ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_POLLS, 1);
+		hq_stat(rq->hq, NVMF_STAT_CQ_POLLS, 1);
 		if (n > 0) {
-			ctrl_stat_loop(rc->ctrl, NVMF_STAT_WCS, (uint64_t)n);
+			hq_stat(rq->hq, NVMF_STAT_WCS, (uint64_t)n);
 			*total += n;
 		}
 		for (i = 0; i < n; i++)
@@ -521,7 +521,7 @@ static int rq_reap(struct rdma_ctrl *rc, struct rdma_hq *rq, uint32_t gen)
 	    !cq_drain(rc, rq, rq->cq, gen, &total))
 		return -1;
 	if (!rq->send_waits || rq->scq_armed || rq->failed ||
-	    rc->ctrl->cqs_unarmed)
+	    rc->ctrl->cqs_unarmed || hq_owner_polls(rq->hq))
 		return total;
 	if (cq_arm(rq, rq->scq))
 		return total; /* the queue failed: hq_fail said why */
@@ -534,22 +534,34 @@ static void cq_event_cb(void *arg, uint32_t events)
 	uint32_t gen = rc->gen;
 	struct rdma_hq *rq;
 	struct ibv_cq *cq;
+	pthread_mutex_t *m;
 	void *ctx;
+	int n;
 
 	(void)events;
 	while (rc->gen == gen && !ibv_get_cq_event(rc->cc, &cq, &ctx)) {
 		rq = ctx;
 		ibv_ack_cq_events(cq, 1);
-		ctrl_stat_loop(rc->ctrl, NVMF_STAT_CQ_WAKEUPS, 1);
-		if (cq == rq->scq)
+		m = hq_lock(rq->hq);
+		hq_stat(rq->hq, NVMF_STAT_CQ_WAKEUPS, 1);
+		if (cq == rq->scq) {
 			rq->scq_armed = false; /* rq_reap arms it if needed */
-		/* busy polling reaps it: no more events wanted (rdma_arm) */
-		else if (!rc->ctrl->cqs_unarmed && cq_arm(rq, cq))
+		} else if (!rc->ctrl->cqs_unarmed && !hq_owner_polls(rq->hq) &&
+			   cq_arm(rq, cq)) {
+			/*
+			 * busy polling, or the queue's owner, reaps it: no
+			 * more events wanted (rdma_arm)
+			 */
+			hq_unlock(m);
 			return;
+		}
 		rq->batch++;
-		if (rq_reap(rc, rq, gen) < 0)
+		n = rq_reap(rc, rq, gen);
+		if (n >= 0)
+			rq_batch_end(rq);
+		hq_unlock(m);
+		if (n < 0)
 			return; /* rq is gone */
-		rq_batch_end(rq);
 	}
 }
 
@@ -811,7 +823,7 @@ static int bounce_make(struct rdma_hq *rq)
 	for (i = 0; i < rq->nr_bounce; i++)
 		rq->bounce_free[i] = (uint16_t)(rq->nr_bounce - 1 - i);
 	rq->nr_bounce_free = rq->nr_bounce;
-	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_ALLOCS, 1);
+	hq_stat(rq->hq, NVMF_STAT_ALLOCS, 1);
 	return 0;
 }
 
@@ -1004,17 +1016,23 @@ static void cm_event_cb(void *arg, uint32_t events)
 			copy.param.conn.private_data = pdata;
 		}
 		rdma_ack_cm_event(ev);
-		if (rq)
+		if (rq) {
+			pthread_mutex_t *m = hq_lock(rq->hq);
+
 			handle_cm_event(rc, rq, &copy);
+			hq_unlock(m);
+		}
 	}
 }
 
 static void cm_timeout(void *arg)
 {
 	struct rdma_hq *rq = arg;
+	pthread_mutex_t *m = hq_lock(rq->hq);
 
 	hq_fail(rq, -ETIMEDOUT, "no answer to the connect request in %u ms",
 		CONNECT_TMO_MS);
+	hq_unlock(m);
 }
 
 static int resolve_addrs(const struct nvmf_trid *t, struct addrinfo **dst,
@@ -1185,8 +1203,7 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 			b = rq->bounce + (size_t)chunk * NVMF_HOST_MAX_IO;
 			if (!to_host) {
 				memcpy(b, req->buf, req->len);
-				ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_COPIES,
-					       1);
+				hq_stat(rq->hq, NVMF_STAT_COPIES, 1);
 			}
 			addr = (uintptr_t)b;
 			mr = rq->bounce_mr;
@@ -1229,12 +1246,12 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 		} else {
 			memcpy(capsule + sizeof(*cmd), req->buf, req->len);
 			sw->sge[0].length += req->len;
-			ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_COPIES, 1);
+			hq_stat(rq->hq, NVMF_STAT_COPIES, 1);
 		}
 	}
 	rq->slot_flags[cid] = flags;
 	nwr = first == &sw->send ? 1 : 2;
-	if (rq->batch || rq->rc->ctrl->plugged) {
+	if (rq->batch || hq_plugged(hq)) {
 		/*
 		 * posted at the end of the completion pass or at the unplug,
 		 * or the queue fails
@@ -1248,8 +1265,8 @@ static int rdma_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 		return 0;
 	}
 	ret = ibv_post_send(rq->id->qp, first, &bad);
-	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_DOORBELLS, 1);
-	ctrl_stat_loop(rq->rc->ctrl, NVMF_STAT_SEND_WRS, nwr);
+	hq_stat(rq->hq, NVMF_STAT_SEND_DOORBELLS, 1);
+	hq_stat(rq->hq, NVMF_STAT_SEND_WRS, nwr);
 	/*
 	 * The window's current key, which the provider passes with the next
 	 * bind (type 2 binds through post_send do not update it).

@@ -147,12 +147,20 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 
 /* ---- sending --------------------------------------------------------------------- */
 
+/*
+ * The loop thread watches the socket for responses, except on a live
+ * queue that its owner reads (nvmf_qpair_poll); for room to send, when a
+ * send could not finish (from the owner's thread too: the watch changes
+ * only under the queue's lock).
+ */
 static int arm_out(struct tcp_hq *t, bool on)
 {
 	if (t->out_armed == on || !t->watch)
 		return 0;
 	t->out_armed = on;
-	return nvmf_watch_modify(t->watch, EPOLLIN | (on ? EPOLLOUT : 0));
+	return nvmf_watch_modify(t->watch,
+				 (hq_owner_polls(t->hq) ? 0 : EPOLLIN) |
+					 (on ? EPOLLOUT : 0));
 }
 
 static void send_done(struct tcp_hq *t, struct tcp_send *s);
@@ -184,7 +192,7 @@ static void flush(struct tcp_hq *t, bool may_fail)
 		m.msg_iov = iov;
 		m.msg_iovlen = (size_t)n;
 		r = sendmsg(t->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-		ctrl_stat_loop(t->ctrl, NVMF_STAT_SEND_DOORBELLS, 1);
+		hq_stat(t->hq, NVMF_STAT_SEND_DOORBELLS, 1);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -217,7 +225,7 @@ static void flush(struct tcp_hq *t, bool may_fail)
 				break;
 			TAILQ_REMOVE(&t->sends, s, link);
 			s->queued = false;
-			ctrl_stat_loop(t->ctrl, NVMF_STAT_SEND_WRS, 1);
+			hq_stat(t->hq, NVMF_STAT_SEND_WRS, 1);
 			send_done(t, s);
 		}
 	}
@@ -655,7 +663,7 @@ static int rx_read(struct tcp_hq *t)
 		direct = t->rx_state == RX_DATA && t->data_left >= RX_BUF / 4;
 		r = recv(t->fd, direct ? t->data_dst : rx_buf,
 			 direct ? t->data_left : sizeof(rx_buf), MSG_DONTWAIT);
-		ctrl_stat_loop(t->ctrl, NVMF_STAT_RECV_POSTS, 1);
+		hq_stat(t->hq, NVMF_STAT_RECV_POSTS, 1);
 		if (r == 0) {
 			hq_fail(t, -ECONNRESET,
 				"the controller closed the "
@@ -721,6 +729,7 @@ static void send_icreq(struct tcp_hq *t)
 static void sock_event(void *arg, uint32_t events)
 {
 	struct tcp_hq *t = arg;
+	pthread_mutex_t *m = hq_lock(t->hq);
 	socklen_t len = sizeof(int);
 	int err = 0;
 
@@ -734,24 +743,34 @@ static void sock_event(void *arg, uint32_t events)
 			t->out_armed = true;
 			send_icreq(t);
 		}
-		unhold(t);
-		return;
+		goto out;
 	}
 	if (events & EPOLLOUT)
 		flush(t, true);
+	if (!t->failed && !t->torn && hq_owner_polls(t->hq) &&
+	    !(events & (EPOLLHUP | EPOLLERR))) {
+		/* its owner reads it from now on: stop watching for input */
+		if (nvmf_watch_modify(t->watch, t->out_armed ? EPOLLOUT : 0))
+			hq_fail(t, -EIO, "cannot watch the socket");
+		goto out;
+	}
 	if (!t->failed && !t->torn &&
 	    (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		rx_read(t);
+out:
 	unhold(t);
+	hq_unlock(m);
 }
 
 static void connect_timeout(void *arg)
 {
 	struct tcp_hq *t = arg;
+	pthread_mutex_t *m = hq_lock(t->hq);
 
 	hq_fail(t, -ETIMEDOUT, "no %s within %u ms",
 		t->state == HQ_CONNECTING ? "connection" : "ICResp",
 		CONNECT_TMO_MS);
+	hq_unlock(m);
 }
 
 static int sock_open(struct tcp_hq *t)
@@ -914,7 +933,7 @@ static int tcp_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 	 * completions being handled send together at the end of the pass,
 	 * submissions under a plug at the unplug
 	 */
-	if (!t->busy && !t->ctrl->plugged)
+	if (!t->busy && !hq_plugged(hq))
 		flush(t, false);
 	return 0;
 }
@@ -966,6 +985,17 @@ static void tcp_mr_del(struct nvmf_ctrl *c, void *buf)
 	(void)buf;
 }
 
+/* The loop reads the socket again (its owner gave the queue back). */
+static int tcp_arm(struct nvmf_hq *hq)
+{
+	struct tcp_hq *t = hq->tp;
+
+	if (!t || !t->watch || t->failed)
+		return 0;
+	return nvmf_watch_modify(t->watch,
+				 EPOLLIN | (t->out_armed ? EPOLLOUT : 0));
+}
+
 /* Before the loop's thread waits inside a call: nothing stays queued. */
 static void tcp_flush(struct nvmf_hq *hq)
 {
@@ -985,6 +1015,7 @@ const struct nvmf_host_transport_ops nvmf_host_tcp_ops = {
 	.ctrl_release = tcp_ctrl_release,
 	.submit = tcp_submit,
 	.poll = tcp_poll,
+	.arm = tcp_arm,
 	.flush = tcp_flush,
 	.mr_add = tcp_mr_add,
 	.mr_del = tcp_mr_del,

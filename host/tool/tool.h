@@ -46,6 +46,9 @@ enum {
 	OPT_NBD_TIMEOUT,
 	OPT_NBD_CONNS,
 	OPT_WAIT,
+	OPT_THREADS,
+	OPT_RECONNECT_DELAY,
+	OPT_OFFSET,
 };
 
 struct conn_args {

@@ -94,6 +94,7 @@ extern "C" {
 #define NVMF_DISCOVERY_NQN	"nqn.2014-08.org.nvmexpress.discovery"
 
 struct nvmf_ctrl;
+struct nvmf_qpair;
 
 /* Where the controller is: "nvme connect" -t -a -s -n -w. */
 struct nvmf_trid {
@@ -314,6 +315,46 @@ int nvmf_io_sync(struct nvmf_ctrl *ctrl, const struct nvmf_io *io);
  */
 int nvmf_admin_sync(struct nvmf_ctrl *ctrl, const void *sqe, void *buf,
 		    uint32_t len, bool to_host, uint32_t *dw0);
+
+/*
+ * I/O queues owned by application threads (SPDK's qpair, the kernel's
+ * hardware context): the thread that calls nvmf_qpair_alloc() (the
+ * queue's owner) gets one of the controller's I/O queues for itself.  It
+ * submits on it and reaps it directly - no hop to the controller's loop
+ * thread, requests preallocated per queue slot, no lock that another
+ * thread takes while the queue is live - and callbacks run inside its
+ * nvmf_qpair_poll().  The library's loop keeps the admin queue, keep-alive,
+ * timeouts and recovery: when the connection fails, the queue's
+ * requests in flight are sent again after the reconnect on the same
+ * queue, as with nvmf_io_submit().  Completions are reaped only by
+ * nvmf_qpair_poll() (no event: the owner polls, as SPDK's
+ * process_completions).
+ *
+ *   - Every nvmf_qpair_*() call on the owner thread only (-EPERM).
+ *   - One I/O queue stays shared (nvmf_io_submit(), the NBD and FUSE
+ *     exports): with nr_io_queues N, at most N - 1 are owned (-EBUSY).
+ *   - nvmf_qpair_submit(): as nvmf_io_submit(), plus -EAGAIN when all of
+ *     the queue's requests (queue_size - 1) are outstanding: poll, then
+ *     submit again.  Allowed from a callback of the same queue.
+ *   - nvmf_qpair_poll(): reaps the queue, sends what waited, calls the
+ *     callbacks of the requests that completed.  Return: how many, or
+ *     -EPERM.
+ *   - nvmf_qpair_free(): -EBUSY while requests are outstanding (poll
+ *     until they completed); the queue is shared again.  Works on a
+ *     shut-down controller too.  nvmf_ctrl_disconnect() returns -EBUSY
+ *     while a queue is owned: after nvmf_ctrl_shutdown(), owners poll
+ *     until their requests completed (-ENODEV), then free their queues.
+ *   - If a reconnect grants fewer I/O queues, an owned queue that is no
+ *     longer there fails its I/O with -ENXIO: free it.
+ * Return: 0 and *qp, or -EBUSY, -ENODEV, -ENOMEM, -EDEADLK (a callback).
+ */
+int nvmf_qpair_alloc(struct nvmf_ctrl *ctrl, struct nvmf_qpair **qp);
+int nvmf_qpair_submit(struct nvmf_qpair *qp, const struct nvmf_io *io,
+		      nvmf_io_cb cb, void *arg);
+int nvmf_qpair_poll(struct nvmf_qpair *qp);
+int nvmf_qpair_free(struct nvmf_qpair *qp);
+/* The queue's id (1 to nr_io_queues). */
+int nvmf_qpair_id(const struct nvmf_qpair *qp);
 
 /*
  * Memory the RDMA NIC uses directly (no copy): registered on the current

@@ -440,6 +440,11 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 pid=
 start --save "$F"
+# the tree is mounted before the restore ends, and logged after it
+for _ in $(seq 100); do
+	grep -q "restored $F" "$tmp/tgt.log" && break
+	sleep 0.1
+done
 if saved && grep -q "restored $F" "$tmp/tgt.log" &&
 	[ -L "$t/ports/7/subsystems/$P" ] &&
 	[ "$(cat "$t/ports/7/state")" = repairing ]; then

@@ -10,7 +10,8 @@
 #   - malformed PDUs get the C2HTermReq the spec names (FES and FEI), then
 #     the connection closes; a TLS ClientHello is refused so too, and logged;
 #   - verified I/O (perf --verify): 4 KiB and 128 KiB (R2T, H2CData), with
-#     header and data digests;
+#     header and data digests; 2 threads each owning an I/O queue, also
+#     across a kill -9 and restart of the target;
 #   - a connected controller (FUSE export) keeps its data across CYCLES
 #     kill -9 and restart of the target: it reconnects, the data written
 #     before reads back, and I/O started while the target is down completes
@@ -249,6 +250,8 @@ perf "4k randrw QD32" -q 32 -o 4096 -w randrw
 perf "128k randrw QD8 (R2T, H2CData)" -q 8 -o 131072 -w randrw
 perf "4k randrw QD16, header+data digests" -q 16 -o 4096 -w randrw -g -G
 perf "128k randrw QD4, header+data digests" -q 4 -o 131072 -w randrw -g -G
+perf "4k randrw QD16 on each of 2 threads owning an I/O queue" -q 16 -o 4096 \
+	-w randrw --threads 2
 if [[ " ${tgt_args[*]} " == *" --poll-us"* ]]; then
 	sleep 0.5 # the counters are written 4 times a second
 	# "ios spins spin_hits" of all workers
@@ -260,6 +263,35 @@ print(t["ios"], t["spins"], t["spin_hits"])' "$tmp/tgtrun/stats.json" 2>/dev/nul
 	else
 		bad "hybrid polling over TCP: spins ${spins:-?}, hits ${hits:-?} ($(ls "$tmp/tgtrun" 2>&1))"
 	fi
+fi
+
+# ---- queues owned by threads across a target restart: every I/O in
+# flight or submitted while the target is gone completes once it is back,
+# on the same thread's queue, with the data verified
+nsenter --net="/run/netns/$H" "$host_bin" perf -r "$trid" -t 8 --verify \
+	-q 16 -o 4096 -w randrw --threads 2 -c 1 --log-level info \
+	>"$tmp/perfq" 2>&1 &
+pq=$!
+for _ in $(seq 100); do # the threads have their queues
+	grep -q "queue 2 is owned" "$tmp/perfq" && break
+	sleep 0.1
+done
+sleep 3
+tgt_kill
+sleep 0.5
+tgt_start || bad "owned queues: target restart"
+if timeout 60 bash -c "while kill -0 $pq 2>/dev/null; do sleep 0.1; done"; then
+	wait "$pq"
+	rc=$?
+else
+	rc=timeout
+fi
+if [ "$rc" = 0 ] && grep -q "errors=0" "$tmp/perfq" &&
+	grep -q " 0 mismatches" "$tmp/perfq" &&
+	grep -q "reconnected after" "$tmp/perfq"; then
+	ok "2 threads owning queues, target killed and restarted under their I/O: $(grep -o 'reconnected after [0-9]* ms' "$tmp/perfq"), no error, $(grep -o '[0-9]* reads checked' "$tmp/perfq"), longest I/O $(grep -o 'max [0-9.]*' "$tmp/perfq" | tail -1) us"
+else
+	bad "owned queues across a restart: rc $rc, $(grep -E 'result|verify|error|reconnect' "$tmp/perfq" | tail -4)"
 fi
 
 # ---- a connected controller across target restarts

@@ -61,7 +61,8 @@ static void on_loop_thread(void)
 	}
 }
 
-static int nr_arms; /* completion events asked for again (fk_arm) */
+static int nr_arms;	      /* completion events asked for again (fk_arm) */
+static bool grant_all_queues; /* else one I/O queue (connect_fake) */
 
 static void fake_reset(void)
 {
@@ -216,6 +217,10 @@ static bool answer(struct nvmf_hq *hq, struct nvmf_req *req,
 		}
 		*len = 4096;
 		break;
+	case 0x09: /* Set Features: Number of Queues, one or as many as asked */
+		if ((cdw10 & 0xff) == 0x07 && grant_all_queues)
+			result = cdw11;
+		break;
 	case 0x0c: /* AER: no event */
 		return false;
 	case 0x02: /* Get Log Page (admin) or Read */
@@ -279,7 +284,7 @@ static int fk_submit(struct nvmf_hq *hq, struct nvmf_req *req)
 		return -ENOMEM;
 	p->hq = hq;
 	p->cid = req->cid;
-	if (hq->ctrl->plugged) {
+	if (hq_plugged(hq)) {
 		TAILQ_INSERT_TAIL(&held, p, link);
 		return 0;
 	}
@@ -1091,6 +1096,283 @@ static void test_namespace_info(void **state)
 			 -EINVAL);
 }
 
+/* ---- queues owned by a thread (nvmf_qpair_*) ------------------------------------ */
+
+struct qp_other {
+	struct nvmf_qpair *qp;
+	int submit, poll, free;
+};
+
+static void *qp_other_thread(void *arg)
+{
+	struct qp_other *o = arg;
+	static uint8_t buf[4096];
+	struct nvmf_io io;
+
+	read_io(&io, buf);
+	o->submit = nvmf_qpair_submit(o->qp, &io, NULL, NULL);
+	o->poll = nvmf_qpair_poll(o->qp);
+	o->free = nvmf_qpair_free(o->qp);
+	return NULL;
+}
+
+static void count_cb(void *arg, int status)
+{
+	int *n = arg;
+
+	assert_int_equal(status, 0);
+	(*n)++;
+}
+
+/* Poll the owned queue (and, poll mode, the loop) until *n reaches want. */
+static void qp_wait(struct nvmf_ctrl *c, struct nvmf_qpair *qp, int *n,
+		    int want)
+{
+	for (int i = 0; i < 2000 && *n < want; i++) {
+		nvmf_ctrl_poll(c, 1);
+		nvmf_qpair_poll(qp);
+	}
+	assert_int_equal(*n, want);
+}
+
+/*
+ * The rules of an owned queue: one I/O queue stays shared; calls from
+ * another thread are refused; the controller is not freed while a queue
+ * is owned; I/O on the queue is sent by its owner and completed only by
+ * its nvmf_qpair_poll(), submissions from its callbacks go out with one
+ * doorbell, and the queue's slots bound the outstanding requests.
+ */
+static struct nvmf_ctrl *connect_fake_queues(void)
+{
+	struct nvmf_ctrl *c;
+
+	grant_all_queues = true; /* until the test ends */
+	c = connect_fake(true);	 /* 2 I/O queues */
+	return c;
+}
+
+static void test_qpair_rules(void **state)
+{
+	struct nvmf_ctrl *c = connect_fake_queues();
+	static uint8_t buf[4096];
+	struct qp_other o = { 0 };
+	struct nvmf_qpair *qp, *qp2;
+	struct nvmf_io io;
+	uint64_t s0[NVMF_STAT_NR], st[NVMF_STAT_NR];
+	pthread_t t;
+	int n = 0, i;
+
+	(void)state;
+	assert_int_equal(nvmf_qpair_alloc(c, &qp), 0);
+	assert_int_equal(nvmf_qpair_id(qp), 2); /* queue 1 stays shared */
+	assert_int_equal(nvmf_qpair_alloc(c, &qp2), -EBUSY);
+	o.qp = qp;
+	assert_int_equal(pthread_create(&t, NULL, qp_other_thread, &o), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(o.submit, -EPERM);
+	assert_int_equal(o.poll, -EPERM);
+	assert_int_equal(o.free, -EPERM);
+	assert_int_equal(nvmf_ctrl_disconnect(c), -EBUSY);
+
+	/* completed by the owner's poll only, never by the loop's */
+	read_io(&io, buf);
+	assert_int_equal(nvmf_qpair_submit(qp, &io, count_cb, &n), 0);
+	for (i = 0; i < 20; i++)
+		nvmf_ctrl_poll(c, 1);
+	assert_int_equal(n, 0);
+	assert_int_equal(nvmf_qpair_free(qp), -EBUSY); /* outstanding */
+	qp_wait(c, qp, &n, 1);
+
+	/* 31 slots (queue_size 32): the 32nd waits for one */
+	n = 0;
+	nvmf_ctrl_get_stats(c, s0, NVMF_STAT_NR);
+	for (i = 0; i < 31; i++)
+		assert_int_equal(nvmf_qpair_submit(qp, &io, count_cb, &n), 0);
+	assert_int_equal(nvmf_qpair_submit(qp, &io, count_cb, &n), -EAGAIN);
+	qp_wait(c, qp, &n, 31);
+	/* a bad request is refused at once, as nvmf_io_submit's */
+	io.len = 1000;
+	assert_int_equal(nvmf_qpair_submit(qp, &io, count_cb, &n), -EINVAL);
+	io.len = 4096;
+	/* counted on the queue; no allocation on its data path */
+	nvmf_ctrl_get_stats(c, st, NVMF_STAT_NR);
+	assert_int_equal(st[NVMF_STAT_IOS] - s0[NVMF_STAT_IOS], 31);
+	assert_int_equal(st[NVMF_STAT_ALLOCS], s0[NVMF_STAT_ALLOCS]);
+	assert_int_equal(st[NVMF_STAT_HOPS], s0[NVMF_STAT_HOPS]);
+	assert_int_equal(nvmf_qpair_free(qp), 0);
+	/* the queue is shared again: nvmf_io_sync uses both */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(nvmf_io_sync(c, &io), 0);
+	assert_int_equal(nvmf_qpair_alloc(c, &qp), 0);
+	assert_int_equal(nvmf_qpair_free(qp), 0);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	grant_all_queues = false;
+}
+
+struct chain {
+	struct nvmf_qpair *qp;
+	struct nvmf_io io;
+	int left, done;
+};
+
+/* each completion submits the next: from the callback, held for a batch */
+static void chain_cb(void *arg, int status)
+{
+	struct chain *k = arg;
+
+	assert_int_equal(status, 0);
+	k->done++;
+	if (k->left-- > 0)
+		assert_int_equal(nvmf_qpair_submit(k->qp, &k->io, chain_cb, k),
+				 0);
+}
+
+/* Submissions from a pass of callbacks: one doorbell for all of them. */
+static void test_qpair_batch(void **state)
+{
+	struct nvmf_ctrl *c = connect_fake_queues();
+	static uint8_t buf[4096];
+	struct chain k[8];
+	int i, db, done = 0;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		memset(&k[i], 0, sizeof(k[i]));
+		read_io(&k[i].io, buf);
+		k[i].left = 1;
+	}
+	assert_int_equal(nvmf_qpair_alloc(c, &k[0].qp), 0);
+	for (i = 0; i < 8; i++) {
+		k[i].qp = k[0].qp;
+		assert_int_equal(nvmf_qpair_submit(k[0].qp, &k[i].io, chain_cb,
+						   &k[i]),
+				 0);
+	}
+	/* all 8 answered before the owner polls */
+	for (i = 0; i < 20; i++)
+		nvmf_ctrl_poll(c, 1);
+	db = nr_doorbells;
+	assert_int_equal(nvmf_qpair_poll(k[0].qp), 8);
+	/* the 8 submitted by the callbacks: one doorbell */
+	assert_int_equal(nr_doorbells - db, 1);
+	for (i = 0; i < 2000 && done < 16; i++) {
+		nvmf_ctrl_poll(c, 1);
+		nvmf_qpair_poll(k[0].qp);
+		done = 0;
+		for (int j = 0; j < 8; j++)
+			done += k[j].done;
+	}
+	assert_int_equal(done, 16);
+	assert_int_equal(nvmf_qpair_free(k[0].qp), 0);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	grant_all_queues = false;
+}
+
+static void status_cb(void *arg, int status)
+{
+	*(int *)arg = status == 0 ? 1 : status;
+}
+
+static void hq_error_work(void *arg)
+{
+	struct nvmf_ctrl *c = arg;
+
+	nvmf_hq_transport_error(c->queues[2], -EIO, "test: queue failed");
+}
+
+/*
+ * Recovery of an owned queue: a read the target never answered is sent
+ * again on the same queue after the reconnect and completes to the
+ * owner; after a shutdown, what waits fails with -ENODEV in the owner's
+ * poll, and the queue can then be freed.
+ */
+static void test_qpair_reconnect(void **state)
+{
+	struct nvmf_ctrl *c = connect_fake_queues();
+	static uint8_t buf[4096];
+	struct nvmf_ctrl_info info;
+	struct nvmf_qpair *qp;
+	struct nvmf_io io;
+	int st = 0, i;
+
+	(void)state;
+	assert_int_equal(nvmf_qpair_alloc(c, &qp), 0);
+	park_reads = true;
+	read_io(&io, buf);
+	assert_int_equal(nvmf_qpair_submit(qp, &io, status_cb, &st), 0);
+	for (i = 0; i < 200 && !atomic_load(&nr_parked_reads); i++) {
+		nvmf_ctrl_poll(c, 1);
+		nvmf_qpair_poll(qp);
+	}
+	assert_int_equal(atomic_load(&nr_parked_reads), 1);
+	park_reads = false;
+	/* the queue fails: the association is torn down and reconnected */
+	assert_int_equal(nvmf_loop_post(c->loop, hq_error_work, c), 0);
+	for (i = 0; i < 2000 && !st; i++) {
+		nvmf_ctrl_poll(c, 1);
+		nvmf_qpair_poll(qp);
+	}
+	assert_int_equal(st, 1);
+	nvmf_ctrl_get_info(c, &info);
+	assert_int_equal(info.reconnects, 1);
+	assert_int_equal(info.state, NVMF_CTRL_LIVE);
+
+	/* a read parked, then the controller shut down: -ENODEV */
+	park_reads = true;
+	st = 0;
+	assert_int_equal(nvmf_qpair_submit(qp, &io, status_cb, &st), 0);
+	for (i = 0; i < 200 && atomic_load(&nr_parked_reads) < 2; i++) {
+		nvmf_ctrl_poll(c, 1);
+		nvmf_qpair_poll(qp);
+	}
+	assert_int_equal(nvmf_ctrl_shutdown(c), 0);
+	for (i = 0; i < 2000 && !st; i++) {
+		nvmf_ctrl_poll(c, 1);
+		nvmf_qpair_poll(qp);
+	}
+	assert_int_equal(st, -ENODEV);
+	assert_int_equal(nvmf_qpair_submit(qp, &io, status_cb, &st), -ENODEV);
+	assert_int_equal(nvmf_qpair_free(qp), 0);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+	grant_all_queues = false;
+}
+
+/*
+ * A reconnect that grants fewer I/O queues: the owned queue is not there
+ * any more, so its I/O fails with -ENXIO (instead of waiting forever),
+ * and the queue can be freed.
+ */
+static void test_qpair_fewer_queues(void **state)
+{
+	struct nvmf_ctrl *c = connect_fake_queues();
+	static uint8_t buf[4096];
+	struct nvmf_ctrl_info info;
+	struct nvmf_qpair *qp;
+	struct nvmf_io io;
+	int st = 0, i;
+
+	(void)state;
+	assert_int_equal(nvmf_qpair_alloc(c, &qp), 0);
+	assert_int_equal(nvmf_qpair_id(qp), 2);
+	grant_all_queues = false;
+	assert_int_equal(nvmf_loop_post(c->loop, hq_error_work, c), 0);
+	for (i = 0; i < 2000; i++) {
+		nvmf_ctrl_poll(c, 1);
+		nvmf_ctrl_get_info(c, &info);
+		if (info.reconnects == 1 && info.state == NVMF_CTRL_LIVE)
+			break;
+	}
+	assert_int_equal(info.nr_io_queues, 1);
+	read_io(&io, buf);
+	assert_int_equal(nvmf_qpair_submit(qp, &io, status_cb, &st), 0);
+	assert_int_equal(nvmf_qpair_poll(qp), 1);
+	assert_int_equal(st, -ENXIO);
+	assert_int_equal(nvmf_qpair_free(qp), 0);
+	/* the shared queue still works */
+	assert_int_equal(nvmf_io_sync(c, &io), 0);
+	assert_int_equal(nvmf_ctrl_disconnect(c), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1107,6 +1389,10 @@ int main(void)
 		cmocka_unit_test(test_shutdown_while_submitting_thread),
 		cmocka_unit_test(test_shutdown_while_submitting_poll),
 		cmocka_unit_test(test_disconnect_while_waiting),
+		cmocka_unit_test(test_qpair_rules),
+		cmocka_unit_test(test_qpair_batch),
+		cmocka_unit_test(test_qpair_reconnect),
+		cmocka_unit_test(test_qpair_fewer_queues),
 	};
 
 	nvmf_log_set_level(NVMF_LOG_WARN);

@@ -103,6 +103,12 @@ trid="trtype:rdma adrfam:ipv4 traddr:$LAB_PEER trsvcid:4420 subnqn:$NQN"
 	lab_fail "nvmf-host perf --verify failed: $(tail -3 "$LAB_OUT/perf-verify.log" | tr '\n' ' ')"
 lab_report "perf --verify randrw: $(grep -h 'IOPS\|reads checked' "$LAB_OUT/perf-verify.log" | tr '\n' ';')"
 lab_event "nvmf-host perf --verify 4k randrw QD16: ok"
+# I/O queues owned by threads (nvmf_qpair_*): over RDMA here
+"$H" perf -r "$trid" -q 8 -o 4096 -w randrw -M 50 -t 5 --size 16777216 \
+	--threads 2 --verify >"$LAB_OUT/perf-threads.log" 2>&1 ||
+	lab_fail "nvmf-host perf --threads 2 --verify failed: $(tail -3 "$LAB_OUT/perf-threads.log" | tr '\n' ' ')"
+lab_report "perf --threads 2 --verify randrw: $(grep -h 'IOPS\|reads checked' "$LAB_OUT/perf-threads.log" | tr '\n' ';')"
+lab_event "nvmf-host perf --threads 2 (an I/O queue each) --verify 4k randrw QD8 each: ok"
 
 for i in $(seq "$CYCLES"); do
 	n=$(lab_host_connect "$NQN" "$LAB_PEER" 4420 2>"$LAB_OUT/cycle.err") ||

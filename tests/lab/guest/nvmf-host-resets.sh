@@ -4,6 +4,9 @@
 # files in a loop (4 MiB passes), a 4 KiB read probe per file every 50 ms
 # (a dd process each: more often, they took CPU the daemons needed), and a
 # state timeline.
+# With QPAIR_PERF set, nvmf-host perf --threads 2 --verify runs against
+# nvmf-tgt through all of it too (its own 16 MiB at 64 MiB): two threads
+# that own an I/O queue each, reconnected under their I/O.
 # Needs: NQN_T, CYCLES; NQN_K optional (no kernel-target controller
 # without it).
 
@@ -60,6 +63,15 @@ host_resets_setup() {
 			sleep 0.05
 		done
 	) &
+	PERF_PID=
+	if [ -n "${QPAIR_PERF:-}" ]; then
+		"$NVMF_HOST" perf -r "trtype:rdma adrfam:ipv4 traddr:$LAB_PEER trsvcid:4421 subnqn:$NQN_T" \
+			--threads 2 -q 4 -o 4096 -w randrw -t 3600 \
+			--offset 67108864 --size 16777216 --verify -c 1 -l -1 \
+			--log-level info >"$LAB_OUT/perf-qpair.log" 2>&1 &
+		PERF_PID=$!
+		lab_event "nvmf-host perf --threads 2 --verify started (pid $PERF_PID)"
+	fi
 	sleep 3
 }
 
@@ -104,6 +116,17 @@ host_resets_finish() {
 	for p in $IO_PIDS; do
 		wait "$p" || lab_fail "verified fio failed (see fio-*-pass*.log)"
 	done
+	if [ -n "$PERF_PID" ]; then
+		# SIGINT ends its run; it then reads everything back
+		kill -INT "$PERF_PID"
+		wait "$PERF_PID" ||
+			lab_fail "perf --threads 2 --verify through the faults failed: $(grep -E 'error|result|verify' "$LAB_OUT/perf-qpair.log" | tail -3 | tr '\n' ' ')"
+		grep -q " 0 mismatches" "$LAB_OUT/perf-qpair.log" ||
+			lab_fail "perf --threads 2: no verify result"
+		lab_report "perf --threads 2 --verify (2 owned I/O queues) through $CYCLES faults: $(grep -c 'reconnected after' "$LAB_OUT/perf-qpair.log") reconnects, $(grep -o 'errors=[0-9]*' "$LAB_OUT/perf-qpair.log"), $(grep -o '[0-9]* reads checked, [0-9]* mismatches' "$LAB_OUT/perf-qpair.log"), longest I/O $(grep -o 'max [0-9.]*' "$LAB_OUT/perf-qpair.log" | tail -1) us"
+		[ "$(grep -c 'reconnected after' "$LAB_OUT/perf-qpair.log")" -ge 1 ] ||
+			lab_fail "perf --threads 2: its controller never reconnected"
+	fi
 	local end=""
 	for c in $CTRLS; do
 		lab_report "$c: $(cat "$LAB_OUT/passes-$c") verified fio passes, $("$NVMF_HOST" list | awk -v n="$c:" '$1 == n { on=1 } on && /reconnects:/ { print; exit }' | sed 's/^ *//')"

@@ -55,6 +55,9 @@ fio_set() {	# fio_set WHO DEV ROUND
 	fjob "$1" "$2" "randwrite-$3" --rw=randwrite --bs=4k --iodepth=32
 	fjob "$1" "$2" "seqread-$3" --rw=read --bs=128k --iodepth=8
 	fjob "$1" "$2" "lat-$3" --rw=randread --bs=4k --iodepth=1
+	# two submitting threads: fio's jobs; perf's threads own a queue each
+	fjob "$1" "$2" "mt-$3" --rw=randread --bs=4k --iodepth=16 \
+		--numjobs=2 --group_reporting
 }
 perf_set() {	# perf_set ROUND
 	ojob "randread-$1" -w randread -o 4096 -q 32
@@ -63,6 +66,7 @@ perf_set() {	# perf_set ROUND
 	ojob "lat-$1" -w randread -o 4096 -q 1
 	ojob "latpoll-$1" -w randread -o 4096 -q 1 --busy-poll
 	ojob "randreadpoll-$1" -w randread -o 4096 -q 32 --busy-poll
+	ojob "mt-$1" -w randread -o 4096 -q 16 --threads 2
 }
 
 for r in $(seq "$ROUNDS"); do
@@ -116,10 +120,12 @@ rows = [("4k randread QD32", "randread", "read", "iops", "IOPS"),
         ("  same, busy polling", "lat", "read", "lat", "us (mean)", "latpoll"),
         ("4k randread QD32 poll", "randread", "read", "iops", "IOPS",
          "randreadpoll"),
+        ("4k randread 2 x QD16", "mt", "read", "iops", "IOPS"),
         ("blk 4k randread QD32", "randread", "read", "iops", "IOPS", "B"),
         ("blk 4k randwrite QD32", "randwrite", "write", "iops", "IOPS", "B"),
         ("blk 128k seq read QD8", "seqread", "read", "bw", "MiB/s", "B"),
-        ("blk 4k read QD1 lat", "lat", "read", "lat", "us (mean)", "B")]
+        ("blk 4k read QD1 lat", "lat", "read", "lat", "us (mean)", "B"),
+        ("blk 4k randread 2xQD16", "mt", "read", "iops", "IOPS", "B")]
 print("%-22s %12s %12s %8s  %s" % ("bench-host", "kernel", "nvmf-host",
                                    "ratio", "unit"))
 for row in rows:
@@ -142,7 +148,8 @@ print("medians of %d rounds; ratio: the median of the per-round ratios, "
       "ours relative to the kernel host, >1 is better for us (latency: "
       "kernel/ours); 'poll' rows: nvmf-host perf --busy-poll, 'blk' rows: "
       "the same fio job on nvmf-host's block device (/dev/nbdN) instead of "
-      "the kernel's /dev/nvmeXnY" % rounds)
+      "the kernel's /dev/nvmeXnY; '2 x QD16': fio --numjobs=2, perf "
+      "--threads 2 (each thread owns an I/O queue)" % rounds)
 # CPU time per I/O of each VM's qemu process, from lab.sh: fio's from the
 # end of its ramp to its end, over the I/Os it counted; perf's around the
 # whole run, over the I/Os of its timed run (its counters), so that its
@@ -183,7 +190,7 @@ print("kernel: fio on the kernel host's device, nvmf-host: perf, blk: fio "
       "better for us; the target VM runs the kernel target in every column")
 # what each I/O cost nvmf-host perf (the library's counters, last round)
 for name in ("randread", "randwrite", "seqread", "lat", "latpoll",
-             "randreadpoll"):
+             "randreadpoll", "mt"):
     m = re.search(r"per_io: (.*)", perf(name, rounds))
     print("nvmf-host per I/O %-13s %s" % (name, m.group(1) if m else "?"))
 # what each request of the block device cost the daemon (last round): its
