@@ -32,6 +32,8 @@
 #include "loop.h"
 #include "tool.h"
 
+#define PERF_LAT_MAX (4u << 20) /* latencies kept (per thread) */
+
 static const struct nvmf_opt perf_opts[] = {
 	{ "transport-id", 'r', required_argument, "TRID",
 	  "'trtype:rdma|tcp adrfam:ipv4 traddr:A trsvcid:4420 subnqn:NQN'" },
@@ -454,6 +456,7 @@ static int run_threads(struct perf *p, int n, double *elapsed, uint64_t *s0,
 		}
 		q->ioset = calloc((size_t)p->qd, sizeof(*q->ioset));
 		if (!q->lat || !q->ioset || !q->units) {
+			fprintf(stderr, "nvmf-host perf: out of memory\n");
 			ret = -1;
 			break;
 		}
@@ -465,6 +468,8 @@ static int run_threads(struct perf *p, int n, double *elapsed, uint64_t *s0,
 			io->pool = io->buf != NULL;
 			if (!io->buf &&
 			    posix_memalign(&io->buf, 4096, p->io_size)) {
+				fprintf(stderr,
+					"nvmf-host perf: out of memory\n");
 				ret = -1;
 				break;
 			}
@@ -567,15 +572,26 @@ static int perf_setup(struct perf *p, uint64_t size, uint64_t offset, long secs)
 	if (!size || size > ns.blocks * ns.block_size - offset)
 		size = ns.blocks * ns.block_size - offset;
 	p->units = size / p->io_size;
-	if (!p->units)
+	if (!p->units) {
+		fprintf(stderr,
+			"nvmf-host perf: size %llu: less than one I/O\n",
+			(unsigned long long)size);
 		return -1;
+	}
+	/* latencies of up to 200k I/Os a second, at most 4 Mi (32 MiB) */
 	p->lat_cap = 200000 * (uint64_t)(secs > 0 ? secs : 1);
+	if (p->lat_cap > PERF_LAT_MAX)
+		p->lat_cap = PERF_LAT_MAX;
 	p->lat = malloc(sizeof(*p->lat) * p->lat_cap);
 	if (p->verify) {
 		p->gen = calloc(p->units, sizeof(*p->gen));
 		p->busy = calloc(p->units, 1);
 	}
-	return p->lat && (!p->verify || (p->gen && p->busy)) ? 0 : -1;
+	if (!p->lat || (p->verify && (!p->gen || !p->busy))) {
+		fprintf(stderr, "nvmf-host perf: out of memory\n");
+		return -1;
+	}
+	return 0;
 }
 
 int cmd_perf(int argc, char **argv)
