@@ -144,9 +144,21 @@ void qpair_take_back(struct nvmf_hq *hq, struct nvmf_req *req, int err)
 	qp->open = false;
 }
 
-void qpairs_fail_backlog(struct nvmf_ctrl *c, int err)
+/* Under qp->lock: every request of list fails with err (to the owner). */
+static void fail_to_done(struct nvmf_qpair *qp, struct nvmf_req_list *list,
+			 int err)
 {
 	struct nvmf_req *req;
+
+	while ((req = TAILQ_FIRST(list))) {
+		TAILQ_REMOVE(list, req, link);
+		req->err = err;
+		TAILQ_INSERT_TAIL(&qp->done, req, link);
+	}
+}
+
+void qpairs_fail_backlog(struct nvmf_ctrl *c, int err)
+{
 	struct nvmf_qpair *qp;
 
 	for (int q = 1; q <= NVMF_HOST_MAX_QUEUES; q++) {
@@ -154,11 +166,7 @@ void qpairs_fail_backlog(struct nvmf_ctrl *c, int err)
 		if (!qp)
 			continue;
 		pthread_mutex_lock(&qp->lock);
-		while ((req = TAILQ_FIRST(&qp->backlog))) {
-			TAILQ_REMOVE(&qp->backlog, req, link);
-			req->err = err;
-			TAILQ_INSERT_TAIL(&qp->done, req, link);
-		}
+		fail_to_done(qp, &qp->backlog, err);
 		qp->fail_err = err;
 		pthread_mutex_unlock(&qp->lock);
 	}
@@ -166,7 +174,6 @@ void qpairs_fail_backlog(struct nvmf_ctrl *c, int err)
 
 void qpairs_open(struct nvmf_ctrl *c)
 {
-	struct nvmf_req *req;
 	struct nvmf_qpair *qp;
 	struct nvmf_hq *hq;
 
@@ -185,11 +192,7 @@ void qpairs_open(struct nvmf_ctrl *c)
 				  "after the reconnect: its I/O fails",
 				  q);
 			qp->fail_err = -ENXIO;
-			while ((req = TAILQ_FIRST(&qp->backlog))) {
-				TAILQ_REMOVE(&qp->backlog, req, link);
-				req->err = -ENXIO;
-				TAILQ_INSERT_TAIL(&qp->done, req, link);
-			}
+			fail_to_done(qp, &qp->backlog, -ENXIO);
 		}
 		pthread_mutex_unlock(&qp->lock);
 	}
@@ -466,17 +469,11 @@ static void kick(struct nvmf_qpair *qp)
 static void send_held(struct nvmf_qpair *qp)
 {
 	struct nvmf_ctrl *c = qp->ctrl;
-	struct nvmf_req *req;
 	struct nvmf_hq *hq;
 
 	pthread_mutex_lock(&qp->lock);
-	if (!qp->open && qp->fail_err) {
-		while ((req = TAILQ_FIRST(&qp->held))) {
-			TAILQ_REMOVE(&qp->held, req, link);
-			req->err = qp->fail_err;
-			TAILQ_INSERT_TAIL(&qp->done, req, link);
-		}
-	}
+	if (!qp->open && qp->fail_err)
+		fail_to_done(qp, &qp->held, qp->fail_err);
 	TAILQ_CONCAT(&qp->backlog, &qp->held, link);
 	hq = qp_hq(qp);
 	if (qp->open && hq) {
