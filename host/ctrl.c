@@ -93,7 +93,8 @@ static void queue_teardown(struct nvmf_ctrl *c, struct nvmf_hq *hq,
 	while ((req = TAILQ_FIRST(&out))) {
 		TAILQ_REMOVE(&out, req, link);
 		req->hq = NULL;
-		failing = req->timeouts > c->opts.max_retries;
+		failing = !(req->flags & NVMF_REQ_INTERNAL) &&
+			  req->timeouts > c->opts.max_retries;
 		if (failing)
 			ctrl_warn(c,
 				  "command 0x%02x timed out %d times: failed",
