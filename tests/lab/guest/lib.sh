@@ -420,6 +420,7 @@ lab_fault() {
 		if kill -0 $pid 2>/dev/null; then
 			LAB_FAULT_ERR="still blocked after ${LAB_LAST_FAULT_MS} ms (a hang: typical is 1-2 s); holders:$(lab_rdma_holders)"
 			lab_event "rdma link delete $LAB_FAULT_ERR"
+			lab_hang_dump
 			return 1
 		fi
 		wait $pid
@@ -476,6 +477,29 @@ lab_rdma_holders() {
 		done
 	done
 	echo "${out:- none}"
+}
+
+# lab_hang_dump: the threads of every process that holds the RDMA device
+# (a delete that blocks), for the hang's diagnosis: each thread's kernel
+# stack and wait channel, and gdb's backtrace of all of them, in
+# $LAB_OUT/hang-PID.txt.
+lab_hang_dump() {
+	local p pid t
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		ls -l "$p/fd" 2>/dev/null | grep -q infiniband || continue
+		{
+			echo "== $pid $(cat "$p/comm")"
+			for t in "$p"/task/*; do
+				echo "-- thread ${t##*/} $(cat "$t/comm") wchan $(cat "$t/wchan" 2>/dev/null)"
+				cat "$t/stack" 2>/dev/null
+			done
+			timeout 60 gdb -batch -nx -p "$pid" \
+				-ex "set pagination off" \
+				-ex "thread apply all bt" 2>&1
+		} >"$LAB_OUT/hang-$pid.txt" 2>&1
+		lab_event "hang: threads of $pid ($(cat "$p/comm")) in hang-$pid.txt"
+	done
 }
 
 # lab_at_most VALUE LIMIT: true if VALUE is a number no greater than LIMIT
