@@ -497,6 +497,20 @@ static void handle_wc(struct rdma_queue *q, struct ibv_wc *wc)
 	struct rdma_rsp *rsp;
 
 	if (wc->status != IBV_WC_SUCCESS) {
+		/*
+		 * A response's RDMA WRITE of read data shares the request's
+		 * READ context (rdma_wr) and is unsignaled, but a WRITE that
+		 * fails or is flushed completes too: its SEND's completion,
+		 * which follows, ends the request.  Taken for a failed READ,
+		 * it completed the request a second time and chained its
+		 * WRs again while they were still posted: a cycle in the
+		 * send chain, a worker spinning in post_sends and the device
+		 * held (reset-stress, a target device removal under reads).
+		 */
+		if (ctx->type == WR_READ &&
+		    container_of(ctx, struct rdma_rsp, read_ctx)
+				    ->rdma_wr.opcode == IBV_WR_RDMA_WRITE)
+			goto fail_queue;
 		/* flushed work requests are the normal end of a queue */
 		if (wc->status != IBV_WC_WR_FLUSH_ERR && !q->stopping)
 			nvmf_obj_warn(q->sq.log_prefix,
@@ -516,6 +530,7 @@ static void handle_wc(struct rdma_queue *q, struct ibv_wc *wc)
 				nvmet_status(NVME_SCT_GENERIC,
 					     NVME_SC_DATA_XFER_ERROR));
 		}
+fail_queue:
 		if (!q->stopping && !q->fatal) {
 			if (wc->status == IBV_WC_WR_FLUSH_ERR) {
 				/* the peer disconnected: the CM event follows */
