@@ -66,6 +66,9 @@ int ctrl_submit_internal(struct nvmf_ctrl *c, uint16_t qid,
 int hq_send(struct nvmf_hq *hq, struct nvmf_req *req, uint32_t tmo_ms);
 /* A response of a request came in, on the loop thread: complete it. */
 void req_finish(struct nvmf_ctrl *c, struct nvmf_req *req);
+/* Namespace nsid of a table of n (nsid 0: the first), or NULL. */
+const struct nvmf_ns_info *ns_table_find(const struct nvmf_ns_info *ns, int n,
+					 uint32_t nsid);
 /*
  * Fill a cleared request for io on namespace ns (NULL: -EINVAL), at most
  * max_io bytes; a deallocation's range goes in r.  Return: 0 or -EINVAL.

@@ -109,8 +109,9 @@ enum nvmf_hq_state {
  * lists: waiting to be sent they are on backlog (the queue is not live,
  * or full), completed on done, whose callbacks only the owner's
  * nvmf_qpair_poll() calls.  Requests of the controller on an owned queue
- * (its Connect; shared I/O sent before the queue was taken) that the
- * owner reaps go to to_loop, completed on the loop thread.
+ * that the owner reaps (shared I/O still in flight when the queue was
+ * taken; never its Connect: an owner polls only once the controller is
+ * live) go to to_loop, completed on the loop thread.
  */
 struct nvmf_qpair {
 	pthread_mutex_t lock;

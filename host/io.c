@@ -358,13 +358,19 @@ void req_finish(struct nvmf_ctrl *c, struct nvmf_req *req)
  * The namespace nsid (0: the first), with c->lock held or on the loop
  * thread (which alone changes the table).
  */
+const struct nvmf_ns_info *ns_table_find(const struct nvmf_ns_info *ns, int n,
+					 uint32_t nsid)
+{
+	for (int i = 0; i < n; i++)
+		if (!nsid || ns[i].nsid == nsid)
+			return &ns[i];
+	return NULL;
+}
+
 static const struct nvmf_ns_info *ns_find(const struct nvmf_ctrl *c,
 					  uint32_t nsid)
 {
-	for (int i = 0; i < c->nr_ns; i++)
-		if (!nsid || c->ns[i].nsid == nsid)
-			return &c->ns[i];
-	return NULL;
+	return ns_table_find(c->ns, c->nr_ns, nsid);
 }
 
 int nvmf_ctrl_find_ns(struct nvmf_ctrl *c, uint32_t nsid,

@@ -436,15 +436,6 @@ static void ns_refresh(struct nvmf_qpair *qp)
 	pthread_mutex_unlock(&c->lock);
 }
 
-static const struct nvmf_ns_info *ns_find(const struct nvmf_qpair *qp,
-					  uint32_t nsid)
-{
-	for (int i = 0; i < qp->nr_ns; i++)
-		if (!nsid || qp->ns[i].nsid == nsid)
-			return &qp->ns[i];
-	return NULL;
-}
-
 /* Under qp->lock: send what waits while the queue is open and has room. */
 static void kick(struct nvmf_qpair *qp)
 {
@@ -503,8 +494,8 @@ int nvmf_qpair_submit(struct nvmf_qpair *qp, const struct nvmf_io *io,
 	ns_refresh(qp);
 	TAILQ_REMOVE(&qp->free, req, link);
 	memset(req, 0, sizeof(*req));
-	ret = io_fill(req, ns_find(qp, io->nsid), qp->max_io, io,
-		      &qp->ranges[req - qp->reqs], cb, arg);
+	ret = io_fill(req, ns_table_find(qp->ns, qp->nr_ns, io->nsid),
+		      qp->max_io, io, &qp->ranges[req - qp->reqs], cb, arg);
 	if (ret) {
 		TAILQ_INSERT_HEAD(&qp->free, req, link);
 		return ret;
