@@ -708,6 +708,29 @@ lab_proc_cpu_ms() {
 		"/proc/$1/stat"
 }
 
+# lab_cpu_mark -v VAR: the VM's CPU time so far into VAR, "user nice system
+# idle iowait irq softirq" in clock ticks summed over its vCPUs (the first
+# line of /proc/stat), read without a fork.
+lab_cpu_mark() {
+	local l
+	read -r l </proc/stat
+	printf -v "$2" %s "${l#cpu }"
+}
+
+# lab_cpu_busy MARK0 MARK1: how busy the VM's vCPUs were between two
+# lab_cpu_mark readings: "busy B% of N vCPUs (user U%, system S%, softirq
+# Q%)", shares of all the vCPUs' time (under TCG a vCPU that is not idle
+# may still be waiting for a core of the lab machine).
+lab_cpu_busy() {
+	awk -v a="$1" -v b="$2" -v n="$(nproc)" 'BEGIN {
+		split(a, x); split(b, y); t = 0
+		for (i = 1; i <= 7; i++) { d[i] = y[i] - x[i]; t += d[i] }
+		if (t <= 0) { print "no CPU time between the marks"; exit }
+		printf "busy %.0f%% of %d vCPUs (user %.0f%%, system %.0f%%, softirq %.0f%%)",
+			100 * (t - d[4] - d[5]) / t, n, 100 * (d[1] + d[2]) / t,
+			100 * (d[3] + d[6]) / t, 100 * d[7] / t }'
+}
+
 # lab_rnr_naks_sent: RNR NAKs this node's RDMA devices sent (a receive
 # found no buffer posted), since each was added.
 lab_rnr_naks_sent() {

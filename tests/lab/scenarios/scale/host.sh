@@ -74,10 +74,14 @@ read_state() {
 # wait until every controller has left "live" and is live again; prints
 # the times (ns) of the first one's and the last one's return: when the
 # daemon says it went live (nvmf-host), else when it is seen (the kernel
-# host's sysfs has no time; bash's clock, no fork between two reads)
-wait_recovered() {	# wait_recovered TIMEOUT_S
+# host's sysfs has no time; bash's clock, no fork between two reads); then
+# "|" and this VM's CPU marks (lab_cpu_mark) when ADD_FILE (the target's
+# rdma link add) was first seen and when all were live
+wait_recovered() {	# wait_recovered TIMEOUT_S ADD_FILE
 	local deadline=$((SECONDS + $1)) i st since left seen=() first= last= t
+	local mark0= mark1
 	while [ $SECONDS -lt $deadline ]; do
+		[ -z "$mark0" ] && [ -e "$2" ] && lab_cpu_mark -v mark0
 		left=0
 		for i in "${!STATES[@]}"; do
 			read_state "${STATES[$i]}"
@@ -91,7 +95,11 @@ wait_recovered() {	# wait_recovered TIMEOUT_S
 			fi
 			[ "${seen[$i]:-}" = 2 ] || left=$((left + 1))
 		done
-		[ $left -eq 0 ] && { echo "$first $last"; return 0; }
+		if [ $left -eq 0 ]; then
+			lab_cpu_mark -v mark1
+			echo "$first $last|$mark0|$mark1"
+			return 0
+		fi
 		sleep 0.05
 	done
 	echo "$left"
@@ -111,18 +119,22 @@ done
 # recovery: N controllers of one host (kernel, then nvmf-host) with a QD1
 # reader each, through one target-side reset; times from `rdma link add`
 recovery() {	# recovery WHO N
-	local who=$1 n=$2 times t_add t_first t_last fio_pid
+	local who=$1 n=$2 times t_add t_first t_last fio_pid mark0 mark1
 	lab_signal "connected-$who-$n"
-	times=$(wait_recovered 120) ||
+	times=$(wait_recovered 120 "$LAB_SYNC/add-$who-$n") ||
 		lab_fail "$who N=$n: $times of $n controllers not back live 120 s after the reset"
 	lab_signal "live-$who-$n" # the target reads its counters
 	lab_wait "measured-$who-$n" 60
 	t_add=$(cat "$LAB_SYNC/add-$who-$n" 2>/dev/null) || lab_fail "$who N=$n: no rdma link add time"
+	IFS='|' read -r times mark0 mark1 <<<"$times"
 	read -r t_first t_last <<<"$times"
 	# the first return is bounded by the host's own retry timing (the
 	# kernel host's connect sent while the device was gone waits for its
 	# CM timeout); the spread to the last one is what N adds
 	lab_report "$who N=$n: all $n controllers live $(lab_ms "$t_add" "$t_last") ms after rdma link add; first $(lab_ms "$t_add" "$t_first") ms, last $(lab_ms "$t_first" "$t_last") ms after the first (reconnect-delay 1 s)"
+	# a VM whose vCPUs were busy throughout is what bounds the recovery
+	[ -n "$mark0" ] &&
+		lab_report "$who N=$n: host VM from rdma link add to all live: $(lab_cpu_busy "$mark0" "$mark1")"
 }
 
 # fio_check LOG WHAT: no I/O error through the reset

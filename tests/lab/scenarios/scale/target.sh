@@ -109,6 +109,7 @@ for who in kernel nvmf-host; do
 		del_ms=$LAB_LAST_FAULT_MS
 		sleep "$DOWN"
 		t_add=$(lab_now_ns)
+		lab_cpu_mark -v mark0
 		echo "$t_add" >"$LAB_SYNC/add-$who-$n.tmp"
 		mv "$LAB_SYNC/add-$who-$n.tmp" "$LAB_SYNC/add-$who-$n"
 		lab_fault rdma-add || lab_fail "$who N=$n: rdma link add failed"
@@ -119,6 +120,8 @@ for who in kernel nvmf-host; do
 			lab_fail "$who N=$n: nvmf-tgt did not grow its shared receive queues back after the reset"
 		lab_report "$who N=$n: $(grep 'grown back' "$LAB_OUT/nvmf-tgt.log" | tail -1 | sed 's/.*rdma: //')"
 		lab_wait "live-$who-$n" 300
+		lab_cpu_mark -v mark1
+		lab_report "$who N=$n: target VM from rdma link add to all live: $(lab_cpu_busy "$mark0" "$mark1")"
 		sleep 0.5 # the counters are written 4 times a second
 		read -r s1 us1 max cpu1 srq1 cq1 qp1 mem1 acc1 <<<"$(setups)"
 		q=$((s1 - s0))
