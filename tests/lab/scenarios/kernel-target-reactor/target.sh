@@ -1,8 +1,8 @@
 # kernel-target-reactor, target node: kernel target, nvmf-reactor, resets.
 listening() { [ "$(lab_cm_listeners 4420)" -gt 0 ]; }
 lab_kernel_target_setup "$NQN" 1 4420 256 || lab_fail "kernel target setup failed"
-# more subsystems on the same port, and a referral: all must be there
-# after every repair
+# more subsystems on the same port, a referral and an ANA group of its
+# own: all must be there, as configured, after every repair
 port=$NVMET_CFS/ports/1
 for i in $(seq 2 "$SUBSYS"); do
 	lab_kernel_subsys "$NQN-$i" 1 || lab_fail "subsystem $i setup failed"
@@ -12,6 +12,9 @@ mkdir "$port/referrals/r1" && echo rdma >"$port/referrals/r1/addr_trtype" &&
 	echo 10.77.0.9 >"$port/referrals/r1/addr_traddr" &&
 	echo 4420 >"$port/referrals/r1/addr_trsvcid" &&
 	echo 1 >"$port/referrals/r1/enable" || lab_fail "referral setup failed"
+mkdir "$port/ana_groups/2" && echo non-optimized >"$port/ana_groups/2/ana_state" ||
+	lab_fail "ANA group setup failed"
+ana() { cat "$port/ana_groups/2/ana_state" 2>/dev/null; }
 links() { ls "$port/subsystems" | wc -l; }
 # a check every second: also while the device is away, when a re-link
 # would lose the links (the kernel refuses them)
@@ -40,6 +43,8 @@ for i in $(seq "$CYCLES"); do
 		lab_fail "cycle $i: $(links) of $SUBSYS subsystem links after the repair"
 	[ "$(cat "$port/referrals/r1/addr_traddr")" = 10.77.0.9 ] ||
 		lab_fail "cycle $i: the referral is gone"
+	[ "$(ana)" = non-optimized ] ||
+		lab_fail "cycle $i: ANA group 2 is '$(ana)' after the repair, not non-optimized"
 	lab_report "cycle $i: rdma link delete ${del_ms} ms; kernel port listening with $(links) subsystem links $(lab_ms "$t_add" "$t_live") ms after rdma link add"
 done
 lab_signal resets-done
