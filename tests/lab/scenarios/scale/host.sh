@@ -133,8 +133,9 @@ recovery() {	# recovery WHO N
 	# CM timeout); the spread to the last one is what N adds
 	lab_report "$who N=$n: all $n controllers live $(lab_ms "$t_add" "$t_last") ms after rdma link add; first $(lab_ms "$t_add" "$t_first") ms, last $(lab_ms "$t_first" "$t_last") ms after the first (reconnect-delay 1 s)"
 	# a VM whose vCPUs were busy throughout is what bounds the recovery
-	[ -n "$mark0" ] &&
+	if [ -n "$mark0" ]; then
 		lab_report "$who N=$n: host VM from rdma link add to all live: $(lab_cpu_busy "$mark0" "$mark1")"
+	fi
 }
 
 # fio_check LOG WHAT: no I/O error through the reset
